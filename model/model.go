@@ -216,8 +216,11 @@ type Tree struct {
 	// Value holds Width() values per node; only leaves' are read.
 	Value []float32 `json:"value"`
 	// CatBegin is, per node, the offset in CatBits of an InSet node's
-	// bitset (one bit per category of the tested feature, 32 per word), and
-	// -1 for every other node. Omitted when the tree has no InSet node.
+	// category set, and -1 for every other node. A set is a word holding
+	// N, the number of categories it covers (the vocabulary size of the
+	// tested feature), then ceil(N/32) words of bits: code c is in the set
+	// when bit c%32 of word c/32 is set. Both are omitted when the tree has
+	// no InSet node.
 	CatBegin []int32  `json:"cat_begin,omitempty"`
 	CatBits  []uint32 `json:"cat_bits,omitempty"`
 }
