@@ -183,7 +183,7 @@ type Ensemble struct {
 	Trees     []Tree    `json:"trees"`
 }
 
-// Op is the comparison an internal node makes. Frozen: written as numbers.
+// Op is the comparison an internal node makes. Frozen: written by name.
 type Op uint8
 
 // Comparisons. A row whose value is missing (NaN) goes in the node's
@@ -198,6 +198,34 @@ const (
 	// the default direction, like a missing one.
 	InSet Op = 2
 )
+
+var opNames = [...]string{Less: "<", LessEqual: "<=", InSet: "in"}
+
+func (o Op) String() string {
+	if int(o) < len(opNames) {
+		return opNames[o]
+	}
+	return fmt.Sprintf("Op(%d)", o)
+}
+
+// MarshalText writes the comparison by its frozen name: "<", "<=" or "in".
+func (o Op) MarshalText() ([]byte, error) {
+	if int(o) >= len(opNames) {
+		return nil, fmt.Errorf("model: invalid op %d", o)
+	}
+	return []byte(opNames[o]), nil
+}
+
+// UnmarshalText reads a comparison name.
+func (o *Op) UnmarshalText(b []byte) error {
+	for i, n := range opNames {
+		if string(b) == n {
+			*o = Op(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown comparison %q", b)
+}
 
 // Tree is one decision tree as a struct of arrays: node i is described by
 // the i-th element of each per-node slice. Node 0 is the root.
