@@ -1,0 +1,281 @@
+package data
+
+import (
+	"bytes"
+	"math"
+	"strings"
+
+	"github.com/flowsense/flowsense/model"
+)
+
+var nan32 = float32(math.NaN())
+
+// dict interns strings in first-seen order.
+type dict struct {
+	m     map[string]int32
+	names []string
+}
+
+func (d *dict) code(b []byte) int32 {
+	if c, ok := d.m[string(b)]; ok {
+		return c
+	}
+	return d.add(string(b))
+}
+
+func (d *dict) add(s string) int32 {
+	if c, ok := d.m[s]; ok {
+		return c
+	}
+	if d.m == nil {
+		d.m = make(map[string]int32)
+	}
+	c := int32(len(d.names))
+	d.m[s] = c
+	d.names = append(d.names, s)
+	return c
+}
+
+type cached struct {
+	v   float32
+	s   string
+	err error
+}
+
+// parser turns records into rows for one layout. Each goroutine has its
+// own; the caches hold pure functions of the cell text, so results do not
+// depend on which parser saw a cell first.
+type parser struct {
+	lay      *layout
+	file     string
+	enc      *model.Encoder
+	mapLabel func(string) (string, error)
+	labels   map[string]cached   // raw label -> mapped label or error
+	cats     []map[string]cached // per output column (schema categories)
+	skipBad  bool
+
+	// the row being parsed
+	vals  []float32
+	txt   [][]byte // category text for modeCategory and text cells of modeInfer
+	label string
+}
+
+func newParser(lay *layout, file string, enc *model.Encoder, mapLabel func(string) (string, error), skipBad bool) *parser {
+	return &parser{
+		lay: lay, file: file, enc: enc, mapLabel: mapLabel, skipBad: skipBad,
+		labels: make(map[string]cached),
+		cats:   make([]map[string]cached, len(lay.cols)),
+		vals:   make([]float32, len(lay.cols)),
+		txt:    make([][]byte, len(lay.cols)),
+	}
+}
+
+// isBlank reports whether every field is empty or spaces.
+func isBlank(fields [][]byte) bool {
+	for _, f := range fields {
+		if len(bytes.TrimSpace(f)) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// row parses one record into p.vals, p.txt and p.label.
+func (p *parser) row(fields [][]byte, line int) error {
+	lay := p.lay
+	if len(fields) != lay.nfields {
+		col := lay.nfields + 1
+		if len(fields) < lay.nfields {
+			col = len(fields)
+		}
+		return &ParseError{File: p.file, Line: line, Column: col,
+			Err: fieldCountError{got: len(fields), want: lay.nfields}}
+	}
+	for j := range lay.cols {
+		c := &lay.cols[j]
+		p.txt[j] = nil
+		switch c.mode {
+		case modeMissing:
+			p.vals[j] = nan32
+		case modeNumber:
+			v, err := parseNumber(fields[c.field])
+			if err != nil {
+				return p.cellError(line, c.field, err)
+			}
+			p.vals[j] = v
+		case modeInfer:
+			v, err := parseNumber(fields[c.field])
+			if err != nil {
+				p.txt[j] = bytes.TrimSpace(fields[c.field])
+				v = nan32
+			}
+			p.vals[j] = v
+		case modeCategory:
+			t := bytes.TrimSpace(fields[c.field])
+			if len(t) == 0 {
+				p.vals[j] = nan32
+			} else {
+				p.txt[j] = t
+			}
+		case modeSchemaCategory:
+			f := fields[c.field]
+			r, ok := p.cats[j][string(f)]
+			if !ok {
+				v, err := p.enc.Value(j, string(f))
+				r = cached{v: v, err: err}
+				if p.cats[j] == nil {
+					p.cats[j] = make(map[string]cached)
+				}
+				p.cats[j][string(f)] = r
+			}
+			if r.err != nil {
+				return p.cellError(line, c.field, r.err)
+			}
+			p.vals[j] = r.v
+		}
+	}
+	p.label = ""
+	if lay.label >= 0 {
+		f := fields[lay.label]
+		r, ok := p.labels[string(f)]
+		if !ok {
+			r = p.mapRawLabel(string(f))
+			p.labels[string(f)] = r
+		}
+		if r.err != nil {
+			return p.cellError(line, lay.label, r.err)
+		}
+		p.label = r.s
+	}
+	return nil
+}
+
+func (p *parser) mapRawLabel(raw string) cached {
+	l := strings.TrimSpace(raw)
+	if p.lay.stripDot {
+		l = strings.TrimSuffix(l, ".")
+	}
+	if l == "" {
+		return cached{err: ErrMissingLabel}
+	}
+	if p.mapLabel != nil {
+		m, err := p.mapLabel(l)
+		return cached{s: m, err: err}
+	}
+	return cached{s: l}
+}
+
+func (p *parser) cellError(line, field int, err error) error {
+	return &ParseError{File: p.file, Line: line, Column: field + 1, ColumnName: p.lay.names[field], Err: err}
+}
+
+type fieldCountError struct{ got, want int }
+
+func (e fieldCountError) Error() string {
+	return ErrFieldCount.Error() + ": got " + itoa(e.got) + ", want " + itoa(e.want)
+}
+
+func (e fieldCountError) Unwrap() error { return ErrFieldCount }
+
+func itoa(i int) string {
+	var b [20]byte
+	n := len(b)
+	neg := i < 0
+	if neg {
+		i = -i
+	}
+	for {
+		n--
+		b[n] = byte('0' + i%10)
+		i /= 10
+		if i == 0 {
+			break
+		}
+	}
+	if neg {
+		n--
+		b[n] = '-'
+	}
+	return string(b[n:])
+}
+
+// chunkOut is what a worker makes of one chunk: the rows in column-major
+// order, with chunk-local category and label codes.
+type chunkOut struct {
+	seq     int
+	rows    int
+	cols    [][]float32
+	texts   [][]int32 // modeInfer: local text code per row, -1 for a number; nil when none
+	dicts   []dict    // modeCategory and modeInfer: local vocabularies
+	labels  []int32
+	ldict   dict
+	skipped []*ParseError
+	err     error
+}
+
+// process parses a chunk of whole records starting at line.
+func (p *parser) process(seq int, data []byte, line int) *chunkOut {
+	n := len(p.lay.cols)
+	est := bytes.Count(data, []byte{'\n'}) + 1
+	out := &chunkOut{seq: seq, cols: make([][]float32, n), texts: make([][]int32, n), dicts: make([]dict, n)}
+	for j := range out.cols {
+		out.cols[j] = make([]float32, 0, est)
+	}
+	if p.lay.label >= 0 {
+		out.labels = make([]int32, 0, est)
+	}
+	var it recIter
+	it.reset(data, line)
+	for {
+		fields, ln, ok := it.next()
+		if !ok {
+			break
+		}
+		if isBlank(fields) {
+			continue
+		}
+		if err := p.row(fields, ln); err != nil {
+			pe := err.(*ParseError)
+			if !p.skipBad {
+				out.err = pe
+				return out
+			}
+			out.skipped = append(out.skipped, pe)
+			continue
+		}
+		p.commit(out)
+	}
+	return out
+}
+
+// commit appends the parsed row to out.
+func (p *parser) commit(out *chunkOut) {
+	for j := range p.lay.cols {
+		v := p.vals[j]
+		switch p.lay.cols[j].mode {
+		case modeCategory:
+			if p.txt[j] != nil {
+				v = float32(out.dicts[j].code(p.txt[j]))
+			}
+		case modeInfer:
+			if p.txt[j] != nil {
+				if out.texts[j] == nil {
+					out.texts[j] = make([]int32, out.rows, cap(out.cols[j]))
+					for i := range out.texts[j] {
+						out.texts[j][i] = -1
+					}
+				}
+				out.texts[j] = append(out.texts[j], out.dicts[j].code(p.txt[j]))
+			} else if out.texts[j] != nil {
+				out.texts[j] = append(out.texts[j], -1)
+			}
+		}
+		out.cols[j] = append(out.cols[j], v)
+	}
+	if p.lay.label >= 0 {
+		out.labels = append(out.labels, out.ldict.add(p.label))
+	}
+	out.rows++
+}
+
+func trimSpace(b []byte) []byte { return bytes.TrimSpace(b) }

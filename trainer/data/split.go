@@ -1,0 +1,280 @@
+package data
+
+import (
+	"bufio"
+	"bytes"
+	"compress/gzip"
+	"fmt"
+	"io"
+	"os"
+)
+
+// Record splitting. The input is cut into chunks of whole records by
+// blockReader (one goroutine), and each chunk is split into records and
+// fields by recIter (any goroutine). Both use the same rule for quotes, so
+// they agree on where a record ends: a newline ends a record when an even
+// number of double quotes precede it in the record. Inside a record a quote
+// toggles quoting, and two quotes in a row inside quotes stand for one. This
+// is RFC 4180 for well-formed input and never fails on bad input (a bare
+// quote is read leniently, like encoding/csv's LazyQuotes).
+
+const (
+	// blockSize is how much the block reader asks for at a time: the usual
+	// chunk size handed to a parsing worker.
+	blockSize = 512 << 10
+	// MaxRecordBytes bounds one record (and so the memory an unclosed quote
+	// can take).
+	MaxRecordBytes = 16 << 20
+)
+
+var bom = []byte{0xef, 0xbb, 0xbf}
+
+// blockReader cuts a byte stream into chunks of whole records.
+type blockReader struct {
+	r     io.Reader
+	buf   []byte // start of an incomplete record, then free space
+	line  int    // line number of buf[0]
+	eof   bool
+	first bool
+	size  int
+	limit int
+}
+
+func newBlockReader(r io.Reader) *blockReader {
+	return &blockReader{r: r, line: 1, first: true, size: blockSize, limit: MaxRecordBytes}
+}
+
+// next returns the next chunk of whole records and the line number of its
+// first byte. A returned chunk is never written to again. At the end it
+// returns io.EOF.
+func (b *blockReader) next() ([]byte, int, error) {
+	for {
+		if len(b.buf) > 0 {
+			cut := len(b.buf)
+			if !b.eof {
+				cut = lastRecordEnd(b.buf)
+			}
+			if cut > 0 {
+				chunk := b.buf[:cut:cut]
+				rest := b.buf[cut:]
+				nb := make([]byte, len(rest), len(rest)+b.size)
+				copy(nb, rest)
+				b.buf = nb
+				line := b.line
+				b.line += bytes.Count(chunk, []byte{'\n'})
+				return chunk, line, nil
+			}
+			if len(b.buf) > b.limit {
+				return nil, b.line, fmt.Errorf("%w: more than %d bytes without a record end", ErrLongRecord, b.limit)
+			}
+		}
+		if b.eof {
+			return nil, b.line, io.EOF
+		}
+		if cap(b.buf)-len(b.buf) < b.size/2 {
+			nb := make([]byte, len(b.buf), 2*cap(b.buf)+b.size)
+			copy(nb, b.buf)
+			b.buf = nb
+		}
+		n, err := io.ReadFull(b.r, b.buf[len(b.buf):cap(b.buf)])
+		b.buf = b.buf[:len(b.buf)+n]
+		if b.first && len(b.buf) >= len(bom) || b.first && err != nil {
+			b.first = false
+			b.buf = bytes.TrimPrefix(b.buf, bom)
+		}
+		switch err {
+		case nil:
+		case io.EOF, io.ErrUnexpectedEOF:
+			b.eof = true
+		default:
+			return nil, b.line, err
+		}
+	}
+}
+
+// lastRecordEnd returns the index just past the last newline of buf that
+// ends a record, or 0.
+func lastRecordEnd(buf []byte) int {
+	if bytes.IndexByte(buf, '"') < 0 {
+		return bytes.LastIndexByte(buf, '\n') + 1
+	}
+	inq, last := false, 0
+	for i, c := range buf {
+		switch c {
+		case '"':
+			inq = !inq
+		case '\n':
+			if !inq {
+				last = i + 1
+			}
+		}
+	}
+	return last
+}
+
+// recIter splits a chunk of whole records into fields.
+type recIter struct {
+	data    []byte
+	pos     int
+	line    int // line number of data[pos]
+	fields  [][]byte
+	ends    []int
+	scratch []byte
+}
+
+func (it *recIter) reset(data []byte, line int) {
+	it.data, it.pos, it.line = data, 0, line
+}
+
+// next returns the fields of the next non-empty record and its line
+// number. The fields are valid until the next call. A record of empty
+// fields only (",,,") is returned; the caller decides it is blank.
+func (it *recIter) next() (fields [][]byte, line int, ok bool) {
+	for it.pos < len(it.data) {
+		rest := it.data[it.pos:]
+		line = it.line
+		end := bytes.IndexByte(rest, '\n')
+		if end < 0 {
+			end = len(rest)
+		}
+		quoted := bytes.IndexByte(rest[:end], '"') >= 0
+		if quoted {
+			end = recordEnd(rest)
+		}
+		rec := rest[:end]
+		next := end
+		if next < len(rest) {
+			next++ // the newline
+		}
+		it.pos += next
+		it.line += 1 + bytes.Count(rec, []byte{'\n'})
+		if len(rec) > 0 && rec[len(rec)-1] == '\r' {
+			rec = rec[:len(rec)-1]
+		}
+		if len(rec) == 0 {
+			continue
+		}
+		if quoted {
+			return it.splitQuoted(rec), line, true
+		}
+		return it.split(rec), line, true
+	}
+	return nil, it.line, false
+}
+
+// recordEnd returns the index of the newline that ends the record at the
+// start of b, or len(b).
+func recordEnd(b []byte) int {
+	inq := false
+	for i, c := range b {
+		switch c {
+		case '"':
+			inq = !inq
+		case '\n':
+			if !inq {
+				return i
+			}
+		}
+	}
+	return len(b)
+}
+
+func (it *recIter) split(rec []byte) [][]byte {
+	f := it.fields[:0]
+	for {
+		i := bytes.IndexByte(rec, ',')
+		if i < 0 {
+			f = append(f, rec)
+			break
+		}
+		f = append(f, rec[:i])
+		rec = rec[i+1:]
+	}
+	it.fields = f
+	return f
+}
+
+func (it *recIter) splitQuoted(rec []byte) [][]byte {
+	s, ends := it.scratch[:0], it.ends[:0]
+	inq := false
+	for i := 0; i < len(rec); i++ {
+		c := rec[i]
+		switch {
+		case inq && c == '"':
+			if i+1 < len(rec) && rec[i+1] == '"' {
+				s = append(s, '"')
+				i++
+			} else {
+				inq = false
+			}
+		case inq:
+			s = append(s, c)
+		case c == '"':
+			inq = true
+		case c == ',':
+			ends = append(ends, len(s))
+		default:
+			s = append(s, c)
+		}
+	}
+	ends = append(ends, len(s))
+	f := it.fields[:0]
+	start := 0
+	for _, e := range ends {
+		f = append(f, s[start:e:e])
+		start = e
+	}
+	it.scratch, it.ends, it.fields = s, ends, f
+	return f
+}
+
+// decompress returns r's content, gunzipped when it starts with the gzip
+// magic bytes 1f 8b. Read errors of the gzip stream wrap ErrGzip.
+func decompress(r io.Reader) (io.Reader, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, err := br.Peek(2)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		z, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrGzip, err)
+		}
+		return &gzipReader{z: z}, nil
+	}
+	return br, nil
+}
+
+// gzipReader wraps the errors of a gzip stream in ErrGzip.
+type gzipReader struct {
+	z *gzip.Reader
+}
+
+func (g *gzipReader) Read(p []byte) (int, error) {
+	n, err := g.z.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %v", ErrGzip, err)
+	}
+	return n, err
+}
+
+// Open opens a file for reading its content: gunzipped when the file's
+// bytes start with the gzip magic (whatever its name), as it is otherwise.
+func Open(path string) (io.ReadCloser, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	r, err := decompress(f)
+	if err != nil {
+		f.Close()
+		return nil, &ParseError{File: path, Err: err}
+	}
+	return readCloser{r, f}, nil
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
