@@ -267,7 +267,7 @@ func (t *Tree) Width(outputs int) int {
 
 // Outlier is a Mahalanobis outlier detector. For a row x it computes
 //
-//	v_j = x[Features[j]]       (NaN -> Mean[j]; ±Inf -> ±math.MaxFloat32)
+//	v_j = x[Features[j]]       (NaN or ±Inf -> Mean[j])
 //	v_j = clamp(v_j, Clip.Low[j], Clip.High[j])   when Clip is set
 //	u_j = (v_j - Mean[j]) / Scale[j]
 //	p   = Projectionᵀ u        (Components values)
@@ -275,7 +275,9 @@ func (t *Tree) Width(outputs int) int {
 //
 // all in float64. The score is the squared Mahalanobis distance in the
 // principal-component space; a row scores as an outlier when score >
-// Threshold.
+// Threshold. A non-finite input is undefined rather than extreme (flow
+// meters write Infinity for the rate of a zero-length flow), so it scores
+// as the mean, like a missing one.
 type Outlier struct {
 	// Features are the schema indices the detector reads (numeric only).
 	Features []int32 `json:"features"`

@@ -228,13 +228,8 @@ func (o *Outlier) Score(row []float32) float64 {
 	}
 	for j := 0; j < d; j++ {
 		v := float64(row[o.Features[j]])
-		switch {
-		case v != v:
-			v = o.Mean[j]
-		case v > math.MaxFloat32:
-			v = math.MaxFloat32
-		case v < -math.MaxFloat32:
-			v = -math.MaxFloat32
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			v = o.Mean[j] // missing or infinite: undefined, scored as typical
 		}
 		if o.Clip != nil {
 			v = min(max(v, o.Clip.Low[j]), o.Clip.High[j])
