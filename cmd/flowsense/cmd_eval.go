@@ -1,0 +1,225 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/trainer"
+	"github.com/flowsense/flowsense/trainer/data"
+	"github.com/flowsense/flowsense/trainer/eval"
+)
+
+// loadModel reads a model from a model directory or a model.json file.
+func loadModel(path string) (*model.Model, error) {
+	if path == "" {
+		return nil, fmt.Errorf("%w: --model is required", errUsage)
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.IsDir() {
+		path = filepath.Join(path, trainer.ModelFile)
+	}
+	return model.ReadFile(path)
+}
+
+// readAgainst reads data files against a model's schema.
+func readAgainst(m *model.Model, files []string, rf readFlags, stderr io.Writer) (*data.Dataset, error) {
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%w: --data is required", errUsage)
+	}
+	opt, err := rf.options()
+	if err != nil {
+		return nil, err
+	}
+	opt.Schema = &m.Schema
+	opt.Features = nil
+	ds, err := data.Read(files, opt)
+	if err != nil {
+		return nil, err
+	}
+	if ds.Skipped > 0 {
+		fmt.Fprintf(stderr, "skipped %d malformed rows\n", ds.Skipped)
+	}
+	return ds, nil
+}
+
+func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("eval")
+	modelPath := f.String("model", "", "model directory or model.json")
+	files := f.List("data", "labelled files to evaluate on")
+	help := f.Bool("help", "show this help")
+	rf := addReadFlags(f)
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *help {
+		f.usage(stdout, "--model DIR --data FILE... [options]")
+		return errHelp
+	}
+	m, err := loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	ds, err := readAgainst(m, *files, rf, stderr)
+	if err != nil {
+		return err
+	}
+	if !ds.HasLabels {
+		return fmt.Errorf("%s: no label column %q: eval needs labelled data (use predict for unlabelled)", (*files)[0], ds.LabelName)
+	}
+	met, err := evaluate(m, ds)
+	if err != nil {
+		return err
+	}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(met)
+}
+
+// evaluate predicts every row of ds with the native predictor and scores
+// the answers against its labels.
+func evaluate(m *model.Model, ds *data.Dataset) (eval.Metrics, error) {
+	pred := trainer.PredictColumns(m, ds.Columns, ds.Rows)
+	y := make([]int32, ds.Rows)
+	idx := make([]int32, len(ds.Classes))
+	for i, c := range ds.Classes {
+		idx[i] = -1
+		for j, mc := range m.Classes {
+			if mc == c {
+				idx[i] = int32(j)
+			}
+		}
+	}
+	for i, c := range ds.Y {
+		y[i] = idx[c]
+	}
+	met, _, err := eval.Evaluate(m.Classes, y, pred.Class, pred.Probs)
+	if err != nil {
+		return met, err
+	}
+	if m.Outlier != nil {
+		truth := make([]bool, ds.Rows)
+		both := [2]bool{}
+		for i, c := range y {
+			truth[i] = c < 0 || !m.IsBenign(int(c))
+			if truth[i] {
+				both[1] = true
+			} else {
+				both[0] = true
+			}
+		}
+		if both[0] && both[1] {
+			om, _, err := eval.EvaluateOutlier(truth, pred.Score, m.Outlier.Threshold)
+			if err != nil {
+				return met, err
+			}
+			met.Outlier = &om
+		}
+	}
+	met.NTest = ds.Rows
+	return met, nil
+}
+
+func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("predict")
+	modelPath := f.String("model", "", "model directory or model.json")
+	files := f.List("data", "files to classify (labels not needed)")
+	out := f.String("out", "", "output CSV (default: stdout)")
+	help := f.Bool("help", "show this help")
+	rf := addReadFlags(f)
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *help {
+		f.usage(stdout, "--model DIR --data FILE... [--out FILE] [options]")
+		return errHelp
+	}
+	m, err := loadModel(*modelPath)
+	if err != nil {
+		return err
+	}
+	ds, err := readAgainst(m, *files, rf, stderr)
+	if err != nil {
+		return err
+	}
+	pred := trainer.PredictColumns(m, ds.Columns, ds.Rows)
+	write := func(w io.Writer) error {
+		bw := bufio.NewWriter(w)
+		bw.WriteString("row,label,probability,outlier_score,verdict\n")
+		k := len(m.Classes)
+		var buf []byte
+		for i := 0; i < ds.Rows; i++ {
+			c := pred.Class[i]
+			buf = strconv.AppendInt(buf[:0], int64(i+1), 10)
+			buf = append(buf, ',')
+			buf = appendCSV(buf, m.Classes[c])
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, pred.Probs[i*k+int(c)], 'g', 9, 64)
+			buf = append(buf, ',')
+			buf = strconv.AppendFloat(buf, pred.Score[i], 'g', 9, 64)
+			buf = append(buf, ',')
+			buf = append(buf, pred.Verdict[i].String()...)
+			buf = append(buf, '\n')
+			bw.Write(buf)
+		}
+		return bw.Flush()
+	}
+	if *out == "" {
+		return write(stdout)
+	}
+	return writeFileAtomic(*out, write)
+}
+
+// appendCSV appends s as a CSV field, quoted when it must be.
+func appendCSV(b []byte, s string) []byte {
+	need := false
+	for _, r := range s {
+		if r == ',' || r == '"' || r == '\n' || r == '\r' {
+			need = true
+			break
+		}
+	}
+	if !need {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for _, r := range s {
+		if r == '"' {
+			b = append(b, '"')
+		}
+		b = append(b, string(r)...)
+	}
+	return append(b, '"')
+}
+
+// writeFileAtomic streams into a temporary file next to path and renames it
+// into place only when write succeeded.
+func writeFileAtomic(path string, write func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return err
+	}
+	err = write(tmp)
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp.Name(), 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp.Name(), path)
+	}
+	if err != nil {
+		os.Remove(tmp.Name())
+	}
+	return err
+}

@@ -1,0 +1,163 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/flowsense/flowsense/model"
+)
+
+func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("inspect")
+	asJSON := f.Bool("json", "print the summary as JSON")
+	help := f.Bool("help", "show this help")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *help {
+		f.usage(stdout, "DIR|model.json [--json]")
+		return errHelp
+	}
+	if len(f.args) != 1 {
+		return fmt.Errorf("%w: want one model directory or file", errUsage)
+	}
+	path := f.args[0]
+	m, err := loadModel(path)
+	if err != nil {
+		return err
+	}
+	s := summarize(m)
+	if *asJSON {
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(s)
+	}
+	s.print(stdout)
+	return nil
+}
+
+type summary struct {
+	Format         int                `json:"format"`
+	Name           string             `json:"name,omitempty"`
+	TrainerVersion string             `json:"trainer_version"`
+	Created        string             `json:"created"`
+	DataSHA256     []string           `json:"data_sha256,omitempty"`
+	Features       int                `json:"features"`
+	Categorical    []string           `json:"categorical,omitempty"`
+	Classes        []string           `json:"classes"`
+	Benign         []string           `json:"benign"`
+	Objective      string             `json:"objective"`
+	Trees          int                `json:"trees"`
+	Nodes          int                `json:"nodes"`
+	Leaves         int                `json:"leaves"`
+	MaxDepth       int                `json:"max_depth"`
+	Outlier        *outlierSummary    `json:"outlier,omitempty"`
+	Metrics        map[string]float64 `json:"metrics,omitempty"`
+	Params         map[string]string  `json:"params,omitempty"`
+	TopFeatures    []string           `json:"top_features,omitempty"`
+}
+
+type outlierSummary struct {
+	Features   int     `json:"features"`
+	Components int     `json:"components"`
+	Threshold  float64 `json:"threshold"`
+	Online     bool    `json:"online"`
+}
+
+func summarize(m *model.Model) summary {
+	s := summary{
+		Format: m.Format, Name: m.Meta.Name, TrainerVersion: m.Meta.TrainerVersion,
+		Created: m.Meta.Created.Format("2006-01-02 15:04:05Z07:00"), DataSHA256: m.Meta.DataSHA256,
+		Features: len(m.Schema.Features), Classes: m.Classes, Objective: m.Ensemble.Objective.String(),
+		Trees: len(m.Ensemble.Trees), Metrics: m.Meta.Metrics, Params: m.Meta.Params,
+	}
+	for _, f := range m.Schema.Features {
+		if f.Kind == model.Categorical {
+			s.Categorical = append(s.Categorical, fmt.Sprintf("%s (%d categories)", f.Name, len(f.Categories)))
+		}
+	}
+	for _, b := range m.Benign {
+		s.Benign = append(s.Benign, m.Classes[b])
+	}
+	for t := range m.Ensemble.Trees {
+		tr := &m.Ensemble.Trees[t]
+		s.Nodes += tr.Len()
+		type item struct{ node, depth int32 }
+		stack := []item{{0, 0}}
+		for len(stack) > 0 {
+			it := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if tr.Feature[it.node] < 0 {
+				s.Leaves++
+				s.MaxDepth = max(s.MaxDepth, int(it.depth))
+				continue
+			}
+			stack = append(stack, item{tr.Left[it.node], it.depth + 1}, item{tr.Right[it.node], it.depth + 1})
+		}
+	}
+	if o := m.Outlier; o != nil {
+		s.Outlier = &outlierSummary{Features: len(o.Features), Components: o.Components, Threshold: o.Threshold, Online: o.Online != nil}
+	}
+	if imp := m.Meta.Importance; len(imp) == len(m.Schema.Features) {
+		idx := make([]int, len(imp))
+		for i := range idx {
+			idx[i] = i
+		}
+		sort.SliceStable(idx, func(a, b int) bool { return imp[idx[a]] > imp[idx[b]] })
+		for _, i := range idx[:min(10, len(idx))] {
+			if imp[i] > 0 {
+				s.TopFeatures = append(s.TopFeatures, m.Schema.Features[i].Name)
+			}
+		}
+	}
+	return s
+}
+
+func (s summary) print(w io.Writer) {
+	p := func(k, format string, args ...any) {
+		fmt.Fprintf(w, "%-16s "+format+"\n", append([]any{k + ":"}, args...)...)
+	}
+	if s.Name != "" {
+		p("name", "%s", s.Name)
+	}
+	p("format", "%d (trainer %s, created %s)", s.Format, s.TrainerVersion, s.Created)
+	for i, h := range s.DataSHA256 {
+		p(fmt.Sprintf("data sha256 %d", i+1), "%s", h)
+	}
+	p("features", "%d", s.Features)
+	if len(s.Categorical) > 0 {
+		p("categorical", "%s", strings.Join(s.Categorical, ", "))
+	}
+	p("classes", "%s", strings.Join(s.Classes, ", "))
+	p("benign", "%s", strings.Join(s.Benign, ", "))
+	p("ensemble", "%s, %d trees, %d nodes, %d leaves, max depth %d", s.Objective, s.Trees, s.Nodes, s.Leaves, s.MaxDepth)
+	if o := s.Outlier; o != nil {
+		p("outlier", "Mahalanobis on %d features, %d components, threshold %.6g", o.Features, o.Components, o.Threshold)
+	} else {
+		p("outlier", "none")
+	}
+	if len(s.TopFeatures) > 0 {
+		p("top features", "%s", strings.Join(s.TopFeatures, ", "))
+	}
+	keys := make([]string, 0, len(s.Metrics))
+	for k := range s.Metrics {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		p(k, "%.4f", s.Metrics[k])
+	}
+	keys = keys[:0]
+	for k := range s.Params {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		p("param "+k, "%s", s.Params[k])
+	}
+}

@@ -1,0 +1,93 @@
+// Command flowsense trains, evaluates and runs network-flow classifiers.
+//
+//	flowsense train   --data FILE... [--test FILE...] --out DIR   train, evaluate, write the model and its report
+//	flowsense eval    --model DIR --data FILE...                  metrics of a model on labelled data (JSON)
+//	flowsense predict --model DIR --data FILE... [--out FILE]     label, probability, outlier score, verdict per row (CSV)
+//	flowsense gen     --rows N --seed S --out FILE                synthetic labelled flows
+//	flowsense inspect DIR|model.json                              what a model is
+//
+// Errors are one line naming the file, line and column where they apply,
+// and exit with status 2; nothing partial is left behind.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+)
+
+type command struct {
+	name, summary string
+	run           func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+}
+
+func commands() []command {
+	return []command{
+		{"train", "train a classifier and outlier detector, evaluate it, write model.json, metrics.json, report.html", runTrain},
+		{"eval", "evaluate a model on labelled data; metrics JSON on stdout", runEval},
+		{"predict", "classify every row of a file; CSV of label, probability, outlier score, verdict", runPredict},
+		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
+		{"inspect", "describe a model", runInspect},
+		{"version", "print the version", func(context.Context, []string, io.Writer, io.Writer) error {
+			fmt.Println("flowsense", version())
+			return nil
+		}},
+	}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit status: 0, or 2 for
+// any error (bad usage, bad input, a failed write).
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stderr)
+		if len(args) == 0 {
+			return 2
+		}
+		return 0
+	}
+	for _, c := range commands() {
+		if c.name != args[0] {
+			continue
+		}
+		err := c.run(ctx, args[1:], stdout, stderr)
+		if err == nil || errors.Is(err, errHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "flowsense %s: %v\n", c.name, oneLine(err))
+		return 2
+	}
+	fmt.Fprintf(stderr, "flowsense: unknown command %q\n", args[0])
+	usage(stderr)
+	return 2
+}
+
+var errHelp = errors.New("help shown")
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: flowsense COMMAND [options]   (flowsense COMMAND --help for its options)")
+	fmt.Fprintln(w)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-8s %s\n", c.name, c.summary)
+	}
+}
+
+// oneLine keeps an error message on one line.
+func oneLine(err error) string {
+	s := []rune(err.Error())
+	for i, r := range s {
+		if r == '\n' || r == '\r' {
+			s[i] = ' '
+		}
+	}
+	return string(s)
+}

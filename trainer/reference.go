@@ -1,0 +1,75 @@
+package trainer
+
+import (
+	"math"
+	"slices"
+
+	"github.com/flowsense/flowsense/model"
+)
+
+// referenceBins is the number of quantile bins of a numeric feature's
+// reference histogram: ten, the usual choice for population stability
+// index (PSI) drift checks.
+const referenceBins = 10
+
+// referenceHistograms computes the training distribution of every feature:
+// for numeric ones, counts in bins cut at the deciles of the finite values
+// (fewer bins when there are fewer distinct values); for categorical ones,
+// counts per category plus an unknown bin.
+func referenceHistograms(schema *model.Schema, cols [][]float32) []model.Histogram {
+	out := make([]model.Histogram, len(schema.Features))
+	for j, f := range schema.Features {
+		out[j] = histogram(f, cols[j])
+	}
+	return out
+}
+
+func histogram(f model.Feature, col []float32) model.Histogram {
+	var h model.Histogram
+	if f.Kind == model.Categorical {
+		h.Counts = make([]int64, len(f.Categories)+1)
+		for _, v := range col {
+			switch {
+			case v != v:
+				h.Missing++
+			case v >= 0 && int(v) < len(f.Categories):
+				h.Counts[int(v)]++
+			default:
+				h.Counts[len(f.Categories)]++
+			}
+		}
+		return h
+	}
+	vals := make([]float32, 0, len(col))
+	for _, v := range col {
+		if v != v {
+			h.Missing++
+			continue
+		}
+		vals = append(vals, v)
+	}
+	slices.Sort(vals)
+	if len(vals) > 0 {
+		for q := 1; q < referenceBins; q++ {
+			e := float64(vals[(len(vals)-1)*q/referenceBins])
+			if math.IsInf(e, 0) {
+				continue
+			}
+			if len(h.Edges) == 0 || e > h.Edges[len(h.Edges)-1] {
+				h.Edges = append(h.Edges, e)
+			}
+		}
+	}
+	h.Counts = make([]int64, len(h.Edges)+1)
+	for _, v := range vals {
+		// bin i holds Edges[i-1] <= x < Edges[i]
+		i, _ := slices.BinarySearchFunc(h.Edges, float64(v), func(e, x float64) int {
+			if e <= x {
+				return -1
+			}
+			return 1
+		})
+		h.Counts[i]++
+	}
+	return h
+}

@@ -1,0 +1,51 @@
+package trainer
+
+import (
+	"math/rand/v2"
+	"slices"
+)
+
+// stratifiedSplit returns the row indices of a stratified hold-out: for
+// every class, round(frac * n_class) of its rows, drawn at random with the
+// given seed, go to the test set; the rest train. Classes with a single
+// row stay in training. Both index lists are ascending.
+func stratifiedSplit(y []int32, classes int, frac float64, seed uint64) (train, test []int) {
+	byClass := make([][]int, classes)
+	for i, c := range y {
+		byClass[c] = append(byClass[c], i)
+	}
+	rng := rand.New(rand.NewPCG(seed, 0x5eed))
+	for _, rows := range byClass {
+		nTest := int(frac*float64(len(rows)) + 0.5)
+		if len(rows) < 2 {
+			nTest = 0
+		}
+		rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+		test = append(test, rows[:nTest]...)
+		train = append(train, rows[nTest:]...)
+	}
+	slices.Sort(train)
+	slices.Sort(test)
+	return train, test
+}
+
+// gather returns the rows idx of every column.
+func gather(cols [][]float32, idx []int) [][]float32 {
+	out := make([][]float32, len(cols))
+	for j, c := range cols {
+		o := make([]float32, len(idx))
+		for k, i := range idx {
+			o[k] = c[i]
+		}
+		out[j] = o
+	}
+	return out
+}
+
+func gatherY(y []int32, idx []int) []int32 {
+	out := make([]int32, len(idx))
+	for k, i := range idx {
+		out[k] = y[i]
+	}
+	return out
+}

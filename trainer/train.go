@@ -1,0 +1,366 @@
+package trainer
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/trainer/data"
+	"github.com/flowsense/flowsense/trainer/eval"
+	"github.com/flowsense/flowsense/trainer/gbdt"
+	"github.com/flowsense/flowsense/trainer/outlier"
+)
+
+// Detector names for Config.Outlier.
+const (
+	OutlierMahalanobis = "mahalanobis"
+	OutlierNone        = "none"
+)
+
+// ErrConfig is wrapped by every error about the configuration itself (as
+// opposed to the data).
+var ErrConfig = errors.New("invalid training configuration")
+
+// Config is everything a training run needs.
+type Config struct {
+	// Data are the training files; Test the test files. Without Test, a
+	// stratified TestFraction of the training rows (drawn with SplitSeed)
+	// is held out as the test set.
+	Data []string
+	Test []string
+	// Read says how to read both (format, label column, label map, dropped
+	// and kept columns, skipping bad rows). Its Schema is ignored: the
+	// training data defines the schema and the test data is read against it.
+	Read         data.Options
+	TestFraction float64
+	SplitSeed    uint64
+	// Boost are the tree-ensemble parameters.
+	Boost gbdt.Params
+	// Outlier is OutlierMahalanobis or OutlierNone; OutlierFeatures names
+	// the detector's columns (default: every numeric feature).
+	Outlier         string
+	OutlierFeatures []string
+	OutlierParams   outlier.Params
+	// Name is recorded in the model's metadata.
+	Name string
+	// Log receives what the run noticed (dropped columns, skipped rows);
+	// nil discards it. Progress, when set, is called after every boosting
+	// round.
+	Log      io.Writer
+	Progress func(gbdt.Round)
+	// Params are extra parameters to record in the model (the command line
+	// that made it, say).
+	Params map[string]string
+}
+
+// DefaultConfig returns the defaults of `flowsense train`.
+func DefaultConfig() Config {
+	return Config{
+		TestFraction:  0.25,
+		SplitSeed:     42,
+		Boost:         gbdt.DefaultParams(),
+		Outlier:       OutlierMahalanobis,
+		OutlierParams: outlier.DefaultParams(),
+	}
+}
+
+// Result is a trained and evaluated model with everything the report shows.
+type Result struct {
+	Model   *model.Model
+	Metrics eval.Metrics
+	Curves  eval.Curves
+	Boost   *gbdt.Result
+	// TestScores and TestAttack are the outlier scores of the test rows and
+	// whether each is an attack, for the report's histograms (nil without
+	// a detector).
+	TestScores []float64
+	TestAttack []bool
+	Train      *data.Dataset
+	// Notes are what the run noticed, one line each.
+	Notes []string
+}
+
+// Train reads, trains, evaluates. It writes nothing to disk: see WriteDir.
+func Train(ctx context.Context, cfg Config) (*Result, error) {
+	if len(cfg.Data) == 0 {
+		return nil, fmt.Errorf("%w: no training data", ErrConfig)
+	}
+	if cfg.Outlier != OutlierMahalanobis && cfg.Outlier != OutlierNone {
+		return nil, fmt.Errorf("%w: outlier detector %q, want %q or %q", ErrConfig, cfg.Outlier, OutlierMahalanobis, OutlierNone)
+	}
+	if cfg.Test == nil && !(cfg.TestFraction > 0 && cfg.TestFraction < 1) {
+		return nil, fmt.Errorf("%w: test fraction %v, want (0, 1)", ErrConfig, cfg.TestFraction)
+	}
+	if err := cfg.Boost.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	logf := func(format string, args ...any) {
+		if cfg.Log != nil {
+			fmt.Fprintf(cfg.Log, format+"\n", args...)
+		}
+	}
+	res := &Result{}
+	note := func(format string, args ...any) {
+		s := fmt.Sprintf(format, args...)
+		res.Notes = append(res.Notes, s)
+		logf("%s", s)
+	}
+
+	opt := cfg.Read
+	opt.Schema = nil
+	opt.Log = cfg.Log
+	train, err := data.Read(cfg.Data, opt)
+	if err != nil {
+		return nil, err
+	}
+	res.Train = train
+	for _, d := range train.Dropped {
+		note("dropped column %q: %s", d.Column, d.Reason)
+	}
+	if train.Skipped > 0 {
+		note("skipped %d malformed rows of the training data", train.Skipped)
+	}
+	if len(train.Classes) < 2 {
+		return nil, fmt.Errorf("%w: the training data has %d class(es), need at least 2", ErrConfig, len(train.Classes))
+	}
+
+	// The test set: a file read against the training schema, or a
+	// stratified hold-out.
+	trainCols, trainY := train.Columns, train.Y
+	var testCols [][]float32
+	var testY []int32
+	var nTest int
+	if len(cfg.Test) > 0 {
+		topt := cfg.Read
+		topt.Schema = &train.Schema
+		topt.Log = cfg.Log
+		test, err := data.Read(cfg.Test, topt)
+		if err != nil {
+			return nil, err
+		}
+		if !test.HasLabels {
+			return nil, fmt.Errorf("%w: the test data has no label column %q", ErrConfig, test.LabelName)
+		}
+		if test.Skipped > 0 {
+			note("skipped %d malformed rows of the test data", test.Skipped)
+		}
+		testCols, nTest = test.Columns, test.Rows
+		testY = mapLabels(test.Classes, test.Y, train.Classes)
+		if unknown := countUnknown(testY); unknown > 0 {
+			note("%d test rows carry labels absent from training; they count as errors", unknown)
+		}
+	} else {
+		tr, te := stratifiedSplit(train.Y, len(train.Classes), cfg.TestFraction, cfg.SplitSeed)
+		trainCols, trainY = gather(train.Columns, tr), gatherY(train.Y, tr)
+		testCols, testY, nTest = gather(train.Columns, te), gatherY(train.Y, te), len(te)
+		note("held out a stratified %.0f%% of the training rows (seed %d) as the test set: %d rows", 100*cfg.TestFraction, cfg.SplitSeed, nTest)
+	}
+	nTrain := len(trainY)
+
+	start := time.Now()
+	gd := &gbdt.Data{
+		Columns:    trainCols,
+		Kinds:      make([]model.Kind, len(train.Schema.Features)),
+		Categories: make([]int, len(train.Schema.Features)),
+		Y:          trainY,
+		Classes:    len(train.Classes),
+	}
+	for j, f := range train.Schema.Features {
+		gd.Kinds[j] = f.Kind
+		gd.Categories[j] = len(f.Categories)
+	}
+	boost, err := gbdt.Train(ctx, gd, cfg.Boost, cfg.Progress)
+	if err != nil {
+		return nil, err
+	}
+	res.Boost = boost
+
+	m := &model.Model{
+		Format:    model.FormatVersion,
+		Schema:    train.Schema,
+		Classes:   train.Classes,
+		Ensemble:  boost.Ensemble,
+		Reference: referenceHistograms(&train.Schema, trainCols),
+	}
+	for i, c := range train.Classes {
+		if data.IsBenign(c) {
+			m.Benign = append(m.Benign, i)
+		}
+	}
+	if len(m.Benign) == 0 {
+		note("no benign class among %v: every prediction will be malicious", train.Classes)
+	}
+
+	if cfg.Outlier == OutlierMahalanobis {
+		det, err := fitOutlier(&train.Schema, trainCols, trainY, m.Benign, cfg)
+		if err != nil {
+			return nil, err
+		}
+		if det == nil {
+			note("no outlier detector: no benign training rows")
+		}
+		m.Outlier = det
+	}
+	trainSeconds := time.Since(start).Seconds()
+
+	params := cfg.Boost.Map()
+	if m.Outlier != nil {
+		params["outlier"] = cfg.OutlierParams.String()
+	}
+	params["format"] = string(train.Format)
+	if train.LabelName != "" {
+		params["label"] = train.LabelName
+	}
+	if cfg.Read.LabelMap != "" {
+		params["label_map"] = cfg.Read.LabelMap
+	}
+	for k, v := range cfg.Params {
+		params[k] = v
+	}
+	m.Meta = model.Metadata{
+		Name:           cfg.Name,
+		TrainerVersion: Version,
+		Created:        time.Now().UTC().Truncate(time.Second),
+		Params:         params,
+		Importance:     boost.Importance,
+	}
+	for _, f := range train.Files {
+		m.Meta.DataSHA256 = append(m.Meta.DataSHA256, f.SHA256)
+	}
+	if err := model.Validate(m); err != nil {
+		return nil, fmt.Errorf("trainer produced an invalid model (a bug): %w", err)
+	}
+	res.Model = m
+
+	// Evaluate on the test set with the native reference predictor.
+	pred := PredictColumns(m, testCols, nTest)
+	met, curves, err := eval.Evaluate(m.Classes, testY, pred.Class, pred.Probs)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	if m.Outlier != nil {
+		truth := make([]bool, nTest)
+		for i, c := range testY {
+			truth[i] = c < 0 || !m.IsBenign(int(c))
+		}
+		if hasBoth(truth) {
+			om, oc, err := eval.EvaluateOutlier(truth, pred.Score, m.Outlier.Threshold)
+			if err != nil {
+				return nil, fmt.Errorf("evaluate outlier detector: %w", err)
+			}
+			met.Outlier = &om
+			curves.Outlier = &oc
+		}
+		res.TestScores, res.TestAttack = pred.Score, truth
+	}
+	met.NTrain, met.NTest = nTrain, nTest
+	met.TrainSeconds = trainSeconds
+	m.Meta.Metrics = map[string]float64{
+		"accuracy": met.Accuracy, "macro_f1": met.MacroF1, "weighted_f1": met.WeightedF1, "roc_auc": met.ROCAUC,
+	}
+	if met.Outlier != nil {
+		m.Meta.Metrics["outlier_roc_auc"] = met.Outlier.ROCAUC
+	}
+	res.Metrics, res.Curves = met, curves
+	return res, nil
+}
+
+// fitOutlier fits the detector on the benign training rows of the chosen
+// numeric features, or returns nil when there are no benign rows.
+func fitOutlier(s *model.Schema, cols [][]float32, y []int32, benign []int, cfg Config) (*model.Outlier, error) {
+	var feats []int32
+	if len(cfg.OutlierFeatures) > 0 {
+		enc := model.NewEncoder(s)
+		for _, name := range cfg.OutlierFeatures {
+			i := enc.Index(data.Canonical(name))
+			if i < 0 {
+				i = enc.Index(name)
+			}
+			if i < 0 {
+				return nil, fmt.Errorf("%w: outlier feature %q is not a feature of the data", ErrConfig, name)
+			}
+			if s.Features[i].Kind != model.Numeric {
+				return nil, fmt.Errorf("%w: outlier feature %q is categorical; the detector takes numeric features", ErrConfig, name)
+			}
+			feats = append(feats, int32(i))
+		}
+	} else {
+		for i, f := range s.Features {
+			if f.Kind == model.Numeric {
+				feats = append(feats, int32(i))
+			}
+		}
+	}
+	if len(feats) == 0 {
+		return nil, fmt.Errorf("%w: no numeric feature for the outlier detector", ErrConfig)
+	}
+	var rows []int
+	for i, c := range y {
+		if slices.Contains(benign, int(c)) {
+			rows = append(rows, i)
+		}
+	}
+	if len(rows) < 2 {
+		return nil, nil
+	}
+	sel := make([][]float32, len(feats))
+	for k, f := range feats {
+		col := make([]float32, len(rows))
+		for r, i := range rows {
+			col[r] = cols[f][i]
+		}
+		sel[k] = col
+	}
+	p := cfg.OutlierParams
+	p.Components = min(p.Components, len(feats))
+	return outlier.Fit(sel, feats, p)
+}
+
+// mapLabels maps test class indices onto the training classes by name;
+// labels unknown to training become -1.
+func mapLabels(testClasses []string, y []int32, trainClasses []string) []int32 {
+	idx := make([]int32, len(testClasses))
+	for i, c := range testClasses {
+		idx[i] = int32(slices.Index(trainClasses, c))
+	}
+	out := make([]int32, len(y))
+	for i, c := range y {
+		out[i] = idx[c]
+	}
+	return out
+}
+
+func countUnknown(y []int32) int {
+	n := 0
+	for _, c := range y {
+		if c < 0 {
+			n++
+		}
+	}
+	return n
+}
+
+func hasBoth(b []bool) bool {
+	return slices.Contains(b, true) && slices.Contains(b, false)
+}
+
+// Summary is a few lines for a terminal.
+func (r *Result) Summary() string {
+	var b strings.Builder
+	m := r.Metrics
+	fmt.Fprintf(&b, "classes: %s\n", strings.Join(r.Model.Classes, ", "))
+	fmt.Fprintf(&b, "trained on %d rows, tested on %d rows in %.2fs: %d trees, %d rounds\n", m.NTrain, m.NTest, m.TrainSeconds, len(r.Model.Ensemble.Trees), r.Boost.Rounds)
+	fmt.Fprintf(&b, "accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f  ROC-AUC %.4f\n", m.Accuracy, m.MacroF1, m.WeightedF1, m.ROCAUC)
+	if o := m.Outlier; o != nil {
+		fmt.Fprintf(&b, "outlier detector: precision %.4f recall %.4f F1 %.4f ROC-AUC %.4f (threshold %.4g)\n", o.Precision, o.Recall, o.F1, o.ROCAUC, o.Threshold)
+	}
+	return b.String()
+}
+
+var _ = math.NaN
