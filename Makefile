@@ -1,0 +1,51 @@
+# flowsense: see README.md. Every target runs from a fresh clone.
+GO            ?= go
+BIN           := bin/flowsense
+FLOWSENSE_DATA ?= $(abspath ../shared/data)
+export FLOWSENSE_DATA
+BUNDLED       := data/flows.csv
+MODEL_DIR     := out/model
+
+.PHONY: all build run test test-data bench fuzz vet clean
+
+all: build
+
+build:
+	$(GO) build -o $(BIN) ./cmd/flowsense
+
+# The main job on the project's own bundled data: generate it if absent,
+# train, evaluate, and point at the report.
+run: build
+	@test -f $(BUNDLED) || { mkdir -p $(dir $(BUNDLED)) && $(BIN) gen --rows 50000 --seed 1 --out $(BUNDLED); }
+	$(BIN) train --data $(BUNDLED) --out $(MODEL_DIR)
+	@echo "open $(MODEL_DIR)/report.html in a browser; inspect the model with: $(BIN) inspect $(MODEL_DIR)"
+
+vet:
+	$(GO) vet ./...
+
+# Unit, property and browser tests on data the tests generate themselves.
+test: vet
+	$(GO) test -count=1 ./...
+
+# Real-data checks on $(FLOWSENSE_DATA) (default ../shared/data): readers on
+# every file, and the accuracy bars of the trainer and the outlier detector.
+test-data:
+	@test -d "$(FLOWSENSE_DATA)" || { echo "test-data: $(FLOWSENSE_DATA) not found: set FLOWSENSE_DATA to the shared datasets directory"; exit 2; }
+	$(GO) test -count=1 -tags realdata -timeout 30m ./...
+
+# Benchmarks (ratios against baselines run in the same process or script).
+bench: build
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -tags realdata ./trainer/...
+	bench/train_vs_sklearn.sh $(BIN)
+
+# A short run of every fuzz target.
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 15s $$pkg || exit 1; \
+	  done; \
+	done
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,209 @@
+package main
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/flowsense/flowsense/model"
+)
+
+// flowsense runs one command line in-process.
+func flowsense(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	code = run(context.Background(), args, &o, &e)
+	return code, o.String(), e.String()
+}
+
+// trained returns a directory with generated flows and a model trained on
+// them, made once per test binary.
+var trainedDir string
+
+func trained(t *testing.T) (dir, flows string) {
+	t.Helper()
+	if trainedDir == "" {
+		d, err := os.MkdirTemp("", "flowsense-cli")
+		if err != nil {
+			t.Fatal(err)
+		}
+		flows := filepath.Join(d, "flows.csv")
+		if code, _, e := flowsense(t, "gen", "--rows", "4000", "--seed", "7", "--out", flows); code != 0 {
+			t.Fatalf("gen: %s", e)
+		}
+		if code, _, e := flowsense(t, "train", "--data", flows, "--out", filepath.Join(d, "model"), "--rounds", "20", "--quiet"); code != 0 {
+			t.Fatalf("train: %s", e)
+		}
+		trainedDir = d
+	}
+	return trainedDir, filepath.Join(trainedDir, "flows.csv")
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if trainedDir != "" {
+		os.RemoveAll(trainedDir)
+	}
+	os.Exit(code)
+}
+
+func TestTrainWritesModelMetricsReport(t *testing.T) {
+	dir, _ := trained(t)
+	for _, f := range []string{"model.json", "metrics.json", "report.html"} {
+		if st, err := os.Stat(filepath.Join(dir, "model", f)); err != nil || st.Size() == 0 {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+	var met map[string]any
+	b, _ := os.ReadFile(filepath.Join(dir, "model", "metrics.json"))
+	if err := json.Unmarshal(b, &met); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"accuracy", "macro_f1", "weighted_f1", "classes", "per_class", "confusion", "roc_auc", "n_train", "n_test", "train_seconds", "model_bytes", "outlier"} {
+		if _, ok := met[k]; !ok {
+			t.Errorf("metrics.json lacks %q", k)
+		}
+	}
+}
+
+func TestEvalPrintsMetrics(t *testing.T) {
+	dir, flows := trained(t)
+	code, out, errOut := flowsense(t, "eval", "--model", filepath.Join(dir, "model"), "--data", flows)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var met struct {
+		Accuracy float64 `json:"accuracy"`
+		NTest    int     `json:"n_test"`
+	}
+	if err := json.Unmarshal([]byte(out), &met); err != nil {
+		t.Fatalf("stdout is not JSON: %v\n%s", err, out)
+	}
+	if met.NTest != 4000 || met.Accuracy < 0.9 {
+		t.Errorf("n_test %d accuracy %v", met.NTest, met.Accuracy)
+	}
+}
+
+func TestPredictCSV(t *testing.T) {
+	dir, flows := trained(t)
+	out := filepath.Join(t.TempDir(), "pred.csv")
+	if code, _, e := flowsense(t, "predict", "--model", filepath.Join(dir, "model", "model.json"), "--data", flows, "--out", out); code != 0 {
+		t.Fatal(e)
+	}
+	f, _ := os.Open(out)
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 4001 || strings.Join(recs[0], ",") != "row,label,probability,outlier_score,verdict" {
+		t.Fatalf("%d records, header %v", len(recs), recs[0])
+	}
+	m, _ := model.ReadFile(filepath.Join(dir, "model", "model.json"))
+	verdicts := map[string]bool{"benign": true, "malicious": true, "anomalous": true}
+	for _, r := range recs[1:] {
+		if !verdicts[r[4]] || !contains(m.Classes, r[1]) {
+			t.Fatalf("bad record %v", r)
+		}
+	}
+}
+
+func contains(s []string, x string) bool {
+	for _, v := range s {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func TestInspect(t *testing.T) {
+	dir, _ := trained(t)
+	code, out, e := flowsense(t, "inspect", filepath.Join(dir, "model"))
+	if code != 0 {
+		t.Fatal(e)
+	}
+	for _, want := range []string{"classes:", "BENIGN", "ensemble:", "outlier:", "Mahalanobis"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("inspect output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+// Bad input: one line naming what and where, exit status 2, nothing left
+// behind.
+func TestBadInput(t *testing.T) {
+	dir, flows := trained(t)
+	tmp := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(tmp, name)
+		os.WriteFile(p, b, 0o644)
+		return p
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	raw, _ := os.ReadFile(flows)
+	zw.Write(raw)
+	zw.Close()
+	truncated := write("flows.csv.gz", gz.Bytes()[:gz.Len()/2])
+	lines := strings.SplitN(string(raw), "\n", 5)
+	ragged := write("ragged.csv", []byte(strings.Join(lines[:3], "\n")+"\n1,2,3\n"))
+	newer := filepath.Join(tmp, "newer")
+	os.MkdirAll(newer, 0o755)
+	mb, _ := os.ReadFile(filepath.Join(dir, "model", "model.json"))
+	os.WriteFile(filepath.Join(newer, "model.json"), bytes.Replace(mb, []byte(`"format": 1`), []byte(`"format": 99`), 1), 0o644)
+
+	tests := map[string]struct {
+		args []string
+		want []string // substrings of the one-line message
+		out  string   // a path that must not exist afterwards
+	}{
+		"truncated gzip": {[]string{"train", "--data", truncated, "--out", filepath.Join(tmp, "o1")}, []string{"flows.csv.gz"}, filepath.Join(tmp, "o1")},
+		"ragged row":     {[]string{"train", "--data", ragged, "--out", filepath.Join(tmp, "o2")}, []string{"ragged.csv:4:"}, filepath.Join(tmp, "o2")},
+		"missing label":  {[]string{"train", "--data", flows, "--label", "Verdict", "--out", filepath.Join(tmp, "o3")}, []string{"Verdict"}, filepath.Join(tmp, "o3")},
+		"newer model":    {[]string{"predict", "--model", newer, "--data", flows, "--out", filepath.Join(tmp, "p.csv")}, []string{"format 99", "model.json"}, filepath.Join(tmp, "p.csv")},
+		"unknown option": {[]string{"train", "--dta", flows}, []string{"--dta"}, ""},
+		"bad number":     {[]string{"train", "--data", flows, "--out", filepath.Join(tmp, "o4"), "--rounds", "many"}, []string{"--rounds"}, filepath.Join(tmp, "o4")},
+		"missing file":   {[]string{"eval", "--model", filepath.Join(dir, "model"), "--data", filepath.Join(tmp, "none.csv")}, []string{"none.csv"}, ""},
+		"bad label map":  {[]string{"train", "--data", flows, "--label-map", "kdd7", "--out", filepath.Join(tmp, "o5")}, []string{"kdd7"}, filepath.Join(tmp, "o5")},
+		"unknown cmd":    {[]string{"tran"}, []string{"tran"}, ""},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			code, _, e := flowsense(t, tc.args...)
+			if code != 2 {
+				t.Fatalf("exit %d, want 2 (stderr %q)", code, e)
+			}
+			first := strings.SplitN(e, "\n", 2)[0]
+			for _, w := range tc.want {
+				if !strings.Contains(first, w) {
+					t.Errorf("message %q lacks %q", first, w)
+				}
+			}
+			if tc.out != "" {
+				if _, err := os.Stat(tc.out); err == nil {
+					t.Errorf("%s was left behind", tc.out)
+				}
+			}
+		})
+	}
+}
+
+func TestListOptionsTakeSeveralValues(t *testing.T) {
+	f := newFlags("x")
+	d := f.List("data", "")
+	o := f.String("out", "", "")
+	drop := f.List("drop", "")
+	if err := f.Parse([]string{"--data", "a.csv", "b.csv", "--out=dir", "--drop", "ip.src,ip.dst", "frame.time"}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(*d, "|") != "a.csv|b.csv" || *o != "dir" || strings.Join(*drop, "|") != "ip.src|ip.dst|frame.time" {
+		t.Fatalf("data %v out %q drop %v", *d, *o, *drop)
+	}
+}
