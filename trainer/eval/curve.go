@@ -37,38 +37,51 @@ type binary struct {
 	roc, pr               []Point
 }
 
+// scratch holds buffers reused across the classes of one evaluation.
+type scratch struct {
+	pos, neg, tmp []uint64
+	roc, pr, thin []Point
+	keep          []bool
+}
+
+// sortKeys radix-sorts s.pos and s.neg in place (swapping buffers as
+// needed).
+func (s *scratch) sortKeys() {
+	s.pos, s.tmp = radixSort(s.pos, s.tmp)
+	s.neg, s.tmp = radixSort(s.neg, s.tmp)
+}
+
 // binaryCurve computes ROC and precision-recall curves and areas from the
-// scores of the positives and of the negatives, both sorted ascending and
-// free of NaN. Thresholds are the distinct scores, walked from the top; all
-// rows tied at a threshold enter together, like scikit-learn's
+// keys (see key) of the scores of the positives and of the negatives, both
+// sorted ascending. Thresholds are the distinct scores, walked from the
+// top; all rows tied at a threshold enter together, like scikit-learn's
 // _binary_clf_curve. The ROC area is accumulated in integers, so it is
 // exact up to the final division.
-func binaryCurve(pos, neg []float64) binary {
+func binaryCurve(pos, neg []uint64, s *scratch) binary {
 	P, N := len(pos), len(neg)
 	var b binary
 	b.rocDefined = P > 0 && N > 0
 	b.prDefined = P > 0
-	roc := []Point{{0, 0}}
-	pr := []Point{{0, 1}}
+	roc := append(s.roc[:0], Point{0, 0})
+	pr := append(s.pr[:0], Point{0, 1})
 	var (
-		i, j   = P - 1, N - 1
-		tp, fp int
-		area2  uint64 // 2 * P * N * AUC
-		apSum  float64
-		full   bool // full recall reached: later PR points add nothing
-		fP, fN = float64(P), float64(N)
-		prevTP int
-		prevFP int
+		i, j           = P - 1, N - 1
+		tp, fp         int
+		area2          uint64 // 2 * P * N * AUC
+		apSum          float64
+		full           bool // full recall reached: later PR points add nothing
+		fP, fN         = float64(P), float64(N)
+		prevTP, prevFP int
 	)
 	for i >= 0 || j >= 0 {
-		var t float64
+		var t uint64
 		switch {
 		case i < 0:
 			t = neg[j]
 		case j < 0:
 			t = pos[i]
 		default:
-			t = math.Max(pos[i], neg[j])
+			t = max(pos[i], neg[j])
 		}
 		for i >= 0 && pos[i] == t {
 			tp++
@@ -90,41 +103,55 @@ func binaryCurve(pos, neg []float64) binary {
 		}
 		prevTP, prevFP = tp, fp
 	}
+	s.roc, s.pr = roc, pr
 	if b.rocDefined {
 		b.rocAUC = float64(area2) / (2 * fP * fN)
-		b.roc = simplify(roc, MaxCurvePoints)
+		b.roc = s.simplify(roc, MaxCurvePoints)
 	}
 	if b.prDefined {
 		b.ap = apSum / fP
-		b.pr = simplify(pr, MaxCurvePoints)
+		b.pr = s.simplify(pr, MaxCurvePoints)
 	}
 	return b
 }
+
+// thinFactor: curves longer than thinFactor*max points are first thinned
+// by path length (see thin) before the greedy simplification, which
+// would otherwise rescan hundreds of thousands of points per split.
+const thinFactor = 50
 
 // simplify returns at most max points of pts (max >= 2), always the first
 // and the last, choosing the rest greedily by largest distance from the
 // current simplified polyline (Ramer-Douglas-Peucker refinement driven by
 // a point budget rather than a tolerance). Exactly collinear points are
-// never kept.
-func simplify(pts []Point, max int) []Point {
+// never kept. The result is a new slice; pts may be a scratch buffer.
+func (s *scratch) simplify(pts []Point, max int) []Point {
 	if len(pts) <= 2 {
 		return append([]Point(nil), pts...)
 	}
-	keep := make([]bool, len(pts))
+	if len(pts) > thinFactor*max {
+		s.thin = thin(pts, thinFactor*max, s.thin[:0])
+		pts = s.thin
+	}
+	if cap(s.keep) < len(pts) {
+		s.keep = make([]bool, len(pts))
+	}
+	keep := s.keep[:len(pts)]
+	clear(keep)
 	keep[0], keep[len(pts)-1] = true, true
 	kept := 2
 	h := &segHeap{}
-	if s, ok := farthest(pts, 0, len(pts)-1); ok {
-		heap.Push(h, s)
+	if g, ok := farthest(pts, 0, len(pts)-1); ok {
+		heap.Push(h, g)
 	}
 	for kept < max && h.Len() > 0 {
-		s := heap.Pop(h).(segment)
-		keep[s.at] = true
+		g := heap.Pop(h).(segment)
+		keep[g.at] = true
 		kept++
-		if l, ok := farthest(pts, s.lo, s.at); ok {
+		if l, ok := farthest(pts, g.lo, g.at); ok {
 			heap.Push(h, l)
 		}
-		if r, ok := farthest(pts, s.at, s.hi); ok {
+		if r, ok := farthest(pts, g.at, g.hi); ok {
 			heap.Push(h, r)
 		}
 	}
@@ -135,6 +162,28 @@ func simplify(pts []Point, max int) []Point {
 		}
 	}
 	return out
+}
+
+// thin keeps about target points of pts, spaced evenly along the path's
+// Manhattan length, always with the first and last: a dropped point is
+// within length/target of a kept one, so the shape is kept to well under
+// a pixel.
+func thin(pts []Point, target int, out []Point) []Point {
+	var length float64
+	for k := 1; k < len(pts); k++ {
+		length += math.Abs(pts[k].X-pts[k-1].X) + math.Abs(pts[k].Y-pts[k-1].Y)
+	}
+	step := length / float64(target)
+	out = append(out, pts[0])
+	var run float64
+	for k := 1; k < len(pts)-1; k++ {
+		run += math.Abs(pts[k].X-pts[k-1].X) + math.Abs(pts[k].Y-pts[k-1].Y)
+		if run >= step {
+			out = append(out, pts[k])
+			run = 0
+		}
+	}
+	return append(out, pts[len(pts)-1])
 }
 
 // segment is a span (lo, hi) of the polyline whose farthest interior point

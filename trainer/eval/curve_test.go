@@ -42,7 +42,15 @@ func TestCurvesAreDownsampledPreservingShape(t *testing.T) {
 	}
 	slices.Sort(pos)
 	slices.Sort(neg)
-	b := binaryCurve(pos, neg)
+	s := &scratch{}
+	for _, v := range pos {
+		s.pos = append(s.pos, key(v))
+	}
+	for _, v := range neg {
+		s.neg = append(s.neg, key(v))
+	}
+	s.sortKeys()
+	b := binaryCurve(s.pos, s.neg, s)
 	for name, c := range map[string][]Point{"roc": b.roc, "pr": b.pr} {
 		if len(c) > MaxCurvePoints || len(c) < MaxCurvePoints/2 {
 			t.Errorf("%s has %d points, want between %d and %d", name, len(c), MaxCurvePoints/2, MaxCurvePoints)
@@ -98,7 +106,7 @@ func TestSimplify(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			if got := simplify(c.in, c.max); !slices.Equal(got, c.want) {
+			if got := (&scratch{}).simplify(c.in, c.max); !slices.Equal(got, c.want) {
 				t.Errorf("simplify = %v, want %v", got, c.want)
 			}
 		})

@@ -181,23 +181,21 @@ func Evaluate(classes []string, y, pred []int32, probs []float64) (Metrics, Curv
 	var cv Curves
 	cv.ROC = make([]Curve, K)
 	cv.PR = make([]Curve, K)
-	pos := make([]float64, 0, n)
-	neg := make([]float64, 0, n)
+	s := &scratch{pos: make([]uint64, 0, n), neg: make([]uint64, 0, n)}
 	var rocSum, apSum float64
 	rocN, apN := 0, 0
 	for c, name := range classes {
-		pos, neg = pos[:0], neg[:0]
+		s.pos, s.neg = s.pos[:0], s.neg[:0]
 		for r := range n {
-			s := probs[r*K+c]
+			k := key(probs[r*K+c])
 			if int(y[r]) == c {
-				pos = append(pos, s)
+				s.pos = append(s.pos, k)
 			} else {
-				neg = append(neg, s)
+				s.neg = append(s.neg, k)
 			}
 		}
-		slices.Sort(pos)
-		slices.Sort(neg)
-		b := binaryCurve(pos, neg)
+		s.sortKeys()
+		b := binaryCurve(s.pos, s.neg, s)
 		cv.ROC[c] = Curve{Class: name, Defined: b.rocDefined, Area: b.rocAUC, Points: b.roc}
 		cv.PR[c] = Curve{Class: name, Defined: b.prDefined, Area: b.ap, Points: b.pr}
 		if b.rocDefined {

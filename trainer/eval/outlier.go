@@ -1,9 +1,6 @@
 package eval
 
-import (
-	"math"
-	"slices"
-)
+import "math"
 
 // EvaluateOutlier computes the figures of the outlier detector. truth[i]
 // is true when row i is an attack (an outlier), scores[i] is its outlier
@@ -21,32 +18,31 @@ func EvaluateOutlier(truth []bool, scores []float64, threshold float64) (Outlier
 	if math.IsNaN(threshold) || math.IsInf(threshold, 0) {
 		return OutlierMetrics{}, OutlierCurves{}, inputErr("threshold", -1, ErrScore)
 	}
-	var pos, neg []float64
+	s := &scratch{}
 	tp, fp := 0, 0
-	for i, s := range scores {
-		if math.IsNaN(s) {
+	for i, sc := range scores {
+		if math.IsNaN(sc) {
 			return OutlierMetrics{}, OutlierCurves{}, inputErr("scores", i, ErrScore)
 		}
-		flagged := s > threshold
+		flagged := sc > threshold
 		if truth[i] {
-			pos = append(pos, s)
+			s.pos = append(s.pos, key(sc))
 			if flagged {
 				tp++
 			}
 		} else {
-			neg = append(neg, s)
+			s.neg = append(s.neg, key(sc))
 			if flagged {
 				fp++
 			}
 		}
 	}
-	slices.Sort(pos)
-	slices.Sort(neg)
-	b := binaryCurve(pos, neg)
+	s.sortKeys()
+	b := binaryCurve(s.pos, s.neg, s)
 	m := OutlierMetrics{
 		Precision: ratio(tp, tp+fp),
-		Recall:    ratio(tp, len(pos)),
-		F1:        ratio(2*tp, len(pos)+tp+fp),
+		Recall:    ratio(tp, len(s.pos)),
+		F1:        ratio(2*tp, len(s.pos)+tp+fp),
 		ROCAUC:    b.rocAUC,
 		Threshold: threshold,
 	}
