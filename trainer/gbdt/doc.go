@@ -1,0 +1,56 @@
+// Package gbdt trains gradient-boosted decision trees for flow
+// classification and writes them as the model IR's model.Ensemble.
+//
+// It is for training only: it takes feature-major float32 columns and class
+// labels (see Data) and returns an ensemble that model's reference predictor
+// evaluates exactly as the trainer did. It does not read files (trainer/data
+// does), evaluate test sets or encode model files.
+//
+// # Algorithm
+//
+// Histogram gradient boosting, in the manner of LightGBM and scikit-learn's
+// HistGradientBoostingClassifier:
+//
+//   - Binning. Each numeric feature is cut into at most MaxBins value bins at
+//     quantiles of a sample of its values; every cut (edge) is a real data
+//     value, the smallest value of the bin above it. Bin 0 of every feature
+//     holds missing values (NaN). A categorical feature has one bin per
+//     vocabulary code; NaN and codes outside the vocabulary share bin 0, the
+//     same rule the predictor applies. Bins are stored as uint8 (uint16 when
+//     a feature has more than 256 bins).
+//   - Objective. Two classes: binary logistic loss, one raw score
+//     (model.Logistic). More: softmax cross-entropy (model.Softmax), grown
+//     either as one tree per round with vector leaves (Multiclass "vector",
+//     Tree.Output -1) or one tree per class per round ("per-class").
+//     Gradients are computed once per round in float32, optionally weighted
+//     per class ("balanced" or explicit weights) and per row.
+//   - Trees. Grown best-first (Growth "leaf": split the leaf with the largest
+//     gain) or level by level ("depth"), up to MaxLeaves leaves and MaxDepth
+//     levels. For each candidate leaf a histogram of gradient and hessian
+//     sums per bin is built (features in parallel, one goroutine per feature
+//     at a time, so the sums never depend on scheduling), only for the
+//     smaller child of a split: the larger child's is the parent's minus it.
+//     The gain of a split is the XGBoost/L2 second-order gain, summed over
+//     leaf outputs for vector leaves; MinChildWeight, MinChildSamples and
+//     MinSplitGain bound it. Missing values are tried on both sides of every
+//     numeric threshold and the better side becomes the node's default
+//     direction (the larger child's side when a node saw no missing value).
+//     Categorical features are split as sets: the categories present in the
+//     leaf are ordered by gradient/(hessian+smoothing) (once per output for
+//     vector leaves) and the best prefix of that order goes left, written as
+//     a model.InSet node; unseen codes take the default direction.
+//   - Exactness. Thresholds are the float32 edges and nodes use model.Less,
+//     so x < threshold exactly when x's bin is on the left; leaves are
+//     rounded to float32 before the trainer adds them to its float64 scores,
+//     in tree order, as the predictor does. The predictor's raw scores on
+//     the training rows equal the trainer's.
+//   - Sampling and stopping. Rows (Subsample) and features (ColSample) are
+//     sampled per tree from a PCG generator seeded by Seed. With EarlyStopping
+//     rounds of patience and more than 10,000 rows, a stratified
+//     ValidationFraction of the rows is held out; training stops when its
+//     loss has not improved for EarlyStopping rounds and the ensemble is cut
+//     back to the best round.
+//
+// The same Data and Params give the same ensemble, bit for bit, whatever
+// Threads is.
+package gbdt

@@ -1,0 +1,548 @@
+package gbdt
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"runtime"
+	"slices"
+	"time"
+
+	"github.com/flowsense/flowsense/model"
+)
+
+// Data is a training set, feature-major.
+type Data struct {
+	// Columns holds one column of len(Y) values per feature.
+	Columns [][]float32
+	// Kinds gives each feature's kind; nil means all numeric.
+	Kinds []model.Kind
+	// Categories gives each categorical feature's vocabulary size (codes
+	// are 0..n-1); ignored for numeric features. May be nil when Kinds is.
+	Categories []int
+	// Y holds class indices in [0, Classes).
+	Y []int32
+	// Classes is the number of classes, at least 2.
+	Classes int
+	// Weights holds optional per-row weights (nil: all 1).
+	Weights []float32
+}
+
+// Round is one boosting round's progress.
+type Round struct {
+	Round int // 1-based
+	// Train and Valid are the mean (weighted) log-losses after the round,
+	// on the training rows and on the held-out validation rows; Valid is
+	// NaN when no rows are held out.
+	Train, Valid float64
+	Elapsed      time.Duration // since Train began
+}
+
+// Result is a trained ensemble with what was learnt on the way.
+type Result struct {
+	Ensemble model.Ensemble
+	// Importance is the total split gain per feature, over the kept trees.
+	Importance []float64
+	// Curve has one entry per round trained, including rounds after the
+	// best that early stopping cut off.
+	Curve []Round
+	// BestRound is the number of rounds kept in Ensemble.
+	BestRound int
+	// Rounds is the number of rounds trained.
+	Rounds int
+	// TrainRows and ValidRows are the row counts used to fit and to stop.
+	TrainRows, ValidRows int
+}
+
+// autoValidationRows: early stopping holds rows out only above this size,
+// like scikit-learn's early_stopping="auto".
+const autoValidationRows = 10000
+
+// block is the fixed row block of loss and gradient passes; fixed so that
+// partial sums are added in the same order whatever the thread count.
+const block = 4096
+
+func checkData(d *Data) error {
+	bad := func(field, format string, args ...any) error {
+		return &DataError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	n := len(d.Y)
+	switch {
+	case d.Classes < 2:
+		return bad("Classes", "%d, need at least 2", d.Classes)
+	case len(d.Columns) == 0:
+		return bad("Columns", "no features")
+	case n == 0:
+		return bad("Y", "no rows")
+	case n > math.MaxInt32:
+		return bad("Y", "%d rows, limit %d", n, math.MaxInt32)
+	case d.Kinds != nil && len(d.Kinds) != len(d.Columns):
+		return bad("Kinds", "%d kinds for %d columns", len(d.Kinds), len(d.Columns))
+	case d.Weights != nil && len(d.Weights) != n:
+		return bad("Weights", "%d weights for %d rows", len(d.Weights), n)
+	}
+	for f, c := range d.Columns {
+		if len(c) != n {
+			return bad(fmt.Sprintf("Columns[%d]", f), "%d values for %d rows", len(c), n)
+		}
+		if d.Kinds == nil {
+			continue
+		}
+		switch d.Kinds[f] {
+		case model.Numeric:
+		case model.Categorical:
+			if len(d.Categories) != len(d.Columns) {
+				return bad("Categories", "%d sizes for %d columns", len(d.Categories), len(d.Columns))
+			}
+			if d.Categories[f] < 0 || d.Categories[f] > 65534 {
+				return bad(fmt.Sprintf("Categories[%d]", f), "%d categories, need 0 to 65534", d.Categories[f])
+			}
+		default:
+			return bad(fmt.Sprintf("Kinds[%d]", f), "unknown kind %d", d.Kinds[f])
+		}
+	}
+	for i, y := range d.Y {
+		if y < 0 || int(y) >= d.Classes {
+			return bad(fmt.Sprintf("Y[%d]", i), "class %d of %d", y, d.Classes)
+		}
+	}
+	for i, w := range d.Weights {
+		if !(w >= 0) || math.IsInf(float64(w), 0) {
+			return bad(fmt.Sprintf("Weights[%d]", i), "%v, need finite >= 0", w)
+		}
+	}
+	return nil
+}
+
+// trainer holds the state of one Train call.
+type trainer struct {
+	p       Params
+	d       *Data
+	b       *binned
+	k       int // outputs: 1 for logistic, classes for softmax
+	threads int
+	rw      []float32 // row weights (class weight x row weight)
+	scores  []float64 // k per row, every row
+	gh      []float32 // 2k per row, training rows
+	train   []int32
+	valid   []int32
+	rng     *rand.Rand
+}
+
+// Train fits an ensemble to d. It stops early when ctx is done, returning
+// ctx's error. progress, when not nil, is called after every round.
+func Train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Result, error) {
+	start := time.Now()
+	if err := p.Validate(); err != nil {
+		return nil, err
+	}
+	if d == nil {
+		return nil, &DataError{Field: "Data", Reason: "nil"}
+	}
+	if err := checkData(d); err != nil {
+		return nil, err
+	}
+	if len(p.ClassWeights) > 0 && len(p.ClassWeights) != d.Classes {
+		return nil, &ParamError{Param: "ClassWeights", Reason: fmt.Sprintf("%d weights for %d classes", len(p.ClassWeights), d.Classes)}
+	}
+	t := &trainer{p: p, d: d, threads: p.Threads}
+	if t.threads == 0 {
+		t.threads = runtime.GOMAXPROCS(0)
+	}
+	t.rng = rand.New(rand.NewPCG(p.Seed, 0x67626474))
+	n := len(d.Y)
+	t.k = d.Classes
+	if d.Classes == 2 {
+		t.k = 1
+	}
+	t.split()
+	t.weights()
+	t.b = binData(d, p.MaxBins, t.threads, p.Seed)
+
+	res := &Result{TrainRows: len(t.train), ValidRows: len(t.valid)}
+	ens := &res.Ensemble
+	ens.Objective, ens.Outputs = model.Softmax, t.k
+	if t.k == 1 {
+		ens.Objective = model.Logistic
+	}
+	ens.BaseScore = t.baseScore()
+	t.scores = make([]float64, n*t.k)
+	for r := 0; r < n; r++ {
+		for j := 0; j < t.k; j++ {
+			t.scores[r*t.k+j] = float64(ens.BaseScore[j])
+		}
+	}
+	t.gh = make([]float32, n*2*t.k)
+
+	perClass := t.k > 1 && p.Multiclass == MultiPerClass
+	treesPerRound := 1
+	if perClass {
+		treesPerRound = t.k
+	}
+	var growers []*grower
+	if perClass {
+		growers = []*grower{newGrower(&t.p, t.b, 1, t.threads)}
+	} else {
+		growers = []*grower{newGrower(&t.p, t.b, t.k, t.threads)}
+	}
+	usable := make([]int, 0, len(d.Columns))
+	for f := range d.Columns {
+		if t.b.nbins[f] >= 2 {
+			usable = append(usable, f)
+		}
+	}
+	nf := len(d.Columns)
+	var impByRound [][]float64
+	bestLoss := math.Inf(1)
+	best := 0
+	stop := p.EarlyStopping > 0 && len(t.valid) > 0
+	inBag := make([]int32, 0, len(t.train))
+	isIn := make([]bool, n)
+	for round := 1; round <= p.Rounds; round++ {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("gbdt: round %d: %w", round, err)
+		}
+		trainLoss := t.gradients()
+		if round > 1 {
+			res.Curve[round-2].Train = trainLoss
+			if progress != nil {
+				progress(res.Curve[round-2])
+			}
+		}
+		imp := make([]float64, nf)
+		for c := 0; c < treesPerRound; c++ {
+			// rows and features for this tree
+			inBag = inBag[:0]
+			if p.Subsample < 1 {
+				for _, r := range t.train {
+					if t.rng.Float64() < p.Subsample {
+						inBag = append(inBag, r)
+					}
+				}
+				if len(inBag) == 0 {
+					inBag = append(inBag, t.train[t.rng.IntN(len(t.train))])
+				}
+			} else {
+				inBag = append(inBag, t.train...)
+			}
+			feats := usable
+			if p.ColSample < 1 && len(usable) > 0 {
+				m := int(math.Ceil(p.ColSample * float64(len(usable))))
+				perm := t.rng.Perm(len(usable))[:m]
+				feats = make([]int, m)
+				for i, j := range perm {
+					feats[i] = usable[j]
+				}
+				slices.Sort(feats)
+			}
+			g := growers[0]
+			g.feats = feats
+			g.rows = append(g.rows[:0], inBag...)
+			g.full = len(inBag) == n
+			g.gh = t.gh
+			g.ghStride = 2 * t.k
+			if perClass {
+				g.ghOff = 2 * c
+			}
+			sum := make([]float64, 2*g.w)
+			for _, r := range inBag {
+				src := t.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+2*g.w]
+				for j, v := range src {
+					sum[j] += float64(v)
+				}
+			}
+			nodes := g.grow(sum, imp)
+			out := int32(-1)
+			if perClass {
+				out = int32(c)
+			} else if t.k == 1 {
+				out = 0
+			}
+			ens.Trees = append(ens.Trees, toModel(nodes, t.b, out))
+			t.update(nodes, g.rows, inBag, isIn, int(out))
+		}
+		impByRound = append(impByRound, imp)
+		validLoss := math.NaN()
+		if len(t.valid) > 0 {
+			validLoss = t.loss(t.valid)
+		}
+		res.Curve = append(res.Curve, Round{Round: round, Valid: validLoss, Elapsed: time.Since(start)})
+		res.Rounds = round
+		if stop {
+			if validLoss < bestLoss-1e-7*math.Max(1, math.Abs(bestLoss)) || best == 0 {
+				bestLoss, best = math.Min(validLoss, bestLoss), round
+			} else if round-best >= p.EarlyStopping {
+				break
+			}
+		}
+	}
+	last := &res.Curve[len(res.Curve)-1]
+	last.Train = t.loss(t.train)
+	last.Elapsed = time.Since(start)
+	if progress != nil {
+		progress(*last)
+	}
+	if !stop {
+		best = res.Rounds
+	}
+	res.BestRound = best
+	ens.Trees = ens.Trees[:best*treesPerRound]
+	res.Importance = make([]float64, nf)
+	for _, imp := range impByRound[:best] {
+		for f, v := range imp {
+			res.Importance[f] += v
+		}
+	}
+	return res, nil
+}
+
+// split chooses the stratified validation rows.
+func (t *trainer) split() {
+	n := len(t.d.Y)
+	frac := t.p.ValidationFraction
+	if t.p.EarlyStopping == 0 || frac == 0 || n <= autoValidationRows {
+		t.train = make([]int32, n)
+		for i := range t.train {
+			t.train[i] = int32(i)
+		}
+		return
+	}
+	rng := rand.New(rand.NewPCG(t.p.Seed, 0x76616c69))
+	byClass := make([][]int32, t.d.Classes)
+	for i, y := range t.d.Y {
+		byClass[y] = append(byClass[y], int32(i))
+	}
+	isValid := make([]bool, n)
+	for _, rows := range byClass {
+		m := int(math.Round(frac * float64(len(rows))))
+		if m >= len(rows) {
+			m = len(rows) - 1
+		}
+		rng.Shuffle(len(rows), func(i, j int) { rows[i], rows[j] = rows[j], rows[i] })
+		for _, r := range rows[:max(m, 0)] {
+			isValid[r] = true
+		}
+	}
+	for i := 0; i < n; i++ {
+		if isValid[i] {
+			t.valid = append(t.valid, int32(i))
+		} else {
+			t.train = append(t.train, int32(i))
+		}
+	}
+}
+
+// weights sets the per-row weights: class weight times row weight.
+func (t *trainer) weights() {
+	d := t.d
+	cw := make([]float64, d.Classes)
+	for c := range cw {
+		cw[c] = 1
+	}
+	switch {
+	case len(t.p.ClassWeights) > 0:
+		copy(cw, t.p.ClassWeights)
+	case t.p.ClassWeight == WeightBalanced:
+		cnt := make([]float64, d.Classes)
+		for _, r := range t.train {
+			cnt[d.Y[r]]++
+		}
+		for c := range cw {
+			cw[c] = 0
+			if cnt[c] > 0 {
+				cw[c] = float64(len(t.train)) / (float64(d.Classes) * cnt[c])
+			}
+		}
+	}
+	t.rw = make([]float32, len(d.Y))
+	for r, y := range d.Y {
+		w := cw[y]
+		if d.Weights != nil {
+			w *= float64(d.Weights[r])
+		}
+		t.rw[r] = float32(w)
+	}
+}
+
+// baseScore is the log of the weighted class priors of the training rows
+// (log-odds for logistic).
+func (t *trainer) baseScore() []float32 {
+	prior := make([]float64, t.d.Classes)
+	var tot float64
+	for _, r := range t.train {
+		prior[t.d.Y[r]] += float64(t.rw[r])
+		tot += float64(t.rw[r])
+	}
+	const eps = 1e-7
+	for c := range prior {
+		if tot > 0 {
+			prior[c] /= tot
+		} else {
+			prior[c] = 1 / float64(len(prior))
+		}
+		prior[c] = min(max(prior[c], eps), 1-eps)
+	}
+	if t.k == 1 {
+		return []float32{float32(math.Log(prior[1] / prior[0]))}
+	}
+	base := make([]float32, t.k)
+	var mean float64
+	for c := range prior {
+		mean += math.Log(prior[c]) / float64(t.k)
+	}
+	for c := range base {
+		base[c] = float32(math.Log(prior[c]) - mean)
+	}
+	return base
+}
+
+// rowLoss computes row r's probabilities into p (len k, or 1 for logistic:
+// P(class 1)) and returns its unweighted log-loss.
+func (t *trainer) rowLoss(r int, p []float64) float64 {
+	s := t.scores[r*t.k : r*t.k+t.k]
+	y := int(t.d.Y[r])
+	const eps = 1e-15
+	if t.k == 1 {
+		p[0] = sigmoid(s[0])
+		q := p[0]
+		if y == 0 {
+			q = 1 - q
+		}
+		return -math.Log(max(q, eps))
+	}
+	mx := s[0]
+	for _, v := range s[1:] {
+		mx = max(mx, v)
+	}
+	var sum float64
+	for j, v := range s {
+		p[j] = math.Exp(v - mx)
+		sum += p[j]
+	}
+	for j := range p {
+		p[j] /= sum
+	}
+	return -math.Log(max(p[y], eps))
+}
+
+func sigmoid(x float64) float64 {
+	if x >= 0 {
+		return 1 / (1 + math.Exp(-x))
+	}
+	z := math.Exp(x)
+	return z / (1 + z)
+}
+
+// gradients fills t.gh for the training rows and returns their mean
+// weighted loss before this round.
+func (t *trainer) gradients() float64 {
+	rows := t.train
+	nb := (len(rows) + block - 1) / block
+	part := make([]float64, nb)
+	wpart := make([]float64, nb)
+	parallelFor(t.threads, nb, func(bi int) {
+		p := make([]float64, t.k)
+		var ls, ws float64
+		for _, r32 := range rows[bi*block : min((bi+1)*block, len(rows))] {
+			r := int(r32)
+			w := float64(t.rw[r])
+			ls += w * t.rowLoss(r, p)
+			ws += w
+			gh := t.gh[r*2*t.k : r*2*t.k+2*t.k]
+			y := int(t.d.Y[r])
+			if t.k == 1 {
+				q := p[0]
+				gh[0] = float32((q - float64(y)) * w)
+				gh[1] = float32(max(q*(1-q), 1e-16) * w)
+				continue
+			}
+			for j, q := range p {
+				g := q
+				if j == y {
+					g -= 1
+				}
+				gh[2*j] = float32(g * w)
+				gh[2*j+1] = float32(max(q*(1-q), 1e-16) * w)
+			}
+		}
+		part[bi], wpart[bi] = ls, ws
+	})
+	return sumRatio(part, wpart)
+}
+
+func sumRatio(part, wpart []float64) float64 {
+	var ls, ws float64
+	for i := range part {
+		ls += part[i]
+		ws += wpart[i]
+	}
+	if ws == 0 {
+		return 0
+	}
+	return ls / ws
+}
+
+// loss is the mean weighted log-loss of rows.
+func (t *trainer) loss(rows []int32) float64 {
+	nb := (len(rows) + block - 1) / block
+	part := make([]float64, nb)
+	wpart := make([]float64, nb)
+	parallelFor(t.threads, nb, func(bi int) {
+		p := make([]float64, t.k)
+		var ls, ws float64
+		for _, r := range rows[bi*block : min((bi+1)*block, len(rows))] {
+			w := float64(t.rw[r])
+			ls += w * t.rowLoss(int(r), p)
+			ws += w
+		}
+		part[bi], wpart[bi] = ls, ws
+	})
+	return sumRatio(part, wpart)
+}
+
+// update adds a new tree's leaves to the scores of every row: in-bag rows
+// by the partition the grower left, the others by walking the tree.
+func (t *trainer) update(nodes []node, part []int32, inBag []int32, isIn []bool, out int) {
+	k := t.k
+	add := func(r int, v []float32) {
+		if out >= 0 {
+			t.scores[r*k+out] += float64(v[0])
+			return
+		}
+		s := t.scores[r*k : r*k+k]
+		for j, x := range v {
+			s[j] += float64(x)
+		}
+	}
+	for i := range nodes {
+		nd := &nodes[i]
+		if nd.feature >= 0 {
+			continue
+		}
+		for _, r := range part[nd.begin:nd.end] {
+			add(int(r), nd.value)
+		}
+	}
+	if len(inBag) == len(t.train) && len(t.valid) == 0 {
+		return
+	}
+	for _, r := range inBag {
+		isIn[r] = true
+	}
+	walk := func(rows []int32) {
+		parallelFor(t.threads, (len(rows)+block-1)/block, func(bi int) {
+			for _, r := range rows[bi*block : min((bi+1)*block, len(rows))] {
+				if isIn[r] {
+					continue
+				}
+				add(int(r), nodes[leafOf(nodes, t.b, int(r))].value)
+			}
+		})
+	}
+	walk(t.train)
+	walk(t.valid)
+	for _, r := range inBag {
+		isIn[r] = false
+	}
+}
