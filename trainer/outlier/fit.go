@@ -1,0 +1,214 @@
+package outlier
+
+import (
+	"math"
+
+	"github.com/flowsense/flowsense/model"
+)
+
+// ridgeFraction regularises the batch covariance: every kept eigenvalue is
+// raised by ridgeFraction times the mean eigenvalue, so a (near-)singular
+// covariance still has a finite, bounded inverse.
+const ridgeFraction = 1e-6
+
+// minScale is the smallest standard deviation, relative to the column's
+// magnitude, that counts as variation; below it a column is constant.
+const minScale = 1e-9
+
+// Fit fits the batch Mahalanobis detector on benign rows.
+//
+// cols holds the detector's inputs feature-major: cols[j][i] is input j of
+// row i, and every column has the same length (at least 2 rows). features
+// gives the schema index of each column, written to the model as Features.
+// p.Components and one threshold rule are used; the online fields are
+// ignored.
+//
+// Missing values (NaN) and infinities take no part in the mean and the
+// scale and count as the mean in the covariance. A constant column gets
+// Scale 1 and a zero row in Projection: it never changes a score. See
+// doc.go for the formulas.
+func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
+	const op = "fit"
+	if err := p.validate(op); err != nil {
+		return nil, err
+	}
+	d := len(cols)
+	if d == 0 {
+		return nil, errorf(op, ErrShape, "no columns")
+	}
+	if len(features) != d {
+		return nil, errorf(op, ErrShape, "%d features for %d columns", len(features), d)
+	}
+	seen := make(map[int32]bool, d)
+	for j, f := range features {
+		if f < 0 {
+			return nil, errorf(op, ErrShape, "feature %d has negative index %d", j, f)
+		}
+		if seen[f] {
+			return nil, errorf(op, ErrShape, "feature index %d appears twice", f)
+		}
+		seen[f] = true
+	}
+	n := len(cols[0])
+	for j, c := range cols {
+		if len(c) != n {
+			return nil, errorf(op, ErrShape, "column %d has %d rows, column 0 has %d", j, len(c), n)
+		}
+	}
+	if n < 2 {
+		return nil, errorf(op, ErrEmpty, "%d rows, want at least 2", n)
+	}
+
+	mean := make([]float64, d)
+	scale := make([]float64, d)
+	var live []int // non-constant columns
+	for j, c := range cols {
+		mean[j], scale[j] = meanStd(c)
+		if scale[j] > 0 {
+			live = append(live, j)
+		} else {
+			scale[j] = 1
+		}
+	}
+	dl := len(live)
+	if dl == 0 {
+		return nil, errorf(op, ErrConstant, "%d columns", d)
+	}
+
+	// Covariance of the standardised live columns (a correlation matrix
+	// when nothing is missing), accumulated row by row.
+	cov := make([]float64, dl*dl)
+	u := make([]float64, dl)
+	for i := 0; i < n; i++ {
+		for a, j := range live {
+			u[a] = standardised(cols[j][i], mean[j], scale[j])
+		}
+		for a, ua := range u {
+			if ua == 0 {
+				continue
+			}
+			row := cov[a*dl : a*dl+dl]
+			for b := a; b < dl; b++ {
+				row[b] += ua * u[b]
+			}
+		}
+	}
+	for a := 0; a < dl; a++ {
+		for b := a; b < dl; b++ {
+			v := cov[a*dl+b] / float64(n-1)
+			cov[a*dl+b], cov[b*dl+a] = v, v
+		}
+	}
+
+	k := p.components(dl)
+	vals, vecs, ok := topEigen(cov, dl, k)
+	if !ok {
+		return nil, errorf(op, ErrNumeric, "eigendecomposition of the %d×%d covariance failed", dl, dl)
+	}
+	var trace float64
+	for a := 0; a < dl; a++ {
+		trace += cov[a*dl+a]
+	}
+	ridge := ridgeFraction * trace / float64(dl)
+	inv := make([]float64, k*k)
+	for c, v := range vals {
+		inv[c*k+c] = 1 / (max(v, 0) + ridge)
+	}
+	proj := make([]float64, d*k)
+	for a, j := range live {
+		copy(proj[j*k:j*k+k], vecs[a*k:a*k+k])
+	}
+
+	o := &model.Outlier{
+		Features:   append([]int32(nil), features...),
+		Mean:       mean,
+		Scale:      scale,
+		Components: k,
+		Projection: proj,
+		InvCov:     inv,
+	}
+	o.Threshold = fitThreshold(o, cols, p)
+	if math.IsNaN(o.Threshold) || math.IsInf(o.Threshold, 0) {
+		return nil, errorf(op, ErrNumeric, "threshold %v", o.Threshold)
+	}
+	return o, nil
+}
+
+// meanStd returns the mean and population standard deviation of the finite
+// values of c, or a zero scale when c has fewer than two finite values or
+// does not vary beyond rounding.
+func meanStd(c []float32) (mean, std float64) {
+	var n int
+	var sum float64
+	for _, v := range c {
+		if x := float64(v); !math.IsNaN(x) && !math.IsInf(x, 0) {
+			n++
+			sum += x
+		}
+	}
+	if n == 0 {
+		return 0, 0
+	}
+	mean = sum / float64(n)
+	var ss float64
+	for _, v := range c {
+		if x := float64(v); !math.IsNaN(x) && !math.IsInf(x, 0) {
+			ss += (x - mean) * (x - mean)
+		}
+	}
+	std = math.Sqrt(ss / float64(n))
+	if n < 2 || std <= minScale*max(1, math.Abs(mean)) {
+		return mean, 0
+	}
+	return mean, std
+}
+
+// standardised is (v - mean) / scale with non-finite v taken as the mean.
+func standardised(v float32, mean, scale float64) float64 {
+	x := float64(v)
+	if math.IsNaN(x) || math.IsInf(x, 0) {
+		return 0
+	}
+	return (x - mean) / scale
+}
+
+// fitThreshold applies p's threshold rule to the training scores, which
+// are computed by the reference scorer, model.Outlier.Score.
+func fitThreshold(o *model.Outlier, cols [][]float32, p Params) float64 {
+	if p.Threshold > 0 {
+		return p.Threshold
+	}
+	scores := trainingScores(o, cols)
+	if p.ThresholdStdev > 0 {
+		var sum float64
+		for _, s := range scores {
+			sum += s
+		}
+		m := sum / float64(len(scores))
+		var ss float64
+		for _, s := range scores {
+			ss += (s - m) * (s - m)
+		}
+		return m + p.ThresholdStdev*math.Sqrt(ss/float64(len(scores)))
+	}
+	return percentile(scores, 100*p.ThresholdQuantile)
+}
+
+// trainingScores scores every row of cols with o.Score, laying each row out
+// in a scratch schema row at o.Features.
+func trainingScores(o *model.Outlier, cols [][]float32) []float64 {
+	width := 0
+	for _, f := range o.Features {
+		width = max(width, int(f)+1)
+	}
+	row := make([]float32, width)
+	n := len(cols[0])
+	scores := make([]float64, n)
+	for i := range scores {
+		for j, f := range o.Features {
+			row[f] = cols[j][i]
+		}
+		scores[i] = o.Score(row)
+	}
+	return scores
+}

@@ -1,0 +1,105 @@
+package outlier
+
+import (
+	"fmt"
+	"math"
+)
+
+// Params configure both detectors. Fields that one form does not use are
+// ignored by it, as noted per field.
+type Params struct {
+	// Components is the number of principal components kept (alibi-detect's
+	// n_components). 0 keeps them all: the full Mahalanobis distance. It is
+	// capped at the number of inputs (for Fit, of non-constant inputs).
+	Components int
+	// NStdev is the online detector's clipping width (alibi-detect's
+	// std_clip / Seldon's n_stdev): once clipping has started, each input
+	// is clipped to mean ± NStdev·stdev before it updates the mean and
+	// covariance. Ignored by Fit.
+	NStdev float64
+	// StartClip is the number of rows the online detector must have seen
+	// before it clips (clipping applies to a batch when more than StartClip
+	// rows came before it, as in alibi-detect). Ignored by Fit.
+	StartClip int
+	// MaxN, when positive, makes the online detector weigh its history as
+	// if it had seen at most MaxN rows (alibi-detect's max_n). The IR has
+	// no field for it: Model does not export it, Resume sets it to 0.
+	// Ignored by Fit.
+	MaxN int64
+
+	// Threshold rules. At most one may be non-zero; Fit uses the one set
+	// (an error if none is), Online uses Threshold only, as its starting
+	// threshold (InferThreshold replaces it).
+	//
+	// ThresholdQuantile, in (0, 1): the threshold is this quantile of the
+	// benign training scores (linear interpolation, numpy's default).
+	ThresholdQuantile float64
+	// ThresholdStdev, positive: the threshold is mean + ThresholdStdev·std
+	// of the benign training scores.
+	ThresholdStdev float64
+	// Threshold, positive: an explicit threshold.
+	Threshold float64
+}
+
+// DefaultParams returns the parameters chosen by measurement on KDD Cup 99
+// (see doc.go): every component (the full Mahalanobis distance), the 0.99
+// quantile of the benign training scores as the threshold, and
+// alibi-detect's online defaults NStdev 3, StartClip 100.
+func DefaultParams() Params {
+	return Params{
+		Components:        0,
+		NStdev:            3,
+		StartClip:         100,
+		ThresholdQuantile: 0.99,
+	}
+}
+
+// components is the number of components kept for d usable inputs.
+func (p Params) components(d int) int {
+	if p.Components == 0 {
+		return d
+	}
+	return min(p.Components, d)
+}
+
+// validate checks p for the operation op ("fit" requires a threshold rule).
+func (p Params) validate(op string) error {
+	bad := func(format string, args ...any) error {
+		return errorf(op, ErrParams, format, args...)
+	}
+	switch {
+	case p.Components < 0:
+		return bad("components %d, want >= 0", p.Components)
+	case !(p.NStdev >= 0) || math.IsInf(p.NStdev, 0):
+		return bad("n_stdev %v, want finite >= 0", p.NStdev)
+	case p.StartClip < 0:
+		return bad("start_clip %d, want >= 0", p.StartClip)
+	case p.MaxN < 0:
+		return bad("max_n %d, want >= 0", p.MaxN)
+	case p.ThresholdQuantile != 0 && !(p.ThresholdQuantile > 0 && p.ThresholdQuantile < 1):
+		return bad("threshold quantile %v, want in (0, 1)", p.ThresholdQuantile)
+	case p.ThresholdStdev != 0 && !(p.ThresholdStdev > 0 && !math.IsInf(p.ThresholdStdev, 0)):
+		return bad("threshold stdev %v, want finite > 0", p.ThresholdStdev)
+	case p.Threshold != 0 && !(p.Threshold > 0 && !math.IsInf(p.Threshold, 0)):
+		return bad("threshold %v, want finite > 0", p.Threshold)
+	}
+	set := 0
+	for _, v := range []float64{p.ThresholdQuantile, p.ThresholdStdev, p.Threshold} {
+		if v != 0 {
+			set++
+		}
+	}
+	if set > 1 {
+		return bad("%d threshold rules set, want at most one of quantile, stdev, explicit", set)
+	}
+	if op == "fit" && set == 0 {
+		return bad("no threshold rule set")
+	}
+	return nil
+}
+
+// String renders p for provenance (model.Metadata.Params).
+func (p Params) String() string {
+	return fmt.Sprintf("components=%d n_stdev=%g start_clip=%d max_n=%d threshold_quantile=%g threshold_stdev=%g threshold=%g",
+		p.Components, p.NStdev, p.StartClip, p.MaxN, p.ThresholdQuantile, p.ThresholdStdev, p.Threshold)
+}
