@@ -73,14 +73,14 @@ type layout struct {
 }
 
 // sniff chooses the format of a file from its first record.
-func sniff(fields [][]byte) Format {
-	if len(fields) == 42 || len(fields) == 43 {
-		if isNumber(fields[0]) && !isNumber(fields[1]) && !isNumber(fields[2]) && !isNumber(fields[3]) {
+func sniff(rec *record) Format {
+	if n := rec.len(); n == 42 || n == 43 {
+		if isNumber(rec.field(0)) && !isNumber(rec.field(1)) && !isNumber(rec.field(2)) && !isNumber(rec.field(3)) {
 			return FormatKDD
 		}
 	}
-	for _, f := range fields {
-		switch Canonical(string(f)) {
+	for k := 0; k < rec.len(); k++ {
+		switch Canonical(string(rec.field(k))) {
 		case "Flow Duration", "Flow IAT Mean":
 			return FormatCICFlowMeter
 		}

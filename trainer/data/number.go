@@ -17,6 +17,50 @@ func parseNumber(b []byte) (float32, error) {
 	return model.ParseNumber(string(b))
 }
 
+// tryNumber is parseNumber without the cost of an error: ok is false for a
+// cell that is not a number.
+func tryNumber(b []byte) (v float32, ok bool) {
+	if v, ok := fastNumber(b); ok {
+		return v, true
+	}
+	if !maybeNumber(b) {
+		return 0, false
+	}
+	v, err := model.ParseNumber(string(b))
+	return v, err == nil
+}
+
+// notNumberByte marks the ASCII bytes that appear in nothing
+// model.ParseNumber accepts (decimal, hex and special forms, spaces).
+var notNumberByte = func() (t [128]bool) {
+	for c := range t {
+		t[c] = true
+	}
+	for _, c := range "0123456789+-._?abcdefABCDEFxXpPiInNtTyY \t\n\v\f\r" {
+		t[c] = false
+	}
+	return t
+}()
+
+// maybeNumber is a cheap filter: false only for cells model.ParseNumber
+// certainly rejects (a byte no number has, or two dots). Bytes beyond ASCII
+// pass, as they may be Unicode spaces that ParseNumber trims.
+func maybeNumber(b []byte) bool {
+	dots := 0
+	for _, c := range b {
+		if c < 128 && notNumberByte[c] {
+			return false
+		}
+		if c == '.' {
+			dots++
+			if dots > 1 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 func fastNumber(b []byte) (float32, bool) {
@@ -60,6 +104,6 @@ func fastNumber(b []byte) (float32, bool) {
 
 // isNumber reports whether a cell reads as a number (missing included).
 func isNumber(b []byte) bool {
-	_, err := parseNumber(b)
-	return err == nil
+	_, ok := tryNumber(b)
+	return ok
 }

@@ -56,7 +56,7 @@ type parser struct {
 
 	// the row being parsed
 	vals  []float32
-	txt   [][]byte // category text for modeCategory and text cells of modeInfer
+	txt   []int // field index of a category text (modeCategory, text cells of modeInfer), or -1
 	label string
 }
 
@@ -66,14 +66,14 @@ func newParser(lay *layout, file string, enc *model.Encoder, mapLabel func(strin
 		labels: make(map[string]cached),
 		cats:   make([]map[string]cached, len(lay.cols)),
 		vals:   make([]float32, len(lay.cols)),
-		txt:    make([][]byte, len(lay.cols)),
+		txt:    make([]int, len(lay.cols)),
 	}
 }
 
 // isBlank reports whether every field is empty or spaces.
-func isBlank(fields [][]byte) bool {
-	for _, f := range fields {
-		if len(bytes.TrimSpace(f)) > 0 {
+func isBlank(r *record) bool {
+	for k := 0; k < r.len(); k++ {
+		if len(bytes.TrimSpace(r.field(k))) > 0 {
 			return false
 		}
 	}
@@ -81,44 +81,43 @@ func isBlank(fields [][]byte) bool {
 }
 
 // row parses one record into p.vals, p.txt and p.label.
-func (p *parser) row(fields [][]byte, line int) error {
+func (p *parser) row(rec *record, line int) error {
 	lay := p.lay
-	if len(fields) != lay.nfields {
+	if n := rec.len(); n != lay.nfields {
 		col := lay.nfields + 1
-		if len(fields) < lay.nfields {
-			col = len(fields)
+		if n < lay.nfields {
+			col = n
 		}
 		return &ParseError{File: p.file, Line: line, Column: col,
-			Err: fieldCountError{got: len(fields), want: lay.nfields}}
+			Err: fieldCountError{got: n, want: lay.nfields}}
 	}
 	for j := range lay.cols {
 		c := &lay.cols[j]
-		p.txt[j] = nil
+		p.txt[j] = -1
 		switch c.mode {
 		case modeMissing:
 			p.vals[j] = nan32
 		case modeNumber:
-			v, err := parseNumber(fields[c.field])
+			v, err := parseNumber(rec.field(c.field))
 			if err != nil {
 				return p.cellError(line, c.field, err)
 			}
 			p.vals[j] = v
 		case modeInfer:
-			v, err := parseNumber(fields[c.field])
-			if err != nil {
-				p.txt[j] = bytes.TrimSpace(fields[c.field])
+			v, ok := tryNumber(rec.field(c.field))
+			if !ok {
+				p.txt[j] = c.field
 				v = nan32
 			}
 			p.vals[j] = v
 		case modeCategory:
-			t := bytes.TrimSpace(fields[c.field])
-			if len(t) == 0 {
+			if len(bytes.TrimSpace(rec.field(c.field))) == 0 {
 				p.vals[j] = nan32
 			} else {
-				p.txt[j] = t
+				p.txt[j] = c.field
 			}
 		case modeSchemaCategory:
-			f := fields[c.field]
+			f := rec.field(c.field)
 			r, ok := p.cats[j][string(f)]
 			if !ok {
 				v, err := p.enc.Value(j, string(f))
@@ -136,7 +135,7 @@ func (p *parser) row(fields [][]byte, line int) error {
 	}
 	p.label = ""
 	if lay.label >= 0 {
-		f := fields[lay.label]
+		f := rec.field(lay.label)
 		r, ok := p.labels[string(f)]
 		if !ok {
 			r = p.mapRawLabel(string(f))
@@ -216,25 +215,25 @@ type chunkOut struct {
 // process parses a chunk of whole records starting at line.
 func (p *parser) process(seq int, data []byte, line int) *chunkOut {
 	n := len(p.lay.cols)
-	est := bytes.Count(data, []byte{'\n'}) + 1
+	est := bytes.Count(data, []byte{'\n'}) + 1 // at least the number of records
 	out := &chunkOut{seq: seq, cols: make([][]float32, n), texts: make([][]int32, n), dicts: make([]dict, n)}
-	for j := range out.cols {
-		out.cols[j] = make([]float32, 0, est)
-	}
+	// One block, column j at [j*est, (j+1)*est), written by index: no
+	// slice headers are stored per cell (and so no write barriers).
+	block := make([]float32, n*est)
 	if p.lay.label >= 0 {
-		out.labels = make([]int32, 0, est)
+		out.labels = make([]int32, est)
 	}
 	var it recIter
 	it.reset(data, line)
 	for {
-		fields, ln, ok := it.next()
+		rec, ln, ok := it.next()
 		if !ok {
 			break
 		}
-		if isBlank(fields) {
+		if isBlank(rec) {
 			continue
 		}
-		if err := p.row(fields, ln); err != nil {
+		if err := p.row(rec, ln); err != nil {
 			pe := err.(*ParseError)
 			if !p.skipBad {
 				out.err = pe
@@ -243,37 +242,44 @@ func (p *parser) process(seq int, data []byte, line int) *chunkOut {
 			out.skipped = append(out.skipped, pe)
 			continue
 		}
-		p.commit(out)
+		p.commit(out, rec, block, est)
+	}
+	for j := range out.cols {
+		out.cols[j] = block[j*est : j*est+out.rows : j*est+out.rows]
+	}
+	if out.labels != nil {
+		out.labels = out.labels[:out.rows]
 	}
 	return out
 }
 
-// commit appends the parsed row to out.
-func (p *parser) commit(out *chunkOut) {
+// commit writes the parsed row as row out.rows of the chunk.
+func (p *parser) commit(out *chunkOut, rec *record, block []float32, est int) {
+	r := out.rows
 	for j := range p.lay.cols {
 		v := p.vals[j]
 		switch p.lay.cols[j].mode {
 		case modeCategory:
-			if p.txt[j] != nil {
-				v = float32(out.dicts[j].code(p.txt[j]))
+			if k := p.txt[j]; k >= 0 {
+				v = float32(out.dicts[j].code(bytes.TrimSpace(rec.field(k))))
 			}
 		case modeInfer:
-			if p.txt[j] != nil {
+			if k := p.txt[j]; k >= 0 {
 				if out.texts[j] == nil {
-					out.texts[j] = make([]int32, out.rows, cap(out.cols[j]))
+					out.texts[j] = make([]int32, r, est)
 					for i := range out.texts[j] {
 						out.texts[j][i] = -1
 					}
 				}
-				out.texts[j] = append(out.texts[j], out.dicts[j].code(p.txt[j]))
+				out.texts[j] = append(out.texts[j], out.dicts[j].code(bytes.TrimSpace(rec.field(k))))
 			} else if out.texts[j] != nil {
 				out.texts[j] = append(out.texts[j], -1)
 			}
 		}
-		out.cols[j] = append(out.cols[j], v)
+		block[j*est+r] = v
 	}
-	if p.lay.label >= 0 {
-		out.labels = append(out.labels, out.ldict.add(p.label))
+	if out.labels != nil {
+		out.labels[r] = out.ldict.add(p.label)
 	}
 	out.rows++
 }

@@ -145,7 +145,8 @@ type builder struct {
 	sig      string
 	mapLabel func(string) (string, error)
 
-	cols    [][]float32
+	parts   [][][]float32 // per column, the chunks' values in order
+	cols    [][]float32   // the columns, once concatenated by finish
 	texts   [][]int32 // modeInfer columns that saw text
 	dicts   []dict
 	y       []int32
@@ -219,31 +220,28 @@ func readHeader(br *blockReader, file string, opt *Options) (*layout, []byte, in
 		it.reset(data, line)
 		for {
 			pos, pline := it.pos, it.line
-			fields, ln, ok := it.next()
+			rec, ln, ok := it.next()
 			if !ok {
 				break
 			}
-			if isBlank(fields) {
+			if isBlank(rec) {
 				continue
 			}
 			f := opt.Format
 			if f == "" || f == FormatAuto {
-				f = sniff(fields)
+				f = sniff(rec)
 			}
 			var names []string
 			rest, restLine := data[it.pos:], it.line
 			if f == FormatKDD {
-				names = kddHeader(len(fields))
-				if key(string(fields[0])) == "duration" {
+				names = kddHeader(rec.len())
+				if key(string(rec.field(0))) == "duration" {
 					// a header row written by someone: skip it
 				} else {
 					rest, restLine = data[pos:], pline
 				}
 			} else {
-				names = make([]string, len(fields))
-				for i, b := range fields {
-					names[i] = string(b)
-				}
+				names = rec.strings()
 			}
 			lay, err := newLayout(f, names, opt)
 			if err != nil {
@@ -267,7 +265,7 @@ func (b *builder) readFile(idx int, path string) error {
 			return err
 		}
 		n := len(s.lay.cols)
-		b.cols, b.texts, b.dicts = make([][]float32, n), make([][]int32, n), make([]dict, n)
+		b.parts, b.texts, b.dicts = make([][][]float32, n), make([][]int32, n), make([]dict, n)
 	} else if s.lay.format != b.format {
 		return &ParseError{File: path, Err: fmt.Errorf("%w: format %s, not %s like %s", ErrHeaderMismatch, s.lay.format, b.format, b.files[0].Path)}
 	} else if sig := s.lay.signature(); sig != b.sig {
@@ -475,7 +473,7 @@ func (b *builder) merge(file int, c *chunkOut) {
 				}
 			}
 		}
-		b.cols[j] = append(b.cols[j], vals...)
+		b.parts[j] = append(b.parts[j], vals)
 	}
 	if c.labels != nil {
 		remap := make([]int32, len(c.ldict.names))
@@ -499,6 +497,14 @@ func (b *builder) remap(j int, d *dict) []int32 {
 
 // finish settles the column kinds, sorts vocabularies and classes.
 func (b *builder) finish(paths []string) (*Dataset, error) {
+	b.cols = make([][]float32, len(b.parts))
+	for j, parts := range b.parts {
+		col := make([]float32, 0, b.rows)
+		for _, p := range parts {
+			col = append(col, p...)
+		}
+		b.cols[j], b.parts[j] = col, nil
+	}
 	if err := b.textsOfNumbers(paths); err != nil {
 		return nil, err
 	}
@@ -626,19 +632,19 @@ func (b *builder) rereadFile(fi int, s *source, need []int, row *int) error {
 	for {
 		it.reset(data, line)
 		for {
-			fields, ln, ok := it.next()
+			rec, ln, ok := it.next()
 			if !ok {
 				break
 			}
-			if isBlank(fields) || b.skipLines[fi][ln] {
+			if isBlank(rec) || b.skipLines[fi][ln] {
 				continue
 			}
-			if *row >= b.rows || len(fields) != s.lay.nfields {
+			if *row >= b.rows || rec.len() != s.lay.nfields {
 				return errors.New("file changed while being read")
 			}
 			for _, j := range need {
 				if b.texts[j][*row] < 0 && !math.IsNaN(float64(b.cols[j][*row])) {
-					b.texts[j][*row] = b.dicts[j].code(trimSpace(fields[s.lay.cols[j].field]))
+					b.texts[j][*row] = b.dicts[j].code(trimSpace(rec.field(s.lay.cols[j].field)))
 				}
 			}
 			*row++

@@ -80,7 +80,7 @@ func (r *RowReader) Next(dst []float32) (label string, err error) {
 		return "", fmt.Errorf("%w: row buffer holds %d values, the schema has %d features", ErrOption, len(dst), len(r.lay.cols))
 	}
 	for {
-		fields, line, ok := r.it.next()
+		rec, line, ok := r.it.next()
 		if !ok {
 			if r.eof {
 				return "", io.EOF
@@ -97,10 +97,10 @@ func (r *RowReader) Next(dst []float32) (label string, err error) {
 			r.it.reset(data, l)
 			continue
 		}
-		if isBlank(fields) {
+		if isBlank(rec) {
 			continue
 		}
-		if err := r.p.row(fields, line); err != nil {
+		if err := r.p.row(rec, line); err != nil {
 			if !r.opt.SkipBad {
 				return "", err
 			}

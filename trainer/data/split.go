@@ -112,13 +112,32 @@ func lastRecordEnd(buf []byte) int {
 	return last
 }
 
+// record is one record: field k is buf[b[2k]:b[2k+1]]. Bounds are ints,
+// not slices, so that splitting stores no pointers (no write barriers).
+type record struct {
+	buf []byte
+	b   []int
+}
+
+func (r *record) len() int { return len(r.b) / 2 }
+
+func (r *record) field(k int) []byte { return r.buf[r.b[2*k]:r.b[2*k+1]] }
+
+// strings returns the fields as strings.
+func (r *record) strings() []string {
+	s := make([]string, r.len())
+	for k := range s {
+		s[k] = string(r.field(k))
+	}
+	return s
+}
+
 // recIter splits a chunk of whole records into fields.
 type recIter struct {
 	data    []byte
 	pos     int
 	line    int // line number of data[pos]
-	fields  [][]byte
-	ends    []int
+	rec     record
 	scratch []byte
 }
 
@@ -126,10 +145,10 @@ func (it *recIter) reset(data []byte, line int) {
 	it.data, it.pos, it.line = data, 0, line
 }
 
-// next returns the fields of the next non-empty record and its line
-// number. The fields are valid until the next call. A record of empty
-// fields only (",,,") is returned; the caller decides it is blank.
-func (it *recIter) next() (fields [][]byte, line int, ok bool) {
+// next returns the next non-empty record and its line number. The record
+// is valid until the next call. A record of empty fields only (",,,") is
+// returned; the caller decides it is blank.
+func (it *recIter) next() (rec *record, line int, ok bool) {
 	for it.pos < len(it.data) {
 		rest := it.data[it.pos:]
 		line = it.line
@@ -141,23 +160,28 @@ func (it *recIter) next() (fields [][]byte, line int, ok bool) {
 		if quoted {
 			end = recordEnd(rest)
 		}
-		rec := rest[:end]
+		r := rest[:end]
 		next := end
 		if next < len(rest) {
 			next++ // the newline
 		}
 		it.pos += next
-		it.line += 1 + bytes.Count(rec, []byte{'\n'})
-		if len(rec) > 0 && rec[len(rec)-1] == '\r' {
-			rec = rec[:len(rec)-1]
+		it.line++
+		if quoted {
+			it.line += bytes.Count(r, []byte{'\n'})
 		}
-		if len(rec) == 0 {
+		if len(r) > 0 && r[len(r)-1] == '\r' {
+			r = r[:len(r)-1]
+		}
+		if len(r) == 0 {
 			continue
 		}
 		if quoted {
-			return it.splitQuoted(rec), line, true
+			it.splitQuoted(r)
+		} else {
+			it.split(r)
 		}
-		return it.split(rec), line, true
+		return &it.rec, line, true
 	}
 	return nil, it.line, false
 }
@@ -179,29 +203,28 @@ func recordEnd(b []byte) int {
 	return len(b)
 }
 
-func (it *recIter) split(rec []byte) [][]byte {
-	f := it.fields[:0]
-	for {
-		i := bytes.IndexByte(rec, ',')
-		if i < 0 {
-			f = append(f, rec)
-			break
+func (it *recIter) split(r []byte) {
+	b := it.rec.b[:0]
+	start := 0
+	for i, c := range r {
+		if c == ',' {
+			b = append(b, start, i)
+			start = i + 1
 		}
-		f = append(f, rec[:i])
-		rec = rec[i+1:]
 	}
-	it.fields = f
-	return f
+	it.rec.b = append(b, start, len(r))
+	it.rec.buf = r
 }
 
-func (it *recIter) splitQuoted(rec []byte) [][]byte {
-	s, ends := it.scratch[:0], it.ends[:0]
+func (it *recIter) splitQuoted(r []byte) {
+	s, b := it.scratch[:0], it.rec.b[:0]
 	inq := false
-	for i := 0; i < len(rec); i++ {
-		c := rec[i]
+	start := 0
+	for i := 0; i < len(r); i++ {
+		c := r[i]
 		switch {
 		case inq && c == '"':
-			if i+1 < len(rec) && rec[i+1] == '"' {
+			if i+1 < len(r) && r[i+1] == '"' {
 				s = append(s, '"')
 				i++
 			} else {
@@ -212,20 +235,15 @@ func (it *recIter) splitQuoted(rec []byte) [][]byte {
 		case c == '"':
 			inq = true
 		case c == ',':
-			ends = append(ends, len(s))
+			b = append(b, start, len(s))
+			start = len(s)
 		default:
 			s = append(s, c)
 		}
 	}
-	ends = append(ends, len(s))
-	f := it.fields[:0]
-	start := 0
-	for _, e := range ends {
-		f = append(f, s[start:e:e])
-		start = e
-	}
-	it.scratch, it.ends, it.fields = s, ends, f
-	return f
+	it.rec.b = append(b, start, len(s))
+	it.rec.buf = s
+	it.scratch = s
 }
 
 // decompress returns r's content, gunzipped when it starts with the gzip
