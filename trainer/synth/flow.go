@@ -90,10 +90,12 @@ func spread(n, lo, hi, total int64) multiset {
 
 // groups returns the members as (value, count) pairs.
 func (m *multiset) groups() [4][2]int64 {
-	if m.n == 1 {
+	switch m.n {
+	case 0:
+		return [4][2]int64{}
+	case 1:
 		return [4][2]int64{{m.lo, 1}}
-	}
-	if m.n == 2 {
+	case 2:
 		return [4][2]int64{{m.lo, 1}, {m.hi, 1}}
 	}
 	return [4][2]int64{{m.lo, 1}, {m.hi, 1}, {m.q, m.nq}, {m.q + 1, m.nq1}}
@@ -305,6 +307,9 @@ func appendFlow(b []byte, f *flow, now int64, blank int, label string) []byte {
 		return clamp(int64(frac*float64(dur)), (np-1)*gaps.lo, dur)
 	}
 	fSpan, bSpan := span(f.nf, f.fSpan), span(f.nb, f.bSpan)
+	if f.nb == 0 {
+		fSpan = dur // every gap is between forward packets
+	}
 	idleN, idleSum := gaps.above(idleTimeout)
 
 	// All packets: combine the two directions' multisets.
