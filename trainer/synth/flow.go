@@ -180,6 +180,9 @@ type flow struct {
 type gen struct {
 	r   *rand.Rand
 	now int64 // microseconds since the Unix epoch
+
+	sec     int64  // the second secText shows
+	secText []byte // the formatted date and time of sec, with the dot
 }
 
 func newGen(r *rand.Rand) *gen { return &gen{r: r, now: epoch} }
@@ -208,7 +211,7 @@ func (g *gen) row(b []byte, c int) []byte {
 		blank = firstBlankable + g.r.IntN(lastBlankable-firstBlankable+1)
 	}
 	g.now += 1 + int64(g.r.ExpFloat64()*5000)
-	return appendFlow(b, &f, g.now, blank, className(c))
+	return g.appendFlow(b, &f, blank, className(c))
 }
 
 // cells appends comma-separated cells, leaving the one at index blank empty.
@@ -265,8 +268,31 @@ func (w *cells) rate(num float64, dur int64) {
 	}
 }
 
+// appendFloat appends v in the shortest plain decimal form that reads back
+// exactly (no exponent), integers without a fraction.
 func appendFloat(b []byte, v float64) []byte {
+	if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
+		return strconv.AppendInt(b, int64(v), 10) // fast path, same text
+	}
 	return strconv.AppendFloat(b, v, 'f', -1, 64)
+}
+
+// appendTime appends t (microseconds since the Unix epoch) as
+// "2006-01-02 15:04:05.000000" in UTC, reusing the formatted seconds of the
+// previous call when they are the same.
+func (g *gen) appendTime(b []byte, t int64) []byte {
+	sec, us := t/1e6, t%1e6
+	if sec != g.sec || g.secText == nil {
+		g.sec = sec
+		g.secText = time.Unix(sec, 0).UTC().AppendFormat(g.secText[:0], "2006-01-02 15:04:05.")
+	}
+	b = append(b, g.secText...)
+	var d [6]byte
+	for i := 5; i >= 0; i-- {
+		d[i] = byte('0' + us%10)
+		us /= 10
+	}
+	return append(b, d[:]...)
 }
 
 func appendIP(b []byte, a uint32) []byte {
@@ -280,7 +306,7 @@ func appendIP(b []byte, a uint32) []byte {
 }
 
 // appendFlow derives the statistics of f and appends its CSV line.
-func appendFlow(b []byte, f *flow, now int64, blank int, label string) []byte {
+func (g *gen) appendFlow(b []byte, f *flow, blank int, label string) []byte {
 	f.nf = max(f.nf, 1) // the first packet defines the forward direction
 	f.nb = max(f.nb, 0)
 	fwd := spread(f.nf, f.fLo, f.fHi, f.fTot)
@@ -345,7 +371,7 @@ func appendFlow(b []byte, f *flow, now int64, blank int, label string) []byte {
 	w.int(f.dport)
 	w.int(f.proto)
 	if w.sep() {
-		w.b = time.UnixMicro(now).UTC().AppendFormat(w.b, "2006-01-02 15:04:05.000000")
+		w.b = g.appendTime(w.b, g.now)
 	}
 	w.int(dur)
 	w.int(f.nf)

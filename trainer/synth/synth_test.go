@@ -55,7 +55,7 @@ func TestWriteShape(t *testing.T) {
 			want: map[string]float64{Benign: 0.5, SlowDoS: 0.25, Exfiltration: 0.25},
 		},
 		"novel": {
-			opt: Options{Rows: 5000, Seed: 3, Mix: map[string]float64{Benign: 1}, Novel: 0.1},
+			opt:  Options{Rows: 5000, Seed: 3, Mix: map[string]float64{Benign: 1}, Novel: 0.1},
 			want: map[string]float64{Benign: 0.9, NovelClass: 0.1},
 		},
 		"one row": {
