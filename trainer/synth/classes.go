@@ -483,8 +483,9 @@ func (g *gen) bruteForce(f *flow) {
 	}
 }
 
-// slowDoS is a slowloris-like connection: a partial request, then a header
-// line every ten seconds or so to keep the server waiting.
+// slowDoS is a slowloris-like connection (a partial request, then a header
+// line every ten seconds or so to keep the server waiting) or a
+// slowhttptest-like one (a request, then a long silence).
 func (g *gen) slowDoS(f *flow) {
 	f.proto, f.dst, f.sport = tcp, victim, g.ephemeral()
 	f.src = attacker
@@ -500,7 +501,19 @@ func (g *gen) slowDoS(f *flow) {
 		g.attempt(f)
 		return
 	}
-	f.nf = 2 + g.ilogn(8, 0.7, 1, 300)
+	if g.chance(0.35) {
+		// slowhttptest-like: a request, then one long silence.
+		f.nf, f.nb = g.irange(3, 6), g.irange(2, 4)
+		f.fwd(0, g.ilogn(400, 0.3, 100, 1400), g.logn(20, 0.6))
+		f.bwd(0, 0, 0)
+		f.dur = g.ilogn(80e6, 0.4, 6e6, 600e6)
+		f.gapHi, f.gapLo = g.uni(0.85, 0.99), g.uni(0, 0.5)
+		f.fSpan, f.bSpan = g.uni(0.85, 1), g.uni(0.3, 1)
+		g.session(f, true)
+		f.psh = 1
+		return
+	}
+	f.nf = 2 + g.ilogn(5, 0.8, 1, 300)
 	switch r := g.r.Float64(); {
 	case r < 0.5:
 		f.nb = clampf(float64(f.nf)*g.uni(0.3, 1), 1, 300)
@@ -514,7 +527,7 @@ func (g *gen) slowDoS(f *flow) {
 		f.bwd(0, g.ilogn(350, 0.3, 100, 1460), 0)
 	}
 	if g.chance(0.75) {
-		interval := g.logn(10e6, 0.35)
+		interval := g.logn(12e6, 0.5)
 		f.dur = clampf(float64(f.nf-1)*interval, f.gaps(), 1800e6)
 		f.gapHi, f.gapLo = g.uni(1.0, 2.0)/float64(f.gaps()), g.uni(0.4, 0.95)
 	} else { // cut short
