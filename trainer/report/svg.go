@@ -6,15 +6,29 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // This file holds the small plotting kit the charts are drawn with: scales,
 // nice ticks, axes and legends, written as SVG text. Coordinates are
 // rounded to 0.1 px so the output is stable for golden tests.
 
-// esc escapes a data string for HTML text and double-quoted attributes;
-// the result is also valid XML.
-func esc(s string) string { return html.EscapeString(s) }
+// esc escapes a data string for HTML text and double-quoted attributes.
+// Invalid UTF-8 and characters that neither HTML nor XML allows in text
+// (control characters, U+FFFE, U+FFFF) become U+FFFD, so the result is
+// also valid XML.
+func esc(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return r
+		case r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0xfffe || r == 0xffff || r == utf8.RuneError:
+			return '\uFFFD'
+		}
+		return r
+	}, strings.ToValidUTF8(s, "\uFFFD"))
+	return html.EscapeString(s)
+}
 
 // f1 formats a pixel coordinate.
 func f1(v float64) string {
