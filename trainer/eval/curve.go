@@ -44,6 +44,16 @@ type scratch struct {
 	keep          []bool
 }
 
+// newScratch sizes the buffers for n rows once: all three key buffers get
+// capacity n because radixSort swaps them around, and a curve has at most
+// n+1 points.
+func newScratch(n int) *scratch {
+	return &scratch{
+		pos: make([]uint64, 0, n), neg: make([]uint64, 0, n), tmp: make([]uint64, 0, n),
+		roc: make([]Point, 0, n+1), pr: make([]Point, 0, n+1),
+	}
+}
+
 // sortKeys radix-sorts s.pos and s.neg in place (swapping buffers as
 // needed).
 func (s *scratch) sortKeys() {

@@ -181,7 +181,7 @@ func Evaluate(classes []string, y, pred []int32, probs []float64) (Metrics, Curv
 	var cv Curves
 	cv.ROC = make([]Curve, K)
 	cv.PR = make([]Curve, K)
-	s := &scratch{pos: make([]uint64, 0, n), neg: make([]uint64, 0, n)}
+	s := newScratch(n)
 	var rocSum, apSum float64
 	rocN, apN := 0, 0
 	for c, name := range classes {

@@ -18,7 +18,7 @@ func EvaluateOutlier(truth []bool, scores []float64, threshold float64) (Outlier
 	if math.IsNaN(threshold) || math.IsInf(threshold, 0) {
 		return OutlierMetrics{}, OutlierCurves{}, inputErr("threshold", -1, ErrScore)
 	}
-	s := &scratch{}
+	s := newScratch(n)
 	tp, fp := 0, 0
 	for i, sc := range scores {
 		if math.IsNaN(sc) {
