@@ -439,3 +439,28 @@ func TestOnlineModelErrors(t *testing.T) {
 		t.Errorf("3 features for 2 inputs: %v, want ErrShape", err)
 	}
 }
+
+func TestOnlineMaxN(t *testing.T) {
+	const maxN = 10
+	o, _ := NewOnline(1, Params{Components: 1, NStdev: 3, StartClip: 1 << 30, MaxN: maxN})
+	zeros := make([][]float64, 100)
+	for i := range zeros {
+		zeros[i] = []float64{float64(i%2) - 0.5}
+	}
+	if _, err := o.Score(zeros); err != nil {
+		t.Fatal(err)
+	}
+	m0 := o.mean[0]
+	if _, err := o.Score([][]float64{{10}, {10}}); err != nil {
+		t.Fatal(err)
+	}
+	// With 100 rows seen the batch weighs as if only maxN had been.
+	m1 := m0 + (10-m0)/(maxN+1)
+	want := m1 + (10-m1)/(maxN+2)
+	if math.Abs(o.mean[0]-want) > 1e-12 {
+		t.Errorf("mean %v, want %v (history weighed as %d rows)", o.mean[0], want, maxN)
+	}
+	if o.Seen() != 102 {
+		t.Errorf("seen %d, want 102", o.Seen())
+	}
+}
