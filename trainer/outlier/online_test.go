@@ -464,3 +464,34 @@ func TestOnlineMaxN(t *testing.T) {
 		t.Errorf("seen %d, want 102", o.Seen())
 	}
 }
+
+// With every component kept the principal axes do not matter, so the
+// exported model's static score of a row is exactly alibi's score of that
+// row as the next one-row batch.
+func TestOnlineModelScoreIsNextRowScore(t *testing.T) {
+	rows := gaussian(rand.New(rand.NewPCG(19, 0)), 600, 3)
+	for i := range rows {
+		rows[i] = []float64{float64(float32(rows[i][0])), float64(float32(rows[i][1])), float64(float32(rows[i][2]))}
+	}
+	o, _ := NewOnlineScaled([]float64{1, 2, 3}, []float64{2, 3, 4}, Params{Components: 0, NStdev: 3, StartClip: 20})
+	if err := o.InferThreshold(rows[:500], 95); err != nil {
+		t.Fatal(err)
+	}
+	m, err := o.Model(identity(3))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range rows[500:] {
+		fresh, err := Resume(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := fresh.Score([][]float64{r})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := m.Score(f32(r)); math.Abs(got-want[0]) > 1e-9*max(1, want[0]) {
+			t.Fatalf("model score %v, next-row online score %v", got, want[0])
+		}
+	}
+}
