@@ -267,7 +267,9 @@ func (t *Tree) Width(outputs int) int {
 
 // Outlier is a Mahalanobis outlier detector. For a row x it computes
 //
-//	v_j = x[Features[j]]       (NaN or ±Inf -> Mean[j])
+//	v_j = x[Features[j]]
+//	v_j = sign(v_j)·ln(1+|v_j|)                   when Log1p[j]
+//	v_j = Mean[j] when v_j is NaN or ±Inf
 //	v_j = clamp(v_j, Clip.Low[j], Clip.High[j])   when Clip is set
 //	u_j = (v_j - Mean[j]) / Scale[j]
 //	p   = Projectionᵀ u        (Components values)
@@ -281,6 +283,12 @@ func (t *Tree) Width(outputs int) int {
 type Outlier struct {
 	// Features are the schema indices the detector reads (numeric only).
 	Features []int32 `json:"features"`
+	// Log1p, when set (one flag per input), passes input j through
+	// sign(v)·ln(1+|v|) before standardisation: flow features are heavy
+	// tailed (bytes, durations, rates spanning orders of magnitude), and a
+	// Gaussian model fits their logarithms far better. Mean, Scale and Clip
+	// are then in transformed units.
+	Log1p []bool `json:"log1p,omitempty"`
 	// Mean and Scale standardise each input; Scale is positive.
 	Mean  []float64 `json:"mean"`
 	Scale []float64 `json:"scale"`

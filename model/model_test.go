@@ -185,6 +185,15 @@ func TestPredictExactValues(t *testing.T) {
 		t.Errorf("score %v, want %v (row at the mean)", r.OutlierScore, want)
 	}
 	inf := float32(math.Inf(1))
+	m.Outlier.Log1p = []bool{true, false}
+	m.Outlier.Mean[0] = math.Log1p(5)
+	if s := m.Outlier.Score([]float32{5, 0, 50}); s != 0 {
+		t.Errorf("log1p input at the transformed mean scores %v, want 0", s)
+	}
+	want := math.Pow((-math.Log1p(5)-math.Log1p(5))/2, 2)
+	if s := m.Outlier.Score([]float32{-5, 0, 50}); math.Abs(s-want) > 1e-12 {
+		t.Errorf("signed log1p: score %v, want %v", s, want)
+	}
 	if s := m.Outlier.Score([]float32{inf, 0, -inf}); s != 0 {
 		t.Errorf("infinite inputs score %v, want 0 (scored as the mean)", s)
 	}
@@ -264,6 +273,7 @@ func TestDecodeErrors(t *testing.T) {
 		"outlier zero scale":      {func(m *Model) { m.Outlier.Scale[1] = 0 }, ErrInvalid, "outlier.scale[1]"},
 		"outlier NaN mean":        {func(m *Model) { m.Outlier.Mean[0] = math.NaN() }, ErrNonFinite, "outlier.mean[0]"},
 		"outlier projection size": {func(m *Model) { m.Outlier.Projection = m.Outlier.Projection[:3] }, ErrShape, "outlier.projection"},
+		"log1p flags":             {func(m *Model) { m.Outlier.Log1p = []bool{true} }, ErrShape, "outlier.log1p"},
 		"clip inverted":           {func(m *Model) { m.Outlier.Clip = &Clip{Low: []float64{1, 1}, High: []float64{0, 2}} }, ErrInvalid, "outlier.clip.low[0]"},
 		"reference count":         {func(m *Model) { m.Reference = m.Reference[:2] }, ErrShape, "reference"},
 		"reference edges order":   {func(m *Model) { m.Reference[0].Edges = []float64{5, 1} }, ErrInvalid, "reference[0].edges[1]"},

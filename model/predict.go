@@ -219,7 +219,7 @@ func softmax(x, out []float64) {
 func (o *Outlier) Score(row []float32) float64 {
 	d := len(o.Features)
 	k := o.Components
-	var pbuf [16]float64
+	var pbuf [128]float64
 	var p []float64
 	if k <= len(pbuf) {
 		p = pbuf[:k]
@@ -228,6 +228,9 @@ func (o *Outlier) Score(row []float32) float64 {
 	}
 	for j := 0; j < d; j++ {
 		v := float64(row[o.Features[j]])
+		if o.Log1p != nil && o.Log1p[j] {
+			v = signedLog1p(v)
+		}
 		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
 			v = o.Mean[j] // missing or infinite: undefined, scored as typical
 		}
@@ -253,4 +256,12 @@ func (o *Outlier) Score(row []float32) float64 {
 		s += p[a] * t
 	}
 	return s
+}
+
+// signedLog1p is sign(v)·ln(1+|v|): odd, monotonic, the identity near 0.
+func signedLog1p(v float64) float64 {
+	if v < 0 {
+		return -math.Log1p(-v)
+	}
+	return math.Log1p(v)
 }

@@ -330,6 +330,9 @@ func validateOutlier(o *Outlier, s *Schema) error {
 			}
 		}
 	}
+	if o.Log1p != nil && len(o.Log1p) != d {
+		return errAt("outlier.log1p", ErrShape, "%d flags, want %d", len(o.Log1p), d)
+	}
 	for i, x := range o.Scale {
 		if x <= 0 {
 			return errAt(fmt.Sprintf("outlier.scale[%d]", i), ErrInvalid, "scale %v is not positive", x)
