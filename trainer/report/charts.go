@@ -59,7 +59,7 @@ func curveChart(id, title string, curves []eval.Curve, roc bool, areaName string
 // best round. It returns the SVG, a sentence about the best round, and
 // false when there is nothing to draw.
 func trainingChart(rounds []Round, bestRound int) (string, string, bool) {
-	finite := func(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+	finite := plottable
 	var xs, tr, va []float64
 	ylo, yhi := math.Inf(1), math.Inf(-1)
 	best := -1
@@ -129,7 +129,7 @@ func importanceChart(imp []Importance) (string, int, bool) {
 	}
 	var total float64
 	for _, f := range imp {
-		if f.Gain > 0 && !math.IsInf(f.Gain, 0) {
+		if f.Gain > 0 && plottable(f.Gain) {
 			total += f.Gain
 		}
 	}
@@ -283,7 +283,7 @@ func histogramChart(s *OutlierScores, threshold float64) (string, string, bool) 
 	finite := func(v []float64) []float64 {
 		var out []float64
 		for _, x := range v {
-			if !math.IsNaN(x) && !math.IsInf(x, 0) {
+			if plottable(x) {
 				out = append(out, x)
 			}
 		}
@@ -299,7 +299,7 @@ func histogramChart(s *OutlierScores, threshold float64) (string, string, bool) 
 	log := lo > 0 && hi/lo > 1000
 	note := ""
 	if log {
-		if threshold > 0 {
+		if threshold > 0 && plottable(threshold) {
 			lo, hi = math.Min(lo, threshold), math.Max(hi, threshold)
 		}
 		lo, hi = math.Log10(lo), math.Log10(hi)
@@ -310,7 +310,9 @@ func histogramChart(s *OutlierScores, threshold float64) (string, string, bool) 
 			hi = q
 			note = fmt.Sprintf("The last bin also holds the scores above %s (the 99.5th percentile).", fshort(q))
 		}
-		lo, hi = math.Min(lo, threshold), math.Max(hi, threshold)
+		if plottable(threshold) {
+			lo, hi = math.Min(lo, threshold), math.Max(hi, threshold)
+		}
 	}
 	if hi <= lo {
 		hi = lo + 1

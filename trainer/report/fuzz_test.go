@@ -2,6 +2,9 @@ package report
 
 import (
 	"bytes"
+	"encoding/binary"
+	"math"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -42,6 +45,48 @@ func FuzzWrite(f *testing.F) {
 		}
 		if elements["script"] != 0 || elements["@onload"] != 0 || elements["@src"] != 0 {
 			t.Errorf("data injected an element or attribute: %v", elements)
+		}
+	})
+}
+
+// FuzzCharts feeds arbitrary numbers (NaN, infinities, huge and negative
+// values included) to the charts that scale themselves from data: the
+// training curve, importance bars and score histograms. They must not
+// panic and must stay well-formed.
+func FuzzCharts(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0xf0, 0x7f, 1, 2, 3, 4, 5, 6, 7, 8}, 1.5)
+	f.Add([]byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff}, math.NaN())
+	f.Add([]byte{1, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0, 0, 0x80}, math.Inf(1))
+	f.Fuzz(func(t *testing.T, data []byte, threshold float64) {
+		var vals []float64
+		for len(data) >= 8 {
+			vals = append(vals, math.Float64frombits(binary.LittleEndian.Uint64(data)))
+			data = data[8:]
+		}
+		var rounds []Round
+		var imp []Importance
+		var benign, attack []float64
+		for i, v := range vals {
+			rounds = append(rounds, Round{Round: i - 3, Train: v, Valid: -v})
+			imp = append(imp, Importance{Name: strconv.Itoa(i), Gain: v})
+			if i%2 == 0 {
+				benign = append(benign, v)
+			} else {
+				attack = append(attack, v)
+			}
+		}
+		m := eval.Metrics{Outlier: &eval.OutlierMetrics{Threshold: threshold}}
+		in := Input{Metrics: m, Training: rounds, BestRound: 1, Importance: imp,
+			OutlierScores: &OutlierScores{Benign: benign, Attack: attack}}
+		var buf bytes.Buffer
+		if err := Write(&buf, in); err != nil {
+			t.Fatalf("Write: %v", err)
+		}
+		doc := buf.String()
+		structure(t, doc)
+		if strings.Contains(doc, "NaN") || strings.Contains(doc, "Inf") {
+			i := max(strings.Index(doc, "NaN"), strings.Index(doc, "Inf"))
+			t.Errorf("a non-finite number reached the SVG: %s", doc[max(0, i-200):i+20])
 		}
 	})
 }

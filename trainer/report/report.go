@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -271,12 +270,12 @@ func perClass(b *strings.Builder, in Input) {
 	b.WriteString("</section>\n")
 }
 
-// topImportance returns the n features of largest finite gain, largest
+// topImportance returns the n features of largest plottable gain, largest
 // first, ties by name.
 func topImportance(imp []Importance, n int) []Importance {
 	var out []Importance
 	for _, f := range imp {
-		if !math.IsNaN(f.Gain) && !math.IsInf(f.Gain, 0) {
+		if plottable(f.Gain) {
 			out = append(out, f)
 		}
 	}

@@ -30,6 +30,10 @@ func esc(s string) string {
 	return html.EscapeString(s)
 }
 
+// plottable reports whether v can be placed on an axis: finite and small
+// enough that ranges and steps computed from it cannot overflow.
+func plottable(v float64) bool { return !math.IsNaN(v) && math.Abs(v) <= 1e300 }
+
 // f1 formats a pixel coordinate.
 func f1(v float64) string {
 	s := strconv.FormatFloat(v, 'f', 1, 64)
@@ -146,6 +150,9 @@ func niceStep(span float64, target int) float64 {
 	}
 	raw := span / float64(target)
 	p := math.Pow(10, math.Floor(math.Log10(raw)))
+	if !(p > 0) || math.IsInf(p, 0) {
+		return 1
+	}
 	switch m := raw / p; {
 	case m < 1.5:
 		return p
@@ -164,7 +171,7 @@ func niceRange(lo, hi float64, target int) (nlo, nhi float64, ticks []float64) {
 	if hi < lo {
 		lo, hi = hi, lo
 	}
-	if hi == lo {
+	if hi-lo < 1e-200 { // equal, or too close for steps to be representable
 		d := math.Max(math.Abs(lo)*0.1, 1)
 		lo, hi = lo-d, hi+d
 	}
@@ -294,7 +301,7 @@ func (c *chart) polyline(xs, ys []float64, color, dash string, width float64, ti
 	pen := false
 	for i := range xs {
 		x, y := xs[i], ys[i]
-		if math.IsNaN(x) || math.IsNaN(y) || math.IsInf(x, 0) || math.IsInf(y, 0) {
+		if !plottable(x) || !plottable(y) {
 			pen = false
 			continue
 		}
