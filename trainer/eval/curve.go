@@ -30,8 +30,8 @@ type Curve struct {
 	Points  []Point `json:"points"`
 }
 
-// binary holds the figures of one positive-vs-negative scoring.
-type binary struct {
+// twoClass holds the figures of one positive-vs-negative scoring.
+type twoClass struct {
 	rocDefined, prDefined bool
 	rocAUC, ap            float64
 	roc, pr               []Point
@@ -67,9 +67,9 @@ func (s *scratch) sortKeys() {
 // top; all rows tied at a threshold enter together, like scikit-learn's
 // _binary_clf_curve. The ROC area is accumulated in integers, so it is
 // exact up to the final division.
-func binaryCurve(pos, neg []uint64, s *scratch) binary {
+func binaryCurve(pos, neg []uint64, s *scratch) twoClass {
 	P, N := len(pos), len(neg)
-	var b binary
+	var b twoClass
 	b.rocDefined = P > 0 && N > 0
 	b.prDefined = P > 0
 	roc := append(s.roc[:0], Point{0, 0})

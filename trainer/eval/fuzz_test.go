@@ -1,8 +1,10 @@
 package eval
 
 import (
+	"encoding/binary"
 	"encoding/json"
 	"math"
+	"slices"
 	"testing"
 )
 
@@ -78,6 +80,37 @@ func FuzzEvaluate(f *testing.F) {
 					unit("curve x", p.X)
 					unit("curve y", p.Y)
 				}
+			}
+		}
+		if _, err := json.Marshal(m); err != nil {
+			t.Fatalf("metrics do not marshal: %v", err)
+		}
+	})
+}
+
+// FuzzEvaluateOutlier feeds raw float64 bit patterns as scores: NaN must
+// be an error, anything else must give figures in [0,1] that marshal.
+func FuzzEvaluateOutlier(f *testing.F) {
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0xf0, 0x7f, 1, 2, 3, 4, 5, 6, 7, 8}, []byte{1, 0}, 0.5)
+	f.Add([]byte{0, 0, 0, 0, 0, 0, 0, 0x80, 0, 0, 0, 0, 0, 0, 0, 0}, []byte{0, 1}, 0.0)
+	f.Fuzz(func(t *testing.T, raw, truthBytes []byte, threshold float64) {
+		var scores []float64
+		var truth []bool
+		for i := 0; i+8 <= len(raw) && i/8 < len(truthBytes); i += 8 {
+			scores = append(scores, math.Float64frombits(binary.LittleEndian.Uint64(raw[i:])))
+			truth = append(truth, truthBytes[i/8]&1 == 1)
+		}
+		m, c, err := EvaluateOutlier(truth, scores, threshold)
+		bad := len(scores) == 0 || math.IsNaN(threshold) || math.IsInf(threshold, 0) || slices.ContainsFunc(scores, math.IsNaN)
+		if bad != (err != nil) {
+			t.Fatalf("error = %v for scores %v threshold %v", err, scores, threshold)
+		}
+		if err != nil {
+			return
+		}
+		for _, v := range []float64{m.Precision, m.Recall, m.F1, m.ROCAUC, c.PR.Area} {
+			if !(v >= 0 && v <= 1) {
+				t.Fatalf("figure %v out of [0,1]: %+v", v, m)
 			}
 		}
 		if _, err := json.Marshal(m); err != nil {
