@@ -40,11 +40,11 @@ func BenchmarkTrain_100kx40_binary_20rounds(b *testing.B) {
 func BenchmarkHist_100kx40_W5(b *testing.B) {
 	d := synth(100000, 40, 0, 5, 1)
 	bn := binData(d, 255, 1, 1)
-	og := make([]float32, 100000*10)
+	og := make([]int64, 100000*5)
 	for i := range og {
-		og[i] = float32(i%17) * 0.01
+		og[i] = pack(int64(i%17-8), int64(i%13))
 	}
-	h := make([]float64, 256*11)
+	h := make([]int64, 256*6)
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {

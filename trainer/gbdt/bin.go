@@ -27,7 +27,7 @@ type binned struct {
 	// -1: histograms skip its rows and get its sums by subtraction from
 	// the node's totals (most flow features are mostly zero).
 	mfb   []int
-	total int   // bins over all features
+	total int // bins over all features
 	u8    [][]uint8
 	u16   [][]uint16
 }

@@ -40,40 +40,64 @@ func parallelFor(threads, n int, fn func(i int)) {
 	wg.Wait()
 }
 
-// A histogram holds, per bin of every feature, S = 1+2W float64s: the row
-// count, then gradient and hessian sums for each of the W leaf outputs,
-// interleaved (g0, h0, g1, h1, ...) like the gradient rows.
+// Gradients are quantised (as in LightGBM 4's quantised training): for
+// each tree and leaf output, g and h are scaled to integers in [-qMax,
+// qMax] and [0, qMax] with seeded stochastic rounding and packed into one
+// int64, g in the high 32 bits and h in the low 32 bits. A sum of packed
+// values over at most maxRows rows is the packed sums, exactly: the low
+// half never carries as h sums stay below 2^31, so histograms cost one
+// integer add per row and output, subtraction is exact, and the totals do
+// not depend on the order of addition. Leaf values are then computed from
+// the float gradients.
+const (
+	qMax    = 127
+	maxRows = 1 << 24 // 127 * 2^24 < 2^31
+)
 
-// histRows adds rows (ordered gradients og, 2W per row, in rows' order) to
-// one feature's histogram h. rows nil means rows 0..len(og)/2W-1. Rows in
-// bin skip (-1: none) are left out; fillSkipped adds them afterwards.
-func histRows[T uint8 | uint16](h []float64, col []T, rows []int32, og []float32, w int, skip int) {
+func pack(g, h int64) int64 { return g<<32 + h }
+
+func unpack(x int64) (g, h int64) { return x >> 32, int64(uint32(x)) }
+
+// A histogram holds, per bin of every feature, S = 1+W int64s: the row
+// count, then the packed gradient sums of each of the W leaf outputs.
+
+// histRows adds rows (packed gradients q, W per row, in rows' order) to one
+// feature's histogram h. rows nil means rows 0..len(q)/W-1. Rows in bin
+// skip (-1: none) are left out; fillSkipped adds them afterwards.
+func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []int64, w int, skip int) {
 	clear(h)
-	w2 := 2 * w
-	n := len(og) / w2
+	n := len(q) / w
 	if rows != nil {
 		n = len(rows)
 	}
 	if w == 1 {
-		og = og[:2*n]
-		for i := 0; i < n; i++ {
-			var b int
-			if rows == nil {
-				b = int(col[i])
-			} else {
-				b = int(col[rows[i]])
+		q = q[:n]
+		if rows == nil {
+			col = col[:n]
+			for i, c := range col {
+				b := int(c)
+				if b == skip {
+					continue
+				}
+				hh := h[2*b : 2*b+2 : 2*b+2]
+				hh[0]++
+				hh[1] += q[i]
 			}
+			return
+		}
+		rows = rows[:n]
+		for i, r := range rows {
+			b := int(col[r])
 			if b == skip {
 				continue
 			}
-			hh := h[3*b : 3*b+3 : 3*b+3]
+			hh := h[2*b : 2*b+2 : 2*b+2]
 			hh[0]++
-			hh[1] += float64(og[2*i])
-			hh[2] += float64(og[2*i+1])
+			hh[1] += q[i]
 		}
 		return
 	}
-	s := 1 + w2
+	s := 1 + w
 	for i := 0; i < n; i++ {
 		var b int
 		if rows == nil {
@@ -87,20 +111,20 @@ func histRows[T uint8 | uint16](h []float64, col []T, rows []int32, og []float32
 		hh := h[s*b : s*b+s : s*b+s]
 		hh[0]++
 		dst := hh[1:]
-		src := og[w2*i : w2*i+w2]
+		src := q[w*i : w*i+w]
 		src = src[:len(dst)]
 		for j := range src {
-			dst[j] += float64(src[j])
+			dst[j] += src[j]
 		}
 	}
 }
 
 // fillSkipped sets bin skip of histogram h (stride s) to the node's totals
-// (cnt, gh) minus every other bin.
-func fillSkipped(h []float64, s, skip int, cnt float64, gh []float64) {
+// (cnt, q) minus every other bin.
+func fillSkipped(h []int64, s, skip int, cnt int64, q []int64) {
 	out := h[skip*s : skip*s+s]
 	out[0] = cnt
-	copy(out[1:], gh)
+	copy(out[1:], q)
 	for k := 0; k*s < len(h); k++ {
 		if k == skip {
 			continue
@@ -109,8 +133,5 @@ func fillSkipped(h []float64, s, skip int, cnt float64, gh []float64) {
 		for j := range out {
 			out[j] -= b[j]
 		}
-	}
-	if out[0] < 0.5 { // no row there: exact zeros, not rounding residue
-		clear(out)
 	}
 }

@@ -75,8 +75,8 @@ func checkData(d *Data) error {
 		return bad("Columns", "no features")
 	case n == 0:
 		return bad("Y", "no rows")
-	case n > math.MaxInt32:
-		return bad("Y", "%d rows, limit %d", n, math.MaxInt32)
+	case n > maxRows:
+		return bad("Y", "%d rows, limit %d", n, maxRows)
 	case d.Kinds != nil && len(d.Kinds) != len(d.Columns):
 		return bad("Kinds", "%d kinds for %d columns", len(d.Kinds), len(d.Columns))
 	case d.Weights != nil && len(d.Weights) != n:
@@ -133,18 +133,24 @@ type trainer struct {
 // Train fits an ensemble to d. It stops early when ctx is done, returning
 // ctx's error. progress, when not nil, is called after every round.
 func Train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Result, error) {
+	res, _, err := train(ctx, d, p, progress)
+	return res, err
+}
+
+// train is Train, also returning the trainer's state for tests.
+func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Result, *trainer, error) {
 	start := time.Now()
 	if err := p.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if d == nil {
-		return nil, &DataError{Field: "Data", Reason: "nil"}
+		return nil, nil, &DataError{Field: "Data", Reason: "nil"}
 	}
 	if err := checkData(d); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if len(p.ClassWeights) > 0 && len(p.ClassWeights) != d.Classes {
-		return nil, &ParamError{Param: "ClassWeights", Reason: fmt.Sprintf("%d weights for %d classes", len(p.ClassWeights), d.Classes)}
+		return nil, nil, &ParamError{Param: "ClassWeights", Reason: fmt.Sprintf("%d weights for %d classes", len(p.ClassWeights), d.Classes)}
 	}
 	t := &trainer{p: p, d: d, threads: p.Threads}
 	if t.threads == 0 {
@@ -201,7 +207,7 @@ func Train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 	isIn := make([]bool, n)
 	for round := 1; round <= p.Rounds; round++ {
 		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("gbdt: round %d: %w", round, err)
+			return nil, nil, fmt.Errorf("gbdt: round %d: %w", round, err)
 		}
 		trainLoss := t.gradients()
 		if round > 1 {
@@ -245,14 +251,8 @@ func Train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 			if perClass {
 				g.ghOff = 2 * c
 			}
-			sum := make([]float64, 2*g.w)
-			for _, r := range inBag {
-				src := t.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+2*g.w]
-				for j, v := range src {
-					sum[j] += float64(v)
-				}
-			}
-			nodes := g.grow(sum, imp)
+			g.seed = p.Seed ^ uint64(len(ens.Trees)+1)*0x9e3779b97f4a7c15
+			nodes := g.grow(imp)
 			out := int32(-1)
 			if perClass {
 				out = int32(c)
@@ -294,7 +294,7 @@ func Train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 			res.Importance[f] += v
 		}
 	}
-	return res, nil
+	return res, t, nil
 }
 
 // split chooses the stratified validation rows.

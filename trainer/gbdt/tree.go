@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 
 	"github.com/flowsense/flowsense/model"
@@ -15,22 +16,23 @@ type split struct {
 	k           int     // numeric: bins 1..k go left
 	defaultLeft bool    // where bin 0 (missing, unseen) goes
 	cats        []int32 // categorical: codes that go left
-	lcnt        float64
-	lgh         []float64 // left g/h sums, 2W, interleaved
+	lcnt        int64
+	lq          []int64 // left packed sums, W
 }
 
 // node is a tree node while it grows.
 type node struct {
 	begin, end int // its rows in grower.rows
 	depth      int
-	cnt        float64
-	gh         []float64 // g/h sums, 2W interleaved
-	hist       []float64
+	cnt        int64
+	q          []int64 // packed quantised sums, W
+	hist       []int64
 	best       split
 	// set once split
 	feature     int
 	goLeft      []bool // per bin of feature
 	left, right int
+	gh          []float64 // float g/h sums, 2W, for the value
 	value       []float32
 }
 
@@ -38,69 +40,110 @@ type node struct {
 type grower struct {
 	p       *Params
 	b       *binned
-	w, s    int // outputs per leaf; histogram stride 1+2w
+	w, s    int // outputs per leaf; histogram stride 1+w
 	threads int
 	feats   []int // features this tree may split on
 
-	gh       []float32 // gradients of every row: stride per row, from off
+	gh       []float32 // float gradients of every row: stride per row, from off
 	ghStride int
 	ghOff    int
+	seed     uint64 // stochastic rounding seed of this tree
+
+	qa     []int64   // packed quantised gradients, w per row id
+	gs, hs []float64 // dequantisation scales per output
 
 	rows []int32
 	tmp  []int32
-	og   []float32
+	oq   []int64
 	full bool // rows are 0..n-1: the root reads gradients in place
 
-	pool  [][]float64
+	pool  [][]int64
 	fbest []split // per feature scratch
 	nodes []node
 }
 
 func newGrower(p *Params, b *binned, w, threads int) *grower {
-	g := &grower{p: p, b: b, w: w, s: 1 + 2*w, threads: threads}
+	g := &grower{p: p, b: b, w: w, s: 1 + w, threads: threads}
 	g.fbest = make([]split, len(b.nbins))
 	for f := range g.fbest {
-		g.fbest[f].lgh = make([]float64, 2*w)
+		g.fbest[f].lq = make([]int64, w)
 	}
+	g.gs, g.hs = make([]float64, w), make([]float64, w)
 	return g
 }
 
-func (g *grower) getHist() []float64 {
+func (g *grower) getHist() []int64 {
 	if n := len(g.pool); n > 0 {
 		h := g.pool[n-1]
 		g.pool = g.pool[:n-1]
 		return h
 	}
-	return make([]float64, g.b.total*g.s)
+	return make([]int64, g.b.total*g.s)
 }
 
-func (g *grower) putHist(h []float64) {
+func (g *grower) putHist(h []int64) {
 	if h != nil {
 		g.pool = append(g.pool, h)
 	}
 }
 
-func (g *grower) featHist(h []float64, f int) []float64 {
+func (g *grower) featHist(h []int64, f int) []int64 {
 	return h[g.b.off[f]*g.s : (g.b.off[f]+g.b.nbins[f])*g.s]
 }
 
-// build fills h for the rows of n.
-func (g *grower) build(n *node, h []float64) {
-	rows := g.rows[n.begin:n.end]
-	w2 := 2 * g.w
-	var og []float32
-	var idx []int32
-	if g.full && n.begin == 0 && n.end == len(g.rows) && g.ghStride == w2 {
-		og = g.gh[:len(rows)*w2]
-	} else {
-		og = g.og[:len(rows)*w2]
-		for i, r := range rows {
-			src := g.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+w2]
-			copy(og[i*w2:i*w2+w2], src)
+// quantise fills g.qa for g.rows and the scales g.gs, g.hs.
+func (g *grower) quantise() {
+	w := g.w
+	if len(g.qa) < g.b.rows*w {
+		g.qa = make([]int64, g.b.rows*w)
+	}
+	gmax, hmax := make([]float64, w), make([]float64, w)
+	for _, r := range g.rows {
+		src := g.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+2*w]
+		for j := 0; j < w; j++ {
+			gmax[j] = max(gmax[j], math.Abs(float64(src[2*j])))
+			hmax[j] = max(hmax[j], float64(src[2*j+1]))
 		}
-		idx = rows
-		if g.full && n.begin == 0 && n.end == len(g.rows) {
-			idx = nil
+	}
+	for j := 0; j < w; j++ {
+		g.gs[j], g.hs[j] = gmax[j]/qMax, hmax[j]/qMax
+		if g.gs[j] == 0 {
+			g.gs[j] = 1
+		}
+		if g.hs[j] == 0 {
+			g.hs[j] = 1
+		}
+	}
+	nb := (len(g.rows) + block - 1) / block
+	parallelFor(g.threads, nb, func(bi int) {
+		rng := rand.New(rand.NewPCG(g.seed, uint64(bi)))
+		for _, r := range g.rows[bi*block : min((bi+1)*block, len(g.rows))] {
+			src := g.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+2*w]
+			dst := g.qa[int(r)*w : int(r)*w+w]
+			for j := range dst {
+				qg := int64(math.Floor(float64(src[2*j])/g.gs[j] + rng.Float64()))
+				qh := int64(math.Floor(float64(src[2*j+1])/g.hs[j] + rng.Float64()))
+				qg = min(max(qg, -qMax), qMax)
+				qh = min(max(qh, 0), qMax)
+				dst[j] = pack(qg, qh)
+			}
+		}
+	})
+}
+
+// build fills h for the rows of n.
+func (g *grower) build(n *node, h []int64) {
+	rows := g.rows[n.begin:n.end]
+	w := g.w
+	var oq []int64
+	idx := rows
+	if g.full && n.begin == 0 && n.end == len(g.rows) {
+		oq = g.qa[:len(rows)*w]
+		idx = nil
+	} else {
+		oq = g.oq[:len(rows)*w]
+		for i, r := range rows {
+			copy(oq[i*w:i*w+w], g.qa[int(r)*w:int(r)*w+w])
 		}
 	}
 	parallelFor(g.threads, len(g.feats), func(i int) {
@@ -108,18 +151,18 @@ func (g *grower) build(n *node, h []float64) {
 		fh := g.featHist(h, f)
 		skip := g.b.mfb[f]
 		if g.b.u8 != nil {
-			histRows(fh, g.b.u8[f], idx, og, g.w, skip)
+			histRows(fh, g.b.u8[f], idx, oq, w, skip)
 		} else {
-			histRows(fh, g.b.u16[f], idx, og, g.w, skip)
+			histRows(fh, g.b.u16[f], idx, oq, w, skip)
 		}
 		if skip >= 0 {
-			fillSkipped(fh, g.s, skip, n.cnt, n.gh)
+			fillSkipped(fh, g.s, skip, n.cnt, n.q)
 		}
 	})
 }
 
 // subtract turns parent into parent - small for the tree's features.
-func (g *grower) subtract(parent, small []float64) {
+func (g *grower) subtract(parent, small []int64) {
 	parallelFor(g.threads, len(g.feats), func(i int) {
 		f := g.feats[i]
 		p := g.featHist(parent, f)
@@ -130,35 +173,30 @@ func (g *grower) subtract(parent, small []float64) {
 	})
 }
 
-// score is sum over outputs of G^2/(H+lambda).
-func (g *grower) score(gh []float64) float64 {
-	var s float64
+// score is sum over outputs of G^2/(H+lambda) for packed sums q, and the
+// hessian sum.
+func (g *grower) score(q []int64) (float64, float64) {
+	var s, hs float64
 	lam := g.p.Lambda
-	for j := 0; j < len(gh); j += 2 {
-		d := gh[j+1] + lam
-		if d > 0 {
-			s += gh[j] * gh[j] / d
+	for j, x := range q {
+		qg, qh := unpack(x)
+		gv, hv := float64(qg)*g.gs[j], float64(qh)*g.hs[j]
+		hs += hv
+		if d := hv + lam; d > 0 {
+			s += gv * gv / d
 		}
 	}
-	return s
-}
-
-func hsum(gh []float64) float64 {
-	var s float64
-	for j := 1; j < len(gh); j += 2 {
-		s += gh[j]
-	}
-	return s
+	return s, hs
 }
 
 // findSplit sets n.best to the best split of n over the tree's features.
 func (g *grower) findSplit(n *node) {
 	n.best.feature = -1
 	n.best.gain = 0
-	if g.p.MaxDepth > 0 && n.depth >= g.p.MaxDepth || n.cnt < 2*float64(g.p.MinChildSamples) {
+	if g.p.MaxDepth > 0 && n.depth >= g.p.MaxDepth || n.cnt < 2*int64(g.p.MinChildSamples) {
 		return
 	}
-	parent := g.score(n.gh)
+	parent, _ := g.score(n.q)
 	parallelFor(g.threads, len(g.feats), func(i int) {
 		f := g.feats[i]
 		best := &g.fbest[f]
@@ -181,46 +219,48 @@ func (g *grower) findSplit(n *node) {
 	if bf == nil || !(bf.gain > g.p.MinSplitGain) {
 		return
 	}
-	lgh := n.best.lgh
-	if lgh == nil {
-		lgh = make([]float64, 2*g.w)
+	lq := n.best.lq
+	if lq == nil {
+		lq = make([]int64, g.w)
 	}
-	copy(lgh, bf.lgh)
+	copy(lq, bf.lq)
 	n.best = *bf
-	n.best.lgh = lgh
+	n.best.lq = lq
 	n.best.cats = slices.Clone(bf.cats)
 }
 
-// eval scores a left side (cnt, gh) of node n; ok is false when a child
-// breaks a bound.
-func (g *grower) eval(n *node, lcnt float64, lgh, rgh []float64, parent float64) (float64, bool) {
+// eval scores a left side (cnt, packed sums lq) of node n, using rq as
+// scratch; ok is false when a child breaks a bound.
+func (g *grower) eval(n *node, lcnt int64, lq, rq []int64, parent float64) (float64, bool) {
 	rcnt := n.cnt - lcnt
-	mcs := float64(g.p.MinChildSamples)
+	mcs := int64(g.p.MinChildSamples)
 	if lcnt < mcs || rcnt < mcs {
 		return 0, false
 	}
-	for j := range lgh {
-		rgh[j] = n.gh[j] - lgh[j]
+	for j := range lq {
+		rq[j] = n.q[j] - lq[j]
 	}
-	if hsum(lgh) < g.p.MinChildWeight || hsum(rgh) < g.p.MinChildWeight {
+	sl, hl := g.score(lq)
+	sr, hr := g.score(rq)
+	if hl < g.p.MinChildWeight || hr < g.p.MinChildWeight {
 		return 0, false
 	}
-	return 0.5 * (g.score(lgh) + g.score(rgh) - parent), true
+	return 0.5 * (sl + sr - parent), true
 }
 
-func (g *grower) numSplit(n *node, f int, fh []float64, parent float64, best *split) {
-	s, w2 := g.s, 2*g.w
+func (g *grower) numSplit(n *node, f int, fh []int64, parent float64, best *split) {
+	s := g.s
 	nb := g.b.nbins[f]
 	miss := fh[:s]
-	acc := make([]float64, s)   // left without missing
-	withM := make([]float64, s) // left with missing
-	rgh := make([]float64, w2)
-	try := func(k int, l []float64, dl bool) {
-		gain, ok := g.eval(n, l[0], l[1:], rgh, parent)
+	acc := make([]int64, s)   // left without missing
+	withM := make([]int64, s) // left with missing
+	rq := make([]int64, g.w)
+	try := func(k int, l []int64, dl bool) {
+		gain, ok := g.eval(n, l[0], l[1:], rq, parent)
 		if ok && gain > best.gain {
 			best.gain, best.feature, best.cat, best.k = gain, f, false, k
 			best.lcnt = l[0]
-			copy(best.lgh, l[1:])
+			copy(best.lq, l[1:])
 			if miss[0] == 0 { // no missing value seen: follow the larger child
 				dl = l[0] >= n.cnt-l[0]
 			}
@@ -249,8 +289,8 @@ func (g *grower) numSplit(n *node, f int, fh []float64, parent float64, best *sp
 	}
 }
 
-func (g *grower) catSplit(n *node, f int, fh []float64, parent float64, best *split) {
-	s, w2 := g.s, 2*g.w
+func (g *grower) catSplit(n *node, f int, fh []int64, parent float64, best *split) {
+	s := g.s
 	nb := g.b.nbins[f]
 	miss := fh[:s]
 	var present []int32
@@ -262,16 +302,16 @@ func (g *grower) catSplit(n *node, f int, fh []float64, parent float64, best *sp
 	if len(present) == 0 || len(present) == 1 && miss[0] == 0 {
 		return
 	}
-	acc := make([]float64, s)
-	withM := make([]float64, s)
-	rgh := make([]float64, w2)
+	acc := make([]int64, s)
+	withM := make([]int64, s)
+	rq := make([]int64, g.w)
 	order := make([]int32, len(present))
 	key := make([]float64, nb)
 	smooth := g.p.CatSmooth
 	for out := 0; out < g.w; out++ {
 		for _, k := range present {
-			b := fh[int(k)*s : int(k)*s+s]
-			key[k] = b[1+2*out] / (b[2+2*out] + smooth)
+			qg, qh := unpack(fh[int(k)*s+1+out])
+			key[k] = float64(qg) * g.gs[out] / (float64(qh)*g.hs[out] + smooth)
 		}
 		copy(order, present)
 		slices.SortStableFunc(order, func(a, b int32) int {
@@ -295,14 +335,14 @@ func (g *grower) catSplit(n *node, f int, fh []float64, parent float64, best *sp
 					acc[j] += b[j]
 				}
 				prefix := i + 1
-				try := func(l []float64, dl bool) {
-					gain, ok := g.eval(n, l[0], l[1:], rgh, parent)
+				try := func(l []int64, dl bool) {
+					gain, ok := g.eval(n, l[0], l[1:], rq, parent)
 					if !ok || !(gain > best.gain) {
 						return
 					}
 					best.gain, best.feature, best.cat = gain, f, true
 					best.lcnt = l[0]
-					copy(best.lgh, l[1:])
+					copy(best.lq, l[1:])
 					if miss[0] == 0 {
 						dl = l[0] >= n.cnt-l[0]
 					}
@@ -332,12 +372,19 @@ func (g *grower) catSplit(n *node, f int, fh []float64, parent float64, best *sp
 
 // grow grows a tree on g.rows (sorted row ids) with per-row gradients in
 // g.gh, and returns its nodes.
-func (g *grower) grow(sum []float64, importance []float64) []node {
+func (g *grower) grow(importance []float64) []node {
 	g.nodes = g.nodes[:0]
 	p := g.p
-	root := node{begin: 0, end: len(g.rows), cnt: float64(len(g.rows)), gh: sum}
-	if cap(g.og) < len(g.rows)*2*g.w {
-		g.og = make([]float32, len(g.rows)*2*g.w)
+	g.quantise()
+	sum := make([]int64, g.w)
+	for _, r := range g.rows {
+		for j, x := range g.qa[int(r)*g.w : int(r)*g.w+g.w] {
+			sum[j] += x
+		}
+	}
+	root := node{begin: 0, end: len(g.rows), cnt: int64(len(g.rows)), q: sum}
+	if cap(g.oq) < len(g.rows)*g.w {
+		g.oq = make([]int64, len(g.rows)*g.w)
 	}
 	if cap(g.tmp) < len(g.rows) {
 		g.tmp = make([]int32, len(g.rows))
@@ -389,6 +436,25 @@ func (g *grower) grow(sum []float64, importance []float64) []node {
 	for i := range g.nodes {
 		g.putHist(g.nodes[i].hist)
 		g.nodes[i].hist = nil
+	}
+	// values from the float gradients: leaves sum their rows, internal
+	// nodes their children (which come after them)
+	w2 := 2 * g.w
+	for i := len(g.nodes) - 1; i >= 0; i-- {
+		nd := &g.nodes[i]
+		nd.gh = make([]float64, w2)
+		if nd.feature >= 0 {
+			for j := range nd.gh {
+				nd.gh[j] = g.nodes[nd.left].gh[j] + g.nodes[nd.right].gh[j]
+			}
+			continue
+		}
+		for _, r := range g.rows[nd.begin:nd.end] {
+			src := g.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+w2]
+			for j, v := range src {
+				nd.gh[j] += float64(v)
+			}
+		}
 	}
 	lr := p.LearningRate
 	for i := range g.nodes {
@@ -454,19 +520,19 @@ func (g *grower) apply(id int, importance []float64) (int, int) {
 	}
 	copy(rows[nl:], tmp)
 	mid := nd.begin + nl
-	lgh := slices.Clone(sp.lgh)
-	rgh := make([]float64, len(lgh))
-	for j := range rgh {
-		rgh[j] = nd.gh[j] - lgh[j]
+	lq := slices.Clone(sp.lq)
+	rq := make([]int64, len(lq))
+	for j := range rq {
+		rq[j] = nd.q[j] - lq[j]
 	}
-	left := node{begin: nd.begin, end: mid, depth: nd.depth + 1, cnt: float64(nl), gh: lgh, feature: -1}
-	right := node{begin: mid, end: nd.end, depth: nd.depth + 1, cnt: float64(nd.end - mid), gh: rgh, feature: -1}
+	left := node{begin: nd.begin, end: mid, depth: nd.depth + 1, cnt: int64(nl), q: lq, feature: -1}
+	right := node{begin: mid, end: nd.end, depth: nd.depth + 1, cnt: int64(nd.end - mid), q: rq, feature: -1}
 	li, ri := len(g.nodes), len(g.nodes)+1
 	nd.feature, nd.goLeft, nd.left, nd.right = f, goLeft, li, ri
 	parentHist := nd.hist
 	nd.hist = nil
 	canSplit := func(c *node) bool {
-		return (g.p.MaxDepth == 0 || c.depth < g.p.MaxDepth) && c.cnt >= 2*float64(g.p.MinChildSamples)
+		return (g.p.MaxDepth == 0 || c.depth < g.p.MaxDepth) && c.cnt >= 2*int64(g.p.MinChildSamples)
 	}
 	// the leaf count after this split is checked by the caller; children
 	// of the last allowed split need no histogram
