@@ -24,8 +24,10 @@ vet:
 	$(GO) vet ./...
 
 # Unit, property and browser tests on data the tests generate themselves.
+# The browser test opens report.html in headless Chromium (apt-get install chromium).
 test: vet
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/
 
 # Real-data checks on $(FLOWSENSE_DATA) (default ../shared/data): readers on
 # every file, and the accuracy bars of the trainer and the outlier detector.

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -120,8 +119,8 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.Train = train
-	for _, d := range train.Dropped {
-		note("dropped column %q: %s", d.Column, d.Reason)
+	for _, g := range groupDropped(train.Dropped) {
+		note("dropped %s: %s", g.columns, g.reason)
 	}
 	if train.Skipped > 0 {
 		note("skipped %d malformed rows of the training data", train.Skipped)
@@ -363,4 +362,24 @@ func (r *Result) Summary() string {
 	return b.String()
 }
 
-var _ = math.NaN
+type droppedGroup struct{ reason, columns string }
+
+// groupDropped lists dropped columns once per reason, in first-seen order.
+func groupDropped(ds []data.Dropped) []droppedGroup {
+	var out []droppedGroup
+	at := map[string]int{}
+	for _, d := range ds {
+		i, ok := at[d.Reason]
+		if !ok {
+			i = len(out)
+			at[d.Reason] = i
+			out = append(out, droppedGroup{reason: d.Reason})
+		} else {
+			out[i].columns += ", "
+		}
+		out[i].columns += strconvQuote(d.Column)
+	}
+	return out
+}
+
+func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }
