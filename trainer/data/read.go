@@ -147,7 +147,7 @@ type builder struct {
 
 	parts   [][][]float32 // per column, the chunks' values in order
 	cols    [][]float32   // the columns, once concatenated by finish
-	texts   [][]int32 // modeInfer columns that saw text
+	texts   [][]int32     // modeInfer columns that saw text
 	dicts   []dict
 	y       []int32
 	ldict   dict

@@ -71,7 +71,7 @@ func (b *blockReader) next() ([]byte, int, error) {
 		if b.eof {
 			return nil, b.line, io.EOF
 		}
-		if cap(b.buf)-len(b.buf) < b.size/2 {
+		if free := cap(b.buf) - len(b.buf); free == 0 || free < b.size/2 {
 			nb := make([]byte, len(b.buf), 2*cap(b.buf)+b.size)
 			copy(nb, b.buf)
 			b.buf = nb
