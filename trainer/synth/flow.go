@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// header is the CSV header. The first columnFeatures-1 columns hold the
-// identifiers interleaved with Dst Port and Protocol, as in CIC-IDS2017.
+// header is the CSV header, a subset of the re-extracted CIC-IDS2017 columns
+// in their order: the first seven hold the identifiers interleaved with Dst
+// Port and Protocol, then 40 more features, then the label. appendFlow
+// writes the cells in this order.
 var header = [...]string{
 	"Flow ID", "Src IP", "Src Port", "Dst IP", "Dst Port", "Protocol", "Timestamp",
 	"Flow Duration", "Total Fwd Packet", "Total Bwd packets",
