@@ -112,7 +112,7 @@ func TestWriteOrder(t *testing.T) {
 }
 
 func TestWriteConsistent(t *testing.T) {
-	tb := parse(t, generate(t, Options{Rows: 30_000, Seed: 11, Novel: 0.02}))
+	tb := parse(t, generate(t, Options{Rows: 15_000, Seed: 11, Novel: 0.02}))
 	var blanks, nans, infs, failures int
 	for i, rec := range tb.rows {
 		for _, s := range rec {
