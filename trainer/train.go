@@ -356,6 +356,17 @@ func (r *Result) Summary() string {
 	fmt.Fprintf(&b, "classes: %s\n", strings.Join(r.Model.Classes, ", "))
 	fmt.Fprintf(&b, "trained on %d rows, tested on %d rows in %.2fs: %d trees, %d rounds\n", m.NTrain, m.NTest, m.TrainSeconds, len(r.Model.Ensemble.Trees), r.Boost.Rounds)
 	fmt.Fprintf(&b, "accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f  ROC-AUC %.4f\n", m.Accuracy, m.MacroF1, m.WeightedF1, m.ROCAUC)
+	if n := r.Train.Skipped; n > 0 {
+		fmt.Fprintf(&b, "skipped %d malformed training rows (--skip-bad)", n)
+		for i, e := range r.Train.SkippedErrors {
+			if i == 3 {
+				b.WriteString("; ...")
+				break
+			}
+			fmt.Fprintf(&b, "; %v", e)
+		}
+		b.WriteString("\n")
+	}
 	if o := m.Outlier; o != nil {
 		fmt.Fprintf(&b, "outlier detector: precision %.4f recall %.4f F1 %.4f ROC-AUC %.4f (threshold %.4g)\n", o.Precision, o.Recall, o.F1, o.ROCAUC, o.Threshold)
 	}

@@ -195,6 +195,27 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+func TestSkipBad(t *testing.T) {
+	_, flows := trained(t)
+	raw, _ := os.ReadFile(flows)
+	lines := strings.Split(string(raw), "\n")
+	lines[5] = "1,2,3"                                      // ragged
+	lines[9] = strings.Replace(lines[9], ",6,", ",six,", 1) // not a number
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	os.WriteFile(bad, []byte(strings.Join(lines, "\n")), 0o644)
+	out := filepath.Join(t.TempDir(), "m")
+	if code, _, _ := flowsense(t, "train", "--data", bad, "--out", out, "--rounds", "5", "--quiet"); code != 2 {
+		t.Fatalf("without --skip-bad: exit %d, want 2", code)
+	}
+	code, stdout, e := flowsense(t, "train", "--data", bad, "--out", out, "--rounds", "5", "--quiet", "--skip-bad")
+	if code != 0 {
+		t.Fatalf("with --skip-bad: exit %d: %s", code, e)
+	}
+	if !strings.Contains(stdout, "skipped 2 malformed training rows") || !strings.Contains(stdout, "bad.csv:6:") {
+		t.Errorf("the end of the run does not report the skipped rows:\n%s", stdout)
+	}
+}
+
 func TestListOptionsTakeSeveralValues(t *testing.T) {
 	f := newFlags("x")
 	d := f.List("data", "")
