@@ -159,6 +159,7 @@ type builder struct {
 	skipLines   []map[int]bool // per file: lines of skipped rows
 	files       []FileInfo
 	lays        []*layout
+	pool        sync.Pool // chunk buffers
 }
 
 // source is an opened input positioned after its header.
@@ -326,6 +327,7 @@ func (b *builder) run(idx int, path string, s *source) error {
 	if workers < 1 {
 		workers = 1
 	}
+	s.br.pool = &b.pool
 	jobs := make(chan job, workers)
 	results := make(chan *chunkOut, workers)
 	tokens := make(chan struct{}, 2*workers+2) // chunks in flight
@@ -380,6 +382,7 @@ func (b *builder) run(idx int, path string, s *source) error {
 					out = &chunkOut{seq: j.seq, err: j.err}
 				} else {
 					out = p.process(j.seq, j.data, j.line)
+					s.br.recycle(j.data)
 				}
 				select {
 				case results <- out:

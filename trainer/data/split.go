@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 )
 
 // Record splitting. The input is cut into chunks of whole records by
@@ -38,6 +39,28 @@ type blockReader struct {
 	first bool
 	size  int
 	limit int
+	pool  *sync.Pool // of *[]byte with cap 2*size; nil: no reuse
+}
+
+// alloc returns an empty buffer of capacity at least n, from the pool when
+// it can.
+func (b *blockReader) alloc(n int) []byte {
+	if b.pool != nil && n <= 2*b.size {
+		if p, ok := b.pool.Get().(*[]byte); ok && cap(*p) == 2*b.size {
+			return (*p)[:0]
+		}
+		return make([]byte, 0, 2*b.size)
+	}
+	return make([]byte, 0, n)
+}
+
+// recycle gives back the buffer of a chunk returned by next once the chunk
+// is no longer used.
+func (b *blockReader) recycle(chunk []byte) {
+	if b.pool != nil && cap(chunk) == 2*b.size {
+		chunk = chunk[:0]
+		b.pool.Put(&chunk)
+	}
 }
 
 func newBlockReader(r io.Reader) *blockReader {
@@ -45,8 +68,8 @@ func newBlockReader(r io.Reader) *blockReader {
 }
 
 // next returns the next chunk of whole records and the line number of its
-// first byte. A returned chunk is never written to again. At the end it
-// returns io.EOF.
+// first byte. A returned chunk is never written to again (until it is
+// recycled). At the end it returns io.EOF.
 func (b *blockReader) next() ([]byte, int, error) {
 	for {
 		if len(b.buf) > 0 {
@@ -55,11 +78,9 @@ func (b *blockReader) next() ([]byte, int, error) {
 				cut = lastRecordEnd(b.buf)
 			}
 			if cut > 0 {
-				chunk := b.buf[:cut:cut]
+				chunk := b.buf[:cut] // capacity kept: recycle needs it
 				rest := b.buf[cut:]
-				nb := make([]byte, len(rest), len(rest)+b.size)
-				copy(nb, rest)
-				b.buf = nb
+				b.buf = append(b.alloc(len(rest)+b.size), rest...)
 				line := b.line
 				b.line += bytes.Count(chunk, []byte{'\n'})
 				return chunk, line, nil
@@ -72,9 +93,7 @@ func (b *blockReader) next() ([]byte, int, error) {
 			return nil, b.line, io.EOF
 		}
 		if free := cap(b.buf) - len(b.buf); free == 0 || free < b.size/2 {
-			nb := make([]byte, len(b.buf), 2*cap(b.buf)+b.size)
-			copy(nb, b.buf)
-			b.buf = nb
+			b.buf = append(make([]byte, 0, 2*cap(b.buf)+b.size), b.buf...)
 		}
 		n, err := io.ReadFull(b.r, b.buf[len(b.buf):cap(b.buf)])
 		b.buf = b.buf[:len(b.buf)+n]
