@@ -255,7 +255,9 @@ func defaultMode(f Format, name string) cellMode {
 		}
 		return modeNumber
 	case FormatCICFlowMeter:
-		return modeNumber
+		if isCanonical[name] {
+			return modeNumber
+		}
 	}
 	return modeInfer
 }

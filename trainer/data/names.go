@@ -138,6 +138,16 @@ var canonKey = func() map[string]string {
 	return m
 }()
 
+// isCanonical holds the canonical names: columns a cicflowmeter file must
+// hold numbers in. Other columns of such a file are read like csv columns.
+var isCanonical = func() map[string]bool {
+	m := make(map[string]bool, len(canonicalNames))
+	for _, n := range canonicalNames {
+		m[n] = true
+	}
+	return m
+}()
+
 // key normalises a column name for matching: lower case, without spaces,
 // underscores and hyphens.
 func key(name string) string {

@@ -215,7 +215,12 @@ type chunkOut struct {
 // process parses a chunk of whole records starting at line.
 func (p *parser) process(seq int, data []byte, line int) *chunkOut {
 	n := len(p.lay.cols)
-	est := bytes.Count(data, []byte{'\n'}) + 1 // at least the number of records
+	// est bounds the rows of the chunk: each kept record but the last ends
+	// with a newline, and has nfields-1 commas.
+	est := bytes.Count(data, []byte{'\n'}) + 1
+	if m := len(data)/max(p.lay.nfields, 1) + 1; m < est {
+		est = m
+	}
 	out := &chunkOut{seq: seq, cols: make([][]float32, n), texts: make([][]int32, n), dicts: make([]dict, n)}
 	// One block, column j at [j*est, (j+1)*est), written by index: no
 	// slice headers are stored per cell (and so no write barriers).

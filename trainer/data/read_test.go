@@ -86,6 +86,12 @@ func TestReadFormats(t *testing.T) {
 			labels:   []string{"Benign", "DDoS-ACK"},
 			dropped:  []string{"ip.src"},
 		},
+		"cicflowmeter with an unknown text column": {
+			content:  "Flow Duration,SimillarHTTP,Label\n1,0,a\n2,GET /x,b\n",
+			format:   FormatCICFlowMeter,
+			features: []string{"Flow Duration", "SimillarHTTP"},
+			labels:   []string{"a", "b"},
+		},
 		"csv forced on a cicflowmeter file keeps identifiers": {
 			content:  "Flow ID,Flow Duration,Label\nx,1,a\ny,2,b\n",
 			opt:      Options{Format: FormatCSV},
@@ -717,5 +723,20 @@ func TestRowOutOfRange(t *testing.T) {
 	}
 	if d.Row(1, nil) != nil || d.Row(-1, nil) != nil {
 		t.Errorf("Row out of range not nil")
+	}
+}
+
+// TestWideSparseInput: many columns and many blank lines must not make the
+// reader allocate columns × lines.
+func TestWideSparseInput(t *testing.T) {
+	var header strings.Builder
+	for i := 0; i < 20000; i++ {
+		fmt.Fprintf(&header, "c%d,", i)
+	}
+	header.WriteString("Label\n")
+	p := writeFile(t, "w.csv", header.String()+strings.Repeat("\n", 40000)+strings.Repeat("1,", 20000)+"x\n", false)
+	d := mustRead(t, []string{p}, Options{})
+	if d.Rows != 1 || len(d.Columns) != 20000 {
+		t.Errorf("rows %d columns %d", d.Rows, len(d.Columns))
 	}
 }
