@@ -14,6 +14,17 @@
 // model.Schema, which is how test files, predict and the HTTP functions read
 // uploads. Both share one record splitter and one cell parser.
 //
+// Design note: Read cuts each file into chunks of whole records (about 1
+// MiB) in one goroutine, parses chunks on GOMAXPROCS workers into
+// chunk-local columns and vocabularies, and merges them in file order,
+// remapping category codes to first-seen order; vocabularies and classes
+// are sorted at the end. The result does not depend on scheduling
+// (TestParallelDeterministic). A csv column is numeric when every non-empty
+// cell is a number; when one turns categorical, the text of its number
+// cells is needed, and rather than keeping the text of every cell in
+// case, the files are read a second time for those columns only (rare in
+// practice: never on the real datasets).
+//
 // It is not a general CSV library: records are RFC 4180 with lenient quotes,
 // lone-CR line endings are not supported, and there is no writer beyond
 // Dataset.WriteCSV. It imports only the standard library and model, so that

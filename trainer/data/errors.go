@@ -41,10 +41,12 @@ var (
 	ErrLongRecord = errors.New("record too long")
 )
 
-// ParseError locates an error in an input file. Line is 1-based (0 when the
-// error is not about one line); Column is the 1-based field index in the
-// record (0 when not about one field); ColumnName names the field when
-// known.
+// ParseError locates an error in an input file. Line is the 1-based line
+// where the record starts (0 when the error is not about one record).
+// Column is the 1-based field index in the record, not a byte offset (0
+// when the error is not about one field); for ErrFieldCount it is the first
+// surplus field of a long record, or the last field of a short one.
+// ColumnName is the header name of that field when there is one.
 type ParseError struct {
 	File       string
 	Line       int
