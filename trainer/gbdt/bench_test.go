@@ -37,6 +37,8 @@ func BenchmarkTrain_100kx40_binary_20rounds(b *testing.B) {
 	benchTrain(b, 100000, 40, 2, fixedRounds(20))
 }
 
+// BenchmarkHist_100kx40_W5 builds root histograms (no skipped bin) of
+// 100,000 rows and 40 features with 5 leaf outputs.
 func BenchmarkHist_100kx40_W5(b *testing.B) {
 	d := synth(100000, 40, 0, 5, 1)
 	bn := binData(d, 255, 1, 1)
@@ -51,22 +53,5 @@ func BenchmarkHist_100kx40_W5(b *testing.B) {
 		for f := 0; f < 40; f++ {
 			histRows(h, bn.u8[f], nil, og, 5, -1)
 		}
-	}
-}
-
-func BenchmarkCalibrate_4Madds(b *testing.B) {
-	x := make([]float32, 4000000)
-	for i := range x {
-		x[i] = float32(i % 7)
-	}
-	b.ResetTimer()
-	var s float64
-	for i := 0; i < b.N; i++ {
-		for _, v := range x {
-			s += float64(v)
-		}
-	}
-	if s == 1 {
-		b.Log(s)
 	}
 }

@@ -388,7 +388,7 @@ func TestImportanceFindsSignal(t *testing.T) {
 		d.Columns[0][i] = float32((i * 31) % 97)
 		d.Columns[1][i] = float32((i * 17) % 89)
 		d.Columns[2][i] = float32(i%3) + float32((i*13)%7)/10 // the signal
-		d.Columns[3][i] = 1                                     // constant
+		d.Columns[3][i] = 1                                   // constant
 	}
 	res := mustTrain(t, d, small())
 	for f, v := range res.Importance {
