@@ -485,6 +485,7 @@ func TestClassWeightsShiftPredictions(t *testing.T) {
 	}
 	p := small()
 	p.Rounds = 10
+	p.ClassWeight = WeightNone
 	plain := count(p)
 	p.ClassWeight = WeightBalanced
 	balanced := count(p)
