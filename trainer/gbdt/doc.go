@@ -24,6 +24,15 @@
 //     Tree.Output -1) or one tree per class per round ("per-class").
 //     Gradients are computed once per round in float32, optionally weighted
 //     per class ("balanced" or explicit weights) and per row.
+//   - Quantised histograms. For each tree the gradients and hessians are
+//     scaled to integers of at most 127 in magnitude with seeded stochastic
+//     rounding (LightGBM 4's quantised training) and packed into one int64
+//     per row and output, so a histogram bin costs one integer add per row
+//     and output, sums are exact and order-free, and the sibling histogram
+//     obtained by subtraction is exact. Split gains use the dequantised
+//     sums; leaf values use the float gradients. A bin holding at least
+//     half the rows (the zero of most flow counters) is not visited: its
+//     sums are the node's totals minus the other bins.
 //   - Trees. Grown best-first (Growth "leaf": split the leaf with the largest
 //     gain) or level by level ("depth"), up to MaxLeaves leaves and MaxDepth
 //     levels. For each candidate leaf a histogram of gradient and hessian
