@@ -10,6 +10,7 @@ import (
 func benchRead(b *testing.B, rel string, rows int) {
 	path := filepath.Join(dataDir(b), rel)
 	b.ReportAllocs()
+	cpu0 := cpuTime()
 	for b.Loop() {
 		d, err := Read([]string{path}, Options{})
 		if err != nil {
@@ -20,6 +21,7 @@ func benchRead(b *testing.B, rel string, rows int) {
 		}
 	}
 	b.ReportMetric(float64(rows)*float64(b.N)/b.Elapsed().Seconds(), "rows/s")
+	b.ReportMetric(float64((cpuTime()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/op")
 }
 
 func BenchmarkReadKDD99_10pct(b *testing.B) {

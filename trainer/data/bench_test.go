@@ -61,3 +61,34 @@ func BenchmarkRead_kdd_100000rows(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkRowReader_kdd_10000rows(b *testing.B) {
+	content := kddLike(10000)
+	path := filepath.Join(b.TempDir(), "kdd.txt")
+	if err := os.WriteFile(path, content, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	d, err := Read([]string{path}, Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	row := make([]float32, len(d.Schema.Features))
+	b.SetBytes(int64(len(content)))
+	b.ReportAllocs()
+	for b.Loop() {
+		rr, err := NewRowReader(bytes.NewReader(content), "kdd.txt", &d.Schema, Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n := 0
+		for {
+			if _, err := rr.Next(row); err != nil {
+				break
+			}
+			n++
+		}
+		if n != 10000 {
+			b.Fatalf("%d rows", n)
+		}
+	}
+}

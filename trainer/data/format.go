@@ -70,6 +70,8 @@ type layout struct {
 	stripDot  bool // KDD labels end with a dot
 	cols      []outCol
 	dropped   []Dropped
+	numeric   []int // indices in cols of modeNumber columns
+	other     []int // and of the others
 }
 
 // sniff chooses the format of a file from its first record.
@@ -243,6 +245,13 @@ func newLayout(f Format, names []string, opt *Options) (*layout, error) {
 			r = ReasonNotSelected
 		}
 		lay.dropped = append(lay.dropped, Dropped{Column: n, Reason: r})
+	}
+	for j, c := range lay.cols {
+		if c.mode == modeNumber {
+			lay.numeric = append(lay.numeric, j)
+		} else {
+			lay.other = append(lay.other, j)
+		}
 	}
 	return lay, nil
 }

@@ -15,7 +15,7 @@ import (
 // with model.ParseNumber.
 func FuzzParseNumber(f *testing.F) {
 	for _, s := range []string{"0", "0.00", "-12", "491", "1.", ".5", "+3", "-0", "5.90E+07", "Infinity", "NaN", "", " 1 ",
-		"123456789012345", "1234567890123456", "0.000000000000001", "1.2.3", "abc", "0x1p-2", "1_000", "?", "\u00a01"} {
+		"123456789012345", "1234567890123456", "0.000000000000001", "1.2.3", "abc", "0x1p-2", "1_000", "?", "\u00a01", "INFINITY", "-nan", "1e400", "1e-400", "0x1p-2", " ?", "1e"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -27,6 +27,9 @@ func FuzzParseNumber(f *testing.F) {
 		}
 		if !maybeNumber([]byte(s)) && werr == nil {
 			t.Fatalf("maybeNumber(%q) false but ParseNumber reads %v", s, want)
+		}
+		if v, ok := slowNumber([]byte(s)); ok != (werr == nil) || ok && math.Float32bits(v) != math.Float32bits(want) && !(v != v && want != want) {
+			t.Fatalf("slowNumber(%q) = %v, %v; ParseNumber = %v, %v", s, v, ok, want, werr)
 		}
 		got, gerr := parseNumber([]byte(s))
 		if (gerr == nil) != (werr == nil) || werr == nil && math.Float32bits(got) != math.Float32bits(want) && !(got != got && want != want) {

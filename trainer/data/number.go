@@ -1,6 +1,11 @@
 package data
 
-import "github.com/flowsense/flowsense/model"
+import (
+	"bytes"
+	"strconv"
+
+	"github.com/flowsense/flowsense/model"
+)
 
 // parseNumber reads a numeric cell exactly as model.ParseNumber does. Plain
 // decimals of at most 15 digits ("0.00", "-12", "491") take a fast path
@@ -8,13 +13,13 @@ import "github.com/flowsense/flowsense/model"
 // m / 10^k is then the correctly rounded float64 (both operands are exact
 // and IEEE division rounds correctly), which is what strconv.ParseFloat
 // returns; the conversion to float32 is then the one ParseNumber makes.
-// Everything else goes to model.ParseNumber. FuzzParseNumber checks the two
-// agree.
+// Everything else goes through slowNumber, and model.ParseNumber itself
+// writes the error. FuzzParseNumber checks they all agree.
 func parseNumber(b []byte) (float32, error) {
-	if v, ok := fastNumber(b); ok {
+	if v, ok := tryNumber(b); ok {
 		return v, nil
 	}
-	return model.ParseNumber(string(b))
+	return model.ParseNumber(string(b)) // for its error
 }
 
 // tryNumber is parseNumber without the cost of an error: ok is false for a
@@ -26,8 +31,26 @@ func tryNumber(b []byte) (v float32, ok bool) {
 	if !maybeNumber(b) {
 		return 0, false
 	}
-	v, err := model.ParseNumber(string(b))
-	return v, err == nil
+	return slowNumber(b)
+}
+
+// slowNumber is model.ParseNumber without its allocations: after trimming,
+// its special forms are those strconv.ParseFloat reads the same way, but
+// for "" and "?". The string conversion does not escape (ParseFloat copies
+// what it keeps), so short cells need no heap.
+func slowNumber(b []byte) (float32, bool) {
+	b = bytes.TrimSpace(b)
+	if len(b) == 0 || len(b) == 1 && b[0] == '?' {
+		return nan32, true
+	}
+	v, err := strconv.ParseFloat(string(b), 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return float32(v), true
+		}
+		return 0, false
+	}
+	return float32(v), true
 }
 
 // notNumberByte marks the ASCII bytes that appear in nothing

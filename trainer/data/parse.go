@@ -91,18 +91,25 @@ func (p *parser) row(rec *record, line int) error {
 		return &ParseError{File: p.file, Line: line, Column: col,
 			Err: fieldCountError{got: n, want: lay.nfields}}
 	}
-	for j := range lay.cols {
+	// Numbers first, in a loop of their own: most cells are numbers.
+	for _, j := range lay.numeric {
+		f := lay.cols[j].field
+		b := rec.buf[rec.b[2*f]:rec.b[2*f+1]]
+		v, ok := fastNumber(b)
+		if !ok {
+			var err error
+			if v, err = parseNumber(b); err != nil {
+				return p.cellError(line, f, err)
+			}
+		}
+		p.vals[j] = v
+	}
+	for _, j := range lay.other {
 		c := &lay.cols[j]
 		p.txt[j] = -1
 		switch c.mode {
 		case modeMissing:
 			p.vals[j] = nan32
-		case modeNumber:
-			v, err := parseNumber(rec.field(c.field))
-			if err != nil {
-				return p.cellError(line, c.field, err)
-			}
-			p.vals[j] = v
 		case modeInfer:
 			v, ok := tryNumber(rec.field(c.field))
 			if !ok {
@@ -261,7 +268,10 @@ func (p *parser) process(seq int, data []byte, line int) *chunkOut {
 // commit writes the parsed row as row out.rows of the chunk.
 func (p *parser) commit(out *chunkOut, rec *record, block []float32, est int) {
 	r := out.rows
-	for j := range p.lay.cols {
+	for j, v := range p.vals {
+		block[j*est+r] = v
+	}
+	for _, j := range p.lay.other {
 		v := p.vals[j]
 		switch p.lay.cols[j].mode {
 		case modeCategory:
