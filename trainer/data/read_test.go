@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"reflect"
 	"runtime"
 	"slices"
@@ -738,5 +739,43 @@ func TestWideSparseInput(t *testing.T) {
 	d := mustRead(t, []string{p}, Options{})
 	if d.Rows != 1 || len(d.Columns) != 20000 {
 		t.Errorf("rows %d columns %d", d.Rows, len(d.Columns))
+	}
+}
+
+func TestOpen(t *testing.T) {
+	for name, zip := range map[string]bool{"gzip named .txt": true, "plain named .gz": false} {
+		t.Run(name, func(t *testing.T) {
+			p := writeFile(t, map[bool]string{true: "x.txt", false: "x.gz"}[zip], "hello\n", zip)
+			r, err := Open(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer r.Close()
+			var b bytes.Buffer
+			if _, err := b.ReadFrom(r); err != nil || b.String() != "hello\n" {
+				t.Errorf("read %q, %v", b.String(), err)
+			}
+		})
+	}
+	if _, err := Open(filepath.Join(t.TempDir(), "none")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing file: %v", err)
+	}
+}
+
+func TestKDDVariants(t *testing.T) {
+	header := strings.Join(kddNames[:], ",") + ",label\n"
+	d := mustRead(t, []string{writeFile(t, "h.csv", header+kddRow("3", "tcp", "http", "normal", false), false)}, Options{Format: FormatKDD})
+	if d.Rows != 1 || col(t, d, "duration")[0] != 3 {
+		t.Errorf("kdd with a header row: rows %d", d.Rows)
+	}
+	// 41 fields, no label: only against a schema.
+	noLabel := strings.TrimSuffix(kddRow("4", "udp", "http", "x", false), ",x\n") + "\n"
+	p := writeFile(t, "n.txt", noLabel, false)
+	if _, err := Read([]string{p}, Options{Format: FormatKDD}); !errors.Is(err, ErrNoLabel) {
+		t.Errorf("41 fields without schema: %v", err)
+	}
+	e := mustRead(t, []string{p}, Options{Format: FormatKDD, Schema: &d.Schema})
+	if e.HasLabels || e.Rows != 1 || col(t, e, "duration")[0] != 4 || !math.IsNaN(float64(col(t, e, "protocol_type")[0])) {
+		t.Errorf("41 fields against a schema: %+v", e)
 	}
 }
