@@ -99,6 +99,38 @@ func (d *Dataset) Row(i int, dst []float32) []float32 {
 	return dst
 }
 
+// LabelsIn returns, per row, the index of the row's label in classes (a
+// trained model's Classes, say), or -1 for a label not there; nil without
+// labels.
+func (d *Dataset) LabelsIn(classes []string) []int32 {
+	if !d.HasLabels {
+		return nil
+	}
+	pos := make(map[string]int32, len(classes))
+	for i, c := range classes {
+		if _, ok := pos[c]; !ok {
+			pos[c] = int32(i)
+		}
+	}
+	remap := make([]int32, len(d.Classes))
+	for k, c := range d.Classes {
+		if i, ok := pos[c]; ok {
+			remap[k] = i
+		} else {
+			remap[k] = -1
+		}
+	}
+	y := make([]int32, len(d.Y))
+	for i, k := range d.Y {
+		if k >= 0 && int(k) < len(remap) {
+			y[i] = remap[k]
+		} else {
+			y[i] = -1
+		}
+	}
+	return y
+}
+
 // Read reads one or more files into a dataset. Files are concatenated; their
 // headers must agree after canonicalisation (ErrHeaderMismatch). Errors
 // locate the problem with a *ParseError.

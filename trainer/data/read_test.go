@@ -779,3 +779,14 @@ func TestKDDVariants(t *testing.T) {
 		t.Errorf("41 fields against a schema: %+v", e)
 	}
 }
+
+func TestLabelsIn(t *testing.T) {
+	d := mustRead(t, []string{writeFile(t, "l.csv", "a,Label\n1,x\n2,y\n3,z\n4,x\n", false)}, Options{})
+	if got := d.LabelsIn([]string{"z", "x"}); !slices.Equal(got, []int32{1, -1, 0, 1}) {
+		t.Errorf("LabelsIn = %v", got)
+	}
+	e := mustRead(t, []string{writeFile(t, "n.csv", "a\n1\n", false)}, Options{Schema: &d.Schema})
+	if e.LabelsIn(d.Classes) != nil {
+		t.Errorf("LabelsIn without labels not nil")
+	}
+}
