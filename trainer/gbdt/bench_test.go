@@ -51,6 +51,7 @@ func BenchmarkHist_100kx40_W5(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for f := 0; f < 40; f++ {
+			clear(h)
 			histRows(h, bn.u8[f], nil, og, 5, -1)
 		}
 	}

@@ -62,10 +62,9 @@ func unpack(x int64) (g, h int64) { return x >> 32, int64(uint32(x)) }
 // count, then the packed gradient sums of each of the W leaf outputs.
 
 // histRows adds rows (packed gradients q, W per row, in rows' order) to one
-// feature's histogram h. rows nil means rows 0..len(q)/W-1. Rows in bin
-// skip (-1: none) are left out; fillSkipped adds them afterwards.
+// feature's histogram h. rows nil means rows 0..len(q)/W-1 of col. Rows in
+// bin skip (-1: none) are left out; fillSkipped adds them afterwards.
 func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []int64, w int, skip int) {
-	clear(h)
 	n := len(q) / w
 	if rows != nil {
 		n = len(rows)

@@ -259,7 +259,7 @@ func TestPredictorParity(t *testing.T) {
 		"vector":                   func(p *Params) {},
 		"per-class":                func(p *Params) { p.Multiclass = MultiPerClass },
 		"subsample colsample":      func(p *Params) { p.Subsample, p.ColSample = 0.6, 0.5 },
-		"validation split":         func(p *Params) { p.EarlyStopping = 100 },
+		"validation split":         func(p *Params) { p.EarlyStopping, p.LearningRate = 100, 0.05 },
 		"depth-wise balanced":      func(p *Params) { p.Growth, p.MaxDepth, p.ClassWeight = GrowDepth, 4, WeightBalanced },
 		"few bins, sixteen bit":    func(p *Params) { p.MaxBins = 1000 },
 		"binary with row weights":  func(p *Params) {},

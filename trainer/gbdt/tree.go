@@ -114,15 +114,22 @@ func (g *grower) quantise() {
 			g.hs[j] = 1
 		}
 	}
+	ig, ih := make([]float64, w), make([]float64, w)
+	for j := range ig {
+		ig[j], ih[j] = 1/g.gs[j], 1/g.hs[j]
+	}
 	nb := (len(g.rows) + block - 1) / block
 	parallelFor(g.threads, nb, func(bi int) {
-		rng := rand.New(rand.NewPCG(g.seed, uint64(bi)))
+		rng := rand.NewPCG(g.seed, uint64(bi))
 		for _, r := range g.rows[bi*block : min((bi+1)*block, len(g.rows))] {
 			src := g.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+2*w]
 			dst := g.qa[int(r)*w : int(r)*w+w]
 			for j := range dst {
-				qg := int64(math.Floor(float64(src[2*j])/g.gs[j] + rng.Float64()))
-				qh := int64(math.Floor(float64(src[2*j+1])/g.hs[j] + rng.Float64()))
+				u := rng.Uint64() // two uniform 32-bit fractions
+				ug := float64(uint32(u)) * (1.0 / (1 << 32))
+				uh := float64(u>>32) * (1.0 / (1 << 32))
+				qg := int64(math.Floor(float64(src[2*j])*ig[j] + ug))
+				qh := int64(math.Floor(float64(src[2*j+1])*ih[j] + uh))
 				qg = min(max(qg, -qMax), qMax)
 				qh = min(max(qh, 0), qMax)
 				dst[j] = pack(qg, qh)
@@ -146,20 +153,47 @@ func (g *grower) build(n *node, h []int64) {
 			copy(oq[i*w:i*w+w], g.qa[int(r)*w:int(r)*w+w])
 		}
 	}
-	parallelFor(g.threads, len(g.feats), func(i int) {
-		f := g.feats[i]
-		fh := g.featHist(h, f)
-		skip := g.b.mfb[f]
-		if g.b.u8 != nil {
-			histRows(fh, g.b.u8[f], idx, oq, w, skip)
-		} else {
-			histRows(fh, g.b.u16[f], idx, oq, w, skip)
+	// Features in groups, rows in blocks: a block's gradients stay in cache
+	// while every feature of the group reads them. Integer sums make the
+	// order irrelevant.
+	ngroups := (len(g.feats) + histGroup - 1) / histGroup
+	nrows := len(rows)
+	parallelFor(g.threads, ngroups, func(gi int) {
+		fs := g.feats[gi*histGroup : min((gi+1)*histGroup, len(g.feats))]
+		for _, f := range fs {
+			clear(g.featHist(h, f))
 		}
-		if skip >= 0 {
-			fillSkipped(fh, g.s, skip, n.cnt, n.q)
+		for lo := 0; lo < nrows; lo += histBlock {
+			hi := min(lo+histBlock, nrows)
+			q := oq[lo*w : hi*w]
+			for _, f := range fs {
+				fh := g.featHist(h, f)
+				skip := g.b.mfb[f]
+				switch {
+				case idx == nil && g.b.u8 != nil:
+					histRows(fh, g.b.u8[f][lo:hi], nil, q, w, skip)
+				case idx == nil:
+					histRows(fh, g.b.u16[f][lo:hi], nil, q, w, skip)
+				case g.b.u8 != nil:
+					histRows(fh, g.b.u8[f], idx[lo:hi], q, w, skip)
+				default:
+					histRows(fh, g.b.u16[f], idx[lo:hi], q, w, skip)
+				}
+			}
+		}
+		for _, f := range fs {
+			if skip := g.b.mfb[f]; skip >= 0 {
+				fillSkipped(g.featHist(h, f), g.s, skip, n.cnt, n.q)
+			}
 		}
 	})
 }
+
+// Histogram blocking: features per task and rows per block.
+const (
+	histGroup = 4
+	histBlock = 2048
+)
 
 // subtract turns parent into parent - small for the tree's features.
 func (g *grower) subtract(parent, small []int64) {
