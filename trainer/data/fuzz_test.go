@@ -2,9 +2,11 @@ package data
 
 import (
 	"bytes"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -62,10 +64,21 @@ func FuzzRead(f *testing.F) {
 			opt.LabelMap = LabelMapBinary
 		}
 		d, err := Read([]string{p}, opt)
+		// Tiny chunks, many workers: the same answer.
+		old := blockSize
+		blockSize = 1 + int(mode>>4)
+		e, err2 := Read([]string{p}, opt)
+		blockSize = old
+		if fmt.Sprint(err) != fmt.Sprint(err2) {
+			t.Fatalf("chunks of %d bytes: error %v, with big chunks %v", 1+int(mode>>4), err2, err)
+		}
 		if err != nil {
 			return
 		}
 		checkShape(t, d)
+		if !sameDataset(d, e) {
+			t.Fatalf("chunks of %d bytes: another dataset", 1+int(mode>>4))
+		}
 		// Read against its own schema, row by row.
 		rr, err := NewRowReader(bytes.NewReader(b), "f", &d.Schema, opt)
 		if err != nil {
@@ -83,6 +96,22 @@ func FuzzRead(f *testing.F) {
 			t.Fatalf("RowReader read %d rows, Read %d (+%d skipped)", n, d.Rows, d.Skipped)
 		}
 	})
+}
+
+func sameDataset(a, b *Dataset) bool {
+	if !reflect.DeepEqual(a.Schema, b.Schema) || !slices.Equal(a.Y, b.Y) || !slices.Equal(a.Classes, b.Classes) ||
+		a.Rows != b.Rows || a.Skipped != b.Skipped || fmt.Sprint(a.SkippedErrors) != fmt.Sprint(b.SkippedErrors) ||
+		!reflect.DeepEqual(a.Dropped, b.Dropped) || !reflect.DeepEqual(a.Files, b.Files) {
+		return false
+	}
+	for j := range a.Columns {
+		if !slices.EqualFunc(a.Columns[j], b.Columns[j], func(x, y float32) bool {
+			return math.Float32bits(x) == math.Float32bits(y) || x != x && y != y
+		}) {
+			return false
+		}
+	}
+	return true
 }
 
 // FuzzRoundTrip reads a CSV, writes it back with WriteCSV and reads that

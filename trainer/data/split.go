@@ -19,14 +19,14 @@ import (
 // is RFC 4180 for well-formed input and never fails on bad input (a bare
 // quote is read leniently, like encoding/csv's LazyQuotes).
 
-const (
-	// blockSize is how much the block reader asks for at a time: the usual
-	// chunk size handed to a parsing worker.
-	blockSize = 512 << 10
-	// MaxRecordBytes bounds one record (and so the memory an unclosed quote
-	// can take).
-	MaxRecordBytes = 16 << 20
-)
+// MaxRecordBytes bounds one record (and so the memory an unclosed quote can
+// take).
+const MaxRecordBytes = 16 << 20
+
+// blockSize is how much the block reader asks for at a time, about half the
+// chunk handed to a parsing worker. A variable so that tests can make
+// chunks tiny.
+var blockSize = 512 << 10
 
 var bom = []byte{0xef, 0xbb, 0xbf}
 
