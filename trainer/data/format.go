@@ -21,8 +21,11 @@ const (
 	// FormatKDD is KDD Cup 99 / NSL-KDD: no header, 41 features, the label,
 	// and for NSL-KDD a difficulty score.
 	FormatKDD Format = "kdd"
-	// FormatCSV is any labelled CSV with a header; column kinds are
-	// inferred.
+	// FormatCSV is any labelled CSV with a header. A column is numeric
+	// when every cell reads as a number (model.ParseNumber: empty, NaN and
+	// ? are missing), categorical otherwise, with every cell's trimmed text
+	// a category, number-like cells included (missing cells stay missing).
+	// Categories are coded as float32, exact up to 2^24 categories.
 	FormatCSV Format = "csv"
 )
 
