@@ -182,6 +182,14 @@ def cpu_model():
     return platform.processor() or "unknown"
 
 
+def thread_env():
+    """The environment variables that change how the libraries use threads."""
+    keys = ["OMP_NUM_THREADS", "OMP_WAIT_POLICY", "GOMP_SPINCOUNT",
+            "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"]
+    set_ = [f"{k}={os.environ[k]}" for k in keys if k in os.environ]
+    return ", ".join(set_) if set_ else "none of OMP_*/GOMP_*/*_NUM_THREADS set"
+
+
 METRICS = [("accuracy", "accuracy", max), ("macro_f1", "macro-F1", max),
            ("weighted_f1", "weighted-F1", max), ("fit_s", "fit s", min),
            ("predict_s", "predict s", min), ("fit_cpu_s", "fit CPU s", min)]
@@ -302,6 +310,7 @@ def main(argv):
         f"{sklearn.__version__}, xgboost {xgboost.__version__}, pandas "
         f"{pd.__version__}, numpy {np.__version__}",
         f"- command (from the repo root): `{cmd}`",
+        f"- thread environment: {thread_env()}",
         f"- data: {os.path.abspath(args.data_dir)}",
         "",
         "Fit seconds time `model.fit` only (for KNN and LR this includes the",
