@@ -51,6 +51,8 @@ func FuzzRead(f *testing.F) {
 	f.Add([]byte(kddRow("0", "tcp", "http", "normal.", false)+kddRow("1", "udp", "x", "smurf.", false)), uint8(3))
 	f.Add([]byte("a,b,Label\n1,\"x\ny\",z\n2,,\"q\"\"\"\r\n"), uint8(1))
 	f.Add([]byte("\ufeffa,Label\r\n,\r\n1,x"), uint8(5))
+	f.Add(gz(f, []byte(kddRow("0", "tcp", "http", "normal", true))), uint8(16))
+	f.Add(gz(f, []byte(cicOriginal))[:60], uint8(0))
 	f.Fuzz(func(t *testing.T, b []byte, mode uint8) {
 		if len(b) > 1<<16 {
 			return

@@ -87,6 +87,12 @@ func maybeNumber(b []byte) bool {
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
 
 func fastNumber(b []byte) (float32, bool) {
+	if len(b) == 1 { // most cells of KDD files: 0 or 1
+		if d := b[0] - '0'; d <= 9 {
+			return float32(d), true
+		}
+		return 0, false
+	}
 	i, neg := 0, false
 	if len(b) > 0 && (b[0] == '-' || b[0] == '+') {
 		neg = b[0] == '-'
