@@ -22,7 +22,10 @@ type Options struct {
 	// Format forces a format; "" or FormatAuto sniffs it per file.
 	Format Format
 	// Label names the label column of header formats (default: Label,
-	// label or class). Other label-like columns are dropped.
+	// label or class; matched ignoring case, spaces, _ and -). The other
+	// label-like columns (label, class, Attempted Category, attack_cat,
+	// attack type, attack name, category, subcategory) are dropped, never
+	// features. KDD files ignore it: their label is column 42.
 	Label string
 	// LabelMap maps labels: "" or "none", "kdd5", "binary".
 	LabelMap string
