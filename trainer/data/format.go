@@ -79,7 +79,8 @@ type layout struct {
 
 // sniff chooses the format of a file from its first record.
 func sniff(rec *record) Format {
-	if n := rec.len(); n == 42 || n == 43 {
+	// 41 fields is an unlabelled KDD record: predict's input.
+	if n := rec.len(); n >= 41 && n <= 43 {
 		if isNumber(rec.field(0)) && !isNumber(rec.field(1)) && !isNumber(rec.field(2)) && !isNumber(rec.field(3)) {
 			return FormatKDD
 		}

@@ -774,7 +774,10 @@ func TestKDDVariants(t *testing.T) {
 	if _, err := Read([]string{p}, Options{Format: FormatKDD}); !errors.Is(err, ErrNoLabel) {
 		t.Errorf("41 fields without schema: %v", err)
 	}
-	e := mustRead(t, []string{p}, Options{Format: FormatKDD, Schema: &d.Schema})
+	e := mustRead(t, []string{p}, Options{Schema: &d.Schema})
+	if e.Format != FormatKDD {
+		t.Errorf("41-field record sniffed as %s", e.Format)
+	}
 	if e.HasLabels || e.Rows != 1 || col(t, e, "duration")[0] != 4 || !math.IsNaN(float64(col(t, e, "protocol_type")[0])) {
 		t.Errorf("41 fields against a schema: %+v", e)
 	}
