@@ -59,11 +59,12 @@ func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
 		return nil, errorf(op, ErrEmpty, "%d rows, want at least 2", n)
 	}
 
+	logs := log1pFlags(cols, p.Log1p)
 	mean := make([]float64, d)
 	scale := make([]float64, d)
 	var live []int // non-constant columns
 	for j, c := range cols {
-		mean[j], scale[j] = meanStd(c)
+		mean[j], scale[j] = meanStd(c, logs[j])
 		if scale[j] > 0 {
 			live = append(live, j)
 		} else {
@@ -81,7 +82,7 @@ func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
 	u := make([]float64, dl)
 	for i := 0; i < n; i++ {
 		for a, j := range live {
-			u[a] = standardised(cols[j][i], mean[j], scale[j])
+			u[a] = standardised(cols[j][i], logs[j], mean[j], scale[j])
 		}
 		for a, ua := range u {
 			if ua == 0 {
@@ -121,6 +122,7 @@ func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
 
 	o := &model.Outlier{
 		Features:   append([]int32(nil), features...),
+		Log1p:      irFlags(logs),
 		Mean:       mean,
 		Scale:      scale,
 		Components: k,
@@ -134,14 +136,32 @@ func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
 	return o, nil
 }
 
+// input is the IR's view of a training value: float64, through the signed
+// log1p when logp (model.Outlier.Score does the same).
+func input(v float32, logp bool) float64 {
+	x := float64(v)
+	if logp {
+		x = signedLog1p(x)
+	}
+	return x
+}
+
+// signedLog1p is sign(x)·ln(1+|x|), as model.Outlier.Score computes it.
+func signedLog1p(x float64) float64 {
+	if x < 0 {
+		return -math.Log1p(-x)
+	}
+	return math.Log1p(x)
+}
+
 // meanStd returns the mean and population standard deviation of the finite
-// values of c, or a zero scale when c has fewer than two finite values or
-// does not vary beyond rounding.
-func meanStd(c []float32) (mean, std float64) {
+// values of c (through the signed log1p when logp), or a zero scale when c
+// has fewer than two finite values or does not vary beyond rounding.
+func meanStd(c []float32, logp bool) (mean, std float64) {
 	var n int
 	var sum float64
 	for _, v := range c {
-		if x := float64(v); !math.IsNaN(x) && !math.IsInf(x, 0) {
+		if x := input(v, logp); !math.IsNaN(x) && !math.IsInf(x, 0) {
 			n++
 			sum += x
 		}
@@ -152,7 +172,7 @@ func meanStd(c []float32) (mean, std float64) {
 	mean = sum / float64(n)
 	var ss float64
 	for _, v := range c {
-		if x := float64(v); !math.IsNaN(x) && !math.IsInf(x, 0) {
+		if x := input(v, logp); !math.IsNaN(x) && !math.IsInf(x, 0) {
 			ss += (x - mean) * (x - mean)
 		}
 	}
@@ -163,9 +183,10 @@ func meanStd(c []float32) (mean, std float64) {
 	return mean, std
 }
 
-// standardised is (v - mean) / scale with non-finite v taken as the mean.
-func standardised(v float32, mean, scale float64) float64 {
-	x := float64(v)
+// standardised is (v - mean) / scale, v through the signed log1p when
+// logp, with non-finite v taken as the mean.
+func standardised(v float32, logp bool, mean, scale float64) float64 {
+	x := input(v, logp)
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return 0
 	}

@@ -27,6 +27,13 @@ type Params struct {
 	// Ignored by Fit.
 	MaxN int64
 
+	// Log1p chooses the inputs Fit passes through the IR's signed log1p,
+	// sign(x)·ln(1+|x|), before standardising (model.Outlier.Log1p):
+	// Log1pNone (or "") none, Log1pAll every input, Log1pAuto the inputs
+	// whose benign training values are heavy tailed (see heavyTailed).
+	// Ignored by the online detector, which follows alibi-detect.
+	Log1p string
+
 	// Threshold rules. At most one may be non-zero; Fit uses the one set
 	// (an error if none is), Online uses Threshold only, as its starting
 	// threshold (InferThreshold replaces it).
@@ -41,13 +48,23 @@ type Params struct {
 	Threshold float64
 }
 
-// DefaultParams returns the parameters chosen by measurement on KDD Cup 99
-// (see doc.go): every component (the full Mahalanobis distance), the 0.99
-// quantile of the benign training scores as the threshold, and
-// alibi-detect's online defaults NStdev 3, StartClip 100.
+// Log1p rules (Params.Log1p).
+const (
+	Log1pNone = "none"
+	Log1pAll  = "all"
+	Log1pAuto = "auto"
+)
+
+// DefaultParams returns the parameters chosen by measurement on KDD Cup 99,
+// NSL-KDD and CIC-IDS2017 (see doc.go): every component (the full
+// Mahalanobis distance), the signed log1p of the inputs that span three
+// orders of magnitude (Log1pAuto), the 0.99 quantile of the benign
+// training scores as the threshold, and alibi-detect's online defaults
+// NStdev 3, StartClip 100.
 func DefaultParams() Params {
 	return Params{
 		Components:        0,
+		Log1p:             Log1pAuto,
 		NStdev:            3,
 		StartClip:         100,
 		ThresholdQuantile: 0.99,
@@ -76,6 +93,8 @@ func (p Params) validate(op string) error {
 		return bad("start_clip %d, want >= 0", p.StartClip)
 	case p.MaxN < 0:
 		return bad("max_n %d, want >= 0", p.MaxN)
+	case p.Log1p != "" && p.Log1p != Log1pNone && p.Log1p != Log1pAll && p.Log1p != Log1pAuto:
+		return bad("log1p %q, want %q, %q or %q", p.Log1p, Log1pNone, Log1pAll, Log1pAuto)
 	case p.ThresholdQuantile != 0 && !(p.ThresholdQuantile > 0 && p.ThresholdQuantile < 1):
 		return bad("threshold quantile %v, want in (0, 1)", p.ThresholdQuantile)
 	case p.ThresholdStdev != 0 && !(p.ThresholdStdev > 0 && !math.IsInf(p.ThresholdStdev, 0)):
@@ -100,6 +119,10 @@ func (p Params) validate(op string) error {
 
 // String renders p for provenance (model.Metadata.Params).
 func (p Params) String() string {
-	return fmt.Sprintf("components=%d n_stdev=%g start_clip=%d max_n=%d threshold_quantile=%g threshold_stdev=%g threshold=%g",
-		p.Components, p.NStdev, p.StartClip, p.MaxN, p.ThresholdQuantile, p.ThresholdStdev, p.Threshold)
+	log := p.Log1p
+	if log == "" {
+		log = Log1pNone
+	}
+	return fmt.Sprintf("components=%d log1p=%s n_stdev=%g start_clip=%d max_n=%d threshold_quantile=%g threshold_stdev=%g threshold=%g",
+		p.Components, log, p.NStdev, p.StartClip, p.MaxN, p.ThresholdQuantile, p.ThresholdStdev, p.Threshold)
 }
