@@ -128,6 +128,7 @@ func TestFitScoresMatchOracle(t *testing.T) {
 	for _, k := range []int{1, 3, 6} {
 		p := DefaultParams()
 		p.Components = k
+		p.Log1p = Log1pNone // the oracle works on the raw inputs
 		m, err := Fit(columns(train), identity(6), p)
 		if err != nil {
 			t.Fatal(err)
@@ -373,6 +374,7 @@ func TestFitErrors(t *testing.T) {
 		"two rules":           {cols: good, features: identity(2), p: func(p *Params) { p.ThresholdStdev = 3 }, want: ErrParams},
 		"no rule":             {cols: good, features: identity(2), p: func(p *Params) { p.ThresholdQuantile = 0 }, want: ErrParams},
 		"NaN threshold":       {cols: good, features: identity(2), p: func(p *Params) { p.ThresholdQuantile, p.Threshold = 0, math.NaN() }, want: ErrParams},
+		"unknown log1p rule":  {cols: good, features: identity(2), p: func(p *Params) { p.Log1p = "some" }, want: ErrParams},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

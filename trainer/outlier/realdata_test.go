@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/data"
 )
 
@@ -60,44 +61,127 @@ func kdd10(t *testing.T) (*data.Dataset, []bool) {
 	return ds, attack
 }
 
-// TestRealKDDBatch: the batch detector fitted on the normal rows with the
-// default parameters separates normal from attack rows over the whole file.
-func TestRealKDDBatch(t *testing.T) {
-	ds, attack := kdd10(t)
-	cols := make([][]float32, len(ds.Columns))
-	for j, c := range ds.Columns {
-		for i, v := range c {
-			if !attack[i] {
-				cols[j] = append(cols[j], v)
+// batchSet is a benchmark for the batch detector: fit on the benign rows of
+// train with the features feats, score every row of test.
+type batchSet struct {
+	train, test *data.Dataset
+	feats       []int32
+}
+
+// numericFeatures are the schema indices of the numeric features.
+func numericFeatures(s model.Schema) []int32 {
+	var f []int32
+	for i, ft := range s.Features {
+		if ft.Kind == model.Numeric {
+			f = append(f, int32(i))
+		}
+	}
+	return f
+}
+
+// evaluate fits the batch detector with p and returns it with the ROC-AUC
+// of its scores on the test rows (attack vs benign), their F1 at its
+// threshold and the false-positive rate among benign test rows.
+func (b batchSet) evaluate(t *testing.T, p Params) (m *model.Outlier, auc, f1score, fpr float64) {
+	t.Helper()
+	cols := make([][]float32, len(b.feats))
+	for i, y := range b.train.Y {
+		if data.IsBenign(b.train.Classes[y]) {
+			for k, f := range b.feats {
+				cols[k] = append(cols[k], b.train.Columns[f][i])
 			}
 		}
 	}
-	m, err := Fit(cols, identity(len(cols)), DefaultParams())
+	m, err := Fit(cols, b.feats, p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkShape(t, m, len(cols))
-	scores := make([]float64, ds.Rows)
-	flags := make([]bool, ds.Rows)
+	checkShape(t, m, len(b.feats))
+	n := b.test.Rows
+	scores := make([]float64, n)
+	flags := make([]bool, n)
+	attack := make([]bool, n)
 	var row []float32
+	var fp, benign int
 	for i := range scores {
-		row = ds.Row(i, row)
+		row = b.test.Row(i, row)
 		scores[i] = m.Score(row)
 		flags[i] = scores[i] > m.Threshold
-	}
-	auc := rocAUC(scores, attack)
-	var fp, normal int
-	for i, a := range attack {
-		if !a {
-			normal++
+		attack[i] = !data.IsBenign(b.test.Classes[b.test.Y[i]])
+		if !attack[i] {
+			benign++
 			if flags[i] {
 				fp++
 			}
 		}
 	}
-	t.Logf("KDD Cup 99 10%%, %d components: ROC-AUC %.5f; threshold %.3f: F1 %.4f, false-positive rate %.4f",
-		m.Components, auc, m.Threshold, f1(flags, attack), float64(fp)/float64(normal))
-	if auc < 0.995 {
-		t.Errorf("ROC-AUC %.5f, want >= 0.995", auc)
+	return m, rocAUC(scores, attack), f1(flags, attack), float64(fp) / float64(benign)
+}
+
+// checkBatch evaluates the default parameters and the other Log1p rules on
+// b, logs them, and fails unless the default reaches bar and is no worse
+// than fitting without a transform.
+func checkBatch(t *testing.T, name string, b batchSet, bar float64) {
+	t.Helper()
+	auc := map[string]float64{}
+	for _, rule := range []string{Log1pAuto, Log1pNone, Log1pAll} {
+		p := DefaultParams()
+		p.Log1p = rule
+		m, a, f, fpr := b.evaluate(t, p)
+		nlog := 0
+		for _, l := range m.Log1p {
+			if l {
+				nlog++
+			}
+		}
+		auc[rule] = a
+		t.Logf("%s, %d features, log1p %s (%d logged), %d components: ROC-AUC %.5f; threshold %.3f: F1 %.4f, false-positive rate %.4f",
+			name, len(b.feats), rule, nlog, m.Components, a, m.Threshold, f, fpr)
 	}
+	if auc[Log1pAuto] < bar {
+		t.Errorf("%s: ROC-AUC %.5f with the default parameters, want >= %.3f", name, auc[Log1pAuto], bar)
+	}
+	if auc[Log1pAuto] < auc[Log1pNone]-1e-9 {
+		t.Errorf("%s: ROC-AUC %.5f with log1p auto, below %.5f without a transform", name, auc[Log1pAuto], auc[Log1pNone])
+	}
+}
+
+// TestRealKDDBatch: the batch detector fitted on the normal rows of KDD Cup
+// 99 10% with alibi-detect's 18 traffic features separates normal from
+// attack rows over the whole file: ROC-AUC >= 0.995, the issue's bar
+// (measured 0.99522: see doc.go; no Log1p rule, component count or ridge
+// reaches the 0.997 aimed at).
+func TestRealKDDBatch(t *testing.T) {
+	ds, _ := kdd10(t)
+	checkBatch(t, "KDD Cup 99 10%", batchSet{ds, ds, identity(len(ds.Columns))}, 0.995)
+}
+
+// TestRealNSLKDDBatch: fitted on the normal rows of KDDTrain+ with every
+// numeric feature, scored on KDDTest+. The bar is the measured 0.95075
+// minus 0.005 (the issue sets none).
+func TestRealNSLKDDBatch(t *testing.T) {
+	train, err := data.Read([]string{dataFile(t, "nsl-kdd/KDDTrain+.txt.gz")}, data.Options{Format: data.FormatKDD})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := data.Read([]string{dataFile(t, "nsl-kdd/KDDTest+.txt.gz")}, data.Options{Format: data.FormatKDD, Schema: &train.Schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBatch(t, "NSL-KDD", batchSet{train, test, numericFeatures(train.Schema)}, 0.945)
+}
+
+// TestRealCICIDS2017Batch: fitted on the benign rows of the CIC-IDS2017
+// training sample with every numeric feature, scored on the test sample.
+// The bar is the measured 0.98280 minus 0.005 (the issue sets none).
+func TestRealCICIDS2017Batch(t *testing.T) {
+	train, err := data.Read([]string{dataFile(t, "cicids2017/train.csv.gz")}, data.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	test, err := data.Read([]string{dataFile(t, "cicids2017/test.csv.gz")}, data.Options{Schema: &train.Schema})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkBatch(t, "CIC-IDS2017", batchSet{train, test, numericFeatures(train.Schema)}, 0.978)
 }
