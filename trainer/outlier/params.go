@@ -30,7 +30,8 @@ type Params struct {
 	// Log1p chooses the inputs Fit passes through the IR's signed log1p,
 	// sign(x)·ln(1+|x|), before standardising (model.Outlier.Log1p):
 	// Log1pNone (or "") none, Log1pAll every input, Log1pAuto the inputs
-	// whose benign training values are heavy tailed (see heavyTailed).
+	// whose benign training values span three orders of magnitude
+	// (see doc.go).
 	// Ignored by the online detector, which follows alibi-detect.
 	Log1p string
 
