@@ -88,7 +88,8 @@ func f32Clamped(r []float64) []float32 {
 	return out
 }
 
-// FuzzFit fits on arbitrary columns: Fit either fails with a typed error or
+// FuzzFit fits on arbitrary columns, under each Log1p rule (picked by the
+// width byte): Fit either fails with a typed error or
 // returns a well-shaped model whose scores of its own rows are not NaN.
 func FuzzFit(f *testing.F) {
 	f.Add(uint8(2), encode(1, 2, 3, 4, 5, 6))
@@ -96,6 +97,8 @@ func FuzzFit(f *testing.F) {
 	f.Add(uint8(1), encode(1e300, -1e300, 0, 5))
 	f.Fuzz(func(t *testing.T, dd uint8, b []byte) {
 		d := int(dd%6) + 1
+		p := DefaultParams()
+		p.Log1p = []string{Log1pAuto, Log1pAll, Log1pNone}[int(dd/6)%3]
 		v := floats(b)
 		n := len(v) / d
 		cols := make([][]float32, d)
@@ -105,7 +108,7 @@ func FuzzFit(f *testing.F) {
 				cols[j][i] = float32(v[i*d+j])
 			}
 		}
-		m, err := Fit(cols, identity(d), DefaultParams())
+		m, err := Fit(cols, identity(d), p)
 		if err != nil {
 			var e *Error
 			if !errors.As(err, &e) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"testing"
 
 	"github.com/flowsense/flowsense/model"
@@ -38,6 +39,14 @@ func TestModelsRoundTripThroughCodec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// A detector with log1p inputs: log-normal flows (3 inputs), all logged.
+	flows := logNormalRows(rand.New(rand.NewPCG(42, 0)), 800)
+	pl := DefaultParams()
+	pl.Log1p = Log1pAll
+	logged, err := Fit(columns(flows), identity(3), pl)
+	if err != nil {
+		t.Fatal(err)
+	}
 	on, _ := NewOnline(4, Params{Components: 2, NStdev: 3, StartClip: 20})
 	if err := on.InferThreshold(rows, 95); err != nil {
 		t.Fatal(err)
@@ -46,9 +55,14 @@ func TestModelsRoundTripThroughCodec(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, o := range map[string]*model.Outlier{"batch": batch, "online": online} {
+	type tc struct {
+		o    *model.Outlier
+		rows [][]float64
+	}
+	for name, c := range map[string]tc{"batch": {batch, rows}, "batch log1p": {logged, flows}, "online": {online, rows}} {
 		t.Run(name, func(t *testing.T) {
-			m := wrap(o, 4)
+			o, rows := c.o, c.rows
+			m := wrap(o, len(o.Features))
 			if err := model.Validate(m); err != nil {
 				t.Fatalf("validate: %v", err)
 			}
@@ -59,6 +73,9 @@ func TestModelsRoundTripThroughCodec(t *testing.T) {
 			back, err := model.Decode(&buf)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if !slices.Equal(back.Outlier.Log1p, o.Log1p) {
+				t.Fatalf("log1p flags %v decoded as %v", o.Log1p, back.Outlier.Log1p)
 			}
 			if (back.Outlier.Online != nil) != (o.Online != nil) {
 				t.Fatalf("online state lost: %v", back.Outlier.Online)
