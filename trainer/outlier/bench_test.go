@@ -6,16 +6,22 @@ import (
 )
 
 // BenchmarkFit_100000x18 fits the batch detector on 100,000 benign rows of
-// 18 inputs (the KDD Cup traffic-feature shape).
+// 18 inputs (the KDD Cup traffic-feature shape), under each Log1p rule
+// (auto, the default, pays for a median per input).
 func BenchmarkFit_100000x18(b *testing.B) {
 	cols := columns(gaussian(rand.New(rand.NewPCG(31, 0)), 100000, 18))
 	features := identity(18)
-	p := DefaultParams()
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := Fit(cols, features, p); err != nil {
-			b.Fatal(err)
-		}
+	for _, rule := range []string{Log1pAuto, Log1pNone, Log1pAll} {
+		b.Run("log1p_"+rule, func(b *testing.B) {
+			p := DefaultParams()
+			p.Log1p = rule
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := Fit(cols, features, p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 

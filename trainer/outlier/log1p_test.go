@@ -37,7 +37,8 @@ func TestHeavyTailed(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			if got := heavyTailed(tc.col); got != tc.want {
-				t.Errorf("heavyTailed = %v (%.2f decades), want %v", got, spanDecades(tc.col), tc.want)
+				d, _ := spanDecades(tc.col, nil)
+				t.Errorf("heavyTailed = %v (%.2f decades), want %v", got, d, tc.want)
 			}
 		})
 	}
@@ -145,5 +146,32 @@ func TestFitLog1pAutoSeparatesHeavyTails(t *testing.T) {
 	t.Logf("ROC-AUC: none %.4f, auto %.4f", auc[Log1pNone], auc[Log1pAuto])
 	if !(auc[Log1pAuto] > 0.95 && auc[Log1pAuto] > auc[Log1pNone]+0.1) {
 		t.Errorf("ROC-AUC auto %.4f, none %.4f: want auto > 0.95 and 0.1 above none", auc[Log1pAuto], auc[Log1pNone])
+	}
+}
+
+func TestNth(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 10))
+	tests := map[string][]float64{
+		"one":        {5},
+		"two":        {2, 1},
+		"ties":       {3, 1, 3, 3, 2, 3, 1},
+		"sorted":     {0, 1, 2, 3, 4, 5, 6, 7, 8, 9},
+		"reversed":   {9, 8, 7, 6, 5, 4, 3, 2, 1, 0},
+		"all equal":  {4, 4, 4, 4, 4},
+		"random 999": nil,
+	}
+	for i := 0; i < 999; i++ {
+		tests["random 999"] = append(tests["random 999"], math.Floor(rng.Float64()*50))
+	}
+	for name, x := range tests {
+		t.Run(name, func(t *testing.T) {
+			want := slices.Clone(x)
+			slices.Sort(want)
+			for k := range x {
+				if got := nth(slices.Clone(x), k); got != want[k] {
+					t.Fatalf("nth(%d) = %v, want %v", k, got, want[k])
+				}
+			}
+		})
 	}
 }
