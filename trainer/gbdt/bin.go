@@ -26,10 +26,14 @@ type binned struct {
 	// mfb is, per feature, the bin that holds at least half the rows, or
 	// -1: histograms skip its rows and get its sums by subtraction from
 	// the node's totals (most flow features are mostly zero).
-	mfb   []int
-	total int // bins over all features
-	u8    [][]uint8
-	u16   [][]uint16
+	mfb []int
+	// posInf marks numeric features with a +Inf value: their top bin holds
+	// it, and no finite threshold sends +Inf left with the finite values,
+	// so "every value left, missing right" is not offered for them.
+	posInf []bool
+	total  int // bins over all features
+	u8     [][]uint8
+	u16    [][]uint16
 }
 
 // bin returns row r's bin for feature f.
@@ -186,7 +190,16 @@ func binData(d *Data, maxBins, threads int, seed uint64) *binned {
 		b.u8[f] = out
 	})
 	b.mfb = make([]int, nf)
+	b.posInf = make([]bool, nf)
 	parallelFor(threads, nf, func(f int) {
+		if !b.cat[f] {
+			for _, x := range d.Columns[f] {
+				if math.IsInf(float64(x), 1) {
+					b.posInf[f] = true
+					break
+				}
+			}
+		}
 		cnt := make([]int, b.nbins[f])
 		if b.u8 != nil {
 			for _, x := range b.u8[f] {

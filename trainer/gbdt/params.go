@@ -110,16 +110,20 @@ type Params struct {
 
 // DefaultParams are the defaults, chosen by measurement on NSL-KDD,
 // CIC-IDS2017 and APA-DDoS (TestRealDataAccuracy under the realdata tag):
-// best-first trees of 31 leaves with vector leaves (fewer nodes and less
-// time than per-class trees at the same accuracy), balanced class weights
-// (NSL-KDD's rare r2l/u2r classes and CIC-IDS2017's tiny ones gain most),
-// a small MinChildSamples so classes with a few dozen rows can have leaves
-// of their own, and a patience of 30 rounds at learning rate 0.2.
+// 100 rounds at learning rate 0.2 of best-first trees of at most 31 leaves
+// and depth 5 with vector leaves (fewer nodes and less time than per-class
+// trees at the same accuracy), half the features per tree (shallow,
+// decorrelated trees generalise best to NSL-KDD's unseen attacks),
+// balanced class weights and a small MinChildSamples (CIC-IDS2017's classes
+// of a few dozen rows need leaves of their own). Early stopping is off by
+// default: holding out 10% and stopping on the validation loss cut
+// CIC-IDS2017's macro-F1 from 0.984 to 0.963 (its smallest classes are
+// learnt last); set EarlyStopping to turn it on.
 func DefaultParams() Params {
 	return Params{
-		Rounds:             200,
+		Rounds:             100,
 		LearningRate:       0.2,
-		MaxDepth:           0,
+		MaxDepth:           5,
 		MaxLeaves:          31,
 		Growth:             GrowLeaf,
 		MinChildWeight:     1e-3,
@@ -127,12 +131,12 @@ func DefaultParams() Params {
 		Lambda:             1,
 		MinSplitGain:       0,
 		Subsample:          1,
-		ColSample:          1,
+		ColSample:          0.5,
 		MaxBins:            255,
 		CatSmooth:          10,
 		ClassWeight:        WeightBalanced,
 		Multiclass:         MultiVector,
-		EarlyStopping:      30,
+		EarlyStopping:      0,
 		ValidationFraction: 0.1,
 		Seed:               1,
 	}

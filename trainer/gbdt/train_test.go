@@ -19,6 +19,8 @@ func small() Params {
 	p.EarlyStopping = 0
 	p.MinChildSamples = 1
 	p.LearningRate = 0.3
+	p.ColSample = 1
+	p.MaxDepth = 0
 	return p
 }
 
@@ -257,13 +259,14 @@ func TestPredictorParity(t *testing.T) {
 	}
 	for name, edit := range map[string]func(*Params){
 		"vector":                   func(p *Params) {},
-		"per-class":                func(p *Params) { p.Multiclass = MultiPerClass },
+		"per-class depth 5":        func(p *Params) { p.Multiclass, p.MaxDepth = MultiPerClass, 5 },
 		"subsample colsample":      func(p *Params) { p.Subsample, p.ColSample = 0.6, 0.5 },
 		"validation split":         func(p *Params) { p.EarlyStopping, p.LearningRate = 100, 0.05 },
 		"depth-wise balanced":      func(p *Params) { p.Growth, p.MaxDepth, p.ClassWeight = GrowDepth, 4, WeightBalanced },
 		"few bins, sixteen bit":    func(p *Params) { p.MaxBins = 1000 },
 		"binary with row weights":  func(p *Params) {},
 		"lambda zero min weight 0": func(p *Params) { p.Lambda, p.MinChildWeight = 0, 0 },
+		"defaults":                 func(p *Params) { *p = DefaultParams(); p.Rounds = 8 },
 	} {
 		t.Run(name, func(t *testing.T) {
 			p := small()

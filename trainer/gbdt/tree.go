@@ -310,8 +310,8 @@ func (g *grower) numSplit(n *node, f int, fh []int64, parent float64, best *spli
 		for j := range acc {
 			acc[j] += b[j]
 		}
-		if k == nb-1 && miss[0] == 0 {
-			break // everything left
+		if k == nb-1 && (miss[0] == 0 || g.b.posInf[f]) {
+			break // everything left, or a split the model cannot express
 		}
 		try(k, acc, false)
 		if miss[0] > 0 && k < nb-1 {
