@@ -185,15 +185,24 @@ func newLayout(f Format, names []string, opt *Options) (*layout, error) {
 			return nil, fmt.Errorf("%w %q (Options.Drop) among %q", ErrNoColumn, opt.Drop[d], names)
 		}
 	}
+	used := make([]bool, len(names))
+	// find matches a name asked for with a free field: by its own spelling
+	// first, then through the alias table (so that "Fwd Header Len" finds
+	// "Fwd Header Len" before "Fwd Header Length").
 	find := func(name string) int {
+		k := key(name)
 		for i := range names {
-			if i != lay.label && hard[i] == "" && sameColumn(name, names[i], canon[i]) {
+			if i != lay.label && hard[i] == "" && !used[i] && (k == key(names[i]) || k == keys[i]) {
+				return i
+			}
+		}
+		for i := range names {
+			if i != lay.label && hard[i] == "" && !used[i] && sameColumn(name, names[i], canon[i]) {
 				return i
 			}
 		}
 		return -1
 	}
-	used := make([]bool, len(names))
 	var missing []string
 	switch {
 	case opt.Schema != nil:

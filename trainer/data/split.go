@@ -40,6 +40,7 @@ type blockReader struct {
 	size  int
 	limit int
 	pool  *sync.Pool // of *[]byte with cap 2*size; nil: no reuse
+	err   error      // a read error, returned once the records before it are
 }
 
 // alloc returns an empty buffer of capacity at least n, from the pool when
@@ -74,7 +75,7 @@ func (b *blockReader) next() ([]byte, int, error) {
 	for {
 		if len(b.buf) > 0 {
 			cut := len(b.buf)
-			if !b.eof {
+			if !b.eof || b.err != nil {
 				cut = lastRecordEnd(b.buf)
 			}
 			if cut > 0 {
@@ -88,6 +89,11 @@ func (b *blockReader) next() ([]byte, int, error) {
 			if len(b.buf) > b.limit {
 				return nil, b.line, fmt.Errorf("%w: more than %d bytes without a record end", ErrLongRecord, b.limit)
 			}
+		}
+		if b.err != nil {
+			// after the whole records read before it, so that where an
+			// error shows does not depend on the block size
+			return nil, b.line, b.err
 		}
 		if b.eof {
 			return nil, b.line, io.EOF
@@ -106,7 +112,7 @@ func (b *blockReader) next() ([]byte, int, error) {
 		case io.EOF, io.ErrUnexpectedEOF:
 			b.eof = true
 		default:
-			return nil, b.line, err
+			b.eof, b.err = true, err
 		}
 	}
 }
