@@ -417,11 +417,12 @@ func (t *trainer) rowLoss(r int, p []float64) float64 {
 	}
 	var sum float64
 	for j, v := range s {
-		p[j] = math.Exp(v - mx)
+		p[j] = expNeg(v - mx)
 		sum += p[j]
 	}
+	inv := 1 / sum
 	for j := range p {
-		p[j] /= sum
+		p[j] *= inv
 	}
 	return -math.Log(max(p[y], eps))
 }

@@ -156,10 +156,13 @@ func (g *grower) build(n *node, h []int64) {
 	// Features in groups, rows in blocks: a block's gradients stay in cache
 	// while every feature of the group reads them. Integer sums make the
 	// order irrelevant.
-	ngroups := (len(g.feats) + histGroup - 1) / histGroup
+	// About four groups per thread balance the load; any grouping gives
+	// the same sums.
+	group := max(1, min(histGroup, (len(g.feats)+4*g.threads-1)/(4*g.threads)))
+	ngroups := (len(g.feats) + group - 1) / group
 	nrows := len(rows)
 	parallelFor(g.threads, ngroups, func(gi int) {
-		fs := g.feats[gi*histGroup : min((gi+1)*histGroup, len(g.feats))]
+		fs := g.feats[gi*group : min((gi+1)*group, len(g.feats))]
 		for _, f := range fs {
 			clear(g.featHist(h, f))
 		}
@@ -189,7 +192,8 @@ func (g *grower) build(n *node, h []int64) {
 	})
 }
 
-// Histogram blocking: features per task and rows per block.
+// Histogram blocking: at most histGroup features per task, histBlock rows
+// per block.
 const (
 	histGroup = 4
 	histBlock = 2048
