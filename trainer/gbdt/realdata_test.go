@@ -134,7 +134,10 @@ func evaluate(tb testing.TB, tk task, tr *data.Dataset, e *model.Ensemble) (acc,
 }
 
 // TestRealDataAccuracy trains each dataset with DefaultParams and checks
-// the bars set by the best scikit-learn baseline on the same files.
+// the bars set by the best scikit-learn baseline on the same files. A
+// single seed's figures move by up to +-0.01 on NSL-KDD (its test set is
+// unlike its training set), so the bars apply to the mean over seeds 1-3;
+// every seed's figures are logged.
 func TestRealDataAccuracy(t *testing.T) {
 	cases := map[string]struct {
 		task       task
@@ -145,27 +148,38 @@ func TestRealDataAccuracy(t *testing.T) {
 		"CIC-IDS2017":    {cicids, 0.984, 0.983},
 		"APA-DDoS":       {apa, 1.000, 0},
 	}
+	const seeds = 3
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
 			tr := readTrain(t, c.task)
-			start := time.Now()
-			res, err := gbdt.Train(context.Background(), toData(tr), gbdt.DefaultParams(), nil)
-			if err != nil {
-				t.Fatal(err)
+			d := toData(tr)
+			var accSum, f1Sum float64
+			for seed := uint64(1); seed <= seeds; seed++ {
+				p := gbdt.DefaultParams()
+				p.Seed = seed
+				start := time.Now()
+				res, err := gbdt.Train(context.Background(), d, p, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				took := time.Since(start)
+				acc, f1 := evaluate(t, c.task, tr, &res.Ensemble)
+				accSum += acc
+				f1Sum += f1
+				nodes := 0
+				for i := range res.Ensemble.Trees {
+					nodes += res.Ensemble.Trees[i].Len()
+				}
+				t.Logf("%s seed %d: accuracy %.4f macro-F1 %.4f; %d rounds (best %d), %d trees, %d nodes, train %v",
+					name, seed, acc, f1, res.Rounds, res.BestRound, len(res.Ensemble.Trees), nodes, took.Round(time.Millisecond))
 			}
-			took := time.Since(start)
-			acc, f1 := evaluate(t, c.task, tr, &res.Ensemble)
-			nodes := 0
-			for i := range res.Ensemble.Trees {
-				nodes += res.Ensemble.Trees[i].Len()
-			}
-			t.Logf("%s: accuracy %.4f macro-F1 %.4f; %d rounds (best %d), %d trees, %d nodes, train %v",
-				name, acc, f1, res.Rounds, res.BestRound, len(res.Ensemble.Trees), nodes, took.Round(time.Millisecond))
+			acc, f1 := accSum/seeds, f1Sum/seeds
+			t.Logf("%s mean: accuracy %.4f macro-F1 %.4f", name, acc, f1)
 			if acc < c.acc {
-				t.Errorf("accuracy %.4f below the baseline bar %.3f", acc, c.acc)
+				t.Errorf("mean accuracy %.4f below the baseline bar %.3f", acc, c.acc)
 			}
 			if f1 < c.macro {
-				t.Errorf("macro-F1 %.4f below the baseline bar %.3f", f1, c.macro)
+				t.Errorf("mean macro-F1 %.4f below the baseline bar %.3f", f1, c.macro)
 			}
 		})
 	}
