@@ -247,7 +247,7 @@ def bars_table(results, hgb_times):
         lines.append(f"| nsl-kdd/kdd5 HGB fit seconds (wall) | {lo}-{hi} | median {med:.2f} "
                      f"of {len(walls)} ({', '.join(f'{t:.2f}' for t in walls)}); "
                      f"CPU median {cpu:.2f} | | "
-                     f"{'yes' if lo <= med <= hi else 'no'} (in range) | |")
+                     f"in range: {'yes' if lo <= med <= hi else 'no'} | |")
     return lines
 
 
