@@ -1,0 +1,361 @@
+package wasm
+
+import (
+	"math"
+
+	"github.com/flowsense/flowsense/model"
+
+	wb "github.com/flowsense/flowsense/wasm/internal/wasmbin"
+)
+
+// Function indices of every module.
+const (
+	fnPredict = iota
+	fnRow
+	fnExp
+	fnLog
+	fnSignedLog1p
+)
+
+// Type indices.
+const (
+	tyI32ToI32 = iota
+	tyRow
+	tyF64ToF64
+)
+
+// emit writes the module for a lowered model, with meta as its custom
+// section.
+func emit(l *layout, meta []byte) []byte {
+	m := wb.NewModule()
+	m.Custom(SectionName, meta)
+	m.Section(wb.SecType, wb.Vec(
+		wb.FuncType([]byte{wb.I32}, []byte{wb.I32}),
+		wb.FuncType([]byte{wb.I32, wb.I32}, nil),
+		wb.FuncType([]byte{wb.F64}, []byte{wb.F64}),
+	))
+	m.Section(wb.SecFunction, wb.Vec(
+		wb.AppendU32(nil, tyI32ToI32),
+		wb.AppendU32(nil, tyRow),
+		wb.AppendU32(nil, tyF64ToF64),
+		wb.AppendU32(nil, tyF64ToF64),
+		wb.AppendU32(nil, tyF64ToF64),
+	))
+	// memory: fixed size, minimum = maximum
+	mem := []byte{0x01}
+	mem = wb.AppendU32(mem, l.pages)
+	mem = wb.AppendU32(mem, l.pages)
+	m.Section(wb.SecMemory, wb.Vec(mem))
+	globals := []struct {
+		name string
+		v    int32
+	}{
+		{exportABI, ABIVersion},
+		{exportFeatures, int32(l.features)},
+		{exportClasses, int32(l.classes)},
+		{exportMaxBatch, int32(l.maxBatch)},
+		{exportInput, int32(l.input)},
+		{exportOutput, int32(l.output)},
+		{exportStride, int32(l.stride)},
+	}
+	var gs [][]byte
+	for _, g := range globals {
+		b := []byte{wb.I32, 0x00, wb.OpI32Const}
+		b = wb.AppendS64(b, int64(g.v))
+		gs = append(gs, append(b, wb.OpEnd))
+	}
+	m.Section(wb.SecGlobal, wb.Vec(gs...))
+	exp := func(name string, kind byte, idx uint32) []byte {
+		b := wb.AppendName(nil, name)
+		b = append(b, kind)
+		return wb.AppendU32(b, idx)
+	}
+	ex := [][]byte{exp(exportMemory, wb.ExportMemory, 0), exp(exportPredict, wb.ExportFunc, fnPredict)}
+	for i, g := range globals {
+		ex = append(ex, exp(g.name, wb.ExportGlobal, uint32(i)))
+	}
+	m.Section(wb.SecExport, wb.Vec(ex...))
+	m.Section(wb.SecCode, wb.Vec(
+		emitPredict(l),
+		emitRow(l),
+		emitExp(),
+		emitLog(),
+		emitSignedLog1p(),
+	))
+	// one active data segment at dataBase
+	seg := []byte{0x00, wb.OpI32Const}
+	seg = wb.AppendS64(seg, int64(int32(l.dataBase)))
+	seg = append(seg, wb.OpEnd)
+	seg = wb.AppendU32(seg, uint32(len(l.data)))
+	seg = append(seg, l.data...)
+	m.Section(wb.SecData, wb.Vec(seg))
+	return m.Bytes()
+}
+
+// emitPredict: predict(n) runs row over n rows of the input buffer and
+// returns n, or -1 when n is outside [0, max_batch].
+func emitPredict(l *layout) []byte {
+	f := wb.NewFunc(1)
+	const n = 0
+	i := f.Local(wb.I32)
+	f.Get(n).I32(int32(l.maxBatch)).Op(wb.OpI32GtU)
+	f.If(wb.Void).I32(-1).Op(wb.OpReturn).End()
+	f.Block(wb.Void).Loop(wb.Void)
+	f.Get(i).Get(n).Op(wb.OpI32GeS).BrIf(1)
+	f.Get(i).I32(int32(4 * l.features)).Op(wb.OpI32Mul).I32(int32(l.input)).Op(wb.OpI32Add)
+	f.Get(i).I32(int32(l.stride)).Op(wb.OpI32Mul).I32(int32(l.output)).Op(wb.OpI32Add)
+	f.Call(fnRow)
+	f.Get(i).I32(1).Op(wb.OpI32Add).Set(i)
+	f.Br(0).End().End()
+	f.Get(n)
+	return f.Body()
+}
+
+// emitRow: row(x, out) predicts the row at x and writes its result at out,
+// following model.(*Model).Predict step by step.
+func emitRow(l *layout) []byte {
+	f := wb.NewFunc(2)
+	const x, out = 0, 1
+	var (
+		tp   = f.Local(wb.I32)
+		p    = f.Local(wb.I32)
+		w    = f.Local(wb.I32)
+		c    = f.Local(wb.I32)
+		vp   = f.Local(wb.I32)
+		o    = f.Local(wb.I32)
+		s    = f.Local(wb.I32)
+		jb   = f.Local(wb.I32)
+		q    = f.Local(wb.I32)
+		bb   = f.Local(wb.I32)
+		ip   = f.Local(wb.I32)
+		pp   = f.Local(wb.I32)
+		ab   = f.Local(wb.I32)
+		xv   = f.Local(wb.F32)
+		v    = f.Local(wb.F64)
+		mx   = f.Local(wb.F64)
+		sum  = f.Local(wb.F64)
+		u    = f.Local(wb.F64)
+		t    = f.Local(wb.F64)
+		sc   = f.Local(wb.F64)
+		zero = f.Local(wb.F64)
+	)
+	rawBytes := int32(8 * l.outputs)
+	classBytes := int32(8 * l.classes)
+
+	// raw = base scores (outputs >= 1)
+	f.I32(0).Set(jb)
+	f.Loop(wb.Void)
+	f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.base).Mem(wb.OpF64Store, l.raw)
+	f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+	f.End()
+
+	// trees, in order
+	if l.treesEnd != l.trees {
+		f.I32(int32(l.trees)).Set(tp)
+		f.Loop(wb.Void) // $trees
+		f.Get(tp).Mem(wb.OpI32Load, 0).Set(p)
+		f.Block(wb.Void) // $leaf
+		f.Loop(wb.Void)  // $walk
+		f.Get(p).Mem(wb.OpI32Load, 0).Tee(w).I32(0).Op(wb.OpI32LtS).BrIf(1)
+		f.Get(x).Get(w).I32(featureMask).Op(wb.OpI32And).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
+		less := func() {
+			// (x < t) | (isNaN(x) & defaultLeft)
+			f.Get(xv).Get(p).Mem(wb.OpF32Load, 4).Op(wb.OpF32Lt)
+			f.Get(xv).Get(xv).Op(wb.OpF32Ne)
+			f.Get(w).I32(29).Op(wb.OpI32ShrU).Op(wb.OpI32And)
+			f.Op(wb.OpI32Or)
+		}
+		if l.anyInSet {
+			f.Get(w).I32(flagInSet).Op(wb.OpI32And)
+			f.If(wb.I32)
+			f.Get(p).Mem(wb.OpI32Load, 4).Set(s)
+			// 0 <= x < N ?
+			f.Get(xv).F32(0).Op(wb.OpF32Ge)
+			f.Get(xv).Get(s).Mem(wb.OpI32Load, 0).Op(wb.OpF32ConvertI32U).Op(wb.OpF32Lt)
+			f.Op(wb.OpI32And)
+			f.If(wb.I32)
+			f.Get(xv).Op(wb.OpI32TruncF32U).Set(c)
+			f.Get(s).Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Op(wb.OpI32Add).Mem(wb.OpI32Load, 4)
+			f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+			f.Else()
+			f.Get(w).I32(29).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+			f.End()
+			f.Else()
+			less()
+			f.End()
+		} else {
+			less()
+		}
+		f.Set(c)
+		f.Get(p).I32(internalNodeSize).Op(wb.OpI32Add)
+		f.Get(p).Mem(wb.OpI32Load, 8)
+		f.Get(c).Op(wb.OpSelect).Set(p)
+		f.Br(0)
+		f.End() // $walk
+		f.End() // $leaf
+		f.Get(w).I32(math.MaxInt32).Op(wb.OpI32And).Set(vp)
+		scalar := func() {
+			f.Get(o).Get(o).Mem(wb.OpF64Load, l.raw)
+			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+			f.Mem(wb.OpF64Store, l.raw)
+		}
+		vector := func() {
+			f.I32(0).Set(jb)
+			f.Loop(wb.Void)
+			f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.raw)
+			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+			f.Mem(wb.OpF64Store, l.raw)
+			f.Get(vp).I32(4).Op(wb.OpI32Add).Set(vp)
+			f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+			f.End()
+		}
+		switch {
+		case l.anyScalar && l.anyVector:
+			f.Get(tp).Mem(wb.OpI32Load, 4).Tee(o).I32(0).Op(wb.OpI32GeS)
+			f.If(wb.Void)
+			scalar()
+			f.Else()
+			vector()
+			f.End()
+		case l.anyScalar:
+			f.Get(tp).Mem(wb.OpI32Load, 4).Set(o)
+			scalar()
+		default:
+			vector()
+		}
+		f.Get(tp).I32(8).Op(wb.OpI32Add).Tee(tp).I32(int32(l.treesEnd)).Op(wb.OpI32Ne).BrIf(0)
+		f.End() // $trees
+	}
+
+	// probabilities at out+16
+	if l.objective == model.Logistic {
+		f.I32(0).Mem(wb.OpF64Load, l.raw).Tee(v).F64(0).Op(wb.OpF64Ge)
+		f.If(wb.F64)
+		f.F64(1).F64(1).Get(v).Op(wb.OpF64Neg).Call(fnExp).Op(wb.OpF64Add).Op(wb.OpF64Div)
+		f.Else()
+		f.Get(v).Call(fnExp).Tee(t).F64(1).Get(t).Op(wb.OpF64Add).Op(wb.OpF64Div)
+		f.End()
+		f.Set(u)
+		f.Get(out).F64(1).Get(u).Op(wb.OpF64Sub).Mem(wb.OpF64Store, 16)
+		f.Get(out).Get(u).Mem(wb.OpF64Store, 24)
+	} else {
+		f.F64(math.Inf(-1)).Set(mx)
+		f.I32(0).Set(jb)
+		f.Loop(wb.Void)
+		f.Get(jb).Mem(wb.OpF64Load, l.raw).Tee(v).Get(mx).Get(v).Get(mx).Op(wb.OpF64Gt).Op(wb.OpSelect).Set(mx)
+		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		f.F64(0).Set(sum)
+		f.I32(0).Set(jb)
+		f.Loop(wb.Void)
+		f.Get(out).Get(jb).Op(wb.OpI32Add)
+		f.Get(jb).Mem(wb.OpF64Load, l.raw).Get(mx).Op(wb.OpF64Sub).Call(fnExp).Tee(v)
+		f.Mem(wb.OpF64Store, 16)
+		f.Get(sum).Get(v).Op(wb.OpF64Add).Set(sum)
+		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		f.Get(out).Set(q)
+		f.Loop(wb.Void)
+		f.Get(q).Get(q).Mem(wb.OpF64Load, 16).Get(sum).Op(wb.OpF64Div).Mem(wb.OpF64Store, 16)
+		f.Get(q).I32(8).Op(wb.OpI32Add).Tee(q).Get(out).I32(rawBytes).Op(wb.OpI32Add).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+	}
+	// argmax: the first most probable class; bb is its byte offset
+	f.I32(0).Set(bb)
+	f.Get(out).Mem(wb.OpF64Load, 16).Set(mx)
+	f.I32(8).Set(jb)
+	f.Loop(wb.Void)
+	f.Get(out).Get(jb).Op(wb.OpI32Add).Mem(wb.OpF64Load, 16).Tee(v).Get(mx).Op(wb.OpF64Gt)
+	f.If(wb.Void).Get(v).Set(mx).Get(jb).Set(bb).End()
+	f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(classBytes).Op(wb.OpI32LtU).BrIf(0)
+	f.End()
+
+	// outlier score
+	f.F64(0).Set(sc)
+	if l.hasOutlier {
+		k := int32(l.components)
+		kb := 8 * k
+		f.I32(0).Set(jb)
+		f.Loop(wb.Void)
+		f.Get(jb).F64(0).Mem(wb.OpF64Store, l.proj)
+		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(kb).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		f.I32(int32(l.dIn)).Set(ip)
+		f.I32(int32(l.projection)).Set(pp)
+		f.Loop(wb.Void) // inputs
+		f.Get(x).Get(ip).Mem(wb.OpI32Load, 0).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
+		// NaN or ±Inf: the mean
+		f.Get(xv).Op(wb.OpF32Abs).F32(math.MaxFloat32).Op(wb.OpF32Le)
+		f.If(wb.F64)
+		if l.anyLog1p {
+			f.Get(ip).Mem(wb.OpI32Load, 4)
+			f.If(wb.F64).Get(xv).Op(wb.OpF64PromoteF32).Call(fnSignedLog1p).Else().Get(xv).Op(wb.OpF64PromoteF32).End()
+		} else {
+			f.Get(xv).Op(wb.OpF64PromoteF32)
+		}
+		f.Else()
+		f.Get(ip).Mem(wb.OpF64Load, 8)
+		f.End()
+		f.Get(ip).Mem(wb.OpF64Load, 24).Op(wb.OpF64Max)
+		f.Get(ip).Mem(wb.OpF64Load, 32).Op(wb.OpF64Min)
+		f.Get(ip).Mem(wb.OpF64Load, 8).Op(wb.OpF64Sub)
+		f.Get(ip).Mem(wb.OpF64Load, 16).Op(wb.OpF64Div).Tee(u)
+		f.F64(0).Op(wb.OpF64Ne)
+		f.If(wb.Void)
+		f.I32(0).Set(jb)
+		f.Loop(wb.Void)
+		f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.proj)
+		f.Get(u).Get(pp).Get(jb).Op(wb.OpI32Add).Mem(wb.OpF64Load, 0).Op(wb.OpF64Mul).Op(wb.OpF64Add)
+		f.Mem(wb.OpF64Store, l.proj)
+		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(kb).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		f.End()
+		f.Get(pp).I32(kb).Op(wb.OpI32Add).Set(pp)
+		f.Get(ip).I32(40).Op(wb.OpI32Add).Tee(ip).I32(int32(l.dInEnd)).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		if l.diagonal {
+			// s += p_a * (inv_aa * p_a): the full form's zero terms add
+			// nothing, except NaN when some p_b is infinite (0 * Inf),
+			// which zero accumulates (k >= 2 only: k = 1 has no zeros).
+			f.F64(0).Set(zero)
+			f.I32(0).Set(jb)
+			f.Loop(wb.Void)
+			f.Get(jb).Mem(wb.OpF64Load, l.proj).Set(v)
+			f.Get(sc).Get(v).Get(jb).Mem(wb.OpF64Load, l.invCov).Get(v).Op(wb.OpF64Mul).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(sc)
+			f.Get(zero).F64(0).Get(v).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(zero)
+			f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(kb).Op(wb.OpI32Ne).BrIf(0)
+			f.End()
+			if k >= 2 {
+				f.Get(sc).Get(zero).Op(wb.OpF64Add).Set(sc)
+			}
+		} else {
+			f.I32(int32(l.invCov)).Set(ab)
+			f.I32(0).Set(q) // a, bytes
+			f.Loop(wb.Void)
+			f.F64(0).Set(t)
+			f.I32(0).Set(jb)
+			f.Loop(wb.Void)
+			f.Get(t).Get(ab).Get(jb).Op(wb.OpI32Add).Mem(wb.OpF64Load, 0).Get(jb).Mem(wb.OpF64Load, l.proj).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(t)
+			f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(kb).Op(wb.OpI32Ne).BrIf(0)
+			f.End()
+			f.Get(sc).Get(q).Mem(wb.OpF64Load, l.proj).Get(t).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(sc)
+			f.Get(ab).I32(kb).Op(wb.OpI32Add).Set(ab)
+			f.Get(q).I32(8).Op(wb.OpI32Add).Tee(q).I32(kb).Op(wb.OpI32Ne).BrIf(0)
+			f.End()
+		}
+	}
+	// class, verdict, score
+	f.Get(out).Get(bb).I32(3).Op(wb.OpI32ShrU).Mem(wb.OpI32Store, 0)
+	f.Get(out)
+	f.Get(bb).I32(1).Op(wb.OpI32ShrU).Mem(wb.OpI32Load, l.benign)
+	f.If(wb.I32)
+	if l.hasOutlier {
+		f.I32(2).I32(0).Get(sc).F64(l.threshold).Op(wb.OpF64Gt).Op(wb.OpSelect)
+	} else {
+		f.I32(0)
+	}
+	f.Else().I32(1).End()
+	f.Mem(wb.OpI32Store, 4)
+	f.Get(out).Get(sc).Mem(wb.OpF64Store, 8)
+	return f.Body()
+}

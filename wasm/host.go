@@ -1,0 +1,373 @@
+package wasm
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/flowsense/flowsense/model"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Option configures Load.
+type Option func(*config)
+
+type config struct {
+	interpreter bool
+	cacheDir    string
+	poolSize    int
+}
+
+// WithInterpreter runs the module on wazero's interpreter instead of its
+// compiler: slower per call, but no native code generation (for platforms
+// the compiler does not support, and to cross-check the two).
+func WithInterpreter() Option { return func(c *config) { c.interpreter = true } }
+
+// WithCompilationCache keeps wazero's compiled code in dir, so a later Load
+// of the same module in another process skips compilation.
+func WithCompilationCache(dir string) Option { return func(c *config) { c.cacheDir = dir } }
+
+// WithPoolSize bounds the number of idle instances kept for reuse (default
+// 8). More concurrent callers than that still run; their extra instances
+// are closed when returned.
+func WithPoolSize(n int) Option { return func(c *config) { c.poolSize = max(1, n) } }
+
+// Module is a loaded model module, safe for concurrent use: each call takes
+// an instance from a pool (an instance runs one call at a time).
+type Module struct {
+	meta     *Metadata
+	metaJSON []byte
+	enc      *model.Encoder
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	compiled wazero.CompiledModule
+	pool     chan *instance
+
+	features, classes, maxBatch int
+	input, output, stride       uint32
+}
+
+// instance is one instantiated module with its views of the I/O buffers.
+type instance struct {
+	mod     api.Module
+	predict api.Function
+	in      []byte // view of the input buffer
+	out     []byte // view of the output buffer
+	stack   []uint64
+}
+
+// Result is the answer for one row. Probabilities is reused across calls
+// when it has room, so a caller that keeps its results classifies without
+// allocating.
+type Result struct {
+	Class int
+	// Label is the class name.
+	Label string
+	// Probability is the probability of Class.
+	Probability   float64
+	Probabilities []float64
+	// OutlierScore is the detector's score (0 without a detector).
+	OutlierScore float64
+	Verdict      model.Verdict
+}
+
+// Load reads a module's metadata, checks its ABI version and exports,
+// compiles it once and returns it ready to classify. The bytes are not
+// retained.
+func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error) {
+	cfg := config{poolSize: 8}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	md, raw, err := readMetadata(wasmBytes)
+	if err != nil {
+		return nil, err
+	}
+	if md.ABI != ABIVersion {
+		return nil, &Error{Op: "load", Offset: -1, Err: ErrABI, Detail: fmt.Sprintf("module has ABI %d, this host speaks %d", md.ABI, ABIVersion)}
+	}
+	rc := wazero.NewRuntimeConfigCompiler()
+	if cfg.interpreter {
+		rc = wazero.NewRuntimeConfigInterpreter()
+	}
+	rc = rc.WithCoreFeatures(api.CoreFeaturesV1)
+	var cache wazero.CompilationCache
+	if cfg.cacheDir != "" {
+		cache, err = wazero.NewCompilationCacheWithDir(cfg.cacheDir)
+		if err != nil {
+			return nil, &Error{Op: "load", Offset: -1, Err: fmt.Errorf("compilation cache: %w", err)}
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	m := &Module{meta: md, metaJSON: raw, rt: rt, cache: cache, pool: make(chan *instance, cfg.poolSize)}
+	fail := func(err error) (*Module, error) {
+		_ = m.Close(ctx)
+		return nil, err
+	}
+	m.compiled, err = rt.CompileModule(ctx, wasmBytes)
+	if err != nil {
+		return fail(&Error{Op: "load", Offset: -1, Err: ErrCorrupt, Detail: err.Error()})
+	}
+	if err := m.checkExports(); err != nil {
+		return fail(err)
+	}
+	m.enc = model.NewEncoder(&m.meta.Schema)
+	// one instance to read the ABI globals and prove the module runs
+	inst, err := m.instantiate(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	m.put(inst)
+	return m, nil
+}
+
+func (m *Module) checkExports() error {
+	bad := func(format string, args ...any) error {
+		return &Error{Op: "load", Offset: -1, Err: ErrCorrupt, Detail: fmt.Sprintf(format, args...)}
+	}
+	if n := len(m.compiled.ImportedFunctions()) + len(m.compiled.ImportedMemories()); n != 0 {
+		return bad("module has %d imports, want none", n)
+	}
+	fn, ok := m.compiled.ExportedFunctions()[exportPredict]
+	if !ok {
+		return bad("no %q export", exportPredict)
+	}
+	if p, r := fn.ParamTypes(), fn.ResultTypes(); len(p) != 1 || p[0] != api.ValueTypeI32 || len(r) != 1 || r[0] != api.ValueTypeI32 {
+		return bad("%q has the wrong signature", exportPredict)
+	}
+	mem, ok := m.compiled.ExportedMemories()[exportMemory]
+	if !ok {
+		return bad("no %q export", exportMemory)
+	}
+	if max, ok := mem.Max(); !ok || max != mem.Min() {
+		return bad("memory is not of fixed size")
+	}
+	return nil
+}
+
+// instantiate makes a new instance and checks its ABI globals against the
+// metadata.
+func (m *Module) instantiate(ctx context.Context) (*instance, error) {
+	mod, err := m.rt.InstantiateModule(ctx, m.compiled, wazero.NewModuleConfig().WithName(""))
+	if err != nil {
+		return nil, &Error{Op: "load", Offset: -1, Err: ErrCorrupt, Detail: err.Error()}
+	}
+	bad := func(format string, args ...any) (*instance, error) {
+		_ = mod.Close(ctx)
+		return nil, &Error{Op: "load", Offset: -1, Err: ErrCorrupt, Detail: fmt.Sprintf(format, args...)}
+	}
+	glob := func(name string) (uint32, bool) {
+		g := mod.ExportedGlobal(name)
+		if g == nil || g.Type() != api.ValueTypeI32 {
+			return 0, false
+		}
+		return uint32(g.Get()), true
+	}
+	var vals [7]uint32
+	for i, name := range []string{exportABI, exportFeatures, exportClasses, exportMaxBatch, exportInput, exportOutput, exportStride} {
+		v, ok := glob(name)
+		if !ok {
+			return bad("no i32 global %q", name)
+		}
+		vals[i] = v
+	}
+	abi, nf, nc, mb, in, out, stride := vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6]
+	if abi != ABIVersion {
+		_ = mod.Close(ctx)
+		return nil, &Error{Op: "load", Offset: -1, Err: ErrABI, Detail: fmt.Sprintf("module exports ABI %d, this host speaks %d", abi, ABIVersion)}
+	}
+	if int(nf) != len(m.meta.Schema.Features) || int(nc) != len(m.meta.Classes) {
+		return bad("module has %d features and %d classes, its metadata %d and %d", nf, nc, len(m.meta.Schema.Features), len(m.meta.Classes))
+	}
+	if mb == 0 || mb > 1<<20 || uint64(stride) != uint64(outHeaderBytes)+8*uint64(nc) {
+		return bad("bad batch size %d or stride %d", mb, stride)
+	}
+	mem := mod.ExportedMemory(exportMemory)
+	inView, ok1 := mem.Read(in, mb*nf*4)
+	outView, ok2 := mem.Read(out, mb*stride)
+	if mem == nil || !ok1 || !ok2 {
+		return bad("I/O buffers outside memory")
+	}
+	if m.features == 0 {
+		m.features, m.classes, m.maxBatch = int(nf), int(nc), int(mb)
+		m.input, m.output, m.stride = in, out, stride
+	} else if m.input != in || m.output != out || m.maxBatch != int(mb) {
+		return bad("instances disagree on the ABI")
+	}
+	return &instance{mod: mod, predict: mod.ExportedFunction(exportPredict), in: inView, out: outView, stack: make([]uint64, 1)}, nil
+}
+
+func (m *Module) get(ctx context.Context) (*instance, error) {
+	select {
+	case i := <-m.pool:
+		return i, nil
+	default:
+		return m.instantiate(ctx)
+	}
+}
+
+func (m *Module) put(i *instance) {
+	select {
+	case m.pool <- i:
+	default:
+		_ = i.mod.Close(context.Background())
+	}
+}
+
+// Metadata returns a copy of the module's metadata.
+func (m *Module) Metadata() *Metadata {
+	md, err := decodeMetadata(m.metaJSON)
+	if err != nil { // cannot happen: it decoded at Load
+		return nil
+	}
+	return md
+}
+
+// Features is the number of values a row carries; MaxBatch the most rows
+// one module call takes (Classify splits larger batches).
+func (m *Module) Features() int { return m.features }
+
+// MaxBatch is the most rows one call into the module takes.
+func (m *Module) MaxBatch() int { return m.maxBatch }
+
+// Close releases the instances, the compiled code and the runtime.
+func (m *Module) Close(ctx context.Context) error {
+	for {
+		select {
+		case i := <-m.pool:
+			_ = i.mod.Close(ctx)
+			continue
+		default:
+		}
+		break
+	}
+	err := m.rt.Close(ctx)
+	if m.cache != nil {
+		_ = m.cache.Close(ctx)
+	}
+	return err
+}
+
+// Classify predicts len(out) rows given row-major in rows (len(out) rows of
+// Features() float32 values each, categorical values as codes, NaN for
+// missing), writing out[i] for row i.
+func (m *Module) Classify(ctx context.Context, rows []float32, out []Result) error {
+	nf := m.features
+	if len(rows) != len(out)*nf {
+		if len(out) == 0 || len(rows)%nf != 0 {
+			return &Error{Op: "classify", Offset: -1, Err: ErrRowWidth, Detail: fmt.Sprintf("%d values for %d rows of %d features", len(rows), len(out), nf)}
+		}
+		return &Error{Op: "classify", Offset: -1, Err: ErrBatch, Detail: fmt.Sprintf("%d rows, %d results", len(rows)/nf, len(out))}
+	}
+	inst, err := m.get(ctx)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(out); start += m.maxBatch {
+		n := min(m.maxBatch, len(out)-start)
+		if err := m.run(ctx, inst, rows[start*nf:(start+n)*nf], out[start:start+n]); err != nil {
+			_ = inst.mod.Close(ctx) // its state is unknown after a trap
+			return err
+		}
+	}
+	m.put(inst)
+	return nil
+}
+
+func (m *Module) run(ctx context.Context, inst *instance, rows []float32, out []Result) error {
+	in := inst.in[:len(rows)*4]
+	for i, v := range rows {
+		binary.LittleEndian.PutUint32(in[4*i:], math.Float32bits(v))
+	}
+	inst.stack[0] = uint64(len(out))
+	if err := inst.predict.CallWithStack(ctx, inst.stack); err != nil {
+		return &Error{Op: "classify", Offset: -1, Err: ErrPredict, Detail: err.Error()}
+	}
+	if int32(inst.stack[0]) != int32(len(out)) {
+		return &Error{Op: "classify", Offset: -1, Err: ErrPredict, Detail: "module refused a batch of " + strconv.Itoa(len(out))}
+	}
+	nc := m.classes
+	stride := int(m.stride)
+	le := binary.LittleEndian
+	for r := range out {
+		b := inst.out[r*stride : (r+1)*stride]
+		res := &out[r]
+		c := int(le.Uint32(b))
+		if c < 0 || c >= nc {
+			return &Error{Op: "classify", Offset: -1, Err: ErrPredict, Detail: "module returned class " + strconv.Itoa(c)}
+		}
+		res.Class = c
+		res.Label = m.meta.Classes[c]
+		res.Verdict = model.Verdict(le.Uint32(b[4:]))
+		res.OutlierScore = math.Float64frombits(le.Uint64(b[8:]))
+		if cap(res.Probabilities) < nc {
+			res.Probabilities = make([]float64, nc)
+		}
+		res.Probabilities = res.Probabilities[:nc]
+		for j := range res.Probabilities {
+			res.Probabilities[j] = math.Float64frombits(le.Uint64(b[outHeaderBytes+8*j:]))
+		}
+		res.Probability = res.Probabilities[c]
+	}
+	return nil
+}
+
+// ClassifyRecord classifies one flow given by named fields: a string is
+// read through the schema (a number for a numeric feature, a category name
+// for a categorical one), a number is taken as is (as a code for a
+// categorical feature), nil is missing, and an absent feature is missing.
+// A name the schema lacks gives ErrUnknownFeature; an unseen category of a
+// feature whose policy is "error" gives ErrUnknownCategory.
+func (m *Module) ClassifyRecord(ctx context.Context, fields map[string]any) (Result, error) {
+	row := make([]float32, m.features)
+	model.NaNRow(row)
+	for name, val := range fields {
+		i := m.enc.Index(name)
+		if i < 0 {
+			return Result{}, &Error{Op: "classify", Offset: -1, Err: ErrUnknownFeature, Detail: strconv.Quote(name)}
+		}
+		var v float32
+		var err error
+		switch x := val.(type) {
+		case nil:
+			continue
+		case string:
+			v, err = m.enc.Value(i, x)
+		case float64:
+			v, err = m.enc.Number(i, x)
+		case float32:
+			v, err = m.enc.Number(i, float64(x))
+		case int:
+			v, err = m.enc.Number(i, float64(x))
+		case int32:
+			v, err = m.enc.Number(i, float64(x))
+		case int64:
+			v, err = m.enc.Number(i, float64(x))
+		case uint32:
+			v, err = m.enc.Number(i, float64(x))
+		case uint64:
+			v, err = m.enc.Number(i, float64(x))
+		case bool:
+			b := 0.0
+			if x {
+				b = 1
+			}
+			v, err = m.enc.Number(i, b)
+		default:
+			return Result{}, &Error{Op: "classify", Offset: -1, Err: ErrFieldType, Detail: fmt.Sprintf("field %q has type %T", name, val)}
+		}
+		if err != nil {
+			return Result{}, &Error{Op: "classify", Offset: -1, Err: err}
+		}
+		row[i] = v
+	}
+	out := make([]Result, 1)
+	if err := m.Classify(ctx, row, out); err != nil {
+		return Result{}, err
+	}
+	return out[0], nil
+}
