@@ -128,8 +128,8 @@ func (g *grower) quantise() {
 				u := rng.Uint64() // two uniform 32-bit fractions
 				ug := float64(uint32(u)) * (1.0 / (1 << 32))
 				uh := float64(u>>32) * (1.0 / (1 << 32))
-				qg := int64(math.Floor(float64(src[2*j])*ig[j] + ug))
-				qh := int64(math.Floor(float64(src[2*j+1])*ih[j] + uh))
+				qg := floor(float64(src[2*j])*ig[j] + ug)
+				qh := floor(float64(src[2*j+1])*ih[j] + uh)
 				qg = min(max(qg, -qMax), qMax)
 				qh = min(max(qh, 0), qMax)
 				dst[j] = pack(qg, qh)
@@ -683,4 +683,13 @@ func toModel(nodes []node, b *binned, output int32) model.Tree {
 		t.Threshold[i], t.Op[i] = b.threshold(f, k)
 	}
 	return t
+}
+
+// floor is math.Floor for |x| < 2^63 as an int64, without a call.
+func floor(x float64) int64 {
+	q := int64(x)
+	if float64(q) > x {
+		q--
+	}
+	return q
 }
