@@ -36,6 +36,10 @@ func (d *dict) add(s string) int32 {
 	return c
 }
 
+// maxCached bounds each cache of a parser, so that a stream of distinct
+// values (an endless upload) does not grow memory.
+const maxCached = 1 << 16
+
 type cached struct {
 	v   float32
 	s   string
@@ -132,7 +136,9 @@ func (p *parser) row(rec *record, line int) error {
 				if p.cats[j] == nil {
 					p.cats[j] = make(map[string]cached)
 				}
-				p.cats[j][string(f)] = r
+				if len(p.cats[j]) < maxCached {
+					p.cats[j][string(f)] = r
+				}
 			}
 			if r.err != nil {
 				return p.cellError(line, c.field, r.err)
@@ -146,7 +152,9 @@ func (p *parser) row(rec *record, line int) error {
 		r, ok := p.labels[string(f)]
 		if !ok {
 			r = p.mapRawLabel(string(f))
-			p.labels[string(f)] = r
+			if len(p.labels) < maxCached {
+				p.labels[string(f)] = r
+			}
 		}
 		if r.err != nil {
 			return p.cellError(line, lay.label, r.err)
