@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"github.com/flowsense/flowsense/model"
+	wb "github.com/flowsense/flowsense/wasm/internal/wasmbin"
 	"github.com/tetratelabs/wazero"
 	"github.com/tetratelabs/wazero/api"
 )
@@ -108,7 +109,10 @@ func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error
 		_ = m.Close(ctx)
 		return nil, err
 	}
-	m.compiled, err = rt.CompileModule(ctx, wasmBytes)
+	if err := checkFunctionTypes(wasmBytes); err != nil {
+		return fail(&Error{Op: "load", Offset: -1, Err: ErrCorrupt, Detail: err.Error()})
+	}
+	m.compiled, err = compileModule(ctx, rt, wasmBytes)
 	if err != nil {
 		return fail(&Error{Op: "load", Offset: -1, Err: ErrCorrupt, Detail: err.Error()})
 	}
@@ -123,6 +127,68 @@ func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error
 	}
 	m.put(inst)
 	return m, nil
+}
+
+// compileModule is rt.CompileModule with a panic turned into an error:
+// wazero v1.12.0's validator can panic on some malformed modules (a
+// function whose type index is out of range is caught by
+// checkFunctionTypes; this is the net for whatever else), and a host must
+// never crash on a bad file.
+func compileModule(ctx context.Context, rt wazero.Runtime, b []byte) (c wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, fmt.Errorf("wazero: %v", p)
+		}
+	}()
+	return rt.CompileModule(ctx, b)
+}
+
+// instantiateModule is rt.InstantiateModule with a panic turned into an
+// error, like compileModule.
+func instantiateModule(ctx context.Context, rt wazero.Runtime, c wazero.CompiledModule) (mod api.Module, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			mod, err = nil, fmt.Errorf("wazero: %v", p)
+		}
+	}()
+	return rt.InstantiateModule(ctx, c, wazero.NewModuleConfig().WithName(""))
+}
+
+// checkFunctionTypes checks that every function's type index is in range,
+// which wazero v1.12.0 assumes before validating calls.
+func checkFunctionTypes(b []byte) error {
+	secs, err := wb.Sections(b)
+	if err != nil {
+		return err
+	}
+	types := -1
+	for _, s := range secs {
+		switch s.ID {
+		case wb.SecType:
+			n, _, err := wb.ReadU32(s.Data)
+			if err != nil {
+				return err
+			}
+			types = int(n)
+		case wb.SecFunction:
+			n, k, err := wb.ReadU32(s.Data)
+			if err != nil {
+				return err
+			}
+			p := s.Data[k:]
+			for i := uint32(0); i < n; i++ {
+				t, k, err := wb.ReadU32(p)
+				if err != nil {
+					return err
+				}
+				if int(t) >= types {
+					return fmt.Errorf("function %d has type %d of %d", i, t, max(types, 0))
+				}
+				p = p[k:]
+			}
+		}
+	}
+	return nil
 }
 
 func (m *Module) checkExports() error {
@@ -146,13 +212,16 @@ func (m *Module) checkExports() error {
 	if max, ok := mem.Max(); !ok || max != mem.Min() {
 		return bad("memory is not of fixed size")
 	}
+	if uint64(mem.Min())*wasmPageBytes > maxMemoryBytes {
+		return bad("memory of %d pages is larger than a compiled model's", mem.Min())
+	}
 	return nil
 }
 
 // instantiate makes a new instance and checks its ABI globals against the
 // metadata.
 func (m *Module) instantiate(ctx context.Context) (*instance, error) {
-	mod, err := m.rt.InstantiateModule(ctx, m.compiled, wazero.NewModuleConfig().WithName(""))
+	mod, err := instantiateModule(ctx, m.rt, m.compiled)
 	if err != nil {
 		return nil, &Error{Op: "load", Offset: -1, Err: ErrCorrupt, Detail: err.Error()}
 	}
