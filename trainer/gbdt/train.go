@@ -516,15 +516,16 @@ func (t *trainer) update(nodes []node, part []int32, inBag []int32, isIn []bool,
 			s[j] += float64(x)
 		}
 	}
-	for i := range nodes {
+	// every row is in one leaf: leaves in parallel touch distinct rows
+	parallelFor(t.threads, len(nodes), func(i int) {
 		nd := &nodes[i]
 		if nd.feature >= 0 {
-			continue
+			return
 		}
 		for _, r := range part[nd.begin:nd.end] {
 			add(int(r), nd.value)
 		}
-	}
+	})
 	if len(inBag) == len(t.train) && len(t.valid) == 0 {
 		return
 	}

@@ -97,12 +97,24 @@ func (g *grower) quantise() {
 	if len(g.qa) < g.b.rows*w {
 		g.qa = make([]int64, g.b.rows*w)
 	}
+	// maxima by blocks in parallel: a maximum does not depend on order
+	nb := (len(g.rows) + block - 1) / block
+	bmax := make([]float64, nb*2*w)
+	parallelFor(g.threads, nb, func(bi int) {
+		m := bmax[bi*2*w : bi*2*w+2*w]
+		for _, r := range g.rows[bi*block : min((bi+1)*block, len(g.rows))] {
+			src := g.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+2*w]
+			for j := 0; j < w; j++ {
+				m[2*j] = max(m[2*j], math.Abs(float64(src[2*j])))
+				m[2*j+1] = max(m[2*j+1], float64(src[2*j+1]))
+			}
+		}
+	})
 	gmax, hmax := make([]float64, w), make([]float64, w)
-	for _, r := range g.rows {
-		src := g.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+2*w]
+	for bi := 0; bi < nb; bi++ {
 		for j := 0; j < w; j++ {
-			gmax[j] = max(gmax[j], math.Abs(float64(src[2*j])))
-			hmax[j] = max(hmax[j], float64(src[2*j+1]))
+			gmax[j] = max(gmax[j], bmax[bi*2*w+2*j])
+			hmax[j] = max(hmax[j], bmax[bi*2*w+2*j+1])
 		}
 	}
 	for j := 0; j < w; j++ {
@@ -118,7 +130,6 @@ func (g *grower) quantise() {
 	for j := range ig {
 		ig[j], ih[j] = 1/g.gs[j], 1/g.hs[j]
 	}
-	nb := (len(g.rows) + block - 1) / block
 	parallelFor(g.threads, nb, func(bi int) {
 		rng := rand.NewPCG(g.seed, uint64(bi))
 		for _, r := range g.rows[bi*block : min((bi+1)*block, len(g.rows))] {
@@ -414,11 +425,20 @@ func (g *grower) grow(importance []float64) []node {
 	g.nodes = g.nodes[:0]
 	p := g.p
 	g.quantise()
-	sum := make([]int64, g.w)
-	for _, r := range g.rows {
-		for j, x := range g.qa[int(r)*g.w : int(r)*g.w+g.w] {
-			sum[j] += x
+	// integer sums: blocks in parallel, any order gives the same total
+	nb := (len(g.rows) + block - 1) / block
+	parts := make([]int64, nb*g.w)
+	parallelFor(g.threads, nb, func(bi int) {
+		part := parts[bi*g.w : bi*g.w+g.w]
+		for _, r := range g.rows[bi*block : min((bi+1)*block, len(g.rows))] {
+			for j, x := range g.qa[int(r)*g.w : int(r)*g.w+g.w] {
+				part[j] += x
+			}
 		}
+	})
+	sum := make([]int64, g.w)
+	for i, x := range parts {
+		sum[i%g.w] += x
 	}
 	root := node{begin: 0, end: len(g.rows), cnt: int64(len(g.rows)), q: sum}
 	if cap(g.oq) < len(g.rows)*g.w {
@@ -478,19 +498,28 @@ func (g *grower) grow(importance []float64) []node {
 	// values from the float gradients: leaves sum their rows, internal
 	// nodes their children (which come after them)
 	w2 := 2 * g.w
-	for i := len(g.nodes) - 1; i >= 0; i-- {
+	for i := range g.nodes {
+		g.nodes[i].gh = make([]float64, w2)
+	}
+	// each leaf sums its own rows in row order, so the leaves can go in
+	// parallel without changing a bit
+	parallelFor(g.threads, len(g.nodes), func(i int) {
 		nd := &g.nodes[i]
-		nd.gh = make([]float64, w2)
 		if nd.feature >= 0 {
-			for j := range nd.gh {
-				nd.gh[j] = g.nodes[nd.left].gh[j] + g.nodes[nd.right].gh[j]
-			}
-			continue
+			return
 		}
 		for _, r := range g.rows[nd.begin:nd.end] {
 			src := g.gh[int(r)*g.ghStride+g.ghOff : int(r)*g.ghStride+g.ghOff+w2]
 			for j, v := range src {
 				nd.gh[j] += float64(v)
+			}
+		}
+	})
+	for i := len(g.nodes) - 1; i >= 0; i-- {
+		nd := &g.nodes[i]
+		if nd.feature >= 0 {
+			for j := range nd.gh {
+				nd.gh[j] = g.nodes[nd.left].gh[j] + g.nodes[nd.right].gh[j]
 			}
 		}
 	}
