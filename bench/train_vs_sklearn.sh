@@ -30,9 +30,10 @@ die() { echo "train_vs_sklearn: $*" >&2; exit 1; }
 # Resolve paths given relative to the caller's directory before moving to the root.
 BIN=${1:-bin/flowsense}
 if [[ $# -ge 1 && $BIN != /* ]]; then BIN="$PWD/$BIN"; fi
+DATA=${FLOWSENSE_DATA:-$ROOT/../shared/data}
+if [[ $DATA != /* ]]; then DATA="$PWD/$DATA"; fi
 cd "$ROOT"
 if [[ $BIN != /* ]]; then BIN="$ROOT/$BIN"; fi
-DATA=${FLOWSENSE_DATA:-$ROOT/../shared/data}
 
 [[ $RUNS =~ ^[1-9][0-9]*$ ]] || die "RUNS must be a positive integer, got '$RUNS'"
 [[ -x $PY ]] || die "$PY not found (Debian python3 is needed: apt-get install python3-sklearn)"
