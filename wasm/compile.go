@@ -1,7 +1,6 @@
 package wasm
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -10,13 +9,33 @@ import (
 	"github.com/flowsense/flowsense/model"
 )
 
+// CompileOption configures Compile.
+type CompileOption func(*compileConfig)
+
+type compileConfig struct {
+	sha string
+}
+
+// WithModelSHA256 records hexSHA as the model's sha256 in the metadata,
+// for a caller that holds the model file's bytes (the CLI hashes the file
+// it read or wrote). Without it Compile hashes model.MarshalIndent's
+// output, the bytes model.WriteFile writes, which for a model of a million
+// nodes takes longer than the compilation itself.
+func WithModelSHA256(hexSHA string) CompileOption {
+	return func(c *compileConfig) { c.sha = hexSHA }
+}
+
 // Compile lowers a model to a standalone WebAssembly module: no imports, a
 // fixed-size exported memory, predict(n) and the ABI globals (ABI.md), and
 // the model's Metadata in a custom section. The model is validated first
 // (ErrModel). The module's answers are the native predictor's
 // ((*model.Model).Predict): the same class, probabilities within 1e-6 and
 // the outlier score within 1e-5 relative.
-func Compile(m *model.Model) ([]byte, error) {
+func Compile(m *model.Model, opts ...CompileOption) ([]byte, error) {
+	var cfg compileConfig
+	for _, o := range opts {
+		o(&cfg)
+	}
 	if m == nil {
 		return nil, &Error{Op: "compile", Offset: -1, Err: ErrModel, Detail: "nil model"}
 	}
@@ -27,12 +46,15 @@ func Compile(m *model.Model) ([]byte, error) {
 	if err != nil {
 		return nil, &Error{Op: "compile", Offset: -1, Err: err}
 	}
-	var enc bytes.Buffer
-	if err := m.Encode(&enc); err != nil {
-		return nil, &Error{Op: "compile", Offset: -1, Err: fmt.Errorf("%w: %w", ErrModel, err)}
+	if cfg.sha == "" {
+		b, err := m.MarshalIndent()
+		if err != nil {
+			return nil, &Error{Op: "compile", Offset: -1, Err: fmt.Errorf("%w: %w", ErrModel, err)}
+		}
+		sum := sha256.Sum256(b)
+		cfg.sha = hex.EncodeToString(sum[:])
 	}
-	sum := sha256.Sum256(enc.Bytes())
-	meta, err := json.Marshal(metadataOf(m, hex.EncodeToString(sum[:])))
+	meta, err := json.Marshal(metadataOf(m, cfg.sha))
 	if err != nil {
 		return nil, &Error{Op: "compile", Offset: -1, Err: fmt.Errorf("%w: metadata: %w", ErrModel, err)}
 	}

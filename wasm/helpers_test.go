@@ -31,6 +31,10 @@ type shape struct {
 	log1p       bool
 	clip        bool
 	fullInvCov  bool // off-diagonal inverse covariance
+	full        bool // every tree a full binary tree of the given depth
+	components  int  // detector components (0: random)
+	log1pAll    bool // every detector input through log1p
+	ncat        int  // at most this many categorical features (0: no limit)
 }
 
 // special float32 values rows and thresholds are drawn from, with random
@@ -66,7 +70,7 @@ func randModel(t testing.TB, r *rand.Rand, s shape) *model.Model {
 	numeric := []int32{}
 	for i := 0; i < s.features; i++ {
 		f := model.Feature{Name: fmt.Sprintf("f%d", i)}
-		if s.categorical && i%2 == 1 {
+		if s.categorical && i%2 == 1 && (s.ncat == 0 || i/2 < s.ncat) {
 			f.Kind = model.Categorical
 			n := 1 + r.IntN(40)
 			for c := 0; c < n; c++ {
@@ -101,14 +105,22 @@ func randModel(t testing.TB, r *rand.Rand, s shape) *model.Model {
 		if s.perClass && (!s.vector || r.IntN(2) == 0) {
 			out = int32(r.IntN(e.Outputs))
 		}
-		e.Trees = append(e.Trees, randTree(r, &m.Schema, out, e.Outputs, s.depth))
+		e.Trees = append(e.Trees, randTree(r, &m.Schema, out, e.Outputs, s.depth, s.full))
 	}
 	if s.outlier && len(numeric) > 0 {
 		d := 1 + r.IntN(len(numeric))
 		kc := 1 + r.IntN(d)
+		if s.components > 0 {
+			d = len(numeric)
+			kc = min(s.components, d)
+		}
 		o := &model.Outlier{Components: kc, Threshold: math.Abs(r.NormFloat64() * 10)}
 		for j := 0; j < d; j++ {
-			o.Features = append(o.Features, numeric[r.IntN(len(numeric))])
+			f := numeric[r.IntN(len(numeric))]
+			if s.components > 0 {
+				f = numeric[j]
+			}
+			o.Features = append(o.Features, f)
 			o.Mean = append(o.Mean, r.NormFloat64()*5)
 			o.Scale = append(o.Scale, math.Exp(r.NormFloat64()*2))
 		}
@@ -128,7 +140,7 @@ func randModel(t testing.TB, r *rand.Rand, s shape) *model.Model {
 		}
 		if s.log1p {
 			for j := 0; j < d; j++ {
-				o.Log1p = append(o.Log1p, r.IntN(2) == 0)
+				o.Log1p = append(o.Log1p, s.log1pAll || r.IntN(2) == 0)
 			}
 		}
 		if s.clip {
@@ -147,7 +159,7 @@ func randModel(t testing.TB, r *rand.Rand, s shape) *model.Model {
 	return m
 }
 
-func randTree(r *rand.Rand, s *model.Schema, out int32, outputs, depth int) model.Tree {
+func randTree(r *rand.Rand, s *model.Schema, out int32, outputs, depth int, full bool) model.Tree {
 	t := model.Tree{Output: out}
 	w := t.Width(outputs)
 	hasSet := false
@@ -164,7 +176,7 @@ func randTree(r *rand.Rand, s *model.Schema, out int32, outputs, depth int) mode
 		for j := 0; j < w; j++ {
 			t.Value = append(t.Value, float32(r.NormFloat64()))
 		}
-		if d >= depth || (d > 0 && r.IntN(4) == 0) {
+		if d >= depth || (!full && d > 0 && r.IntN(4) == 0) {
 			return n
 		}
 		f := r.IntN(len(s.Features))
