@@ -17,6 +17,7 @@ import (
 //	0             16 bytes of zeros
 //	raw           f64[outputs]   raw scores of the row being predicted
 //	proj          f64[components] the detector's projected row
+//	std           f64[d]         the detector's standardised inputs
 //	input         f32[maxBatch*features]
 //	output        maxBatch rows of stride bytes
 //	data          the model tables below, one active data segment
@@ -42,7 +43,7 @@ type layout struct {
 	features, classes, outputs int
 	objective                  model.Objective
 	maxBatch, stride           int
-	raw, proj                  uint32
+	raw, proj, std             uint32
 	input, output              uint32
 	dataBase                   uint32
 	data                       []byte
@@ -53,6 +54,7 @@ type layout struct {
 	// detector; dIn == dInEnd when there is none
 	hasOutlier  bool
 	components  int
+	dims        int
 	dIn, dInEnd uint32
 	projection  uint32
 	invCov      uint32
@@ -85,6 +87,10 @@ func lower(m *model.Model) (*layout, error) {
 	a = align8(a + 8*uint64(l.outputs))
 	l.proj = uint32(a)
 	a = align8(a + 8*uint64(k))
+	l.std = uint32(a)
+	if m.Outlier != nil {
+		a = align8(a + 8*uint64(len(m.Outlier.Features)))
+	}
 	a = (a + 15) &^ 15
 	l.input = uint32(a)
 	a = align8(a + 4*uint64(l.features)*uint64(l.maxBatch))
@@ -250,6 +256,7 @@ func lower(m *model.Model) (*layout, error) {
 	if o := m.Outlier; o != nil {
 		l.hasOutlier = true
 		l.components = k
+		l.dims = d
 		l.threshold = o.Threshold
 		pad8()
 		l.dIn = addr()

@@ -1,0 +1,95 @@
+//go:build realdata
+
+package wasm_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm"
+)
+
+// The default models of the real datasets on their own test rows
+// (go test -tags realdata -bench RealData): one flow through the module vs
+// the native predictor, batches, cold start.
+
+func benchRealOneFlow(b *testing.B, name string, native bool) {
+	m, rows := trainedModel(b, name)
+	nf := len(m.Schema.Features)
+	n := len(rows) / nf
+	ctx := context.Background()
+	if native {
+		var r model.Result
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			j := i % n
+			if err := m.Predict(rows[j*nf:(j+1)*nf], &r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	mod := load(b, compile(b, m))
+	out := make([]wasm.Result, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := i % n
+		if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRealDataOneFlow_NSLKDD_wasm(b *testing.B)   { benchRealOneFlow(b, "NSL-KDD kdd5", false) }
+func BenchmarkRealDataOneFlow_NSLKDD_native(b *testing.B) { benchRealOneFlow(b, "NSL-KDD kdd5", true) }
+func BenchmarkRealDataOneFlow_CIC_wasm(b *testing.B)      { benchRealOneFlow(b, "CIC-IDS2017", false) }
+func BenchmarkRealDataOneFlow_CIC_native(b *testing.B)    { benchRealOneFlow(b, "CIC-IDS2017", true) }
+
+func benchRealBatch(b *testing.B, name string) {
+	m, rows := trainedModel(b, name)
+	mod := load(b, compile(b, m))
+	nf := len(m.Schema.Features)
+	bs := mod.MaxBatch()
+	n := len(rows) / nf / bs * bs
+	out := make([]wasm.Result, bs)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := (i * bs) % n
+		if err := mod.Classify(ctx, rows[j*nf:(j+bs)*nf], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*bs)/b.Elapsed().Seconds(), "flows/s")
+}
+
+func BenchmarkRealDataBatch_NSLKDD(b *testing.B) { benchRealBatch(b, "NSL-KDD kdd5") }
+func BenchmarkRealDataBatch_CIC(b *testing.B)    { benchRealBatch(b, "CIC-IDS2017") }
+
+func benchRealColdStart(b *testing.B, name string) {
+	m, rows := trainedModel(b, name)
+	bin := compile(b, m)
+	nf := len(m.Schema.Features)
+	out := make([]wasm.Result, 1)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mod, err := wasm.Load(ctx, bin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := mod.Classify(ctx, rows[:nf], out); err != nil {
+			b.Fatal(err)
+		}
+		mod.Close(ctx)
+	}
+	b.ReportMetric(float64(len(bin)), "module-bytes")
+}
+
+func BenchmarkRealDataColdStart_NSLKDD(b *testing.B) { benchRealColdStart(b, "NSL-KDD kdd5") }
+func BenchmarkRealDataColdStart_CIC(b *testing.B)    { benchRealColdStart(b, "CIC-IDS2017") }
