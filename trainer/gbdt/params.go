@@ -110,7 +110,7 @@ type Params struct {
 
 // DefaultParams are the defaults, chosen by measurement on NSL-KDD,
 // CIC-IDS2017 and APA-DDoS (TestRealDataAccuracy under the realdata tag,
-// means over seeds 1-3): 100 rounds at learning rate 0.3 of trees of depth
+// means over seeds 1-3): 50 rounds at learning rate 0.3 of trees of depth
 // at most 4 with vector leaves (fewer nodes and less time than per-class
 // trees at the same accuracy), half the features per tree (shallow,
 // decorrelated trees generalise best to NSL-KDD's unseen attacks; depth 5
@@ -119,10 +119,11 @@ type Params struct {
 // leaves of their own). Early stopping is off by default: holding out 10%
 // and stopping on the validation loss cut CIC-IDS2017's macro-F1 from
 // 0.984 to 0.963 (its smallest classes are learnt last); set EarlyStopping
-// to turn it on.
+// to turn it on. 50 rounds scored as well as 70 and 100 on every set (NSL-KDD
+// binary 0.816 against 0.813) in half the time.
 func DefaultParams() Params {
 	return Params{
-		Rounds:             100,
+		Rounds:             50,
 		LearningRate:       0.3,
 		MaxDepth:           4,
 		MaxLeaves:          31,
