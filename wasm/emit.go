@@ -196,6 +196,15 @@ func emitRow(l *layout) []byte {
 			f.Mem(wb.OpF64Store, l.raw)
 		}
 		vector := func() {
+			if l.outputs <= 64 { // unrolled, constant offsets
+				for j := 0; j < l.outputs; j++ {
+					f.I32(0)
+					f.I32(0).Mem(wb.OpF64Load, l.raw+uint32(8*j))
+					f.Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+					f.Mem(wb.OpF64Store, l.raw+uint32(8*j))
+				}
+				return
+			}
 			f.I32(0).Set(jb)
 			f.Loop(wb.Void)
 			f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.raw)
