@@ -298,7 +298,8 @@ func emitRow(l *layout) []byte {
 
 // emitDetector computes the outlier score of the row at x into local sc.
 // First the standardised inputs u_j (std), then the projection four
-// components at a time: each p_c is still summed over j in order, as the
+// components at a time, reading the projection as lower stores it (block
+// by block, each block's rows contiguous): each p_c is still summed over j in order, as the
 // native predictor does (it skips u_j = 0, whose products add ±0 and change
 // nothing), but four independent sums keep the CPU busy.
 func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
@@ -353,14 +354,13 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 		for i := 0; i < w; i++ {
 			f.F64(0).Set(acc[i])
 		}
-		f.Get(cb).I32(int32(l.projection)).Op(wb.OpI32Add).Set(pp)
 		f.I32(0).Set(ub)
 		f.Loop(wb.Void)
 		f.Get(ub).Mem(wb.OpF64Load, l.std).Set(u)
 		for i := 0; i < w; i++ {
 			f.Get(acc[i]).Get(u).Get(pp).Mem(wb.OpF64Load, uint32(8*i)).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(acc[i])
 		}
-		f.Get(pp).I32(kb).Op(wb.OpI32Add).Set(pp)
+		f.Get(pp).I32(int32(8 * w)).Op(wb.OpI32Add).Set(pp)
 		f.Get(ub).I32(8).Op(wb.OpI32Add).Tee(ub).I32(8 * d).Op(wb.OpI32Ne).BrIf(0)
 		f.End()
 		for i := 0; i < w; i++ {
@@ -384,6 +384,7 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 		}
 	}
 	f.I32(0).Set(cb)
+	f.I32(int32(l.projection)).Set(pp) // blocks follow each other
 	if full := k / 4 * 4; full > 0 {
 		f.Loop(wb.Void)
 		block(4, use)

@@ -31,7 +31,7 @@ import (
 //	              internal node {word i32, threshold f32 or set address i32, right i32}
 //	              leaf {word i32}
 //	  inputs      detector inputs {featureOffset i32, log1p i32, mean, scale, low, high f64}
-//	  projection  f64[d*k]
+//	  projection  f64[d*k], in blocks of 4 components, each block row-major
 //	  invcov      f64[k] (diagonal) or f64[k*k]
 //
 // A node word holds the tested feature's byte offset in the row (bits 0-28),
@@ -278,9 +278,16 @@ func lower(m *model.Model) (*layout, error) {
 			put64(hi)
 		}
 		l.dInEnd = addr()
+		// the projection in blocks of four components (the last block
+		// narrower), each block row by row: the order emitDetector reads
 		l.projection = addr()
-		for _, v := range o.Projection {
-			put64(v)
+		for c0 := 0; c0 < k; c0 += 4 {
+			w := min(4, k-c0)
+			for j := 0; j < d; j++ {
+				for i := 0; i < w; i++ {
+					put64(o.Projection[j*k+c0+i])
+				}
+			}
 		}
 		l.invCov = addr()
 		l.diagonal = true
