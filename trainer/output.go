@@ -2,22 +2,26 @@ package trainer
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm"
 )
 
 // Output file names in a model directory.
 const (
 	ModelFile   = "model.json"
+	WasmFile    = "model.wasm"
 	MetricsFile = "metrics.json"
 	ReportFile  = "report.html"
 )
 
-// WriteDir writes model.json, metrics.json and report.html into dir
+// WriteDir writes model.json, model.wasm, metrics.json and report.html into dir
 // (created if needed). Every file is rendered in memory first and each is
 // written atomically, so a failure leaves no partial file behind; files
 // already written by this call are removed again if a later one fails.
@@ -27,6 +31,12 @@ func (r *Result) WriteDir(dir string) error {
 		return err
 	}
 	r.Metrics.ModelBytes = int64(len(modelBytes))
+	sum := sha256.Sum256(modelBytes)
+	module, err := wasm.Compile(r.Model, wasm.WithModelSHA256(hex.EncodeToString(sum[:])))
+	if err != nil {
+		return fmt.Errorf("compile model.wasm: %w", err)
+	}
+	r.Metrics.WasmBytes = int64(len(module))
 	metrics, err := json.MarshalIndent(r.Metrics, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode metrics: %w", err)
@@ -43,6 +53,7 @@ func (r *Result) WriteDir(dir string) error {
 		b    []byte
 	}{
 		{ModelFile, modelBytes},
+		{WasmFile, module},
 		{MetricsFile, append(metrics, '\n')},
 		{ReportFile, rep.Bytes()},
 	}

@@ -32,7 +32,7 @@ func loadModel(path string) (*model.Model, error) {
 }
 
 // readAgainst reads data files against a model's schema.
-func readAgainst(m *model.Model, files []string, rf readFlags, stderr io.Writer) (*data.Dataset, error) {
+func readAgainst(schema *model.Schema, files []string, rf readFlags, stderr io.Writer) (*data.Dataset, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: --data is required", errUsage)
 	}
@@ -40,7 +40,7 @@ func readAgainst(m *model.Model, files []string, rf readFlags, stderr io.Writer)
 	if err != nil {
 		return nil, err
 	}
-	opt.Schema = &m.Schema
+	opt.Schema = schema
 	opt.Features = nil
 	ds, err := data.Read(files, opt)
 	if err != nil {
@@ -54,7 +54,8 @@ func readAgainst(m *model.Model, files []string, rf readFlags, stderr io.Writer)
 
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("eval")
-	modelPath := f.String("model", "", "model directory or model.json")
+	modelPath := f.String("model", "", "model directory, model.json or model.wasm")
+	engine := f.String("engine", engineWasm, "wasm (the compiled module under wazero) or native (the reference predictor)")
 	files := f.List("data", "labelled files to evaluate on")
 	help := f.Bool("help", "show this help")
 	rf := addReadFlags(f)
@@ -62,21 +63,22 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	if *help {
-		f.usage(stdout, "--model DIR --data FILE... [options]")
+		f.usage(stdout, "--model DIR|model.wasm --data FILE... [options]")
 		return errHelp
 	}
-	m, err := loadModel(*modelPath)
+	p, err := loadPredictor(ctx, *modelPath, *engine)
 	if err != nil {
 		return err
 	}
-	ds, err := readAgainst(m, *files, rf, stderr)
+	defer p.close()
+	ds, err := readAgainst(p.schema, *files, rf, stderr)
 	if err != nil {
 		return err
 	}
 	if !ds.HasLabels {
 		return fmt.Errorf("%s: no label column %q: eval needs labelled data (use predict for unlabelled)", (*files)[0], ds.LabelName)
 	}
-	met, err := evaluate(m, ds)
+	met, err := evaluate(ctx, p, ds)
 	if err != nil {
 		return err
 	}
@@ -85,32 +87,23 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	return enc.Encode(met)
 }
 
-// evaluate predicts every row of ds with the native predictor and scores
-// the answers against its labels.
-func evaluate(m *model.Model, ds *data.Dataset) (eval.Metrics, error) {
-	pred := trainer.PredictColumns(m, ds.Columns, ds.Rows)
-	y := make([]int32, ds.Rows)
-	idx := make([]int32, len(ds.Classes))
-	for i, c := range ds.Classes {
-		idx[i] = -1
-		for j, mc := range m.Classes {
-			if mc == c {
-				idx[i] = int32(j)
-			}
-		}
+// evaluate predicts every row of ds and scores the answers against its
+// labels.
+func evaluate(ctx context.Context, p *predictor, ds *data.Dataset) (eval.Metrics, error) {
+	pred, err := p.predict(ctx, ds.Columns, ds.Rows)
+	if err != nil {
+		return eval.Metrics{}, err
 	}
-	for i, c := range ds.Y {
-		y[i] = idx[c]
-	}
-	met, _, err := eval.Evaluate(m.Classes, y, pred.Class, pred.Probs)
+	y := ds.LabelsIn(p.classes)
+	met, _, err := eval.Evaluate(p.classes, y, pred.Class, pred.Probs)
 	if err != nil {
 		return met, err
 	}
-	if m.Outlier != nil {
+	if p.threshold != nil {
 		truth := make([]bool, ds.Rows)
 		both := [2]bool{}
 		for i, c := range y {
-			truth[i] = c < 0 || !m.IsBenign(int(c))
+			truth[i] = c < 0 || !p.isBenign(int(c))
 			if truth[i] {
 				both[1] = true
 			} else {
@@ -118,7 +111,7 @@ func evaluate(m *model.Model, ds *data.Dataset) (eval.Metrics, error) {
 			}
 		}
 		if both[0] && both[1] {
-			om, _, err := eval.EvaluateOutlier(truth, pred.Score, m.Outlier.Threshold)
+			om, _, err := eval.EvaluateOutlier(truth, pred.Score, *p.threshold)
 			if err != nil {
 				return met, err
 			}
@@ -131,7 +124,8 @@ func evaluate(m *model.Model, ds *data.Dataset) (eval.Metrics, error) {
 
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("predict")
-	modelPath := f.String("model", "", "model directory or model.json")
+	modelPath := f.String("model", "", "model directory, model.json or model.wasm")
+	engine := f.String("engine", engineWasm, "wasm (the compiled module under wazero) or native (the reference predictor)")
 	files := f.List("data", "files to classify (labels not needed)")
 	out := f.String("out", "", "output CSV (default: stdout)")
 	help := f.Bool("help", "show this help")
@@ -140,28 +134,32 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *help {
-		f.usage(stdout, "--model DIR --data FILE... [--out FILE] [options]")
+		f.usage(stdout, "--model DIR|model.wasm --data FILE... [--out FILE] [options]")
 		return errHelp
 	}
-	m, err := loadModel(*modelPath)
+	p, err := loadPredictor(ctx, *modelPath, *engine)
 	if err != nil {
 		return err
 	}
-	ds, err := readAgainst(m, *files, rf, stderr)
+	defer p.close()
+	ds, err := readAgainst(p.schema, *files, rf, stderr)
 	if err != nil {
 		return err
 	}
-	pred := trainer.PredictColumns(m, ds.Columns, ds.Rows)
+	pred, err := p.predict(ctx, ds.Columns, ds.Rows)
+	if err != nil {
+		return err
+	}
 	write := func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		bw.WriteString("row,label,probability,outlier_score,verdict\n")
-		k := len(m.Classes)
+		k := len(p.classes)
 		var buf []byte
 		for i := 0; i < ds.Rows; i++ {
 			c := pred.Class[i]
 			buf = strconv.AppendInt(buf[:0], int64(i+1), 10)
 			buf = append(buf, ',')
-			buf = appendCSV(buf, m.Classes[c])
+			buf = appendCSV(buf, p.classes[c])
 			buf = append(buf, ',')
 			buf = strconv.AppendFloat(buf, pred.Probs[i*k+int(c)], 'g', 9, 64)
 			buf = append(buf, ',')

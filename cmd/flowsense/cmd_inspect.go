@@ -5,11 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"sort"
 	"strings"
 
 	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm"
 )
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -27,6 +29,9 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("%w: want one model directory or file", errUsage)
 	}
 	path := f.args[0]
+	if isWasmFile(path) {
+		return inspectWasm(path, *asJSON, stdout)
+	}
 	m, err := loadModel(path)
 	if err != nil {
 		return err
@@ -160,4 +165,62 @@ func (s summary) print(w io.Writer) {
 	for _, k := range keys {
 		p("param "+k, "%s", s.Params[k])
 	}
+}
+
+// inspectWasm prints a module's metadata section.
+func inspectWasm(path string, asJSON bool, w io.Writer) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	md, err := wasm.ReadMetadata(b)
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(md)
+	}
+	p := func(k, format string, args ...any) {
+		fmt.Fprintf(w, "%-16s "+format+"\n", append([]any{k + ":"}, args...)...)
+	}
+	p("module", "%s, %d bytes, ABI %d, model format %d", path, len(b), md.ABI, md.Format)
+	if md.Name != "" {
+		p("name", "%s", md.Name)
+	}
+	p("trainer", "%s, created %s", md.TrainerVersion, md.Created.Format("2006-01-02 15:04:05Z07:00"))
+	p("model sha256", "%s", md.ModelSHA256)
+	var cats []string
+	for _, f := range md.Schema.Features {
+		if f.Kind == model.Categorical {
+			cats = append(cats, fmt.Sprintf("%s (%d categories)", f.Name, len(f.Categories)))
+		}
+	}
+	p("features", "%d", len(md.Schema.Features))
+	if len(cats) > 0 {
+		p("categorical", "%s", strings.Join(cats, ", "))
+	}
+	p("classes", "%s", strings.Join(md.Classes, ", "))
+	var benign []string
+	for _, b := range md.Benign {
+		benign = append(benign, md.Classes[b])
+	}
+	p("benign", "%s", strings.Join(benign, ", "))
+	p("ensemble", "%s, %d trees", md.Objective, md.Trees)
+	if md.Outlier != nil {
+		p("outlier", "Mahalanobis, threshold %.6g", md.Outlier.Threshold)
+	} else {
+		p("outlier", "none")
+	}
+	keys := make([]string, 0, len(md.Metrics))
+	for k := range md.Metrics {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		p(k, "%.4f", md.Metrics[k])
+	}
+	p("reference", "%d histograms", len(md.Reference))
+	return nil
 }

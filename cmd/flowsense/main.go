@@ -1,10 +1,11 @@
 // Command flowsense trains, evaluates and runs network-flow classifiers.
 //
 //	flowsense train   --data FILE... [--test FILE...] --out DIR   train, evaluate, write the model and its report
-//	flowsense eval    --model DIR --data FILE...                  metrics of a model on labelled data (JSON)
-//	flowsense predict --model DIR --data FILE... [--out FILE]     label, probability, outlier score, verdict per row (CSV)
+//	flowsense eval    --model DIR|model.wasm --data FILE...       metrics of a model on labelled data (JSON)
+//	flowsense predict --model DIR|model.wasm --data FILE...       label, probability, outlier score, verdict per row (CSV)
 //	flowsense gen     --rows N --seed S --out FILE                synthetic labelled flows
-//	flowsense inspect DIR|model.json                              what a model is
+//	flowsense compile --model DIR/model.json [--out model.wasm]   the standalone WebAssembly module
+//	flowsense inspect DIR|model.json|model.wasm                   what a model is
 //
 // Errors are one line naming the file, line and column where they apply,
 // and exit with status 2; nothing partial is left behind.
@@ -29,6 +30,7 @@ func commands() []command {
 		{"train", "train a classifier and outlier detector, evaluate it, write model.json, metrics.json, report.html", runTrain},
 		{"eval", "evaluate a model on labelled data; metrics JSON on stdout", runEval},
 		{"predict", "classify every row of a file; CSV of label, probability, outlier score, verdict", runPredict},
+		{"compile", "compile model.json into a standalone WebAssembly module (model.wasm)", runCompile},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},
 		{"version", "print the version", func(context.Context, []string, io.Writer, io.Writer) error {

@@ -55,7 +55,7 @@ func TestMain(m *testing.M) {
 
 func TestTrainWritesModelMetricsReport(t *testing.T) {
 	dir, _ := trained(t)
-	for _, f := range []string{"model.json", "metrics.json", "report.html"} {
+	for _, f := range []string{"model.json", "model.wasm", "metrics.json", "report.html"} {
 		if st, err := os.Stat(filepath.Join(dir, "model", f)); err != nil || st.Size() == 0 {
 			t.Errorf("%s: %v", f, err)
 		}
@@ -213,6 +213,62 @@ func TestSkipBad(t *testing.T) {
 	}
 	if !strings.Contains(stdout, "skipped 2 malformed training rows") || !strings.Contains(stdout, "bad.csv:6:") {
 		t.Errorf("the end of the run does not report the skipped rows:\n%s", stdout)
+	}
+}
+
+// The compiled module and the native predictor give the same answers
+// through predict; compile rewrites the same module train wrote.
+func TestEnginesAgreeAndCompile(t *testing.T) {
+	dir, flows := trained(t)
+	tmp := t.TempDir()
+	read := func(p string) [][]string {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		recs, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return recs
+	}
+	wasmOut, nativeOut := filepath.Join(tmp, "w.csv"), filepath.Join(tmp, "n.csv")
+	if code, _, e := flowsense(t, "predict", "--model", filepath.Join(dir, "model", "model.wasm"), "--data", flows, "--out", wasmOut); code != 0 {
+		t.Fatal(e)
+	}
+	if code, _, e := flowsense(t, "predict", "--model", filepath.Join(dir, "model"), "--engine", "native", "--data", flows, "--out", nativeOut); code != 0 {
+		t.Fatal(e)
+	}
+	w, n := read(wasmOut), read(nativeOut)
+	if len(w) != len(n) {
+		t.Fatalf("%d vs %d records", len(w), len(n))
+	}
+	for i := range w {
+		if w[i][1] != n[i][1] || w[i][4] != n[i][4] {
+			t.Fatalf("row %d: wasm %v, native %v", i, w[i], n[i])
+		}
+	}
+	mod := filepath.Join(tmp, "m.wasm")
+	if code, out, e := flowsense(t, "compile", "--model", filepath.Join(dir, "model", "model.json"), "--out", mod); code != 0 || !strings.Contains(out, "bytes") {
+		t.Fatalf("compile: %s %s", out, e)
+	}
+	a, _ := os.ReadFile(mod)
+	b, _ := os.ReadFile(filepath.Join(dir, "model", "model.wasm"))
+	if !bytes.Equal(a, b) {
+		t.Error("compile does not reproduce the module train wrote")
+	}
+	code, out, e := flowsense(t, "inspect", mod)
+	if code != 0 || !strings.Contains(out, "ABI 1") || !strings.Contains(out, "BENIGN") {
+		t.Errorf("inspect model.wasm: %s %s", out, e)
+	}
+	if code, _, e := flowsense(t, "eval", "--model", mod, "--engine", "native", "--data", flows); code != 2 || !strings.Contains(e, "model.json") {
+		t.Errorf("native engine on a module: exit %d, %q", code, e)
+	}
+	junk := filepath.Join(tmp, "junk.wasm")
+	os.WriteFile(junk, append([]byte("\x00asm"), 1, 0, 0, 0, 9, 9), 0o644)
+	if code, _, e := flowsense(t, "predict", "--model", junk, "--data", flows); code != 2 || !strings.Contains(e, "junk.wasm") {
+		t.Errorf("corrupt module: exit %d, %q", code, e)
 	}
 }
 

@@ -41,14 +41,16 @@ type Metrics struct {
 	// Confusion[t][p] counts rows of true class t predicted as p. It has
 	// len(Classes) columns and len(Classes) rows, plus a last row for
 	// unknown true labels when there were any.
-	Confusion    [][]int         `json:"confusion"`
-	ROCAUC       float64         `json:"roc_auc"`
-	PRAUC        float64         `json:"pr_auc"`
-	NTrain       int             `json:"n_train"`
-	NTest        int             `json:"n_test"`
-	TrainSeconds float64         `json:"train_seconds"`
-	ModelBytes   int64           `json:"model_bytes"`
-	Outlier      *OutlierMetrics `json:"outlier,omitempty"`
+	Confusion    [][]int `json:"confusion"`
+	ROCAUC       float64 `json:"roc_auc"`
+	PRAUC        float64 `json:"pr_auc"`
+	NTrain       int     `json:"n_train"`
+	NTest        int     `json:"n_test"`
+	TrainSeconds float64 `json:"train_seconds"`
+	ModelBytes   int64   `json:"model_bytes"`
+	// WasmBytes is the size of the compiled module (set by the caller).
+	WasmBytes int64           `json:"wasm_bytes,omitempty"`
+	Outlier   *OutlierMetrics `json:"outlier,omitempty"`
 }
 
 // Curves are the curves behind the areas of [Metrics], at most

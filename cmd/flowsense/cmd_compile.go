@@ -1,0 +1,59 @@
+package main
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/trainer"
+	"github.com/flowsense/flowsense/wasm"
+)
+
+func runCompile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("compile")
+	modelPath := f.String("model", "", "model.json or a model directory")
+	out := f.String("out", "", "output module (default: model.wasm beside model.json)")
+	help := f.Bool("help", "show this help")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *help {
+		f.usage(stdout, "--model DIR/model.json [--out model.wasm]")
+		return errHelp
+	}
+	path := *modelPath
+	if path == "" {
+		return fmt.Errorf("%w: --model is required", errUsage)
+	}
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, trainer.ModelFile)
+	}
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	m, err := model.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	// The module records the sha256 of the model file as trained.
+	sum := sha256.Sum256(raw)
+	mod, err := wasm.Compile(m, wasm.WithModelSHA256(hex.EncodeToString(sum[:])))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	dst := *out
+	if dst == "" {
+		dst = filepath.Join(filepath.Dir(path), trainer.WasmFile)
+	}
+	if err := model.WriteFileAtomic(dst, mod); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "%s: %d bytes, %d trees, %d features, %d classes\n", dst, len(mod), len(m.Ensemble.Trees), len(m.Schema.Features), len(m.Classes))
+	return nil
+}
