@@ -117,17 +117,9 @@ func emitRow(l *layout) []byte {
 	f := wb.NewFunc(2)
 	const x, out = 0, 1
 	var (
-		tp  = f.Local(wb.I32)
-		p   = f.Local(wb.I32)
-		w   = f.Local(wb.I32)
-		c   = f.Local(wb.I32)
-		vp  = f.Local(wb.I32)
-		o   = f.Local(wb.I32)
-		s   = f.Local(wb.I32)
 		jb  = f.Local(wb.I32)
 		q   = f.Local(wb.I32)
 		bb  = f.Local(wb.I32)
-		xv  = f.Local(wb.F32)
 		v   = f.Local(wb.F64)
 		mx  = f.Local(wb.F64)
 		sum = f.Local(wb.F64)
@@ -147,89 +139,7 @@ func emitRow(l *layout) []byte {
 
 	// trees, in order
 	if l.treesEnd != l.trees {
-		f.I32(int32(l.trees)).Set(tp)
-		f.Loop(wb.Void) // $trees
-		f.Get(tp).Mem(wb.OpI32Load, 0).Set(p)
-		f.Block(wb.Void) // $leaf
-		f.Loop(wb.Void)  // $walk
-		f.Get(p).Mem(wb.OpI32Load, 0).Tee(w).I32(0).Op(wb.OpI32LtS).BrIf(1)
-		f.Get(x).Get(w).I32(featureMask).Op(wb.OpI32And).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
-		less := func() {
-			// (x < t) | (isNaN(x) & defaultLeft)
-			f.Get(xv).Get(p).Mem(wb.OpF32Load, 4).Op(wb.OpF32Lt)
-			f.Get(xv).Get(xv).Op(wb.OpF32Ne)
-			f.Get(w).I32(29).Op(wb.OpI32ShrU).Op(wb.OpI32And)
-			f.Op(wb.OpI32Or)
-		}
-		if l.anyInSet {
-			f.Get(w).I32(flagInSet).Op(wb.OpI32And)
-			f.If(wb.I32)
-			f.Get(p).Mem(wb.OpI32Load, 4).Set(s)
-			// 0 <= x < N ?
-			f.Get(xv).F32(0).Op(wb.OpF32Ge)
-			f.Get(xv).Get(s).Mem(wb.OpI32Load, 0).Op(wb.OpF32ConvertI32U).Op(wb.OpF32Lt)
-			f.Op(wb.OpI32And)
-			f.If(wb.I32)
-			f.Get(xv).Op(wb.OpI32TruncF32U).Set(c)
-			f.Get(s).Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Op(wb.OpI32Add).Mem(wb.OpI32Load, 4)
-			f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
-			f.Else()
-			f.Get(w).I32(29).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
-			f.End()
-			f.Else()
-			less()
-			f.End()
-		} else {
-			less()
-		}
-		f.Set(c)
-		f.Get(p).I32(internalNodeSize).Op(wb.OpI32Add)
-		f.Get(p).Mem(wb.OpI32Load, 8)
-		f.Get(c).Op(wb.OpSelect).Set(p)
-		f.Br(0)
-		f.End() // $walk
-		f.End() // $leaf
-		f.Get(w).I32(math.MaxInt32).Op(wb.OpI32And).Set(vp)
-		scalar := func() {
-			f.Get(o).Get(o).Mem(wb.OpF64Load, l.raw)
-			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
-			f.Mem(wb.OpF64Store, l.raw)
-		}
-		vector := func() {
-			if l.outputs <= 64 { // unrolled, constant offsets
-				for j := 0; j < l.outputs; j++ {
-					f.I32(0)
-					f.I32(0).Mem(wb.OpF64Load, l.raw+uint32(8*j))
-					f.Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
-					f.Mem(wb.OpF64Store, l.raw+uint32(8*j))
-				}
-				return
-			}
-			f.I32(0).Set(jb)
-			f.Loop(wb.Void)
-			f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.raw)
-			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
-			f.Mem(wb.OpF64Store, l.raw)
-			f.Get(vp).I32(4).Op(wb.OpI32Add).Set(vp)
-			f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
-			f.End()
-		}
-		switch {
-		case l.anyScalar && l.anyVector:
-			f.Get(tp).Mem(wb.OpI32Load, 4).Tee(o).I32(0).Op(wb.OpI32GeS)
-			f.If(wb.Void)
-			scalar()
-			f.Else()
-			vector()
-			f.End()
-		case l.anyScalar:
-			f.Get(tp).Mem(wb.OpI32Load, 4).Set(o)
-			scalar()
-		default:
-			vector()
-		}
-		f.Get(tp).I32(8).Op(wb.OpI32Add).Tee(tp).I32(int32(l.treesEnd)).Op(wb.OpI32Ne).BrIf(0)
-		f.End() // $trees
+		emitTrees(f, l, x)
 	}
 
 	// probabilities at out+16
@@ -414,4 +324,139 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 	f.Get(ab).I32(kb).Op(wb.OpI32Add).Set(ab)
 	f.Get(q).I32(8).Op(wb.OpI32Add).Tee(q).I32(kb).Op(wb.OpI32Ne).BrIf(0)
 	f.End()
+}
+
+// emitTrees adds every tree's leaf to the raw scores, in tree order. Trees
+// are walked two at a time: the two walks are independent chains of loads,
+// so the CPU overlaps them; a walk that reached its leaf waits for the
+// other, and the two leaves are added in tree order.
+func emitTrees(f *wb.Func, l *layout, x uint32) {
+	tp := f.Local(wb.I32)
+	xv := f.Local(wb.F32)
+	c := f.Local(wb.I32)
+	s := f.Local(wb.I32)
+	vp := f.Local(wb.I32)
+	o := f.Local(wb.I32)
+	jb := f.Local(wb.I32)
+	pa, wa := f.Local(wb.I32), f.Local(wb.I32)
+	pb, wbb := f.Local(wb.I32), f.Local(wb.I32)
+	rawBytes := int32(8 * l.outputs)
+
+	// step moves p (an internal node, word w) to the child x goes to.
+	step := func(p, w uint32) {
+		f.Get(x).Get(w).I32(featureMask).Op(wb.OpI32And).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
+		less := func() {
+			// (x < t) | (isNaN(x) & defaultLeft)
+			f.Get(xv).Get(p).Mem(wb.OpF32Load, 4).Op(wb.OpF32Lt)
+			f.Get(xv).Get(xv).Op(wb.OpF32Ne)
+			f.Get(w).I32(29).Op(wb.OpI32ShrU).Op(wb.OpI32And)
+			f.Op(wb.OpI32Or)
+		}
+		if l.anyInSet {
+			f.Get(w).I32(flagInSet).Op(wb.OpI32And)
+			f.If(wb.I32)
+			f.Get(p).Mem(wb.OpI32Load, 4).Set(s)
+			// 0 <= x < N ?
+			f.Get(xv).F32(0).Op(wb.OpF32Ge)
+			f.Get(xv).Get(s).Mem(wb.OpI32Load, 0).Op(wb.OpF32ConvertI32U).Op(wb.OpF32Lt)
+			f.Op(wb.OpI32And)
+			f.If(wb.I32)
+			f.Get(xv).Op(wb.OpI32TruncF32U).Set(c)
+			f.Get(s).Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Op(wb.OpI32Add).Mem(wb.OpI32Load, 4)
+			f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+			f.Else()
+			f.Get(w).I32(29).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+			f.End()
+			f.Else()
+			less()
+			f.End()
+		} else {
+			less()
+		}
+		f.Set(c)
+		f.Get(p).I32(internalNodeSize).Op(wb.OpI32Add)
+		f.Get(p).Mem(wb.OpI32Load, 8)
+		f.Get(c).Op(wb.OpSelect).Set(p)
+	}
+	// accum adds the leaf whose word is w, of the tree whose table entry
+	// is at tp+off.
+	accum := func(w uint32, off uint32) {
+		f.Get(w).I32(math.MaxInt32).Op(wb.OpI32And).Set(vp)
+		scalar := func() {
+			f.Get(o).Get(o).Mem(wb.OpF64Load, l.raw)
+			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+			f.Mem(wb.OpF64Store, l.raw)
+		}
+		vector := func() {
+			if l.outputs <= 64 { // unrolled, constant offsets
+				for j := 0; j < l.outputs; j++ {
+					f.I32(0)
+					f.I32(0).Mem(wb.OpF64Load, l.raw+uint32(8*j))
+					f.Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+					f.Mem(wb.OpF64Store, l.raw+uint32(8*j))
+				}
+				return
+			}
+			f.I32(0).Set(jb)
+			f.Loop(wb.Void)
+			f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.raw)
+			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+			f.Mem(wb.OpF64Store, l.raw)
+			f.Get(vp).I32(4).Op(wb.OpI32Add).Set(vp)
+			f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+			f.End()
+		}
+		switch {
+		case l.anyScalar && l.anyVector:
+			f.Get(tp).Mem(wb.OpI32Load, off+4).Tee(o).I32(0).Op(wb.OpI32GeS)
+			f.If(wb.Void)
+			scalar()
+			f.Else()
+			vector()
+			f.End()
+		case l.anyScalar:
+			f.Get(tp).Mem(wb.OpI32Load, off+4).Set(o)
+			scalar()
+		default:
+			vector()
+		}
+	}
+
+	n := (l.treesEnd - l.trees) / 8
+	pairsEnd := l.trees + 16*(n/2)
+	f.I32(int32(l.trees)).Set(tp)
+	if n >= 2 {
+		f.Loop(wb.Void) // $pairs
+		f.Get(tp).Mem(wb.OpI32Load, 0).Set(pa)
+		f.Get(tp).Mem(wb.OpI32Load, 8).Set(pb)
+		f.Block(wb.Void) // $done
+		f.Loop(wb.Void)  // $walk
+		f.Get(pa).Mem(wb.OpI32Load, 0).Tee(wa)
+		f.Get(pb).Mem(wb.OpI32Load, 0).Tee(wbb)
+		f.Op(wb.OpI32And).I32(0).Op(wb.OpI32LtS).BrIf(1) // both leaves
+		f.Get(wa).I32(0).Op(wb.OpI32GeS).If(wb.Void)
+		step(pa, wa)
+		f.End()
+		f.Get(wbb).I32(0).Op(wb.OpI32GeS).If(wb.Void)
+		step(pb, wbb)
+		f.End()
+		f.Br(0)
+		f.End() // $walk
+		f.End() // $done
+		accum(wa, 0)
+		accum(wbb, 8)
+		f.Get(tp).I32(16).Op(wb.OpI32Add).Tee(tp).I32(int32(pairsEnd)).Op(wb.OpI32Ne).BrIf(0)
+		f.End() // $pairs
+	}
+	if n%2 == 1 { // the last tree alone
+		f.Get(tp).Mem(wb.OpI32Load, 0).Set(pa)
+		f.Block(wb.Void)
+		f.Loop(wb.Void)
+		f.Get(pa).Mem(wb.OpI32Load, 0).Tee(wa).I32(0).Op(wb.OpI32LtS).BrIf(1)
+		step(pa, wa)
+		f.Br(0)
+		f.End()
+		f.End()
+		accum(wa, 0)
+	}
 }
