@@ -5,6 +5,7 @@ package wasm_test
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm"
@@ -93,3 +94,38 @@ func benchRealColdStart(b *testing.B, name string) {
 
 func BenchmarkRealDataColdStart_NSLKDD(b *testing.B) { benchRealColdStart(b, "NSL-KDD kdd5") }
 func BenchmarkRealDataColdStart_CIC(b *testing.B)    { benchRealColdStart(b, "CIC-IDS2017") }
+
+// benchRealRatio: the same test rows through both predictors back to back.
+func benchRealRatio(b *testing.B, name string) {
+	m, rows := trainedModel(b, name)
+	nf := len(m.Schema.Features)
+	n := len(rows) / nf
+	mod := load(b, compile(b, m))
+	out := make([]wasm.Result, 1)
+	var r model.Result
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		j := i % n
+		if err := m.Predict(rows[j*nf:(j+1)*nf], &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	native := time.Since(start)
+	start = time.Now()
+	for i := 0; i < b.N; i++ {
+		j := i % n
+		if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	module := time.Since(start)
+	b.ReportMetric(float64(native.Nanoseconds())/float64(b.N), "native-ns/flow")
+	b.ReportMetric(float64(module.Nanoseconds())/float64(b.N), "wasm-ns/flow")
+	b.ReportMetric(float64(module)/float64(native), "wasm/native")
+}
+
+func BenchmarkRealDataOneFlowRatio_NSLKDD(b *testing.B) { benchRealRatio(b, "NSL-KDD kdd5") }
+func BenchmarkRealDataOneFlowRatio_CIC(b *testing.B)    { benchRealRatio(b, "CIC-IDS2017") }

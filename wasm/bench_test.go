@@ -4,6 +4,7 @@ import (
 	"context"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm"
@@ -66,6 +67,42 @@ func BenchmarkOneFlow_KDDShape_wasm(b *testing.B)   { benchOneFlow(b, shapeKDD, 
 func BenchmarkOneFlow_KDDShape_native(b *testing.B) { benchOneFlow(b, shapeKDD, true) }
 func BenchmarkOneFlow_CICShape_wasm(b *testing.B)   { benchOneFlow(b, shapeCIC, false) }
 func BenchmarkOneFlow_CICShape_native(b *testing.B) { benchOneFlow(b, shapeCIC, true) }
+
+// benchRatio runs the same flows through the native predictor and the
+// module, one per call, back to back, and reports both and their ratio.
+func benchRatio(b *testing.B, s shape) {
+	m, bin := benchModel(b, s)
+	rows := randRows(rand.New(rand.NewPCG(3, 4)), m, 1024)
+	nf := len(m.Schema.Features)
+	mod := load(b, bin)
+	out := make([]wasm.Result, 1)
+	var r model.Result
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		j := i % 1024
+		if err := m.Predict(rows[j*nf:(j+1)*nf], &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	native := time.Since(start)
+	start = time.Now()
+	for i := 0; i < b.N; i++ {
+		j := i % 1024
+		if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	module := time.Since(start)
+	b.ReportMetric(float64(native.Nanoseconds())/float64(b.N), "native-ns/flow")
+	b.ReportMetric(float64(module.Nanoseconds())/float64(b.N), "wasm-ns/flow")
+	b.ReportMetric(float64(module)/float64(native), "wasm/native")
+}
+
+func BenchmarkOneFlowRatio_KDDShape(b *testing.B) { benchRatio(b, shapeKDD) }
+func BenchmarkOneFlowRatio_CICShape(b *testing.B) { benchRatio(b, shapeCIC) }
 
 func benchBatch(b *testing.B, s shape, opts ...wasm.Option) {
 	m, bin := benchModel(b, s)

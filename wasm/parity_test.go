@@ -12,6 +12,7 @@ import (
 	"github.com/flowsense/flowsense/trainer/gbdt"
 	"github.com/flowsense/flowsense/trainer/synth"
 	"github.com/flowsense/flowsense/wasm"
+	wb "github.com/flowsense/flowsense/wasm/internal/wasmbin"
 )
 
 // shapes are the random-model cases every host is checked on.
@@ -63,13 +64,29 @@ func TestEnginesAgree(t *testing.T) {
 	}
 }
 
-// TestModulesValidate: wabt accepts every module and finds no imports.
+// TestModulesValidate: wabt accepts every module, which has no imports and
+// a fixed-size memory.
 func TestModulesValidate(t *testing.T) {
 	for name, s := range shapes {
 		t.Run(name, func(t *testing.T) {
 			m := randModel(t, rand.New(rand.NewPCG(5, 5)), s)
 			b := compile(t, m)
 			validate(t, b)
+			secs, err := wb.Sections(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, sec := range secs {
+				switch sec.ID {
+				case wb.SecImport:
+					t.Errorf("module has an import section")
+				case wb.SecMemory:
+					// one memory, flag 1 (has maximum), min = max
+					if len(sec.Data) < 3 || sec.Data[0] != 1 || sec.Data[1] != 1 || string(sec.Data[2:2+(len(sec.Data)-2)/2]) != string(sec.Data[2+(len(sec.Data)-2)/2:]) {
+						t.Errorf("memory section %x is not one fixed-size memory", sec.Data)
+					}
+				}
+			}
 		})
 	}
 }
