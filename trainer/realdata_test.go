@@ -37,6 +37,14 @@ type bar struct {
 	accuracy, macroF1 float64
 }
 
+// seeds are the training seeds the bars are averaged over. One seed's
+// figures move by up to ±0.012 on NSL-KDD binary (its test set is unlike
+// its training set) and ±0.005 on CIC-IDS2017 macro-F1 (classes of 3 to 18
+// test rows), more than the margins of the bars, so a bar applies to the
+// expected figure of the defaults, estimated by the mean over three seeds;
+// every seed's figures are logged. The default seed is 1.
+var seeds = []uint64{1, 2, 3}
+
 func TestRealBars(t *testing.T) {
 	tests := map[string]struct {
 		train, test string
@@ -54,22 +62,29 @@ func TestRealBars(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			cfg := DefaultConfig()
-			cfg.Data = []string{need(t, tc.train)}
-			cfg.Test = []string{need(t, tc.test)}
-			cfg.Read = tc.read
-			res, err := Train(context.Background(), cfg)
-			if err != nil {
-				t.Fatal(err)
+			var acc, f1 float64
+			for _, seed := range seeds {
+				cfg := DefaultConfig()
+				cfg.Data = []string{need(t, tc.train)}
+				cfg.Test = []string{need(t, tc.test)}
+				cfg.Read = tc.read
+				cfg.Boost.Seed = seed
+				res, err := Train(context.Background(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				m := res.Metrics
+				acc += m.Accuracy / float64(len(seeds))
+				f1 += m.MacroF1 / float64(len(seeds))
+				t.Logf("%s seed %d: accuracy %.4f macro-F1 %.4f weighted-F1 %.4f ROC-AUC %.4f; %d train / %d test rows, %d trees, trained in %.2fs",
+					name, seed, m.Accuracy, m.MacroF1, m.WeightedF1, m.ROCAUC, m.NTrain, m.NTest, len(res.Model.Ensemble.Trees), m.TrainSeconds)
 			}
-			m := res.Metrics
-			t.Logf("%s: accuracy %.4f (bar %.3f) macro-F1 %.4f (bar %.3f) weighted-F1 %.4f ROC-AUC %.4f; %d train / %d test rows, %d trees, trained in %.2fs",
-				name, m.Accuracy, tc.bar.accuracy, m.MacroF1, tc.bar.macroF1, m.WeightedF1, m.ROCAUC, m.NTrain, m.NTest, len(res.Model.Ensemble.Trees), m.TrainSeconds)
-			if m.Accuracy < tc.bar.accuracy {
-				t.Errorf("accuracy %.4f below the bar %.3f", m.Accuracy, tc.bar.accuracy)
+			t.Logf("%s mean of seeds %v: accuracy %.4f (bar %.3f) macro-F1 %.4f (bar %.3f)", name, seeds, acc, tc.bar.accuracy, f1, tc.bar.macroF1)
+			if acc < tc.bar.accuracy {
+				t.Errorf("mean accuracy %.4f below the bar %.3f", acc, tc.bar.accuracy)
 			}
-			if m.MacroF1 < tc.bar.macroF1 {
-				t.Errorf("macro-F1 %.4f below the bar %.3f", m.MacroF1, tc.bar.macroF1)
+			if f1 < tc.bar.macroF1 {
+				t.Errorf("mean macro-F1 %.4f below the bar %.3f", f1, tc.bar.macroF1)
 			}
 		})
 	}

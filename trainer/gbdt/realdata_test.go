@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
-	"time"
 
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/data"
@@ -131,58 +130,6 @@ func evaluate(tb testing.TB, tk task, tr *data.Dataset, e *model.Ensemble) (acc,
 		macroF1 += 2 * tp / (2*tp + fp + fn)
 	}
 	return float64(correct) / float64(te.Rows), macroF1 / float64(classes)
-}
-
-// TestRealDataAccuracy trains each dataset with DefaultParams and checks
-// the bars set by the best scikit-learn baseline on the same files. A
-// single seed's figures move by up to +-0.01 on NSL-KDD (its test set is
-// unlike its training set), so the bars apply to the mean over seeds 1-3;
-// every seed's figures are logged.
-func TestRealDataAccuracy(t *testing.T) {
-	cases := map[string]struct {
-		task       task
-		acc, macro float64
-	}{
-		"NSL-KDD kdd5":   {kdd5, 0.771, 0.543},
-		"NSL-KDD binary": {kddBinary, 0.812, 0},
-		"CIC-IDS2017":    {cicids, 0.984, 0.983},
-		"APA-DDoS":       {apa, 1.000, 0},
-	}
-	const seeds = 3
-	for name, c := range cases {
-		t.Run(name, func(t *testing.T) {
-			tr := readTrain(t, c.task)
-			d := toData(tr)
-			var accSum, f1Sum float64
-			for seed := uint64(1); seed <= seeds; seed++ {
-				p := gbdt.DefaultParams()
-				p.Seed = seed
-				start := time.Now()
-				res, err := gbdt.Train(context.Background(), d, p, nil)
-				if err != nil {
-					t.Fatal(err)
-				}
-				took := time.Since(start)
-				acc, f1 := evaluate(t, c.task, tr, &res.Ensemble)
-				accSum += acc
-				f1Sum += f1
-				nodes := 0
-				for i := range res.Ensemble.Trees {
-					nodes += res.Ensemble.Trees[i].Len()
-				}
-				t.Logf("%s seed %d: accuracy %.4f macro-F1 %.4f; %d rounds (best %d), %d trees, %d nodes, train %v",
-					name, seed, acc, f1, res.Rounds, res.BestRound, len(res.Ensemble.Trees), nodes, took.Round(time.Millisecond))
-			}
-			acc, f1 := accSum/seeds, f1Sum/seeds
-			t.Logf("%s mean: accuracy %.4f macro-F1 %.4f", name, acc, f1)
-			if acc < c.acc {
-				t.Errorf("mean accuracy %.4f below the baseline bar %.3f", acc, c.acc)
-			}
-			if f1 < c.macro {
-				t.Errorf("mean macro-F1 %.4f below the baseline bar %.3f", f1, c.macro)
-			}
-		})
-	}
 }
 
 // BenchmarkTrain_NSLKDD_kdd5 is Train alone on NSL-KDD (125,973 x 41, 3
