@@ -4,30 +4,11 @@ package trainer
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"testing"
 
+	"github.com/flowsense/flowsense/internal/realdata"
 	"github.com/flowsense/flowsense/trainer/data"
 )
-
-// dataDir is the shared datasets directory: $FLOWSENSE_DATA, or
-// ../shared/data beside the repository.
-func dataDir(t testing.TB) string {
-	if d := os.Getenv("FLOWSENSE_DATA"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "shared", "data")
-}
-
-func need(t testing.TB, rel string) string {
-	t.Helper()
-	p := filepath.Join(dataDir(t), rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("real dataset missing: %s (set FLOWSENSE_DATA to the shared datasets directory): %v", p, err)
-	}
-	return p
-}
 
 // bar is one accuracy requirement from the issue: the best of
 // scikit-learn's random forest, HistGradientBoosting, XGBoost, KNN and
@@ -65,8 +46,8 @@ func TestRealBars(t *testing.T) {
 			var acc, f1 float64
 			for _, seed := range seeds {
 				cfg := DefaultConfig()
-				cfg.Data = []string{need(t, tc.train)}
-				cfg.Test = []string{need(t, tc.test)}
+				cfg.Data = []string{realdata.File(t, tc.train)}
+				cfg.Test = []string{realdata.File(t, tc.test)}
 				cfg.Read = tc.read
 				cfg.Boost.Seed = seed
 				res, err := Train(context.Background(), cfg)

@@ -4,36 +4,15 @@ package gbdt_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
+	"github.com/flowsense/flowsense/internal/realdata"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/gbdt"
 )
 
-// dataDir is $FLOWSENSE_DATA, or ../shared/data next to the repository.
-func dataDir(tb testing.TB) string {
-	if d := os.Getenv("FLOWSENSE_DATA"); d != "" {
-		return d
-	}
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		tb.Fatal("cannot locate the source file to find the repository root")
-	}
-	root := filepath.Join(filepath.Dir(file), "..", "..") // trainer/gbdt -> repo root
-	return filepath.Join(root, "..", "shared", "data")
-}
-
-func dataFile(tb testing.TB, rel string) string {
-	p := filepath.Join(dataDir(tb), rel)
-	if _, err := os.Stat(p); err != nil {
-		tb.Fatalf("real data file missing: %s (set FLOWSENSE_DATA): %v", p, err)
-	}
-	return p
-}
+func dataFile(tb testing.TB, rel string) string { return realdata.File(tb, rel) }
 
 // task is a train/test pair read the way the CLI reads it.
 type task struct {

@@ -3,11 +3,9 @@
 package outlier
 
 import (
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
 
+	"github.com/flowsense/flowsense/internal/realdata"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/data"
 )
@@ -22,25 +20,7 @@ var kddTraffic = []string{
 	"dst_host_srv_serror_rate", "dst_host_rerror_rate", "dst_host_srv_rerror_rate",
 }
 
-// dataFile returns the path of a real dataset file under $FLOWSENSE_DATA
-// (default ../shared/data beside the repository root) and fails the test
-// when it is absent.
-func dataFile(tb testing.TB, rel string) string {
-	tb.Helper()
-	dir := os.Getenv("FLOWSENSE_DATA")
-	if dir == "" {
-		_, file, _, ok := runtime.Caller(0)
-		if !ok {
-			tb.Fatal("cannot locate the source file to find the repository root")
-		}
-		dir = filepath.Join(filepath.Dir(file), "..", "..", "..", "shared", "data")
-	}
-	p := filepath.Join(dir, rel)
-	if _, err := os.Stat(p); err != nil {
-		tb.Fatalf("real data file missing: %s (set FLOWSENSE_DATA): %v", p, err)
-	}
-	return p
-}
+func dataFile(tb testing.TB, rel string) string { return realdata.File(tb, rel) }
 
 // kdd10 reads KDD Cup 99 10% with alibi-detect's 18 features; attack[i]
 // says whether row i is not normal.

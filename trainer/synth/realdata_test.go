@@ -6,28 +6,14 @@ import (
 	"compress/gzip"
 	"encoding/csv"
 	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
-)
 
-// dataDir returns the real-data directory: $FLOWSENSE_DATA, or
-// ../shared/data relative to the repository root.
-func dataDir(t *testing.T) string {
-	if d := os.Getenv("FLOWSENSE_DATA"); d != "" {
-		return d
-	}
-	_, file, _, ok := runtime.Caller(0)
-	if !ok {
-		t.Fatal("cannot locate the source file to find the repository root")
-	}
-	root := filepath.Join(filepath.Dir(file), "..", "..") // trainer/synth -> repo root
-	return filepath.Join(root, "..", "shared", "data")
-}
+	"github.com/flowsense/flowsense/internal/realdata"
+)
 
 // realHeader reads the header of the re-extracted CIC-IDS2017 training file.
 func realHeader(t *testing.T) []string {
-	p := filepath.Join(dataDir(t), "cicids2017", "train.csv.gz")
+	p := realdata.File(t, "cicids2017/train.csv.gz")
 	f, err := os.Open(p)
 	if err != nil {
 		t.Fatalf("real data file missing: %s (set FLOWSENSE_DATA): %v", p, err)
