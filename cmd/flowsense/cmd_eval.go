@@ -52,13 +52,42 @@ func readAgainst(schema *model.Schema, files []string, rf readFlags, stderr io.W
 	return ds, nil
 }
 
+// modelFlags are the options eval and predict share: a model, an engine,
+// data files and the reading options.
+type modelFlags struct {
+	model, engine *string
+	files         *[]string
+	read          readFlags
+}
+
+func addModelFlags(f *flagSet, filesHelp string) modelFlags {
+	return modelFlags{
+		model:  f.String("model", "", "model directory, model.json or model.wasm"),
+		engine: f.String("engine", engineWasm, "wasm (the compiled module under wazero) or native (the reference predictor)"),
+		files:  f.List("data", filesHelp),
+		read:   addReadFlags(f),
+	}
+}
+
+// open loads the model with its engine and reads the data against its
+// schema. The caller closes the predictor.
+func (mf modelFlags) open(ctx context.Context, stderr io.Writer) (*predictor, *data.Dataset, error) {
+	p, err := loadPredictor(ctx, *mf.model, *mf.engine)
+	if err != nil {
+		return nil, nil, err
+	}
+	ds, err := readAgainst(p.schema, *mf.files, mf.read, stderr)
+	if err != nil {
+		p.close()
+		return nil, nil, err
+	}
+	return p, ds, nil
+}
+
 func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("eval")
-	modelPath := f.String("model", "", "model directory, model.json or model.wasm")
-	engine := f.String("engine", engineWasm, "wasm (the compiled module under wazero) or native (the reference predictor)")
-	files := f.List("data", "labelled files to evaluate on")
+	mf := addModelFlags(f, "labelled files to evaluate on")
 	help := f.Bool("help", "show this help")
-	rf := addReadFlags(f)
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -66,17 +95,13 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		f.usage(stdout, "--model DIR|model.wasm --data FILE... [options]")
 		return errHelp
 	}
-	p, err := loadPredictor(ctx, *modelPath, *engine)
+	p, ds, err := mf.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer p.close()
-	ds, err := readAgainst(p.schema, *files, rf, stderr)
-	if err != nil {
-		return err
-	}
 	if !ds.HasLabels {
-		return fmt.Errorf("%s: no label column %q: eval needs labelled data (use predict for unlabelled)", (*files)[0], ds.LabelName)
+		return fmt.Errorf("%s: no label column %q: eval needs labelled data (use predict for unlabelled)", (*mf.files)[0], ds.LabelName)
 	}
 	met, err := evaluate(ctx, p, ds)
 	if err != nil {
@@ -124,12 +149,9 @@ func evaluate(ctx context.Context, p *predictor, ds *data.Dataset) (eval.Metrics
 
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("predict")
-	modelPath := f.String("model", "", "model directory, model.json or model.wasm")
-	engine := f.String("engine", engineWasm, "wasm (the compiled module under wazero) or native (the reference predictor)")
-	files := f.List("data", "files to classify (labels not needed)")
+	mf := addModelFlags(f, "files to classify (labels not needed)")
 	out := f.String("out", "", "output CSV (default: stdout)")
 	help := f.Bool("help", "show this help")
-	rf := addReadFlags(f)
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -137,15 +159,11 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		f.usage(stdout, "--model DIR|model.wasm --data FILE... [--out FILE] [options]")
 		return errHelp
 	}
-	p, err := loadPredictor(ctx, *modelPath, *engine)
+	p, ds, err := mf.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
 	defer p.close()
-	ds, err := readAgainst(p.schema, *files, rf, stderr)
-	if err != nil {
-		return err
-	}
 	pred, err := p.predict(ctx, ds.Columns, ds.Rows)
 	if err != nil {
 		return err
