@@ -369,9 +369,13 @@ func (m *Module) run(ctx context.Context, inst *instance, rows []float32, out []
 		if c < 0 || c >= nc {
 			return &Error{Op: "classify", Offset: -1, Err: ErrPredict, Detail: "module returned class " + strconv.Itoa(c)}
 		}
+		v := le.Uint32(b[4:])
+		if v > uint32(model.Anomalous) {
+			return &Error{Op: "classify", Offset: -1, Err: ErrPredict, Detail: "module returned verdict " + strconv.Itoa(int(v))}
+		}
 		res.Class = c
 		res.Label = m.meta.Classes[c]
-		res.Verdict = model.Verdict(le.Uint32(b[4:]))
+		res.Verdict = model.Verdict(v)
 		res.OutlierScore = math.Float64frombits(le.Uint64(b[8:]))
 		if cap(res.Probabilities) < nc {
 			res.Probabilities = make([]float64, nc)
