@@ -24,6 +24,7 @@ var shapes = map[string]shape{
 	"logistic":                           {features: 4, logistic: true, trees: 10, depth: 4, perClass: true},
 	"logistic vector categorical":        {features: 5, categorical: true, logistic: true, trees: 8, depth: 3, vector: true},
 	"no trees":                           {features: 2, classes: 2},
+	"many classes":                       {features: 3, classes: 70, trees: 6, depth: 3, vector: true, perClass: true, outlier: true},
 	"one tree":                           {features: 3, categorical: true, classes: 3, trees: 1, depth: 6, vector: true, perClass: true},
 	"stumps only":                        {features: 3, classes: 5, trees: 6, depth: 0, vector: true},
 	"outlier diagonal":                   {features: 6, classes: 3, trees: 5, depth: 3, vector: true, outlier: true},
