@@ -8,6 +8,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/flowsense/flowsense/model"
@@ -207,21 +208,9 @@ func TestReferenceHistogram(t *testing.T) {
 		}
 	}
 	c := histogram(model.Feature{Name: "p", Kind: model.Categorical, Categories: []string{"a", "b"}}, []float32{0, 1, 1, 5, nan})
-	if want := []int64{1, 2, 1}; !equal(c.Counts, want) || c.Missing != 1 {
+	if want := []int64{1, 2, 1}; !slices.Equal(c.Counts, want) || c.Missing != 1 {
 		t.Errorf("categorical counts %v missing %d, want %v and 1", c.Counts, c.Missing, want)
 	}
-}
-
-func equal(a, b []int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestStratifiedSplit(t *testing.T) {
@@ -241,19 +230,7 @@ func TestStratifiedSplit(t *testing.T) {
 		t.Errorf("%d rows of the minority class in the test set, want 25", ones)
 	}
 	tr2, _ := stratifiedSplit(y, 2, 0.25, 42)
-	if !slicesEqual(tr, tr2) {
+	if !slices.Equal(tr, tr2) {
 		t.Error("split not deterministic")
 	}
-}
-
-func slicesEqual(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
