@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"strings"
 
 	"github.com/flowsense/flowsense/internal/progress"
@@ -184,7 +185,11 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.Log = log
 	bar := progress.New(log, "training", cfg.Boost.Rounds, 10)
 	cfg.Progress = func(r gbdt.Round) {
-		bar.Step(r.Round, fmt.Sprintf("train loss %.4f valid loss %.4f", r.Train, r.Valid))
+		status := fmt.Sprintf("train loss %.4f", r.Train)
+		if !math.IsNaN(r.Valid) { // NaN: no validation split (early stopping off)
+			status += fmt.Sprintf(" valid loss %.4f", r.Valid)
+		}
+		bar.Step(r.Round, status)
 	}
 	res, err := trainer.Train(ctx, cfg)
 	if err != nil {
