@@ -9,25 +9,19 @@ const SectionName = "flowsense.model"
 
 // Export names of ABI version 1 (see ABI.md).
 const (
-	exportMemory     = "memory"
-	exportPredict    = "predict"
-	exportABI        = "abi_version"
-	exportFeatures   = "n_features"
-	exportClasses    = "n_classes"
-	exportMaxBatch   = "max_batch"
-	exportInput      = "input"
-	exportOutput     = "output"
-	exportStride     = "output_stride"
-	outHeaderBytes   = 16 // class i32, verdict i32, outlier score f64
-	maxIOBytes       = 1 << 20
-	defaultMaxBatch  = 256
-	maxMemoryBytes   = 1 << 31 // a module larger than this is refused by Compile
-	wasmPageBytes    = 1 << 16
-	scratchBase      = 16 // addresses 0-15 stay zero
-	featureMask      = 0x1fffffff
-	flagDefaultLeft  = 1 << 29
-	flagInSet        = 1 << 30
-	flagLeaf         = -1 << 31
-	internalNodeSize = 12
-	leafNodeSize     = 4
+	exportMemory    = "memory"
+	exportPredict   = "predict"
+	exportABI       = "abi_version"
+	exportFeatures  = "n_features"
+	exportClasses   = "n_classes"
+	exportMaxBatch  = "max_batch"
+	exportInput     = "input"
+	exportOutput    = "output"
+	exportStride    = "output_stride"
+	outHeaderBytes  = 16 // class i32, verdict i32, outlier score f64
+	maxIOBytes      = 1 << 20
+	defaultMaxBatch = 256
+	maxMemoryBytes  = 1 << 31 // a module larger than this is refused by Compile
+	wasmPageBytes   = 1 << 16
+	scratchBase     = 16 // addresses 0-15 stay zero
 )

@@ -335,27 +335,32 @@ func emitTrees(f *wb.Func, l *layout, x uint32) {
 	xv := f.Local(wb.F32)
 	c := f.Local(wb.I32)
 	s := f.Local(wb.I32)
-	vp := f.Local(wb.I32)
+	inf := f.Local(wb.I32)
 	o := f.Local(wb.I32)
 	jb := f.Local(wb.I32)
-	pa, wa := f.Local(wb.I32), f.Local(wb.I32)
-	pb, wbb := f.Local(wb.I32), f.Local(wb.I32)
+	vp := f.Local(wb.I32)
+	pa, da := f.Local(wb.I32), f.Local(wb.I32)
+	pb, db := f.Local(wb.I32), f.Local(wb.I32)
 	rawBytes := int32(8 * l.outputs)
+	fb := int32(l.featBits)
 
-	// step moves p (an internal node, word w) to the child x goes to.
-	step := func(p, w uint32) {
-		f.Get(x).Get(w).I32(featureMask).Op(wb.OpI32And).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
+	// step moves p (an internal node) to the child x goes to, and sets
+	// done when that child is a leaf.
+	step := func(p, done uint32) {
+		f.Get(p).Mem(wb.OpI32Load, 4).Set(inf)
+		f.Get(x).Get(inf).I32(int32(l.featMask())).Op(wb.OpI32And).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
+		dl := func() { f.Get(inf).I32(fb).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And) }
 		less := func() {
 			// (x < t) | (isNaN(x) & defaultLeft)
-			f.Get(xv).Get(p).Mem(wb.OpF32Load, 4).Op(wb.OpF32Lt)
+			f.Get(xv).Get(p).Mem(wb.OpF32Load, 0).Op(wb.OpF32Lt)
 			f.Get(xv).Get(xv).Op(wb.OpF32Ne)
-			f.Get(w).I32(29).Op(wb.OpI32ShrU).Op(wb.OpI32And)
-			f.Op(wb.OpI32Or)
+			dl()
+			f.Op(wb.OpI32And).Op(wb.OpI32Or)
 		}
 		if l.anyInSet {
-			f.Get(w).I32(flagInSet).Op(wb.OpI32And)
+			f.Get(inf).I32(int32(l.flagInSet())).Op(wb.OpI32And)
 			f.If(wb.I32)
-			f.Get(p).Mem(wb.OpI32Load, 4).Set(s)
+			f.Get(p).Mem(wb.OpI32Load, 0).Set(s)
 			// 0 <= x < N ?
 			f.Get(xv).F32(0).Op(wb.OpF32Ge)
 			f.Get(xv).Get(s).Mem(wb.OpI32Load, 0).Op(wb.OpF32ConvertI32U).Op(wb.OpF32Lt)
@@ -365,7 +370,7 @@ func emitTrees(f *wb.Func, l *layout, x uint32) {
 			f.Get(s).Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Op(wb.OpI32Add).Mem(wb.OpI32Load, 4)
 			f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
 			f.Else()
-			f.Get(w).I32(29).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+			dl()
 			f.End()
 			f.Else()
 			less()
@@ -374,14 +379,30 @@ func emitTrees(f *wb.Func, l *layout, x uint32) {
 			less()
 		}
 		f.Set(c)
-		f.Get(p).I32(internalNodeSize).Op(wb.OpI32Add)
-		f.Get(p).Mem(wb.OpI32Load, 8)
+		// done = the chosen child is a leaf
+		f.Get(inf).I32(int32(l.flagLeftLeaf())).Op(wb.OpI32And)
+		f.Get(inf).I32(int32(l.flagRightLeaf())).Op(wb.OpI32And)
+		f.Get(c).Op(wb.OpSelect).I32(0).Op(wb.OpI32Ne).Set(done)
+		// p = left (the next record) or right
+		f.Get(p).I32(int32(l.rec)).Op(wb.OpI32Add)
+		f.Get(p)
+		if l.wide {
+			f.Get(p).Mem(wb.OpI32Load, 8)
+		} else {
+			f.Get(inf).I32(int32(l.shift)).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl)
+		}
+		f.Op(wb.OpI32Add)
 		f.Get(c).Op(wb.OpSelect).Set(p)
 	}
-	// accum adds the leaf whose word is w, of the tree whose table entry
-	// is at tp+off.
-	accum := func(w uint32, off uint32) {
-		f.Get(w).I32(math.MaxInt32).Op(wb.OpI32And).Set(vp)
+	// start loads the root of the tree whose table entry is at tp+off.
+	start := func(p, done uint32, off uint32) {
+		f.Get(tp).Mem(wb.OpI32Load, off).Tee(p).I32(0).Op(wb.OpI32LtS).Set(done)
+		f.Get(p).I32(math.MaxInt32).Op(wb.OpI32And).Set(p)
+	}
+	// accum adds the leaf values at vp of the tree whose table entry is
+	// at tp+off.
+	accum := func(leaf uint32, off uint32) {
+		f.Get(leaf).Set(vp)
 		scalar := func() {
 			f.Get(o).Get(o).Mem(wb.OpF64Load, l.raw)
 			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
@@ -427,36 +448,34 @@ func emitTrees(f *wb.Func, l *layout, x uint32) {
 	f.I32(int32(l.trees)).Set(tp)
 	if n >= 2 {
 		f.Loop(wb.Void) // $pairs
-		f.Get(tp).Mem(wb.OpI32Load, 0).Set(pa)
-		f.Get(tp).Mem(wb.OpI32Load, 8).Set(pb)
+		start(pa, da, 0)
+		start(pb, db, 8)
 		f.Block(wb.Void) // $done
 		f.Loop(wb.Void)  // $walk
-		f.Get(pa).Mem(wb.OpI32Load, 0).Tee(wa)
-		f.Get(pb).Mem(wb.OpI32Load, 0).Tee(wbb)
-		f.Op(wb.OpI32And).I32(0).Op(wb.OpI32LtS).BrIf(1) // both leaves
-		f.Get(wa).I32(0).Op(wb.OpI32GeS).If(wb.Void)
-		step(pa, wa)
+		f.Get(da).Get(db).Op(wb.OpI32And).BrIf(1)
+		f.Get(da).Op(wb.OpI32Eqz).If(wb.Void)
+		step(pa, da)
 		f.End()
-		f.Get(wbb).I32(0).Op(wb.OpI32GeS).If(wb.Void)
-		step(pb, wbb)
+		f.Get(db).Op(wb.OpI32Eqz).If(wb.Void)
+		step(pb, db)
 		f.End()
 		f.Br(0)
 		f.End() // $walk
 		f.End() // $done
-		accum(wa, 0)
-		accum(wbb, 8)
+		accum(pa, 0)
+		accum(pb, 8)
 		f.Get(tp).I32(16).Op(wb.OpI32Add).Tee(tp).I32(int32(pairsEnd)).Op(wb.OpI32Ne).BrIf(0)
 		f.End() // $pairs
 	}
 	if n%2 == 1 { // the last tree alone
-		f.Get(tp).Mem(wb.OpI32Load, 0).Set(pa)
+		start(pa, da, 0)
 		f.Block(wb.Void)
 		f.Loop(wb.Void)
-		f.Get(pa).Mem(wb.OpI32Load, 0).Tee(wa).I32(0).Op(wb.OpI32LtS).BrIf(1)
-		step(pa, wa)
+		f.Get(da).BrIf(1)
+		step(pa, da)
 		f.Br(0)
 		f.End()
 		f.End()
-		accum(wa, 0)
+		accum(pa, 0)
 	}
 }

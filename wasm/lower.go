@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"math/bits"
 
 	"github.com/flowsense/flowsense/model"
 )
@@ -23,22 +24,26 @@ import (
 //	data          the model tables below, one active data segment
 //	  base        f64[outputs]   base scores
 //	  benign      i32[classes]   1 for a benign class
-//	  trees       {root i32, out i32}[trees]; out is the byte offset of the
-//	              tree's raw score, -1 for vector leaves
-//	  values      f32 leaf values (W per leaf)
+//	  trees       {root i32, out i32}[trees]; root has bit 31 set when the
+//	              root is a leaf; out is the byte offset of the tree's raw
+//	              score, -1 for vector leaves
 //	  catsets     u32 category sets: N, then ceil(N/32) words of bits
-//	  nodes       per tree in preorder, the left child right after its parent:
-//	              internal node {word i32, threshold f32 or set address i32, right i32}
-//	              leaf {word i32}
+//	  nodes       per tree in preorder (a node's left child right after it),
+//	              internal node {threshold f32 or set address i32, info i32}
+//	              (wide: {threshold, info, right i32}), leaf: its W f32 values
 //	  inputs      detector inputs {featureOffset i32, log1p i32, mean, scale, low, high f64}
 //	  projection  f64[d*k], in blocks of 4 components, each block row-major
 //	  invcov      f64[k] (diagonal) or f64[k*k]
 //
-// A node word holds the tested feature's byte offset in the row (bits 0-28),
-// the default-left flag (bit 29) and the in-set flag (bit 30); a leaf word
-// has bit 31 set and the address of its values in bits 0-30. A `<=` node is
-// stored as `<` against the next float32 up, which is exact for every
-// non-NaN float32 x: x <= t if and only if x < nextUp(t).
+// A node's info word holds, from bit 0: the tested feature's byte offset in
+// the row (featBits bits, as many as the widest offset needs), the
+// default-left, in-set, left-is-leaf and right-is-leaf flags, then the
+// distance to the right child in words. When some distance does not fit
+// (very wide schemas with large trees), every node of the module stores it
+// in a third word instead. Leaves have no record of their own: the parent's
+// flag says the child is a leaf, and the child's address is its values. A
+// `<=` node is stored as `<` against the next float32 up, which is exact
+// for every non-NaN float32 x: x <= t if and only if x < nextUp(t).
 type layout struct {
 	features, classes, outputs int
 	objective                  model.Objective
@@ -51,6 +56,10 @@ type layout struct {
 	trees, treesEnd            uint32
 	anyVector, anyScalar       bool
 	anyInSet                   bool
+	// node encoding (see lower)
+	featBits, shift int
+	rec             uint32
+	wide            bool
 	// detector; dIn == dInEnd when there is none
 	hasOutlier  bool
 	components  int
@@ -98,20 +107,22 @@ func lower(m *model.Model) (*layout, error) {
 	a = align8(a + uint64(l.stride)*uint64(l.maxBatch))
 	l.dataBase = uint32(a)
 
-	// sizes of the data tables
-	var nValues, nCat, nNodes uint64
+	// node encoding: the feature's byte offset in the low bits of a
+	// node's info word, four flags above it, the right child's distance
+	// (in words) above those; a module whose distances do not fit stores
+	// them in a third word instead (wide nodes)
+	l.featBits = max(2, bits.Len32(uint32(4*(l.features-1))))
+	l.shift = l.featBits + 4
+	l.rec = 8
+	orders := make([][]int32, len(m.Ensemble.Trees))
+	offs := make([][]uint32, len(m.Ensemble.Trees))
+	var nCat, nNodes uint64
 	for i := range m.Ensemble.Trees {
 		t := &m.Ensemble.Trees[i]
-		w := uint64(t.Width(l.outputs))
+		orders[i] = preorder(t)
 		for n, f := range t.Feature {
-			if f < 0 {
-				nValues += w
-				nNodes += leafNodeSize
-			} else {
-				nNodes += internalNodeSize
-				if t.Op[n] == model.InSet {
-					l.anyInSet = true
-				}
+			if f >= 0 && t.Op[n] == model.InSet {
+				l.anyInSet = true
 			}
 		}
 		nCat += uint64(len(t.CatBits))
@@ -121,9 +132,28 @@ func lower(m *model.Model) (*layout, error) {
 			l.anyScalar = true
 		}
 	}
+	for pass := 0; pass < 2; pass++ {
+		fits := true
+		nNodes = 0
+		for i := range m.Ensemble.Trees {
+			t := &m.Ensemble.Trees[i]
+			off, size := streamOffsets(t, orders[i], l.rec, 4*uint32(t.Width(l.outputs)))
+			offs[i] = off
+			nNodes += uint64(size)
+			for n, f := range t.Feature {
+				if f >= 0 && uint64(off[t.Right[n]]-off[n])/4 >= 1<<(32-l.shift) {
+					fits = false
+				}
+			}
+		}
+		if fits || l.wide {
+			break
+		}
+		l.wide, l.rec = true, 12
+	}
 	size := 8*uint64(l.outputs) + 4*uint64(l.classes)
 	size = align8(size) + 8*uint64(len(m.Ensemble.Trees))
-	size += 4*nValues + 4*nCat + nNodes
+	size += 4*nCat + nNodes
 	var d int
 	if o := m.Outlier; o != nil {
 		d = len(o.Features)
@@ -159,84 +189,56 @@ func lower(m *model.Model) (*layout, error) {
 	pad8()
 	l.trees = addr()
 	l.treesEnd = l.trees + 8*uint32(len(m.Ensemble.Trees))
-	valuesAt := l.treesEnd
-	catAt := valuesAt + 4*uint32(nValues)
+	catAt := l.treesEnd
 	nodesAt := catAt + 4*uint32(nCat)
-	// tree table
+	// tree table: root address (bit 31: the root is a leaf), output
 	nodeAddr := nodesAt
 	for i := range m.Ensemble.Trees {
 		t := &m.Ensemble.Trees[i]
-		put32(nodeAddr)
+		root := nodeAddr
+		if t.Feature[0] < 0 {
+			root |= 1 << 31
+		}
+		put32(root)
 		if t.Output < 0 {
 			put32(math.MaxUint32) // -1
 		} else {
 			put32(uint32(t.Output) * 8)
 		}
-		for _, f := range t.Feature {
-			if f < 0 {
-				nodeAddr += leafNodeSize
-			} else {
-				nodeAddr += internalNodeSize
-			}
-		}
+		last := orders[i][len(orders[i])-1]
+		nodeAddr += offs[i][last] + l.nodeBytes(t, last)
 	}
-	// values and category sets, tree by tree; remember where each starts
-	leafValue := make([][]uint32, len(m.Ensemble.Trees)) // per tree, per node: address of its values
 	catBase := make([]uint32, len(m.Ensemble.Trees))
-	for i := range m.Ensemble.Trees {
-		t := &m.Ensemble.Trees[i]
-		w := t.Width(l.outputs)
-		lv := make([]uint32, t.Len())
-		for n, f := range t.Feature {
-			if f >= 0 {
-				continue
-			}
-			lv[n] = addr()
-			for _, v := range t.Value[n*w : n*w+w] {
-				put32(math.Float32bits(v))
-			}
-		}
-		leafValue[i] = lv
-	}
-	if addr() != catAt {
-		return nil, fmt.Errorf("wasm: internal error: values end at %d, want %d", addr(), catAt)
-	}
 	for i := range m.Ensemble.Trees {
 		catBase[i] = addr()
 		for _, v := range m.Ensemble.Trees[i].CatBits {
 			put32(v)
 		}
 	}
-	// nodes in preorder
-	var stack []int32
+	if addr() != nodesAt {
+		return nil, fmt.Errorf("wasm: internal error: category sets end at %d, want %d", addr(), nodesAt)
+	}
+	// each tree's nodes in preorder, leaves' values in place
 	for i := range m.Ensemble.Trees {
 		t := &m.Ensemble.Trees[i]
-		start := addr()
-		pos := make([]uint32, t.Len()) // address of each node
-		order := make([]int32, 0, t.Len())
-		stack = append(stack[:0], 0)
-		a := start
-		for len(stack) > 0 {
-			n := stack[len(stack)-1]
-			stack = stack[:len(stack)-1]
-			order = append(order, n)
-			pos[n] = a
-			if t.Feature[n] < 0 {
-				a += leafNodeSize
-				continue
-			}
-			a += internalNodeSize
-			stack = append(stack, t.Right[n], t.Left[n])
-		}
-		for _, n := range order {
+		w := t.Width(l.outputs)
+		for _, n := range orders[i] {
 			f := t.Feature[n]
 			if f < 0 {
-				put32(leafValue[i][n] | 1<<31)
+				for _, v := range t.Value[int(n)*w : int(n)*w+w] {
+					put32(math.Float32bits(v))
+				}
 				continue
 			}
-			w := uint32(f) * 4
+			info := uint32(f) * 4
 			if t.DefaultLeft[n] {
-				w |= flagDefaultLeft
+				info |= l.flagDL()
+			}
+			if t.Feature[t.Left[n]] < 0 {
+				info |= l.flagLeftLeaf()
+			}
+			if t.Feature[t.Right[n]] < 0 {
+				info |= l.flagRightLeaf()
 			}
 			var thr uint32
 			switch t.Op[n] {
@@ -245,12 +247,17 @@ func lower(m *model.Model) (*layout, error) {
 			case model.LessEqual:
 				thr = math.Float32bits(math.Nextafter32(t.Threshold[n], float32(math.Inf(1))))
 			default:
-				w |= flagInSet
+				info |= l.flagInSet()
 				thr = catBase[i] + 4*uint32(t.CatBegin[n])
 			}
-			put32(w)
+			right := offs[i][t.Right[n]] - offs[i][n]
 			put32(thr)
-			put32(pos[t.Right[n]])
+			if l.wide {
+				put32(info)
+				put32(right)
+			} else {
+				put32(info | right/4<<l.shift)
+			}
 		}
 	}
 	if o := m.Outlier; o != nil {
@@ -312,3 +319,49 @@ func lower(m *model.Model) (*layout, error) {
 	l.pages = uint32((end + wasmPageBytes - 1) / wasmPageBytes)
 	return l, nil
 }
+
+// preorder lists a tree's nodes root first, each node's left subtree
+// before its right.
+func preorder(t *model.Tree) []int32 {
+	order := make([]int32, 0, t.Len())
+	stack := []int32{0}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		order = append(order, n)
+		if t.Feature[n] >= 0 {
+			stack = append(stack, t.Right[n], t.Left[n])
+		}
+	}
+	return order
+}
+
+// streamOffsets gives each node's byte offset in its tree's stream
+// (internal nodes rec bytes, leaves their values) and the stream's size.
+func streamOffsets(t *model.Tree, order []int32, rec, leaf uint32) ([]uint32, uint32) {
+	off := make([]uint32, t.Len())
+	a := uint32(0)
+	for _, n := range order {
+		off[n] = a
+		if t.Feature[n] < 0 {
+			a += leaf
+		} else {
+			a += rec
+		}
+	}
+	return off, a
+}
+
+func (l *layout) nodeBytes(t *model.Tree, n int32) uint32 {
+	if t.Feature[n] < 0 {
+		return 4 * uint32(t.Width(l.outputs))
+	}
+	return l.rec
+}
+
+// Node info flags, just above the feature offset.
+func (l *layout) flagDL() uint32        { return 1 << l.featBits }
+func (l *layout) flagInSet() uint32     { return 1 << (l.featBits + 1) }
+func (l *layout) flagLeftLeaf() uint32  { return 1 << (l.featBits + 2) }
+func (l *layout) flagRightLeaf() uint32 { return 1 << (l.featBits + 3) }
+func (l *layout) featMask() uint32      { return 1<<l.featBits - 1 }

@@ -161,3 +161,14 @@ func testParitySynth(t *testing.T, multiclass string) {
 		t.Errorf("metadata outlier %+v, want threshold %v", md.Outlier, m.Outlier.Threshold)
 	}
 }
+
+// TestParityWideNodes: a schema so wide that a node's right-child distance
+// does not fit beside the feature offset, so the module stores it in a
+// word of its own.
+func TestParityWideNodes(t *testing.T) {
+	r := rand.New(rand.NewPCG(8, 8))
+	m := randModel(t, r, shape{features: 1 << 16, classes: 3, trees: 3, depth: 10, full: true, vector: true})
+	b := compile(t, m)
+	rows := randRows(r, m, 7)
+	compare(t, "wide nodes", nativeAnswers(t, m, rows), wasmAnswers(t, load(t, b), rows), rows, len(m.Schema.Features))
+}
