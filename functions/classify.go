@@ -1,0 +1,63 @@
+package functions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/wasm"
+)
+
+// ClassifyRows classifies n rows given row-major in schema order (the
+// module's Features() values each, categorical values as codes, NaN for
+// missing). It checks ctx between module calls, so a request out of time
+// stops within one batch of the module.
+func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]cloudevents.Classification, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if n <= 0 || len(rows) != n*s.nf {
+		return nil, fmt.Errorf("%w: %d values for %d rows of %d features", ErrModel, len(rows), n, s.nf)
+	}
+	res := make([]wasm.Result, min(n, s.mod.MaxBatch()))
+	out := make([]cloudevents.Classification, 0, n)
+	for start := 0; start < n; start += len(res) {
+		if err := ctx.Err(); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrTimeout, err)
+		}
+		k := min(len(res), n-start)
+		if err := s.mod.Classify(ctx, rows[start*s.nf:(start+k)*s.nf], res[:k]); err != nil {
+			if s.closed.Load() {
+				return nil, ErrClosed
+			}
+			return nil, fmt.Errorf("%w: %w", ErrModel, err)
+		}
+		for i := range res[:k] {
+			r := &res[i]
+			out = append(out, cloudevents.Classify(s.meta.Classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, s.ref))
+		}
+	}
+	return out, nil
+}
+
+// ClassifyJSON classifies the JSON of one message in any shape /predict
+// takes (a flow object, an array of values, an array of flows, or
+// {"features": [...]}): the per-message entry point of queue hosts (an SQS
+// record's body). single says the message was one flow. Errors are *Error;
+// StatusOf(err) < 500 means the message is bad, not the server.
+func (s *Server) ClassifyJSON(ctx context.Context, body []byte) (results []cloudevents.Classification, single bool, err error) {
+	if int64(len(body)) > s.cfg.maxBody {
+		return nil, false, problemFor(fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(body), s.cfg.maxBody))
+	}
+	ctx, cancel := s.requestContext(ctx)
+	defer cancel()
+	flows, err := s.dec.Decode(body, nil)
+	if err != nil {
+		return nil, false, problemFor(err)
+	}
+	results, err = s.ClassifyRows(ctx, flows.Rows, flows.N)
+	if err != nil {
+		return nil, false, problemFor(err)
+	}
+	return results, flows.Single, nil
+}

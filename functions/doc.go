@@ -1,0 +1,29 @@
+// Package functions is the one HTTP handler every flowsense host serves:
+// the local server (flowsense serve), the Knative function and the Lambda
+// bootstrap wrap the same *Server.
+//
+// A Server loads a compiled model module (package wasm) and answers:
+//
+//   - CloudEvents of type io.flowsense.flow.v1 in binary, structured and
+//     batch encodings, on POST /, with io.flowsense.flow.classified.v1
+//     replies in the encoding they came in (package cloudevents is the
+//     contract);
+//   - POST /predict with plain JSON (one flow object, an array of flows, or
+//     {"features": [...]}) or a text/csv upload, answered with JSON;
+//   - GET /health/readiness and /health/liveness (the func CLI's defaults),
+//     GET /model (the module's metadata as JSON) and GET /model.wasm.
+//
+// Every request is bounded (body bytes, flows, time); every error is an
+// application/problem+json answer (RFC 9457) with the status a client can
+// act on, and a client's mistake is never a 5xx. README.md is the HTTP API.
+//
+// For hosts that are not HTTP, Handle takes and returns one CloudEvent (the
+// Knative instanced function), and ClassifyJSON classifies the JSON of one
+// message (an SQS record). StatusOf and ProblemOf map their errors to what
+// the HTTP handler would have answered.
+//
+// This package is not a host: it opens no port of its own beyond the Serve
+// helper, reads no environment and knows nothing of Knative or Lambda. It
+// does not train or compile models (LoadFile compiles a model.json only as
+// a convenience for a model directory without model.wasm).
+package functions

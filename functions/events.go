@@ -1,0 +1,176 @@
+package functions
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/cloudevents/sdk-go/v2/binding"
+	"github.com/cloudevents/sdk-go/v2/event"
+	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
+
+	"github.com/flowsense/flowsense/cloudevents"
+)
+
+// encoding is how a CloudEvents request came, and how it is answered.
+type encoding int
+
+const (
+	encNone encoding = iota
+	encBinary
+	encStructured
+	encBatch
+)
+
+// eventEncoding tells the encoding from the headers: the batch or
+// structured media type, or a ce-specversion header (binary).
+func eventEncoding(h http.Header) encoding {
+	if ct := h.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err == nil {
+			switch {
+			case mt == cloudevents.MediaTypeBatch:
+				return encBatch
+			case strings.HasPrefix(mt, "application/cloudevents"):
+				return encStructured
+			}
+		}
+	}
+	if h.Get("Ce-Specversion") != "" {
+		return encBinary
+	}
+	return encNone
+}
+
+// serveEvents answers POST /: CloudEvents in any encoding, or plain JSON
+// and CSV as /predict does.
+func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
+	enc := eventEncoding(r.Header)
+	if enc == encNone {
+		return s.servePredict(w, r)
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(r.Context())
+	defer cancel()
+	switch enc {
+	case encBatch:
+		return s.serveBatch(ctx, w, body)
+	default:
+		e, err := readEvent(r.Header, body)
+		if err != nil {
+			return err
+		}
+		out, _, err := s.reply(ctx, e, s.cfg.maxFlows)
+		if err != nil {
+			return err
+		}
+		wctx := ctx
+		if enc == encStructured {
+			wctx = binding.WithPreferredEventEncoding(ctx, binding.EncodingStructured)
+		}
+		if err := cehttp.WriteResponseWriter(wctx, binding.ToMessage(&out), http.StatusOK, w); err != nil {
+			return fmt.Errorf("%w: writing the reply: %v", ErrModel, err)
+		}
+		return nil
+	}
+}
+
+// readEvent decodes a binary or structured event with sdk-go.
+func readEvent(h http.Header, body []byte) (*event.Event, error) {
+	msg := cehttp.NewMessage(h, io.NopCloser(bytes.NewReader(body)))
+	e, err := binding.ToEvent(context.Background(), msg)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %s", cloudevents.ErrEvent, oneLine(err.Error()))
+	}
+	return e, nil
+}
+
+// serveBatch answers a batch with a batch: one reply per event, in order.
+// A bad event fails the whole batch, and no reply is sent.
+func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []byte) error {
+	var raw []json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return fmt.Errorf("%w: a batch must be a JSON array of events: %s", cloudevents.ErrMalformed, oneLine(err.Error()))
+	}
+	if len(raw) == 0 {
+		return fmt.Errorf("%w: empty batch", cloudevents.ErrEvent)
+	}
+	if len(raw) > s.cfg.maxFlows {
+		return fmt.Errorf("%w: %d events, at most %d in one request", cloudevents.ErrTooManyFlows, len(raw), s.cfg.maxFlows)
+	}
+	replies := make([]event.Event, len(raw))
+	budget := s.cfg.maxFlows
+	for i, b := range raw {
+		var e event.Event
+		if err := json.Unmarshal(b, &e); err != nil {
+			return atEvent(fmt.Errorf("%w: %s", cloudevents.ErrEvent, oneLine(err.Error())), i)
+		}
+		out, n, err := s.reply(ctx, &e, budget)
+		if err != nil {
+			return atEvent(err, i)
+		}
+		budget -= n
+		replies[i] = out
+	}
+	b, err := json.Marshal(replies)
+	if err != nil {
+		return fmt.Errorf("%w: writing the batch: %v", ErrModel, err)
+	}
+	w.Header().Set("Content-Type", cloudevents.MediaTypeBatch)
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(b)
+	return nil
+}
+
+// atEvent marks a problem with the index of the event in a batch.
+func atEvent(err error, i int) error {
+	fe := problemFor(err)
+	p := fe.Problem
+	p.Event = ptr(i)
+	p.Detail = fmt.Sprintf("event %d: %s", i, p.Detail)
+	return &Error{Problem: p, Err: fe.Err}
+}
+
+// reply validates an event, classifies its flows (at most maxFlows) and
+// builds the reply; n is the number of flows.
+func (s *Server) reply(ctx context.Context, e *event.Event, maxFlows int) (out event.Event, n int, err error) {
+	if err := cloudevents.ValidateFlowEvent(e); err != nil {
+		return event.Event{}, 0, err
+	}
+	flows, err := s.dec.Decode(e.Data(), nil)
+	if err != nil {
+		return event.Event{}, 0, err
+	}
+	if flows.N > maxFlows {
+		return event.Event{}, 0, fmt.Errorf("%w: %d flows, at most %d in one request", cloudevents.ErrTooManyFlows, flows.N, s.cfg.maxFlows)
+	}
+	results, err := s.ClassifyRows(ctx, flows.Rows, flows.N)
+	if err != nil {
+		return event.Event{}, 0, err
+	}
+	out, err = cloudevents.Reply(e, s.cfg.source, results, flows.Single, s.cfg.now().UTC())
+	return out, flows.N, err
+}
+
+// Handle classifies one CloudEvent and returns the reply: the Knative
+// instanced function's entry point. A bad event gives an *Error (StatusOf
+// < 500) and no reply.
+func (s *Server) Handle(ctx context.Context, e event.Event) (*event.Event, error) {
+	ctx, cancel := s.requestContext(ctx)
+	defer cancel()
+	out, _, err := s.reply(ctx, &e, s.cfg.maxFlows)
+	if err != nil {
+		return nil, problemFor(err)
+	}
+	return &out, nil
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

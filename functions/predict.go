@@ -1,0 +1,120 @@
+package functions
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+
+	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/trainer/data"
+)
+
+// servePredict answers POST /predict: JSON flows or a CSV upload.
+func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) error {
+	kind, err := bodyKind(r.Header.Get("Content-Type"))
+	if err != nil {
+		return err
+	}
+	body, err := s.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := s.requestContext(r.Context())
+	defer cancel()
+	var flows cloudevents.Flows
+	if kind == kindCSV {
+		flows, err = s.decodeCSV(body)
+	} else {
+		flows, err = s.dec.Decode(body, nil)
+	}
+	if err != nil {
+		return err
+	}
+	results, err := s.ClassifyRows(ctx, flows.Rows, flows.N)
+	if err != nil {
+		return err
+	}
+	if flows.Single && kind == kindJSON {
+		writeJSON(w, http.StatusOK, results[0])
+	} else {
+		writeJSON(w, http.StatusOK, results)
+	}
+	return nil
+}
+
+type contentKind int
+
+const (
+	kindJSON contentKind = iota
+	kindCSV
+)
+
+// bodyKind reads the content type of a /predict body.
+func bodyKind(ct string) (contentKind, error) {
+	if strings.TrimSpace(ct) == "" {
+		return 0, fmt.Errorf("%w: no Content-Type; send application/json or text/csv", ErrContentType)
+	}
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %q", ErrContentType, ct)
+	}
+	switch {
+	case mt == "text/csv", mt == "application/csv":
+		return kindCSV, nil
+	case mt == "application/json", mt == "text/json":
+		return kindJSON, nil
+	}
+	return 0, fmt.Errorf("%w: %q; send application/json or text/csv", ErrContentType, mt)
+}
+
+// decodeCSV reads a CSV upload (a header naming the columns, plain or
+// gzip) against the model's schema.
+func (s *Server) decodeCSV(body []byte) (cloudevents.Flows, error) {
+	rr, err := data.NewRowReader(bytes.NewReader(body), "upload", &s.meta.Schema, data.Options{})
+	if err != nil {
+		return cloudevents.Flows{}, csvError(err)
+	}
+	var rows []float32
+	row := make([]float32, s.nf)
+	n := 0
+	for {
+		_, err := rr.Next(row)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return cloudevents.Flows{}, csvError(err)
+		}
+		if n == s.cfg.maxFlows {
+			return cloudevents.Flows{}, fmt.Errorf("%w: more than %d rows in one upload", cloudevents.ErrTooManyFlows, s.cfg.maxFlows)
+		}
+		rows = append(rows, row...)
+		n++
+	}
+	if n == 0 {
+		return cloudevents.Flows{}, fmt.Errorf("%w: the upload has no data rows", cloudevents.ErrNotFlow)
+	}
+	return cloudevents.Flows{Rows: rows, N: n}, nil
+}
+
+// csvError maps a reader error to a client error: a missing feature
+// column is 422, anything else about the bytes 400.
+func csvError(err error) error {
+	detail := err.Error()
+	if i := strings.Index(detail, "data: "); i == 0 {
+		detail = detail[len("data: "):]
+	}
+	if errors.Is(err, data.ErrMissingFeature) {
+		return &Error{Problem: withDetail(problemFor(ErrMissingColumns).Problem, detail), Err: err}
+	}
+	return &Error{Problem: withDetail(problemFor(ErrCSV).Problem, detail), Err: err}
+}
+
+func withDetail(p Problem, d string) Problem {
+	p.Detail = d
+	return p
+}

@@ -1,0 +1,243 @@
+package functions
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/wasm"
+)
+
+// Defaults of the limits.
+const (
+	DefaultMaxBodyBytes = 8 << 20
+	DefaultMaxFlows     = 10000
+	DefaultTimeout      = 10 * time.Second
+	DefaultSource       = "urn:flowsense:function"
+)
+
+// Option configures New.
+type Option func(*config)
+
+type config struct {
+	maxBody  int64
+	maxFlows int
+	timeout  time.Duration
+	source   string
+	log      *slog.Logger
+	wasmOpts []wasm.Option
+	now      func() time.Time
+}
+
+// WithMaxBodyBytes bounds a request body (default DefaultMaxBodyBytes);
+// a larger one is answered 413.
+func WithMaxBodyBytes(n int64) Option { return func(c *config) { c.maxBody = max(1, n) } }
+
+// WithMaxFlows bounds the flows of one request (default DefaultMaxFlows),
+// counted over all the events of a batch; more are answered 413.
+func WithMaxFlows(n int) Option { return func(c *config) { c.maxFlows = max(1, n) } }
+
+// WithTimeout bounds the time spent on one request (default
+// DefaultTimeout); a request out of time is answered 503.
+func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithSource sets the source attribute of reply events: a URI reference
+// naming the function (default DefaultSource), for example the Knative
+// service's URL or the Lambda function's ARN.
+func WithSource(uri string) Option { return func(c *config) { c.source = uri } }
+
+// WithLogger receives server-side failures (5xx answers); nil is silent.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
+
+// WithWasmOptions passes options to wasm.Load (the interpreter, a
+// compilation cache, the instance pool size).
+func WithWasmOptions(opts ...wasm.Option) Option {
+	return func(c *config) { c.wasmOpts = append(c.wasmOpts, opts...) }
+}
+
+// withClock fixes the time of reply events (tests).
+func withClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
+
+// Server is the handler. It is safe for concurrent use.
+type Server struct {
+	cfg      config
+	mod      *wasm.Module
+	meta     *wasm.Metadata
+	metaJSON []byte
+	wasm     []byte
+	etag     string
+	ref      cloudevents.ModelRef
+	dec      *cloudevents.FlowDecoder
+	nf       int
+	closed   atomic.Bool
+	mux      map[string]route
+}
+
+type route struct {
+	methods string // "GET" or "POST"
+	h       func(*Server, http.ResponseWriter, *http.Request) error
+}
+
+// New loads a compiled model module and returns the handler serving it.
+// The bytes are kept (GET /model.wasm serves them) and must not change.
+func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error) {
+	cfg := config{maxBody: DefaultMaxBodyBytes, maxFlows: DefaultMaxFlows, timeout: DefaultTimeout, source: DefaultSource, now: time.Now}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	mod, err := wasm.Load(ctx, wasmBytes, cfg.wasmOpts...)
+	if err != nil {
+		return nil, fmt.Errorf("functions: load model: %w", err)
+	}
+	md := mod.Metadata()
+	if md == nil {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("functions: load model: %w", wasm.ErrCorrupt)
+	}
+	mj, err := json.MarshalIndent(md, "", "  ")
+	if err != nil {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("functions: model metadata: %w", err)
+	}
+	sum := sha256.Sum256(wasmBytes)
+	s := &Server{
+		cfg: cfg, mod: mod, meta: md, metaJSON: append(mj, '\n'), wasm: wasmBytes,
+		etag: `"` + hex.EncodeToString(sum[:]) + `"`,
+		ref:  cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
+		dec:  cloudevents.NewFlowDecoder(&md.Schema, cfg.maxFlows),
+		nf:   mod.Features(),
+	}
+	s.mux = map[string]route{
+		"/":                 {"POST", (*Server).serveEvents},
+		"/predict":          {"POST", (*Server).servePredict},
+		"/health/readiness": {"GET", (*Server).serveReadiness},
+		"/health/liveness":  {"GET", (*Server).serveLiveness},
+		"/model":            {"GET", (*Server).serveModel},
+		"/model.wasm":       {"GET", (*Server).serveWasm},
+	}
+	return s, nil
+}
+
+// Metadata returns a copy of the model's metadata.
+func (s *Server) Metadata() *wasm.Metadata { return s.mod.Metadata() }
+
+// Ready reports whether the server answers classifications (it is loaded
+// and not closed).
+func (s *Server) Ready() bool { return !s.closed.Load() }
+
+// Close releases the model. Requests after Close are answered 503.
+func (s *Server) Close(ctx context.Context) error {
+	if s.closed.Swap(true) {
+		return nil
+	}
+	return s.mod.Close(ctx)
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// ServeHTTP routes a request. A panic below it (which would be a bug) is
+// answered 500 and logged rather than killing the connection.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	defer func() {
+		if v := recover(); v != nil {
+			s.logf("panic serving %s %s: %v", r.Method, r.URL.Path, v)
+			writeProblem(w, fmt.Errorf("panic: %v", v))
+		}
+	}()
+	rt, ok := s.mux[r.URL.Path]
+	var err error
+	switch {
+	case !ok:
+		err = &Error{Problem: problemFor(ErrNotFound).Problem, Err: ErrNotFound}
+		err.(*Error).Problem.Detail = fmt.Sprintf("no endpoint %s", r.URL.Path)
+	case r.Method == rt.methods || (rt.methods == "GET" && r.Method == http.MethodHead):
+		err = rt.h(s, w, r)
+	default:
+		w.Header().Set("Allow", rt.methods)
+		err = fmt.Errorf("%w: %s %s", ErrMethod, r.Method, r.URL.Path)
+	}
+	if err != nil {
+		if p := ProblemOf(err); p.Status >= 500 {
+			s.logf("%s %s: %v", r.Method, r.URL.Path, err)
+		}
+		writeProblem(w, err)
+	}
+}
+
+func (s *Server) logf(format string, args ...any) {
+	if s.cfg.log != nil {
+		s.cfg.log.Error(fmt.Sprintf(format, args...))
+	}
+}
+
+// readBody reads the whole body within the byte limit.
+func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > s.cfg.maxBody {
+		return nil, &http.MaxBytesError{Limit: s.cfg.maxBody}
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%w: reading the body: %v", cloudevents.ErrMalformed, err)
+	}
+	return b, nil
+}
+
+// requestContext bounds a request's time.
+func (s *Server) requestContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	if s.cfg.timeout > 0 {
+		return context.WithTimeout(ctx, s.cfg.timeout)
+	}
+	return context.WithCancel(ctx)
+}
+
+func (s *Server) serveLiveness(w http.ResponseWriter, r *http.Request) error {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) serveReadiness(w http.ResponseWriter, r *http.Request) error {
+	if !s.Ready() {
+		return ErrClosed
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+func (s *Server) serveModel(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("ETag", s.etag)
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.metaJSON))
+	return nil
+}
+
+func (s *Server) serveWasm(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/wasm")
+	w.Header().Set("ETag", s.etag)
+	http.ServeContent(w, r, "model.wasm", time.Time{}, bytes.NewReader(s.wasm))
+	return nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		writeProblem(w, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_, _ = w.Write(append(b, '\n'))
+}
