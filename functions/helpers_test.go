@@ -3,6 +3,9 @@ package functions
 import (
 	"context"
 	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
 	"time"
@@ -46,4 +49,18 @@ func newTestServer(t testing.TB, opts ...Option) *Server {
 	}
 	t.Cleanup(func() { _ = s.Close(ctx) })
 	return s
+}
+
+// readReq parses a golden request of the behaviour suite.
+func readReq(t testing.TB, name string) *http.Request {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(behaviourDir, name+".req"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := functionstest.ParseRequest(b)
+	if err != nil {
+		t.Fatalf("%s.req: %v", name, err)
+	}
+	return r
 }
