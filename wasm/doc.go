@@ -18,7 +18,7 @@
 //
 // The native predictor, (*model.Model).Predict, is the reference: every
 // module gives the same class, probabilities within 1e-6 and the outlier
-// score within 1e-5 relative (in practice the same bits), which the tests
+// score within 1e-5 relative (in practice within a few ulps), which the tests
 // check on random and trained models, under both wazero engines and
 // Node.js.
 //
