@@ -46,7 +46,7 @@ type Classification struct {
 	// the model has no detector).
 	OutlierScore float64 `json:"outlier_score"`
 	// Verdict is benign, malicious or anomalous.
-	Verdict string `json:"verdict"`
+	Verdict string   `json:"verdict"`
 	Model   ModelRef `json:"model"`
 }
 

@@ -1,0 +1,80 @@
+package cloudevents
+
+import (
+	"encoding/json"
+	"errors"
+	"testing"
+
+	"github.com/cloudevents/sdk-go/v2/event"
+)
+
+// FuzzDecode: any bytes give rows of the schema's width or an *Error
+// wrapping one of the decoder's sentinels; nothing panics.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"Dst Port": 443, "proto": "udp"}`, `[80, 3.5, "tcp"]`, `{"features": [1, 2, 0]}`,
+		`[{"Dst Port": 1}, [1, 2, "udp"]]`, `{"Dst Port": {"x": 1}}`, `[]`, `42`, `{"a": 1}`,
+		`{"Dst Port": 1e400, "Flow Bytes/s": "-Infinity"}`, `[[1,2,0],[1,2,0],[1,2,0]]`,
+	} {
+		f.Add([]byte(s))
+	}
+	d := NewFlowDecoder(testSchema(), 2)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fl, err := d.Decode(b, nil)
+		if err != nil {
+			var e *Error
+			if !errors.As(err, &e) {
+				t.Fatalf("error %T is not an *Error: %v", err, err)
+			}
+			for _, s := range []error{ErrMalformed, ErrNotFlow, ErrUnknownField, ErrFieldValue, ErrTooManyFlows} {
+				if errors.Is(err, s) {
+					return
+				}
+			}
+			t.Fatalf("error wraps no decoder sentinel: %v", err)
+		}
+		if fl.N < 1 || fl.N > 2 || len(fl.Rows) != 3*fl.N || (fl.Single && fl.N != 1) {
+			t.Fatalf("%d rows, %d values, single %v", fl.N, len(fl.Rows), fl.Single)
+		}
+		if !json.Valid(b) {
+			t.Fatalf("decoded invalid JSON %q", b)
+		}
+	})
+}
+
+// FuzzEvent: a structured event's bytes, decoded by sdk-go, validated and
+// its data decoded, never panic; a reply to an event that passes is valid.
+func FuzzEvent(f *testing.F) {
+	f.Add([]byte(`{"specversion":"1.0","id":"a","source":"/s","type":"io.flowsense.flow.v1","data":{"Dst Port":1}}`))
+	f.Add([]byte(`{"specversion":"1.0","id":"a","source":"/s","type":"io.flowsense.flow.v1","datacontenttype":"text/plain","data":"x"}`))
+	f.Add([]byte(`{"specversion":"1.0","id":"","source":"/s","type":"x"}`))
+	f.Add([]byte(`{"specversion":"0.3","id":"a","source":"/s","type":"io.flowsense.flow.v1","data_base64":"e30="}`))
+	d := NewFlowDecoder(testSchema(), 2)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var e event.Event
+		if err := json.Unmarshal(b, &e); err != nil {
+			return
+		}
+		if err := ValidateFlowEvent(&e); err != nil {
+			if !errors.Is(err, ErrEvent) && !errors.Is(err, ErrContentType) {
+				t.Fatalf("validation error wraps no sentinel: %v", err)
+			}
+			return
+		}
+		fl, err := d.Decode(e.Data(), nil)
+		if err != nil {
+			return
+		}
+		res := make([]Classification, fl.N)
+		for i := range res {
+			res[i] = Classification{Label: "x", Verdict: "benign"}
+		}
+		out, err := Reply(&e, "/fn", res, fl.Single, e.Time())
+		if err != nil {
+			t.Fatalf("reply: %v", err)
+		}
+		if err := out.Validate(); err != nil {
+			t.Fatalf("reply does not validate: %v", err)
+		}
+	})
+}
