@@ -4,38 +4,21 @@ package wasm_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"sync"
 	"testing"
 
+	"github.com/flowsense/flowsense/internal/realdata"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer"
 	"github.com/flowsense/flowsense/trainer/data"
 )
 
-// dataDir is $FLOWSENSE_DATA, or ../../shared/data from this directory
-// (the shared datasets beside the repository).
-func dataDir() string {
-	if d := os.Getenv("FLOWSENSE_DATA"); d != "" {
-		return d
-	}
-	return filepath.Join("..", "..", "shared", "data")
-}
-
-func need(t testing.TB, rel string) string {
-	t.Helper()
-	p := filepath.Join(dataDir(), rel)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("real dataset missing: %s (set FLOWSENSE_DATA to the shared datasets directory): %v", p, err)
-	}
-	return p
-}
+func need(t testing.TB, rel string) string { return realdata.File(t, rel) }
 
 // dataset is one real dataset's default model: trained with flowsense's
 // default parameters, as `flowsense train` would.
 type dataset struct {
-	train, test []string // relative to dataDir
+	train, test []string // relative to the datasets directory
 	read        data.Options
 }
 
