@@ -1,0 +1,12 @@
+// Command flowsense trains, evaluates and runs network-flow classifiers.
+//
+//	flowsense train   --data FILE... [--test FILE...] --out DIR   train, evaluate, write the model and its report
+//	flowsense eval    --model DIR|model.wasm --data FILE...       metrics of a model on labelled data (JSON)
+//	flowsense predict --model DIR|model.wasm --data FILE...       label, probability, outlier score, verdict per row (CSV)
+//	flowsense gen     --rows N --seed S --out FILE                synthetic labelled flows
+//	flowsense compile --model DIR/model.json [--out model.wasm]   the standalone WebAssembly module
+//	flowsense inspect DIR|model.json|model.wasm                   what a model is
+//
+// Errors are one line naming the file, line and column where they apply,
+// and exit with status 2; nothing partial is left behind.
+package main
