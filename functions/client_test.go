@@ -138,7 +138,7 @@ func TestSDKClient(t *testing.T) {
 
 // sampleFlows reads one flow per class from the golden request
 // predict_array (the first flow of each class of the synthetic data).
-func sampleFlows(t *testing.T) map[string]map[string]any {
+func sampleFlows(t testing.TB) map[string]map[string]any {
 	t.Helper()
 	var arr []map[string]any
 	readReqJSON(t, "predict_array", &arr)
@@ -154,7 +154,7 @@ func sampleFlows(t *testing.T) map[string]map[string]any {
 }
 
 // readReqJSON decodes the body of a golden request.
-func readReqJSON(t *testing.T, name string, v any) {
+func readReqJSON(t testing.TB, name string, v any) {
 	t.Helper()
 	req := readReq(t, name)
 	if err := json.NewDecoder(req.Body).Decode(v); err != nil {
