@@ -31,6 +31,7 @@ const maxNamedFields = 10
 // A FlowDecoder is safe for concurrent use.
 type FlowDecoder struct {
 	enc      *model.Encoder
+	index    map[string]int // feature name -> position
 	nf       int
 	maxFlows int
 	wrapper  bool // {"features": [...]} is a wrapper (no feature is named "features")
@@ -41,7 +42,11 @@ type FlowDecoder struct {
 // must not change afterwards.
 func NewFlowDecoder(s *model.Schema, maxFlows int) *FlowDecoder {
 	enc := model.NewEncoder(s)
-	return &FlowDecoder{enc: enc, nf: len(s.Features), maxFlows: maxFlows, wrapper: enc.Index("features") < 0}
+	index := make(map[string]int, len(s.Features))
+	for i, f := range s.Features {
+		index[f.Name] = i
+	}
+	return &FlowDecoder{enc: enc, index: index, nf: len(s.Features), maxFlows: maxFlows, wrapper: enc.Index("features") < 0}
 }
 
 // Flows is a decoded document: N rows of Features values each, row-major.
@@ -59,6 +64,16 @@ type Flows struct {
 // shape), ErrUnknownField (names the fields), ErrFieldValue or
 // ErrTooManyFlows.
 func (d *FlowDecoder) Decode(b []byte, buf []float32) (Flows, error) {
+	if valid(b) {
+		if f, ok := d.fastDecode(b, buf); ok {
+			return f, nil
+		}
+	}
+	return d.decodeGeneral(b, buf)
+}
+
+// decodeGeneral is Decode without the fast pass: the reference.
+func (d *FlowDecoder) decodeGeneral(b []byte, buf []float32) (Flows, error) {
 	v, err := parseJSON(b)
 	if err != nil {
 		return Flows{}, err
@@ -151,8 +166,15 @@ func (d *FlowDecoder) object(o map[string]any, row []float32, k int) error {
 		return &Error{Flow: k, Err: ErrNotFlow, Detail: "an empty object has no fields"}
 	}
 	model.NaNRow(row)
+	names := make([]string, 0, len(o))
+	for name := range o {
+		names = append(names, name)
+	}
+	slices.Sort(names) // errors do not depend on map order
 	var unknown []string
-	for name, val := range o {
+	by := make(map[int]string, len(names))
+	for _, name := range names {
+		val := o[name]
 		i := d.enc.Index(name)
 		if i < 0 {
 			i = d.enc.Index(data.Canonical(name))
@@ -161,6 +183,11 @@ func (d *FlowDecoder) object(o map[string]any, row []float32, k int) error {
 			unknown = append(unknown, name)
 			continue
 		}
+		if prev, dup := by[i]; dup {
+			return &Error{Flow: k, Fields: []string{prev, name}, Err: ErrNotFlow,
+				Detail: fmt.Sprintf("%q and %q name the same feature", prev, name)}
+		}
+		by[i] = name
 		v, err := d.value(i, val)
 		if err != nil {
 			return &Error{Flow: k, Fields: []string{name}, Err: ErrFieldValue, Detail: fmt.Sprintf("field %q: %v", name, err)}
@@ -168,7 +195,6 @@ func (d *FlowDecoder) object(o map[string]any, row []float32, k int) error {
 		row[i] = v
 	}
 	if len(unknown) > 0 {
-		slices.Sort(unknown)
 		shown := unknown[:min(len(unknown), maxNamedFields)]
 		detail := ""
 		for j, n := range shown {

@@ -78,3 +78,33 @@ func FuzzEvent(f *testing.F) {
 		}
 	})
 }
+
+// FuzzFastDecode: Decode (with its fast pass) and the general decoder
+// agree on every input: the same rows, or both an error of the same kind.
+func FuzzFastDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"Dst Port": 443, "proto": "udp"}`, `[80, 3.5, "tcp"]`, `[[1,2,"udp"],{"Dst Port":2}]`,
+		`{"Dst Port": 1, "Dst Port": 2}`, `{"Dst Port": 1, " Destination Port": 2}`, `{"features": [1,2,0]}`,
+		`{"Dst Port": "\u0038\u0030"}`, `[{"Dst Port": -1.5e3}, {"Flow Byts/s": null, "proto": true}]`,
+		`[[1,2,0],[1,2,0],[1,2,0]]`, `[1,2]`, `[1,2,0,4]`, `{"proto": 1.5}`, `{"proto": "icmp"}`, `  {"Dst Port" : 1 }  `,
+	} {
+		f.Add([]byte(s))
+	}
+	d := NewFlowDecoder(testSchema(), 2)
+	f.Fuzz(func(t *testing.T, b []byte) {
+		got, gerr := d.Decode(b, nil)
+		want, werr := d.decodeGeneral(b, nil)
+		if (gerr == nil) != (werr == nil) {
+			t.Fatalf("Decode: %v; general: %v", gerr, werr)
+		}
+		if gerr != nil {
+			if gerr.Error() != werr.Error() {
+				t.Fatalf("Decode: %v; general: %v", gerr, werr)
+			}
+			return
+		}
+		if got.N != want.N || got.Single != want.Single || !sameRows(got.Rows, want.Rows) {
+			t.Fatalf("Decode: %v %d %v; general: %v %d %v", got.Rows, got.N, got.Single, want.Rows, want.N, want.Single)
+		}
+	})
+}

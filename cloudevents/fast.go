@@ -1,0 +1,288 @@
+package cloudevents
+
+import (
+	"encoding/json"
+	"math"
+
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/trainer/data"
+)
+
+// Design note: Decode first tries a single pass over the bytes that writes
+// rows directly (fastDecode), for the common shapes: flow objects whose
+// keys and string values have no escapes and whose values are scalars,
+// value arrays, and arrays of either. Anything else (the {"features": ...}
+// wrapper, escapes, a repeated feature, an unknown field, a bad value, any
+// error at all) falls back to the general decoder, which parses into Go
+// values and owns every error message. The two agree on every input
+// (FuzzFastDecode); the fast pass only saves the intermediate maps, which
+// were most of the time of a /predict request.
+
+// fastDecode decodes valid JSON b, or reports ok=false when the general
+// decoder must decide.
+func (d *FlowDecoder) fastDecode(b []byte, buf []float32) (f Flows, ok bool) {
+	p := fastParser{b: b, d: d}
+	p.ws()
+	if p.i >= len(p.b) {
+		return Flows{}, false
+	}
+	switch p.b[p.i] {
+	case '{':
+		rows := grow(buf, d.nf)
+		if !p.object(rows) {
+			return Flows{}, false
+		}
+		return Flows{Rows: rows, N: 1, Single: true}, p.end()
+	case '[':
+		p.i++
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] == ']' {
+			return Flows{}, false
+		}
+		if c := p.b[p.i]; c != '{' && c != '[' { // one flow by position
+			rows := grow(buf, d.nf)
+			p.i--
+			if !p.values(rows) {
+				return Flows{}, false
+			}
+			return Flows{Rows: rows, N: 1, Single: true}, p.end()
+		}
+		rows := buf[:0]
+		n := 0
+		for {
+			if d.maxFlows > 0 && n == d.maxFlows {
+				return Flows{}, false
+			}
+			rows = growBy(rows, d.nf)
+			row := rows[n*d.nf:]
+			switch p.b[p.i] {
+			case '{':
+				if !p.object(row) {
+					return Flows{}, false
+				}
+			case '[':
+				if !p.values(row) {
+					return Flows{}, false
+				}
+			default:
+				return Flows{}, false
+			}
+			n++
+			p.ws()
+			if p.i < len(p.b) && p.b[p.i] == ',' {
+				p.i++
+				p.ws()
+				continue
+			}
+			if p.i < len(p.b) && p.b[p.i] == ']' {
+				p.i++
+				return Flows{Rows: rows, N: n}, p.end()
+			}
+			return Flows{}, false
+		}
+	}
+	return Flows{}, false
+}
+
+// growBy extends rows by n values.
+func growBy(rows []float32, n int) []float32 {
+	if cap(rows)-len(rows) >= n {
+		return rows[:len(rows)+n]
+	}
+	return append(rows, make([]float32, n)...)
+}
+
+type fastParser struct {
+	b    []byte
+	i    int
+	d    *FlowDecoder
+	seen []bool
+}
+
+func (p *fastParser) ws() {
+	for p.i < len(p.b) {
+		switch p.b[p.i] {
+		case ' ', '\t', '\n', '\r':
+			p.i++
+		default:
+			return
+		}
+	}
+}
+
+// end reports whether only white space is left.
+func (p *fastParser) end() bool {
+	p.ws()
+	return p.i == len(p.b)
+}
+
+// str reads a string without escapes at p.i and returns its bytes.
+func (p *fastParser) str() ([]byte, bool) {
+	if p.i >= len(p.b) || p.b[p.i] != '"' {
+		return nil, false
+	}
+	start := p.i + 1
+	for j := start; j < len(p.b); j++ {
+		switch c := p.b[j]; {
+		case c == '"':
+			p.i = j + 1
+			return p.b[start:j], true
+		case c == '\\' || c < 0x20 || c >= 0x80: // escapes, non-ASCII: the general decoder
+			return nil, false
+		}
+	}
+	return nil, false
+}
+
+// object reads a flow object into row.
+func (p *fastParser) object(row []float32) bool {
+	p.i++ // {
+	model.NaNRow(row)
+	if cap(p.seen) < len(row) {
+		p.seen = make([]bool, len(row))
+	}
+	seen := p.seen[:len(row)]
+	clear(seen)
+	p.ws()
+	if p.i < len(p.b) && p.b[p.i] == '}' {
+		return false // empty object: the general decoder's error
+	}
+	for {
+		key, ok := p.str()
+		if !ok {
+			return false
+		}
+		i, ok := p.d.index[string(key)]
+		if !ok {
+			i = p.d.enc.Index(data.Canonical(string(key)))
+			if i < 0 {
+				return false
+			}
+		}
+		if seen[i] {
+			return false
+		}
+		seen[i] = true
+		p.ws()
+		if p.i >= len(p.b) || p.b[p.i] != ':' {
+			return false
+		}
+		p.i++
+		p.ws()
+		v, ok := p.scalar(i)
+		if !ok {
+			return false
+		}
+		row[i] = v
+		p.ws()
+		if p.i >= len(p.b) {
+			return false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			p.ws()
+		case '}':
+			p.i++
+			return true
+		default:
+			return false
+		}
+	}
+}
+
+// values reads a flow as an array of values in schema order.
+func (p *fastParser) values(row []float32) bool {
+	p.i++ // [
+	p.ws()
+	for k := 0; ; k++ {
+		if k >= len(row) {
+			return false
+		}
+		v, ok := p.scalar(k)
+		if !ok {
+			return false
+		}
+		row[k] = v
+		p.ws()
+		if p.i >= len(p.b) {
+			return false
+		}
+		switch p.b[p.i] {
+		case ',':
+			p.i++
+			p.ws()
+		case ']':
+			p.i++
+			return k == len(row)-1
+		default:
+			return false
+		}
+	}
+}
+
+// scalar reads the value of feature i.
+func (p *fastParser) scalar(i int) (float32, bool) {
+	if p.i >= len(p.b) {
+		return 0, false
+	}
+	enc := p.d.enc
+	var v float32
+	var err error
+	switch c := p.b[p.i]; {
+	case c == '"':
+		s, ok := p.str()
+		if !ok {
+			return 0, false
+		}
+		v, err = enc.Value(i, string(s))
+	case c == 'n':
+		if !p.lit("null") {
+			return 0, false
+		}
+		return float32(math.NaN()), true
+	case c == 't':
+		if !p.lit("true") {
+			return 0, false
+		}
+		v, err = enc.Number(i, 1)
+	case c == 'f':
+		if !p.lit("false") {
+			return 0, false
+		}
+		v, err = enc.Number(i, 0)
+	case c == '-' || (c >= '0' && c <= '9'):
+		start := p.i
+		for p.i < len(p.b) {
+			c := p.b[p.i]
+			if c == '-' || c == '+' || c == '.' || c == 'e' || c == 'E' || (c >= '0' && c <= '9') {
+				p.i++
+				continue
+			}
+			break
+		}
+		f, perr := model.ParseNumber(string(p.b[start:p.i]))
+		if perr != nil {
+			return 0, false
+		}
+		v, err = enc.Number(i, float64(f))
+	default:
+		return 0, false
+	}
+	if err != nil {
+		return 0, false
+	}
+	return v, true
+}
+
+func (p *fastParser) lit(s string) bool {
+	if len(p.b)-p.i < len(s) || string(p.b[p.i:p.i+len(s)]) != s {
+		return false
+	}
+	p.i += len(s)
+	return true
+}
+
+// valid is json.Valid, here so that the design note's two passes read in
+// one place.
+func valid(b []byte) bool { return json.Valid(b) }
