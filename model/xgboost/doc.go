@@ -8,7 +8,9 @@
 // predictor ((*model.Model).Predict) and the wasm compiler only read the
 // result.
 //
-// Supported: the gbtree booster with the objectives multi:softprob,
+// Supported: the gbtree and dart boosters (dart's per-tree weight_drop is
+// folded into the leaves; random forests, num_parallel_tree > 1, are just
+// more trees) with the objectives multi:softprob,
 // multi:softmax (both become model.Softmax; the probabilities are
 // softprob's, the class is their argmax, which is what softmax predicts)
 // and binary:logistic (model.Logistic), numeric splits (XGBoost sends x
@@ -18,9 +20,10 @@
 // training DMatrix used.
 //
 // Not supported, each rejected with ErrUnsupported naming it: other
-// objectives (regression, ranking, binary:logitraw, ...), the dart and
-// gblinear boosters, categorical splits, vector-leaf (multi-target) trees,
-// and the binary UBJSON and legacy formats. An imported model carries no
+// objectives (regression, ranking, binary:logitraw, ...), the gblinear
+// booster, categorical splits, vector-leaf (multi-target) trees,
+// and the binary UBJSON and legacy formats. Tested against models saved by
+// XGBoost 1.7.4 (testdata/README.md). An imported model carries no
 // reference histograms and no outlier detector: XGBoost's file holds
 // neither.
 package xgboost

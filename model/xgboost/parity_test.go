@@ -23,6 +23,8 @@ var testModels = map[string]struct {
 	"multi":   {model.Softmax, 3, true},  // multi:softprob, 60 trees, base_score 0.2, feature names
 	"softmax": {model.Softmax, 3, false}, // multi:softmax: XGBoost predicts the class
 	"binary":  {model.Logistic, 2, true}, // binary:logistic, base_score 0.3
+	"dart":    {model.Softmax, 3, true},  // dart booster: weight_drop scales each tree
+	"forest":  {model.Logistic, 2, true}, // num_parallel_tree 4: a boosted random forest
 }
 
 // Tolerances. XGBoost sums leaves and computes the link in float32; the

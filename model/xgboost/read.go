@@ -94,7 +94,13 @@ type learner struct {
 	} `json:"objective"`
 	Booster *struct {
 		Name  string  `json:"name"`
-		Model *gbtree `json:"model"`
+		Model *gbtree `json:"model"` // gbtree
+		// Dart keeps its trees in a gbtree of its own and one weight per
+		// tree.
+		Gbtree *struct {
+			Model *gbtree `json:"model"`
+		} `json:"gbtree"`
+		WeightDrop []float64 `json:"weight_drop"`
 	} `json:"gradient_booster"`
 }
 
@@ -217,11 +223,25 @@ func convert(doc *document, opt Options) (*model.Model, error) {
 	case l.Booster == nil:
 		return nil, errAt(pBooster, ErrSyntax, "missing")
 	}
-	if l.Booster.Name != "gbtree" {
-		return nil, errAt(pBooster+".name", ErrUnsupported, "booster %q (only gbtree)", l.Booster.Name)
+	bst := l.Booster
+	g, gpath := bst.Model, pModel
+	var weights []float64 // dart's, nil for gbtree
+	switch bst.Name {
+	case "gbtree":
+	case "dart":
+		g, gpath = nil, pBooster+".gbtree.model"
+		if bst.Gbtree != nil {
+			g = bst.Gbtree.Model
+		}
+		weights = bst.WeightDrop
+		if weights == nil {
+			weights = []float64{}
+		}
+	default:
+		return nil, errAt(pBooster+".name", ErrUnsupported, "booster %q (only gbtree and dart)", bst.Name)
 	}
-	if l.Booster.Model == nil {
-		return nil, errAt(pModel, ErrSyntax, "missing")
+	if g == nil {
+		return nil, errAt(gpath, ErrSyntax, "missing")
 	}
 	obj := l.Objective.Name
 	var logistic bool
@@ -280,9 +300,8 @@ func convert(doc *document, opt Options) (*model.Model, error) {
 		return nil, err
 	}
 
-	g := l.Booster.Model
 	if g.Param.SizeLeafVector != "" && g.Param.SizeLeafVector != "0" {
-		return nil, errAt(pModel+".gbtree_model_param.size_leaf_vector", ErrUnsupported, "vector leaves (%s)", g.Param.SizeLeafVector)
+		return nil, errAt(gpath+".gbtree_model_param.size_leaf_vector", ErrUnsupported, "vector leaves (%s)", g.Param.SizeLeafVector)
 	}
 	if g.Param.NumTrees != "" {
 		nt, err := count(pModel+".gbtree_model_param.num_trees", g.Param.NumTrees, 0)
@@ -290,20 +309,41 @@ func convert(doc *document, opt Options) (*model.Model, error) {
 			return nil, err
 		}
 		if nt != len(g.Trees) {
-			return nil, errAt(pModel+".trees", ErrShape, "%d trees, num_trees says %d", len(g.Trees), nt)
+			return nil, errAt(gpath+".trees", ErrShape, "%d trees, num_trees says %d", len(g.Trees), nt)
 		}
 	}
 	if len(g.TreeInfo) != len(g.Trees) {
-		return nil, errAt(pModel+".tree_info", ErrShape, "%d entries for %d trees", len(g.TreeInfo), len(g.Trees))
+		return nil, errAt(gpath+".tree_info", ErrShape, "%d entries for %d trees", len(g.TreeInfo), len(g.Trees))
+	}
+	if weights != nil && len(weights) != len(g.Trees) {
+		return nil, errAt(pBooster+".weight_drop", ErrShape, "%d weights for %d trees", len(weights), len(g.Trees))
 	}
 	trees := make([]model.Tree, len(g.Trees))
 	for t := range g.Trees {
 		out := g.TreeInfo[t]
 		if out < 0 || out >= int64(outputs) {
-			return nil, errAt(fmt.Sprintf("%s.tree_info[%d]", pModel, t), ErrRange, "class %d of %d outputs", out, outputs)
+			return nil, errAt(fmt.Sprintf("%s.tree_info[%d]", gpath, t), ErrRange, "class %d of %d outputs", out, outputs)
 		}
-		if err := convertTree(&g.Trees[t], fmt.Sprintf("%s.trees[%d]", pModel, t), nf, int32(out), &trees[t]); err != nil {
+		tr := &trees[t]
+		if err := convertTree(&g.Trees[t], fmt.Sprintf("%s.trees[%d]", gpath, t), nf, int32(out), tr); err != nil {
 			return nil, err
+		}
+		if weights != nil {
+			// Dart scales each tree's output by its weight at prediction
+			// time, in float32; scaling the leaves once is the same
+			// product.
+			w := float32(weights[t])
+			if !finite32(w) {
+				return nil, errAt(fmt.Sprintf("%s.weight_drop[%d]", pBooster, t), ErrNonFinite, "%v", weights[t])
+			}
+			for i, f := range tr.Feature {
+				if f < 0 {
+					tr.Value[i] *= w
+					if !finite32(tr.Value[i]) {
+						return nil, errAt(fmt.Sprintf("%s.weight_drop[%d]", pBooster, t), ErrNonFinite, "weight %v makes a leaf overflow", w)
+					}
+				}
+			}
 		}
 	}
 
@@ -334,7 +374,7 @@ func convert(doc *document, opt Options) (*model.Model, error) {
 				"objective":  obj,
 				"num_class":  ncs,
 				"base_score": p.BaseScore,
-				"booster":    "gbtree",
+				"booster":    bst.Name,
 			},
 		},
 	}

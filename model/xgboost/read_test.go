@@ -199,7 +199,10 @@ func TestReadErrors(t *testing.T) {
 		"a flowsense model":       {doc: `{"format": 1, "schema": {"features": []}}`, want: xgboost.ErrSyntax},
 		"regression objective":    {doc: edit(t, "learner.objective.name", "reg:squarederror"), want: xgboost.ErrUnsupported, path: "objective"},
 		"logitraw objective":      {doc: edit(t, "learner.objective.name", "binary:logitraw"), want: xgboost.ErrUnsupported},
-		"dart booster":            {doc: edit(t, "learner.gradient_booster.name", "dart"), want: xgboost.ErrUnsupported},
+		"dart without its gbtree": {doc: edit(t, "learner.gradient_booster.name", "dart"), want: xgboost.ErrSyntax, path: "gbtree"},
+		"dart weights too few":    {doc: dartDoc(t, []float64{1, 1}), want: xgboost.ErrShape, path: "weight_drop"},
+		"dart weight beyond f32":  {doc: dartDoc(t, []float64{1e39}), want: xgboost.ErrNonFinite, path: "weight_drop[0]"},
+		"unknown booster":         {doc: edit(t, "learner.gradient_booster.name", "gbforest"), want: xgboost.ErrUnsupported},
 		"gblinear booster":        {doc: edit(t, "learner.gradient_booster.name", "gblinear"), want: xgboost.ErrUnsupported},
 		"categorical split":       {doc: edit(t, tree0+"split_type", []int{1, 0, 0, 0, 0}), want: xgboost.ErrUnsupported, path: "split_type[0]"},
 		"categorical nodes":       {doc: edit(t, tree0+"categories_nodes", []int{0}), want: xgboost.ErrUnsupported},
@@ -286,5 +289,38 @@ func TestDeletedNodesDropped(t *testing.T) {
 	}
 	if n := m.Ensemble.Trees[0].Len(); n != 5 {
 		t.Errorf("%d nodes, want the 5 reachable ones", n)
+	}
+}
+
+// dartDoc is tinyDoc saved by the dart booster with the given weights.
+func dartDoc(t testing.TB, weights []float64) string {
+	t.Helper()
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(tinyDoc), &doc); err != nil {
+		t.Fatal(err)
+	}
+	l := doc["learner"].(map[string]any)
+	gb := l["gradient_booster"].(map[string]any)
+	l["gradient_booster"] = map[string]any{"name": "dart", "gbtree": gb, "weight_drop": weights}
+	b, err := json.Marshal(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+// TestDartWeights: a dart tree's leaves are scaled by its weight.
+func TestDartWeights(t *testing.T) {
+	m, err := xgboost.Read(strings.NewReader(dartDoc(t, []float64{0.5})), xgboost.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]float64, 1)
+	m.Ensemble.Raw([]float32{1, 2}, raw) // leaf 0.6
+	if want := float64(float32(0.6) * 0.5); raw[0] != want {
+		t.Errorf("margin %v, want %v", raw[0], want)
+	}
+	if m.Meta.Params["booster"] != "dart" {
+		t.Errorf("params %v do not name the dart booster", m.Meta.Params)
 	}
 }

@@ -5,7 +5,7 @@ Run from this directory with Debian's python3-xgboost 1.7.4:
 
     /usr/bin/python3 make_models.py
 
-Writes, for each model NAME in (multi, softmax, binary):
+Writes, for each model NAME in (multi, softmax, binary, dart, forest):
     NAME.json           the model, saved by Booster.save_model
     NAME_rows.csv       the input rows (float32 values, "nan" for missing)
     NAME_expected.csv   per row: XGBoost's margins (output_margin=True),
@@ -42,7 +42,10 @@ def thresholds(model_path, k):
     """Up to k (feature, split value) pairs from the model's first trees."""
     j = json.load(open(model_path))
     out = []
-    for t in j["learner"]["gradient_booster"]["model"]["trees"]:
+    gb = j["learner"]["gradient_booster"]
+    if gb["name"] == "dart":
+        gb = gb["gbtree"]
+    for t in gb["model"]["trees"]:
         for i, left in enumerate(t["left_children"]):
             if left != -1:
                 out.append((t["split_indices"][i], t["split_conditions"][i]))
@@ -109,6 +112,12 @@ def main():
     run("softmax", dict(base, objective="multi:softmax", num_class=3, max_depth=3), 8, X, y, Xtest)
     yb = (y == 2).astype(int)
     run("binary", dict(base, objective="binary:logistic", base_score=0.3), 20, X, yb, Xtest)
+    # dart: every tree's output is scaled by its weight_drop at prediction.
+    run("dart", dict(base, booster="dart", objective="multi:softprob", num_class=3, max_depth=3,
+                     rate_drop=0.3, skip_drop=0.0), 10, X, y, Xtest)
+    # A boosted random forest: 4 parallel trees per round and class.
+    run("forest", dict(base, objective="binary:logistic", num_parallel_tree=4, subsample=0.7,
+                       colsample_bynode=0.7, max_depth=3), 5, X, yb, Xtest)
 
 
 if __name__ == "__main__":
