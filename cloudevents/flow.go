@@ -64,10 +64,8 @@ type Flows struct {
 // shape), ErrUnknownField (names the fields), ErrFieldValue or
 // ErrTooManyFlows.
 func (d *FlowDecoder) Decode(b []byte, buf []float32) (Flows, error) {
-	if valid(b) {
-		if f, ok := d.fastDecode(b, buf); ok {
-			return f, nil
-		}
+	if f, ok := d.fastDecode(b, buf); ok {
+		return f, nil
 	}
 	return d.decodeGeneral(b, buf)
 }
