@@ -342,4 +342,3 @@ func (p *fastParser) lit(s string) bool {
 	p.i += len(s)
 	return true
 }
-

@@ -78,4 +78,3 @@ func FuzzEvents(f *testing.F) {
 		serveFuzz(t, s, "/", binary.Clone(), body)
 	})
 }
-
