@@ -163,53 +163,57 @@ func TestNativeMatchesXGBoost(t *testing.T) {
 }
 
 // TestWasmMatchesXGBoost compiles each imported model and checks the
-// module against the native predictor and against XGBoost.
+// module, under both wazero engines, against the native predictor and
+// against XGBoost.
 func TestWasmMatchesXGBoost(t *testing.T) {
 	ctx := context.Background()
+	engines := map[string][]wasm.Option{"compiler": nil, "interpreter": {wasm.WithInterpreter()}}
 	for name, tc := range testModels {
-		t.Run(name, func(t *testing.T) {
-			m := readModel(t, name)
-			g := loadGolden(t, name, m.Ensemble.Outputs, tc.probs)
-			b, err := wasm.Compile(m)
-			if err != nil {
-				t.Fatal(err)
-			}
-			mod, err := wasm.Load(ctx, b)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer mod.Close(ctx)
-			flat := make([]float32, 0, len(g.rows)*len(g.rows[0]))
-			for _, row := range g.rows {
-				flat = append(flat, row...)
-			}
-			out := make([]wasm.Result, len(g.rows))
-			if err := mod.Classify(ctx, flat, out); err != nil {
-				t.Fatal(err)
-			}
-			var r model.Result
-			for i, row := range g.rows {
-				if err := m.Predict(row, &r); err != nil {
+		for engine, opts := range engines {
+			t.Run(name+"/"+engine, func(t *testing.T) {
+				m := readModel(t, name)
+				g := loadGolden(t, name, m.Ensemble.Outputs, tc.probs)
+				b, err := wasm.Compile(m)
+				if err != nil {
 					t.Fatal(err)
 				}
-				if out[i].Class != r.Class || out[i].Verdict != r.Verdict {
-					t.Errorf("row %d: wasm class %d (%v), native %d (%v)", i, out[i].Class, out[i].Verdict, r.Class, r.Verdict)
+				mod, err := wasm.Load(ctx, b, opts...)
+				if err != nil {
+					t.Fatal(err)
 				}
-				for j, p := range out[i].Probabilities {
-					if d := math.Abs(p - r.Probabilities[j]); d > probTol {
-						t.Errorf("row %d: wasm P(%d) = %.9g, native %.9g", i, j, p, r.Probabilities[j])
+				defer mod.Close(ctx)
+				flat := make([]float32, 0, len(g.rows)*len(g.rows[0]))
+				for _, row := range g.rows {
+					flat = append(flat, row...)
+				}
+				out := make([]wasm.Result, len(g.rows))
+				if err := mod.Classify(ctx, flat, out); err != nil {
+					t.Fatal(err)
+				}
+				var r model.Result
+				for i, row := range g.rows {
+					if err := m.Predict(row, &r); err != nil {
+						t.Fatal(err)
 					}
-					if tc.probs {
-						if d := math.Abs(p - g.probs[i][j]); d > probTol {
-							t.Errorf("row %d: wasm P(%d) = %.9g, xgboost %.9g", i, j, p, g.probs[i][j])
+					if out[i].Class != r.Class || out[i].Verdict != r.Verdict {
+						t.Errorf("row %d: wasm class %d (%v), native %d (%v)", i, out[i].Class, out[i].Verdict, r.Class, r.Verdict)
+					}
+					for j, p := range out[i].Probabilities {
+						if d := math.Abs(p - r.Probabilities[j]); d > probTol {
+							t.Errorf("row %d: wasm P(%d) = %.9g, native %.9g", i, j, p, r.Probabilities[j])
+						}
+						if tc.probs {
+							if d := math.Abs(p - g.probs[i][j]); d > probTol {
+								t.Errorf("row %d: wasm P(%d) = %.9g, xgboost %.9g", i, j, p, g.probs[i][j])
+							}
 						}
 					}
+					if !tc.probs && out[i].Class != g.classes[i] {
+						t.Errorf("row %d: wasm class %d, xgboost %d", i, out[i].Class, g.classes[i])
+					}
 				}
-				if !tc.probs && out[i].Class != g.classes[i] {
-					t.Errorf("row %d: wasm class %d, xgboost %d", i, out[i].Class, g.classes[i])
-				}
-			}
-		})
+			})
+		}
 	}
 }
 

@@ -324,3 +324,31 @@ func TestDartWeights(t *testing.T) {
 		t.Errorf("params %v do not name the dart booster", m.Meta.Params)
 	}
 }
+
+// TestStump: a tree whose root is a leaf (XGBoost found no split) adds its
+// value to every row.
+func TestStump(t *testing.T) {
+	doc := tinyDoc
+	for _, kv := range [][2]string{
+		{`"left_children": [1, -1, 3, -1, -1]`, `"left_children": [-1]`},
+		{`"right_children": [2, -1, 4, -1, -1]`, `"right_children": [-1]`},
+		{`"split_indices": [0, 0, 1, 0, 0]`, `"split_indices": [0]`},
+		{`"split_conditions": [0.5, -0.4, 2, 0.1, 0.6]`, `"split_conditions": [0.25]`},
+		{`"split_type": [0, 0, 0, 0, 0]`, `"split_type": [0]`},
+		{`"default_left": [1, 0, 0, 0, 0]`, `"default_left": [0]`},
+		{`"num_nodes": "5"`, `"num_nodes": "1"`},
+	} {
+		doc = strings.Replace(doc, kv[0], kv[1], 1)
+	}
+	m, err := xgboost.Read(strings.NewReader(doc), xgboost.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := make([]float64, 1)
+	for _, row := range [][]float32{{0, 0}, {float32(math.NaN()), 7}} {
+		m.Ensemble.Raw(row, raw)
+		if raw[0] != 0.25 {
+			t.Errorf("row %v: margin %v, want the stump's 0.25", row, raw[0])
+		}
+	}
+}
