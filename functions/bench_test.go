@@ -2,7 +2,10 @@ package functions
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"testing"
@@ -58,3 +61,44 @@ func BenchmarkPredictCSV_6rows(b *testing.B) {
 	_, _ = body.ReadFrom(r.Body)
 	benchServe(b, "/predict", http.Header{"Content-Type": {"text/csv"}}, body.Bytes())
 }
+
+// benchLoopback posts body over loopback TCP from 16 concurrent clients
+// (wrk -c16's shape) to Serve; ns/op is the inverse of requests/s.
+func benchLoopback(b *testing.B, body []byte) {
+	s := newTestServer(b)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- Serve(ctx, ln, s) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	url := "http://" + ln.Addr().String() + "/predict"
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	b.ReportAllocs()
+	b.SetParallelism(8)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			resp, err := client.Post(url, "application/json", bytes.NewReader(body))
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				b.Errorf("status %d", resp.StatusCode)
+				return
+			}
+		}
+	})
+}
+
+func BenchmarkLoopbackJSON_1flow_c16(b *testing.B) { benchLoopback(b, benchFlows(b, 1)) }
+
+func BenchmarkLoopbackJSON_100flows_c16(b *testing.B) { benchLoopback(b, benchFlows(b, 100)) }

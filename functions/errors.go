@@ -44,8 +44,8 @@ type Problem struct {
 	// Fields names the offending fields (unknown field names, missing CSV
 	// columns), when the error is about fields.
 	Fields []string `json:"fields,omitempty"`
-	// Flow is the index of the offending flow in a list, or of the
-	// offending event in a batch, when there is one.
+	// Flow is the index of the offending flow in a list (0 for a single
+	// flow), when the error is about one flow.
 	Flow *int `json:"flow,omitempty"`
 	// Event is the index of the offending event in a batch.
 	Event *int `json:"event,omitempty"`
