@@ -52,7 +52,7 @@ var maxFileBytes = model.DefaultLimits.FileBytes
 func Read(r io.Reader, opt Options) (*model.Model, error) {
 	b, err := io.ReadAll(io.LimitReader(r, maxFileBytes+1))
 	if err != nil {
-		return nil, &Error{Err: ErrSyntax, Detail: "read: " + err.Error()}
+		return nil, &Error{Err: fmt.Errorf("read: %w", err)}
 	}
 	if int64(len(b)) > maxFileBytes {
 		return nil, errAt("", ErrUnsupported, "file larger than %d bytes", maxFileBytes)
