@@ -1,8 +1,11 @@
 package functions
 
 import (
+	"encoding/json"
+
 	"context"
 	"fmt"
+	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/wasm"
@@ -60,4 +63,38 @@ func (s *Server) ClassifyJSON(ctx context.Context, body []byte) (results []cloud
 		return nil, false, problemFor(err)
 	}
 	return results, flows.Single, nil
+}
+
+// HandleMessage classifies one queue message that is either a structured
+// CloudEvent (a JSON object with a "specversion" member; answered with a
+// reply event, as Handle does) or a flow document (answered with
+// classifications, as ClassifyJSON does): the per-record entry point of an
+// SQS host, whose messages may be either. Errors are *Error; StatusOf(err)
+// < 500 means the message is bad (report it as a batch item failure), not
+// the server.
+func (s *Server) HandleMessage(ctx context.Context, body []byte) (reply *event.Event, results []cloudevents.Classification, err error) {
+	if int64(len(body)) > s.cfg.maxBody {
+		return nil, nil, problemFor(fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(body), s.cfg.maxBody))
+	}
+	if isStructuredEvent(body) {
+		var e event.Event
+		if err := json.Unmarshal(body, &e); err != nil {
+			return nil, nil, problemFor(fmt.Errorf("%w: %s", cloudevents.ErrEvent, oneLine(err.Error())))
+		}
+		reply, err := s.Handle(ctx, e)
+		return reply, nil, err
+	}
+	results, _, err = s.ClassifyJSON(ctx, body)
+	return nil, results, err
+}
+
+// isStructuredEvent reports whether body is a JSON object with a
+// top-level "specversion" member.
+func isStructuredEvent(body []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(body, &probe) != nil {
+		return false
+	}
+	_, ok := probe["specversion"]
+	return ok
 }

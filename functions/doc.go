@@ -18,8 +18,8 @@
 // act on, and a client's mistake is never a 5xx. README.md is the HTTP API.
 //
 // For hosts that are not HTTP, Handle takes and returns one CloudEvent (the
-// Knative instanced function), and ClassifyJSON classifies the JSON of one
-// message (an SQS record). StatusOf and ProblemOf map their errors to what
+// Knative instanced function), ClassifyJSON classifies the JSON of one
+// message, and HandleMessage takes a message that is either (an SQS record). StatusOf and ProblemOf map their errors to what
 // the HTTP handler would have answered.
 //
 // This package is not a host: it opens no port of its own beyond the Serve
