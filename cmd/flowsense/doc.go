@@ -5,6 +5,7 @@
 //	flowsense predict --model DIR|model.wasm --data FILE...       label, probability, outlier score, verdict per row (CSV)
 //	flowsense gen     --rows N --seed S --out FILE                synthetic labelled flows
 //	flowsense compile --model DIR/model.json [--out model.wasm]   the standalone WebAssembly module
+//	flowsense import  xgboost MODEL.json --out DIR                an XGBoost JSON model as a flowsense model and module
 //	flowsense inspect DIR|model.json|model.wasm                   what a model is
 //
 // Errors are one line naming the file, line and column where they apply,

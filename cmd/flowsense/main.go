@@ -20,6 +20,7 @@ func commands() []command {
 		{"eval", "evaluate a model on labelled data; metrics JSON on stdout", runEval},
 		{"predict", "classify every row of a file; CSV of label, probability, outlier score, verdict", runPredict},
 		{"compile", "compile model.json into a standalone WebAssembly module (model.wasm)", runCompile},
+		{"import", "import a model trained elsewhere: import xgboost MODEL.json --out DIR", runImport},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},
 		{"version", "print the version", func(context.Context, []string, io.Writer, io.Writer) error {

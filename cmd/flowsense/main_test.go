@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -269,6 +270,52 @@ func TestEnginesAgreeAndCompile(t *testing.T) {
 	os.WriteFile(junk, append([]byte("\x00asm"), 1, 0, 0, 0, 9, 9), 0o644)
 	if code, _, e := flowsense(t, "predict", "--model", junk, "--data", flows); code != 2 || !strings.Contains(e, "junk.wasm") {
 		t.Errorf("corrupt module: exit %d, %q", code, e)
+	}
+}
+
+// An XGBoost model imported through the CLI answers as XGBoost did, through
+// the compiled module.
+func TestImportXGBoost(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "xgb")
+	td := filepath.Join("..", "..", "model", "xgboost", "testdata")
+	code, out, e := flowsense(t, "import", "xgboost", filepath.Join(td, "binary.json"), "--out", dir, "--classes", "normal,attack")
+	if code != 0 || !strings.Contains(out, "imported") {
+		t.Fatalf("import: exit %d %s %s", code, out, e)
+	}
+	pred := filepath.Join(t.TempDir(), "p.csv")
+	if code, _, e := flowsense(t, "predict", "--model", dir, "--data", filepath.Join(td, "binary_rows.csv"), "--format", "csv", "--out", pred); code != 0 {
+		t.Fatal(e)
+	}
+	read := func(p string) [][]string {
+		f, err := os.Open(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		r, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r[1:]
+	}
+	got, want := read(pred), read(filepath.Join(td, "binary_expected.csv"))
+	if len(got) != len(want) || len(got) == 0 {
+		t.Fatalf("%d predictions for %d expected rows", len(got), len(want))
+	}
+	for i := range got {
+		var p0, p1 float64
+		fmt.Sscan(want[i][1], &p0)
+		fmt.Sscan(want[i][2], &p1)
+		label := "normal"
+		if p1 > p0 {
+			label = "attack"
+		}
+		if got[i][1] != label {
+			t.Errorf("row %d: %s, XGBoost says %s (%v)", i+1, got[i][1], label, want[i])
+		}
+	}
+	if code, _, e := flowsense(t, "import", "xgboost", filepath.Join(td, "README.md"), "--out", filepath.Join(t.TempDir(), "bad")); code != 2 || !strings.Contains(e, "README.md") {
+		t.Errorf("importing a non-model: exit %d %q", code, e)
 	}
 }
 
