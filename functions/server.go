@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -76,6 +77,7 @@ type Server struct {
 	metaJSON []byte
 	wasm     []byte
 	etag     string
+	schema   []byte // JSON Schema of flow data for this model
 	ref      cloudevents.ModelRef
 	dec      *cloudevents.FlowDecoder
 	nf       int
@@ -109,21 +111,28 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		_ = mod.Close(ctx)
 		return nil, fmt.Errorf("functions: model metadata: %w", err)
 	}
+	flowSchema, err := cloudevents.FlowSchema(&md.Schema, "")
+	if err != nil {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("functions: flow schema: %w", err)
+	}
 	sum := sha256.Sum256(wasmBytes)
 	s := &Server{
 		cfg: cfg, mod: mod, meta: md, metaJSON: append(mj, '\n'), wasm: wasmBytes,
-		etag: `"` + hex.EncodeToString(sum[:]) + `"`,
-		ref:  cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
-		dec:  cloudevents.NewFlowDecoder(&md.Schema, cfg.maxFlows),
-		nf:   mod.Features(),
+		etag: `"` + hex.EncodeToString(sum[:]) + `"`, schema: append(flowSchema, '\n'),
+		ref: cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
+		dec: cloudevents.NewFlowDecoder(&md.Schema, cfg.maxFlows),
+		nf:  mod.Features(),
 	}
 	s.mux = map[string]route{
-		"/":                 {"POST", (*Server).serveEvents},
-		"/predict":          {"POST", (*Server).servePredict},
-		"/health/readiness": {"GET", (*Server).serveReadiness},
-		"/health/liveness":  {"GET", (*Server).serveLiveness},
-		"/model":            {"GET", (*Server).serveModel},
-		"/model.wasm":       {"GET", (*Server).serveWasm},
+		"/":                      {"POST", (*Server).serveEvents},
+		"/predict":               {"POST", (*Server).servePredict},
+		"/health/readiness":      {"GET", (*Server).serveReadiness},
+		"/health/liveness":       {"GET", (*Server).serveLiveness},
+		"/model":                 {"GET", (*Server).serveModel},
+		"/model.wasm":            {"GET", (*Server).serveWasm},
+		"/schema/flow":           {"GET", (*Server).serveFlowSchema},
+		"/schema/classification": {"GET", (*Server).serveClassificationSchema},
 	}
 	return s, nil
 }
@@ -228,6 +237,18 @@ func (s *Server) serveWasm(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/wasm")
 	w.Header().Set("ETag", s.etag)
 	http.ServeContent(w, r, "model.wasm", time.Time{}, bytes.NewReader(s.wasm))
+	return nil
+}
+
+func (s *Server) serveFlowSchema(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/schema+json")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.schema))
+	return nil
+}
+
+func (s *Server) serveClassificationSchema(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/schema+json")
+	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(cloudevents.ClassificationSchema))
 	return nil
 }
 
