@@ -17,8 +17,12 @@ else
   MODEL=$tmp/model/model.wasm
   DATA=$tmp/flows.csv
 fi
-head -2 "$DATA" > "$tmp/one.csv" 2>/dev/null || true
-case "$DATA" in *.gz) zcat "$DATA" | head -1 > "$tmp/one.csv" ;; esac
+# One data row: the first line of a gzip (KDD files have no header), or a
+# CSV header and its first row. zcat stops early on SIGPIPE: not an error.
+case "$DATA" in
+  *.gz) { zcat "$DATA" || true; } | head -1 > "$tmp/one.csv" ;;
+  *) head -2 "$DATA" > "$tmp/one.csv" ;;
+esac
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { local s e; s=$(date +%s%N); "$@" >/dev/null 2>&1; e=$(date +%s%N); echo $(( (e - s) / 1000 )); }
 pred=(); base=()
