@@ -1,0 +1,42 @@
+package functions
+
+import (
+	"bytes"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"testing"
+)
+
+// TestConcurrent: requests from many goroutines at once get the answers
+// they get one at a time (the module's instance pool is shared).
+func TestConcurrent(t *testing.T) {
+	s := newTestServer(t)
+	names := []string{"predict_object", "predict_array", "predict_csv", "ce_binary", "ce_structured", "ce_batch"}
+	want := map[string][]byte{}
+	do := func(name string) []byte {
+		req := readReq(t, name)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Errorf("%s: status %d", name, rec.Code)
+		}
+		return rec.Body.Bytes()
+	}
+	for _, n := range names {
+		want[n] = do(n)
+	}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 30 {
+				n := names[(g+i)%len(names)]
+				if got := do(n); !bytes.Equal(got, want[n]) {
+					t.Errorf("%s: concurrent answer differs:\n%s\nwant\n%s", n, got, want[n])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+}
