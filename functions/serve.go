@@ -12,14 +12,30 @@ import (
 // its context is cancelled.
 const ShutdownGrace = 10 * time.Second
 
+// ReadTimeout bounds reading one request, body included; WriteMargin is
+// the time Serve allows for writing an answer beyond the handler's own
+// limit.
+const (
+	ReadTimeout = 30 * time.Second
+	WriteMargin = 10 * time.Second
+)
+
 // Serve serves h on ln until ctx is cancelled (SIGTERM, say), then stops
 // accepting, lets the requests in flight finish (up to ShutdownGrace) and
-// returns nil. It sets header and idle timeouts; the time per request is
-// the handler's. It does not close h.
+// returns nil. It bounds reading a request (ReadTimeout, so a client
+// cannot hold a connection by dripping its body) and writing the answer
+// (the handler's time per request plus WriteMargin, when h is a *Server).
+// It does not close h.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	write := DefaultTimeout + WriteMargin
+	if s, ok := h.(*Server); ok && s.cfg.timeout > 0 {
+		write = s.cfg.timeout + WriteMargin
+	}
 	srv := &http.Server{
 		Handler:           h,
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       ReadTimeout,
+		WriteTimeout:      ReadTimeout + write,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
