@@ -68,6 +68,22 @@ func ReplyID(in *event.Event) string {
 // anomalous, then benign) and flowclass the class of the first flow with
 // that verdict. results must not be empty.
 func Reply(in *event.Event, source string, results []Classification, single bool, now time.Time) (event.Event, error) {
+	var body []byte
+	var err error
+	if single && len(results) == 1 {
+		body, err = json.Marshal(results[0])
+	} else {
+		body, err = json.Marshal(results)
+	}
+	if err != nil {
+		return event.Event{}, &Error{Flow: -1, Err: ErrEvent, Detail: err.Error()}
+	}
+	return ReplyData(in, source, results, body, now)
+}
+
+// ReplyData is Reply with the data already encoded (by a
+// ClassificationEncoder, say): data must be the JSON of results.
+func ReplyData(in *event.Event, source string, results []Classification, data []byte, now time.Time) (event.Event, error) {
 	if len(results) == 0 {
 		return event.Event{}, &Error{Flow: -1, Err: ErrEvent, Detail: "no classifications to reply with"}
 	}
@@ -85,19 +101,9 @@ func Reply(in *event.Event, source string, results []Classification, single bool
 	}
 	out.SetExtension(ExtVerdict, results[worst].Verdict)
 	out.SetExtension(ExtFlowClass, FlowClass(results[worst].Label))
-	var body []byte
-	var err error
-	if single && len(results) == 1 {
-		body, err = json.Marshal(results[0])
-	} else {
-		body, err = json.Marshal(results)
-	}
-	if err != nil {
-		return event.Event{}, &Error{Flow: -1, Err: ErrEvent, Detail: err.Error()}
-	}
 	// the JSON as is (SetData would mark bytes as binary: data_base64)
 	out.SetDataContentType(ContentTypeJSON)
-	out.DataEncoded = body
+	out.DataEncoded = data
 	out.DataBase64 = false
 	if err := out.Validate(); err != nil {
 		return event.Event{}, &Error{Flow: -1, Err: ErrEvent, Detail: oneLine(err.Error())}

@@ -156,7 +156,11 @@ func (s *Server) reply(ctx context.Context, e *event.Event, maxFlows int) (out e
 	if err != nil {
 		return event.Event{}, 0, err
 	}
-	out, err = cloudevents.Reply(e, s.cfg.source, results, flows.Single, s.cfg.now().UTC())
+	data, err := s.enc.Marshal(results, flows.Single)
+	if err != nil {
+		return event.Event{}, 0, fmt.Errorf("%w: encoding the reply: %v", ErrModel, err)
+	}
+	out, err = cloudevents.ReplyData(e, s.cfg.source, results, data, s.cfg.now().UTC())
 	return out, flows.N, err
 }
 

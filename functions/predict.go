@@ -38,12 +38,7 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if flows.Single && kind == kindJSON {
-		writeJSON(w, http.StatusOK, results[0])
-	} else {
-		writeJSON(w, http.StatusOK, results)
-	}
-	return nil
+	return s.writeResults(w, results, flows.Single && kind == kindJSON)
 }
 
 type contentKind int

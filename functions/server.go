@@ -80,6 +80,7 @@ type Server struct {
 	schema   []byte // JSON Schema of flow data for this model
 	ref      cloudevents.ModelRef
 	dec      *cloudevents.FlowDecoder
+	enc      *cloudevents.ClassificationEncoder
 	nf       int
 	closed   atomic.Bool
 	mux      map[string]route
@@ -122,6 +123,7 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		etag: `"` + hex.EncodeToString(sum[:]) + `"`, schema: append(flowSchema, '\n'),
 		ref: cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
 		dec: cloudevents.NewFlowDecoder(&md.Schema, cfg.maxFlows),
+		enc: cloudevents.NewClassificationEncoder(md.Classes, cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256}),
 		nf:  mod.Features(),
 	}
 	s.mux = map[string]route{
@@ -249,6 +251,18 @@ func (s *Server) serveFlowSchema(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) serveClassificationSchema(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/schema+json")
 	http.ServeContent(w, r, "", time.Time{}, strings.NewReader(cloudevents.ClassificationSchema))
+	return nil
+}
+
+// writeResults answers with classifications.
+func (s *Server) writeResults(w http.ResponseWriter, results []cloudevents.Classification, single bool) error {
+	b, err := s.enc.Marshal(results, single)
+	if err != nil {
+		return fmt.Errorf("%w: encoding the answer: %v", ErrModel, err)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	_, _ = w.Write(append(b, '\n'))
 	return nil
 }
 
