@@ -13,7 +13,10 @@
 // FlowDecoder turns the JSON data of a flow event (and the body of a plain
 // JSON /predict request, which has the same shapes) into float32 rows in
 // schema order; ValidateFlowEvent checks an event with sdk-go's validation
-// plus the contract's own rules; Reply builds the classified event.
+// plus the contract's own rules; Reply builds the classified event;
+// ClassificationEncoder writes classifications as encoding/json would, but
+// faster; FlowSchema and ClassificationSchema are the JSON Schemas of the
+// two data shapes.
 //
 // It is not a transport: reading and writing HTTP, batches and the
 // problem+json answers are package functions' job. It does not classify:
