@@ -91,7 +91,7 @@ func (s *Server) decodeCSV(body []byte) (cloudevents.Flows, error) {
 		n++
 	}
 	if n == 0 {
-		return cloudevents.Flows{}, fmt.Errorf("%w: the upload has no data rows", cloudevents.ErrNotFlow)
+		return cloudevents.Flows{}, &Error{Problem: withDetail(problemFor(cloudevents.ErrNotFlow).Problem, "the upload has a header and no data rows"), Err: cloudevents.ErrNotFlow}
 	}
 	return cloudevents.Flows{Rows: rows, N: n}, nil
 }
