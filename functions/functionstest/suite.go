@@ -85,8 +85,11 @@ func ParseRequest(b []byte) (*http.Request, error) {
 		return nil, fmt.Errorf("request line %q: want METHOD PATH", sc.Text())
 	}
 	body = bytes.TrimSuffix(body, []byte("\n"))
-	r := httptest.NewRequest(method, path, bytes.NewReader(body))
-	r.Header = http.Header{}
+	r, err := http.NewRequest(method, path, bytes.NewReader(body))
+	if err != nil { // httptest.NewRequest would panic
+		return nil, fmt.Errorf("request line %q: %w", sc.Text(), err)
+	}
+	r.RequestURI = r.URL.RequestURI()
 	for sc.Scan() {
 		k, v, ok := strings.Cut(sc.Text(), ":")
 		if !ok {
