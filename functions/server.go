@@ -146,7 +146,8 @@ func (s *Server) Metadata() *wasm.Metadata { return s.mod.Metadata() }
 // and not closed).
 func (s *Server) Ready() bool { return !s.closed.Load() }
 
-// Close releases the model. Requests after Close are answered 503.
+// Close releases the model. Requests after Close are answered 503; call
+// it once the requests in flight are done (after Serve returns).
 func (s *Server) Close(ctx context.Context) error {
 	if s.closed.Swap(true) {
 		return nil
@@ -169,8 +170,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch {
 	case !ok:
-		err = &Error{Problem: problemFor(ErrNotFound).Problem, Err: ErrNotFound}
-		err.(*Error).Problem.Detail = fmt.Sprintf("no endpoint %s", r.URL.Path)
+		err = &Error{Problem: withDetail(problemFor(ErrNotFound).Problem, "no endpoint "+r.URL.Path), Err: ErrNotFound}
 	case r.Method == rt.methods || (rt.methods == "GET" && r.Method == http.MethodHead):
 		err = rt.h(s, w, r)
 	default:
