@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"testing"
 )
 
@@ -102,3 +103,14 @@ func benchLoopback(b *testing.B, body []byte) {
 func BenchmarkLoopbackJSON_1flow_c16(b *testing.B) { benchLoopback(b, benchFlows(b, 1)) }
 
 func BenchmarkLoopbackJSON_100flows_c16(b *testing.B) { benchLoopback(b, benchFlows(b, 100)) }
+
+func BenchmarkEventBatch_100events(b *testing.B) {
+	flows := sampleFlows(b)
+	var evs []map[string]any
+	for i := range 100 {
+		evs = append(evs, map[string]any{"specversion": "1.0", "id": "e" + strconv.Itoa(i), "source": "/b",
+			"type": "io.flowsense.flow.v1", "datacontenttype": "application/json", "data": flows["PortScan"]})
+	}
+	body, _ := json.Marshal(evs)
+	benchServe(b, "/", http.Header{"Content-Type": {"application/cloudevents-batch+json"}}, body)
+}

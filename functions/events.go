@@ -96,24 +96,17 @@ func readEvent(h http.Header, body []byte) (*event.Event, error) {
 // serveBatch answers a batch with a batch: one reply per event, in order.
 // A bad event fails the whole batch, and no reply is sent.
 func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []byte) error {
-	var raw []json.RawMessage
-	if err := json.Unmarshal(body, &raw); err != nil {
-		return fmt.Errorf("%w: a batch must be a JSON array of events: %s", cloudevents.ErrMalformed, oneLine(err.Error()))
+	events, err := decodeBatch(body)
+	if err != nil {
+		return err
 	}
-	if len(raw) == 0 {
-		return fmt.Errorf("%w: empty batch", cloudevents.ErrEvent)
+	if len(events) > s.cfg.maxFlows {
+		return fmt.Errorf("%w: %d events, at most %d in one request", cloudevents.ErrTooManyFlows, len(events), s.cfg.maxFlows)
 	}
-	if len(raw) > s.cfg.maxFlows {
-		return fmt.Errorf("%w: %d events, at most %d in one request", cloudevents.ErrTooManyFlows, len(raw), s.cfg.maxFlows)
-	}
-	replies := make([]event.Event, len(raw))
+	replies := make([]event.Event, len(events))
 	budget := s.cfg.maxFlows
-	for i, b := range raw {
-		var e event.Event
-		if err := json.Unmarshal(b, &e); err != nil {
-			return atEvent(fmt.Errorf("%w: %s", cloudevents.ErrEvent, oneLine(err.Error())), i)
-		}
-		out, n, err := s.reply(ctx, &e, budget)
+	for i := range events {
+		out, n, err := s.reply(ctx, &events[i], budget)
 		if err != nil {
 			return atEvent(err, i)
 		}
@@ -128,6 +121,32 @@ func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []b
 	w.WriteHeader(http.StatusOK)
 	_, _ = w.Write(b)
 	return nil
+}
+
+// decodeBatch reads a batch: in one pass when it is well formed, else
+// event by event, to name the first bad one.
+func decodeBatch(body []byte) ([]event.Event, error) {
+	var events []event.Event
+	if err := json.Unmarshal(body, &events); err == nil {
+		if len(events) == 0 {
+			return nil, fmt.Errorf("%w: empty batch", cloudevents.ErrEvent)
+		}
+		return events, nil
+	}
+	var raw []json.RawMessage
+	if err := json.Unmarshal(body, &raw); err != nil {
+		return nil, fmt.Errorf("%w: a batch must be a JSON array of events: %s", cloudevents.ErrMalformed, oneLine(err.Error()))
+	}
+	if len(raw) == 0 {
+		return nil, fmt.Errorf("%w: empty batch", cloudevents.ErrEvent)
+	}
+	events = make([]event.Event, len(raw))
+	for i, b := range raw {
+		if err := json.Unmarshal(b, &events[i]); err != nil {
+			return nil, atEvent(fmt.Errorf("%w: %s", cloudevents.ErrEvent, oneLine(err.Error())), i)
+		}
+	}
+	return events, nil // cannot happen: the one pass failed on some event
 }
 
 // atEvent marks a problem with the index of the event in a batch.
