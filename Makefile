@@ -16,11 +16,13 @@ build:
 	$(GO) build -o $(BIN) ./cmd/flowsense
 
 # The main job on the project's own bundled data: generate it if absent,
-# train, evaluate, and point at the report.
+# train, evaluate, compile, and serve the model (Ctrl-C stops it).
+ADDR          ?= 127.0.0.1:8080
 run: build
 	@test -f $(BUNDLED) || { mkdir -p $(dir $(BUNDLED)) && $(BIN) gen --rows 50000 --seed 1 --out $(BUNDLED); }
 	$(BIN) train --data $(BUNDLED) --out $(MODEL_DIR)
-	@echo "open $(MODEL_DIR)/report.html in a browser; inspect the model with: $(BIN) inspect $(MODEL_DIR)"
+	@echo "report: $(MODEL_DIR)/report.html (open it in a browser); inspect the model with: $(BIN) inspect $(MODEL_DIR)"
+	$(BIN) serve --model $(MODEL_DIR) --addr $(ADDR)
 
 vet:
 	$(GO) vet ./...

@@ -3,6 +3,7 @@
 //	flowsense train   --data FILE... [--test FILE...] --out DIR   train, evaluate, write the model and its report
 //	flowsense eval    --model DIR|model.wasm --data FILE...       metrics of a model on labelled data (JSON)
 //	flowsense predict --model DIR|model.wasm --data FILE...       label, probability, outlier score, verdict per row (CSV)
+//	flowsense serve   --model DIR|model.wasm [--addr HOST:PORT]   HTTP and CloudEvents endpoint
 //	flowsense gen     --rows N --seed S --out FILE                synthetic labelled flows
 //	flowsense compile --model DIR/model.json [--out model.wasm]   the standalone WebAssembly module
 //	flowsense import  xgboost MODEL.json --out DIR                an XGBoost JSON model as a flowsense model and module

@@ -19,6 +19,7 @@ func commands() []command {
 		{"train", "train a classifier and outlier detector, evaluate it, write model.json, metrics.json, report.html", runTrain},
 		{"eval", "evaluate a model on labelled data; metrics JSON on stdout", runEval},
 		{"predict", "classify every row of a file; CSV of label, probability, outlier score, verdict", runPredict},
+		{"serve", "serve a model over HTTP: /predict (JSON, CSV), CloudEvents, /model, /model.wasm, health", runServe},
 		{"compile", "compile model.json into a standalone WebAssembly module (model.wasm)", runCompile},
 		{"import", "import a model trained elsewhere: import xgboost MODEL.json --out DIR", runImport},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},

@@ -7,10 +7,14 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/flowsense/flowsense/model"
 )
@@ -316,6 +320,67 @@ func TestImportXGBoost(t *testing.T) {
 	}
 	if code, _, e := flowsense(t, "import", "xgboost", filepath.Join(td, "README.md"), "--out", filepath.Join(t.TempDir(), "bad")); code != 2 || !strings.Contains(e, "README.md") {
 		t.Errorf("importing a non-model: exit %d %q", code, e)
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for a writer and a reader goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// serve answers over loopback and stops cleanly when its context ends.
+func TestServe(t *testing.T) {
+	dir, flows := trained(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var out, errOut syncBuffer
+	done := make(chan int)
+	go func() {
+		done <- run(ctx, []string{"serve", "--model", filepath.Join(dir, "model"), "--addr", "127.0.0.1:0"}, &out, &errOut)
+	}()
+	var url string
+	for i := 0; i < 200 && url == ""; i++ {
+		if m := regexp.MustCompile(`on (http://[0-9.:]+)`).FindStringSubmatch(out.String()); m != nil {
+			url = m[1]
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if url == "" {
+		t.Fatalf("serve printed no URL: %q %q", out.String(), errOut.String())
+	}
+	if r, err := http.Get(url + "/health/readiness"); err != nil || r.StatusCode != 200 {
+		t.Fatalf("readiness: %v %v", r, err)
+	}
+	raw, _ := os.ReadFile(flows)
+	lines := strings.SplitN(string(raw), "\n", 4)
+	r, err := http.Post(url+"/predict", "text/csv", strings.NewReader(lines[0]+"\n"+lines[1]+"\n"+lines[2]+"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var answers []struct {
+		Label   string `json:"label"`
+		Verdict string `json:"verdict"`
+	}
+	if err := json.NewDecoder(r.Body).Decode(&answers); err != nil || r.StatusCode != 200 || len(answers) != 2 || answers[0].Verdict == "" {
+		t.Fatalf("predict: status %d, %v, %+v", r.StatusCode, err, answers)
+	}
+	r.Body.Close()
+	cancel()
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d: %s", code, errOut.String())
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("serve did not stop when its context ended")
 	}
 }
 

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/flowsense/flowsense/functions"
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	f := newFlags("serve")
+	modelPath := f.String("model", "", "model directory, model.json or model.wasm")
+	addr := f.String("addr", "127.0.0.1:8080", "listen address")
+	help := f.Bool("help", "show this help")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *help {
+		f.usage(stdout, "--model DIR|model.wasm [--addr HOST:PORT]")
+		return errHelp
+	}
+	if *modelPath == "" {
+		return fmt.Errorf("%w: --model is required", errUsage)
+	}
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	srv, err := functions.LoadFile(ctx, *modelPath, functions.WithSource("urn:flowsense:serve"))
+	if err != nil {
+		return err
+	}
+	defer srv.Close(context.Background())
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	url := "http://" + ln.Addr().String()
+	md := srv.Metadata()
+	fmt.Fprintf(stdout, "serving %s (%d features, classes %v) on %s\n", *modelPath, len(md.Schema.Features), md.Classes, url)
+	fmt.Fprintf(stdout, "  curl -s %s/model | head\n", url)
+	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: text/csv' --data-binary @flows.csv %s/predict\n", url)
+	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"%s\": 0}' %s/predict\n", md.Schema.Features[0].Name, url)
+	return functions.Serve(ctx, ln, srv)
+}
