@@ -21,7 +21,7 @@ ADDR          ?= 127.0.0.1:8080
 run: build
 	@test -f $(BUNDLED) || { mkdir -p $(dir $(BUNDLED)) && $(BIN) gen --rows 50000 --seed 1 --out $(BUNDLED); }
 	$(BIN) train --data $(BUNDLED) --out $(MODEL_DIR)
-	@echo "report: $(MODEL_DIR)/report.html (open it in a browser); inspect the model with: $(BIN) inspect $(MODEL_DIR)"
+	@echo "open $(MODEL_DIR)/report.html in a browser; $(BIN) inspect $(MODEL_DIR) describes the model"
 	$(BIN) serve --model $(MODEL_DIR) --addr $(ADDR)
 
 vet:
