@@ -1,0 +1,204 @@
+package awslambda
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/functions"
+)
+
+// Sink receives the answer to one good SQS message: the reply event for a
+// CloudEvent, the classifications for a flow document. A queue has no one
+// to answer, so this is where the results go (the default logs them as
+// JSON, one record a message, to CloudWatch).
+type Sink func(ctx context.Context, messageID string, reply *event.Event, results []cloudevents.Classification)
+
+// Handler is the Lambda handler of one *functions.Server.
+type Handler struct {
+	srv  *functions.Server
+	log  *slog.Logger
+	sink Sink
+}
+
+// Option configures a Handler.
+type Option func(*Handler)
+
+// WithLogger sets the logger (slog.Default() by default).
+func WithLogger(l *slog.Logger) Option { return func(h *Handler) { h.log = l } }
+
+// WithSink sets where the results of SQS messages go (by default, the
+// logger at level Info).
+func WithSink(s Sink) Option { return func(h *Handler) { h.sink = s } }
+
+// New returns the handler serving srv.
+func New(srv *functions.Server, opts ...Option) *Handler {
+	h := &Handler{srv: srv, log: slog.Default()}
+	for _, o := range opts {
+		o(h)
+	}
+	if h.sink == nil {
+		h.sink = h.logResults
+	}
+	return h
+}
+
+// shape is what a payload is taken for.
+type shape int
+
+const (
+	shapeDirect shape = iota
+	shapeHTTP
+	shapeSQS
+)
+
+// probe holds the members that tell the shapes apart.
+type probe struct {
+	RequestContext *struct {
+		HTTP  *json.RawMessage `json:"http"`
+		Stage *string          `json:"stage"`
+	} `json:"requestContext"`
+	Records []struct {
+		EventSource string `json:"eventSource"`
+	} `json:"Records"`
+}
+
+// classify tells the shape of payload from its top-level members: a
+// Function URL or HTTP API request has requestContext.http (API Gateway
+// adds requestContext.stage), an SQS batch has Records from aws:sqs.
+// Anything else (a flow, an array, a CloudEvent) is direct.
+func classify(payload []byte) (s shape, apigw bool) {
+	p := bytes.TrimLeft(payload, " \t\r\n")
+	if len(p) == 0 || p[0] != '{' {
+		return shapeDirect, false
+	}
+	var pr probe
+	if json.Unmarshal(p, &pr) != nil {
+		return shapeDirect, false
+	}
+	if pr.RequestContext != nil && pr.RequestContext.HTTP != nil {
+		return shapeHTTP, pr.RequestContext.Stage != nil
+	}
+	if len(pr.Records) > 0 && pr.Records[0].EventSource == "aws:sqs" {
+		return shapeSQS, false
+	}
+	return shapeDirect, false
+}
+
+// Invoke answers one invocation; its signature is the one
+// lambda.Start/lambda.NewHandler take. The answer is an
+// events.LambdaFunctionURLResponse or events.APIGatewayV2HTTPResponse for
+// an HTTP request, an events.SQSEventResponse for an SQS batch, and for a
+// direct invocation a cloudevents.Classification (one flow), a
+// []cloudevents.Classification (a batch) or the reply *event.Event (a
+// CloudEvent). Errors are *Error; HTTP requests never fail (a client's
+// mistake is an HTTP answer), and an SQS batch fails only if it cannot be
+// decoded.
+func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
+	switch s, apigw := classify(payload); s {
+	case shapeHTTP:
+		return h.serveHTTP(ctx, payload, apigw)
+	case shapeSQS:
+		return h.serveSQS(ctx, payload)
+	default:
+		return h.serveDirect(ctx, payload)
+	}
+}
+
+// serveSQS handles every message of the batch and reports the ones that
+// failed. A message fails when the handler refuses it (a bad flow or
+// event, StatusOf < 500: it will fail again, so the queue's redrive policy
+// moves it to the dead-letter queue) or cannot answer it now (>= 500:
+// retried).
+func (h *Handler) serveSQS(ctx context.Context, payload []byte) (events.SQSEventResponse, error) {
+	var ev events.SQSEvent
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		return events.SQSEventResponse{}, payloadError("sqs", fmt.Sprintf("sqs event: %v", err))
+	}
+	resp := events.SQSEventResponse{BatchItemFailures: []events.SQSBatchItemFailure{}}
+	for _, m := range ev.Records {
+		reply, results, err := h.srv.HandleMessage(ctx, []byte(m.Body))
+		if err != nil {
+			p := functions.ProblemOf(err)
+			h.log.LogAttrs(ctx, level(p.Status), "sqs message failed",
+				slog.String("messageId", m.MessageId), slog.Int("status", p.Status),
+				slog.String("problem", p.Type), slog.String("detail", p.Detail))
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+			continue
+		}
+		h.sink(ctx, m.MessageId, reply, results)
+	}
+	return resp, nil
+}
+
+// level logs a client's mistake as a warning, the server's as an error.
+func level(status int) slog.Level {
+	if status >= 500 {
+		return slog.LevelError
+	}
+	return slog.LevelWarn
+}
+
+// logResults is the default Sink.
+func (h *Handler) logResults(ctx context.Context, id string, reply *event.Event, results []cloudevents.Classification) {
+	if reply != nil {
+		h.log.LogAttrs(ctx, slog.LevelInfo, "classified", slog.String("messageId", id),
+			slog.String("event", reply.ID()), slog.Any("data", json.RawMessage(reply.Data())))
+		return
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "classified", slog.String("messageId", id), slog.Any("results", results))
+}
+
+// serveDirect answers a direct invocation: a structured CloudEvent (an
+// object with "specversion") through HandleMessage, any other JSON through
+// ClassifyJSON.
+func (h *Handler) serveDirect(ctx context.Context, payload []byte) (any, error) {
+	if !json.Valid(payload) {
+		return nil, payloadError("direct", "not JSON")
+	}
+	if isEvent(payload) {
+		reply, _, err := h.srv.HandleMessage(ctx, payload)
+		if err != nil {
+			return nil, refused(err)
+		}
+		return reply, nil
+	}
+	results, single, err := h.srv.ClassifyJSON(ctx, payload)
+	if err != nil {
+		return nil, refused(err)
+	}
+	if single && len(results) == 1 {
+		return results[0], nil
+	}
+	return results, nil
+}
+
+// isEvent reports whether payload is a JSON object with "specversion".
+func isEvent(payload []byte) bool {
+	var probe map[string]json.RawMessage
+	if json.Unmarshal(payload, &probe) != nil {
+		return false
+	}
+	_, ok := probe["specversion"]
+	return ok
+}
+
+// payloadError is the *Error for a payload that cannot be decoded.
+func payloadError(kind, detail string) *Error {
+	err := fmt.Errorf("%w: %w: %s", ErrPayload, cloudevents.ErrMalformed, detail)
+	p := functions.ProblemOf(err)
+	p.Detail = detail
+	return &Error{Kind: kind, Status: p.Status, Problem: p, Err: err}
+}
+
+// refused is the *Error for a direct invocation the server refused.
+func refused(err error) *Error {
+	p := functions.ProblemOf(err)
+	return &Error{Kind: "direct", Status: p.Status, Problem: p, Err: fmt.Errorf("%w: %w", ErrMessage, err)}
+}
