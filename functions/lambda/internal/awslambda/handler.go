@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -61,8 +62,8 @@ const (
 // probe holds the members that tell the shapes apart.
 type probe struct {
 	RequestContext *struct {
-		HTTP  *json.RawMessage `json:"http"`
-		Stage *string          `json:"stage"`
+		HTTP       *json.RawMessage `json:"http"`
+		DomainName string           `json:"domainName"`
 	} `json:"requestContext"`
 	Records []struct {
 		EventSource string `json:"eventSource"`
@@ -70,8 +71,10 @@ type probe struct {
 }
 
 // classify tells the shape of payload from its top-level members: a
-// Function URL or HTTP API request has requestContext.http (API Gateway
-// adds requestContext.stage), an SQS batch has Records from aws:sqs.
+// Function URL or HTTP API request has requestContext.http (a Function
+// URL's domainName is <url-id>.lambda-url.<region>.on.aws; the two
+// response types have the same JSON but for API Gateway's
+// multiValueHeaders), an SQS batch has Records from aws:sqs.
 // Anything else (a flow, an array, a CloudEvent) is direct.
 func classify(payload []byte) (s shape, apigw bool) {
 	p := bytes.TrimLeft(payload, " \t\r\n")
@@ -83,7 +86,7 @@ func classify(payload []byte) (s shape, apigw bool) {
 		return shapeDirect, false
 	}
 	if pr.RequestContext != nil && pr.RequestContext.HTTP != nil {
-		return shapeHTTP, pr.RequestContext.Stage != nil
+		return shapeHTTP, !strings.Contains(pr.RequestContext.DomainName, ".lambda-url.")
 	}
 	if len(pr.Records) > 0 && pr.Records[0].EventSource == "aws:sqs" {
 		return shapeSQS, false
