@@ -155,7 +155,12 @@ func (h *Handler) logResults(ctx context.Context, id string, reply *event.Event,
 			slog.String("event", reply.ID()), slog.Any("data", json.RawMessage(reply.Data())))
 		return
 	}
-	h.log.LogAttrs(ctx, slog.LevelInfo, "classified", slog.String("messageId", id), slog.Any("results", results))
+	b, err := json.Marshal(results)
+	if err != nil { // plain fields: cannot happen
+		h.log.LogAttrs(ctx, slog.LevelError, "encoding results", slog.String("messageId", id), slog.String("error", err.Error()))
+		return
+	}
+	h.log.LogAttrs(ctx, slog.LevelInfo, "classified", slog.String("messageId", id), slog.Any("results", json.RawMessage(b)))
 }
 
 // serveDirect answers a direct invocation: a structured CloudEvent (an
