@@ -264,18 +264,19 @@ func TestKnativeMutationsRejected(t *testing.T) {
 	ev := string(readFile(t, "knative/eventing.yaml"))
 	cases := map[string]struct {
 		base, old, new string
+		want           string // in the error: the field or reason rejected
 	}{
-		"min-scale negative":            {svc, `min-scale: "0"`, `min-scale: "-1"`},
-		"max-scale below min":           {svc, `min-scale: "0"`, `min-scale: "20"`},
-		"containerConcurrency negative": {svc, "containerConcurrency: 200", "containerConcurrency: -1"},
-		"unknown field":                 {svc, "containerConcurrency: 200", "containerConcurrency: 200\n      concurrencyy: 1"},
-		"no image":                      {svc, "image: registry.example.com/flowsense/flowsense:latest", "image: \"\""},
-		"trigger without subscriber":    {ev, "  subscriber:\n    ref:\n      apiVersion: serving.knative.dev/v1\n      kind: Service\n      name: flowsense\n", ""},
-		"trigger without broker":        {ev, "  broker: flowsense\n  filter:\n    attributes:\n      type: io.flowsense.flow.v1", "  filter:\n    attributes:\n      type: io.flowsense.flow.v1"},
-		"bad backoff policy":            {ev, "backoffPolicy: exponential", "backoffPolicy: fibonacci"},
-		"bad backoff delay":             {ev, "backoffDelay: PT0.5S", "backoffDelay: half a second"},
-		"negative retry":                {ev, "retry: 5", "retry: -1"},
-		"unknown kind":                  {ev, "kind: Broker", "kind: Brokr"},
+		"min-scale negative":            {svc, `min-scale: "0"`, `min-scale: "-1"`, "min-scale"},
+		"max-scale below min":           {svc, `min-scale: "0"`, `min-scale: "20"`, "min-scale"},
+		"containerConcurrency negative": {svc, "containerConcurrency: 200", "containerConcurrency: -1", "containerConcurrency"},
+		"unknown field":                 {svc, "containerConcurrency: 200", "containerConcurrency: 200\n      concurrencyy: 1", "unknown field"},
+		"no image":                      {svc, "image: registry.example.com/flowsense/flowsense:latest", "image: \"\"", "image"},
+		"trigger without subscriber":    {ev, "  subscriber:\n    ref:\n      apiVersion: serving.knative.dev/v1\n      kind: Service\n      name: flowsense\n", "", "subscriber"},
+		"trigger without broker":        {ev, "  broker: flowsense\n  filter:\n    attributes:\n      type: io.flowsense.flow.v1", "  filter:\n    attributes:\n      type: io.flowsense.flow.v1", "broker"},
+		"bad backoff policy":            {ev, "backoffPolicy: exponential", "backoffPolicy: fibonacci", "backoffPolicy"},
+		"bad backoff delay":             {ev, "backoffDelay: PT0.5S", "backoffDelay: half a second", "backoffDelay"},
+		"negative retry":                {ev, "retry: 5", "retry: -1", "retry"},
+		"unknown kind":                  {ev, "kind: Broker", "kind: Brokr", "unexpected kind"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -293,6 +294,9 @@ func TestKnativeMutationsRejected(t *testing.T) {
 			var me *manifestError
 			if !errors.As(err, &me) {
 				t.Errorf("error %v is not a *manifestError", err)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not mention %q", err, tc.want)
 			}
 		})
 	}
