@@ -126,6 +126,9 @@ func TestBadPayloads(t *testing.T) {
 			if e.Status != c.status || e.Problem.Status != c.status || !errors.Is(err, c.is) {
 				t.Errorf("error %v: status %d (problem %d), want %d and %v", err, e.Status, e.Problem.Status, c.status, c.is)
 			}
+			if !strings.Contains(err.Error(), e.Problem.Title) {
+				t.Errorf("error %q does not name the problem %q", err, e.Problem.Title)
+			}
 			if functions.StatusOf(e.Unwrap()) >= 500 && c.is == ErrMessage {
 				t.Errorf("a client's mistake became a server error: %v", err)
 			}
