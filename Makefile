@@ -8,7 +8,7 @@ export FLOWSENSE_DATA
 BUNDLED       := data/flows.csv
 MODEL_DIR     := out/model
 
-.PHONY: all build run test test-data bench fuzz vet clean
+.PHONY: all build run test test-data bench fuzz vet clean lambda
 
 all: build
 
@@ -55,5 +55,14 @@ fuzz:
 	  done; \
 	done
 
+# The AWS Lambda bootstrap (provided.al2023) with the trained model embedded:
+# functions/lambda/bootstrap.zip, which deploy/lambda/template.yaml deploys.
+LAMBDA_ARCH  ?= arm64
+LAMBDA_MODEL ?= $(MODEL_DIR)/model.wasm
+lambda:
+	@test -f $(LAMBDA_MODEL) || { echo "lambda: $(LAMBDA_MODEL) not found: train first (make run) or set LAMBDA_MODEL"; exit 2; }
+	cp $(LAMBDA_MODEL) functions/lambda/bundle/model.wasm
+	cd functions/lambda && GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bootstrap . && rm -f bootstrap.zip && zip -X -q bootstrap.zip bootstrap
+
 clean:
-	rm -rf bin out
+	rm -rf bin out functions/lambda/bootstrap functions/lambda/bootstrap.zip functions/lambda/bundle/model.wasm
