@@ -205,6 +205,9 @@ func TestEventingProperties(t *testing.T) {
 		t.Fatalf("%d brokers, want 1", len(brokers))
 	}
 	broker := brokers[0].Name
+	if d := brokers[0].Spec.Delivery; d == nil || d.DeadLetterSink == nil {
+		t.Error("broker has no delivery deadLetterSink")
+	}
 	cases := map[string]struct {
 		typ        string
 		attrs      map[string]string
@@ -270,6 +273,7 @@ func TestKnativeMutationsRejected(t *testing.T) {
 		"max-scale below min":           {svc, `min-scale: "0"`, `min-scale: "20"`, "min-scale"},
 		"containerConcurrency negative": {svc, "containerConcurrency: 200", "containerConcurrency: -1", "containerConcurrency"},
 		"unknown field":                 {svc, "containerConcurrency: 200", "containerConcurrency: 200\n      concurrencyy: 1", "unknown field"},
+		"insecure container":            {svc, "runAsNonRoot: true", "runAsNonRoot: false", "securityContext"},
 		"no image":                      {svc, "image: registry.example.com/flowsense/flowsense:latest", "image: \"\"", "image"},
 		"trigger without subscriber":    {ev, "  subscriber:\n    ref:\n      apiVersion: serving.knative.dev/v1\n      kind: Service\n      name: flowsense\n", "", "subscriber"},
 		"trigger without broker":        {ev, "  broker: flowsense\n  filter:\n    attributes:\n      type: io.flowsense.flow.v1", "  filter:\n    attributes:\n      type: io.flowsense.flow.v1", "broker"},
