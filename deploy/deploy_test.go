@@ -273,7 +273,7 @@ func TestKnativeMutationsRejected(t *testing.T) {
 		"max-scale below min":           {svc, `min-scale: "0"`, `min-scale: "20"`, "min-scale"},
 		"containerConcurrency negative": {svc, "containerConcurrency: 200", "containerConcurrency: -1", "containerConcurrency"},
 		"unknown field":                 {svc, "containerConcurrency: 200", "containerConcurrency: 200\n      concurrencyy: 1", "unknown field"},
-		"insecure container":            {svc, "runAsNonRoot: true", "runAsNonRoot: false", "securityContext"},
+		"insecure container":            {svc, "          securityContext:\n            runAsNonRoot: true\n            allowPrivilegeEscalation: false\n            capabilities:\n              drop: [\"ALL\"]\n            seccompProfile:\n              type: RuntimeDefault\n", "", "securityContext"},
 		"no image":                      {svc, "image: registry.example.com/flowsense/flowsense:latest", "image: \"\"", "image"},
 		"trigger without subscriber":    {ev, "  subscriber:\n    ref:\n      apiVersion: serving.knative.dev/v1\n      kind: Service\n      name: flowsense\n", "", "subscriber"},
 		"trigger without broker":        {ev, "  broker: flowsense\n  filter:\n    attributes:\n      type: io.flowsense.flow.v1", "  filter:\n    attributes:\n      type: io.flowsense.flow.v1", "broker"},
