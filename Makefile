@@ -64,5 +64,28 @@ lambda:
 	cp $(LAMBDA_MODEL) functions/lambda/bundle/model.wasm
 	cd functions/lambda && GOOS=linux GOARCH=$(LAMBDA_ARCH) CGO_ENABLED=0 $(GO) build -tags lambda.norpc -trimpath -ldflags='-s -w' -o bootstrap . && rm -f bootstrap.zip && zip -X -q bootstrap.zip bootstrap
 
+# Deployment: manifests under deploy/ (see deploy/README.md), checked by
+# their own Knative and Kubernetes Go types in a module of their own.
+.PHONY: test-deploy deploy-knative deploy-eventing deploy-lambda deploy-trainer \
+        clean-knative clean-eventing clean-lambda clean-trainer
+test-deploy:
+	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
+deploy-knative:
+	kubectl apply -f deploy/knative/service.yaml
+deploy-eventing: deploy-knative
+	kubectl apply -f deploy/knative/eventing.yaml
+deploy-lambda: lambda
+	sam deploy --template-file deploy/lambda/template.yaml --guided
+deploy-trainer:
+	kubectl apply -f deploy/trainer/job.yaml
+clean-knative:
+	kubectl delete -f deploy/knative/service.yaml --ignore-not-found
+clean-eventing:
+	kubectl delete -f deploy/knative/eventing.yaml --ignore-not-found
+clean-lambda:
+	sam delete --stack-name $${STACK:-flowsense}
+clean-trainer:
+	kubectl delete -f deploy/trainer/job.yaml --ignore-not-found
+
 clean:
 	rm -rf bin out functions/lambda/bootstrap functions/lambda/bootstrap.zip functions/lambda/bundle/model.wasm
