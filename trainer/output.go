@@ -2,8 +2,6 @@ package trainer
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -31,8 +29,7 @@ func (r *Result) WriteDir(dir string) error {
 		return err
 	}
 	r.Metrics.ModelBytes = int64(len(modelBytes))
-	sum := sha256.Sum256(modelBytes)
-	module, err := wasm.Compile(r.Model, wasm.WithModelSHA256(hex.EncodeToString(sum[:])))
+	module, err := wasm.Compile(r.Model, wasm.WithModelFile(modelBytes))
 	if err != nil {
 		return fmt.Errorf("compile model.wasm: %w", err)
 	}

@@ -25,6 +25,14 @@ func WithModelSHA256(hexSHA string) CompileOption {
 	return func(c *compileConfig) { c.sha = hexSHA }
 }
 
+// WithModelFile records the sha256 of modelFile, the model file's bytes as
+// read or written, as the model's sha256: WithModelSHA256 for a caller
+// that holds the file rather than its hash.
+func WithModelFile(modelFile []byte) CompileOption {
+	sum := sha256.Sum256(modelFile)
+	return WithModelSHA256(hex.EncodeToString(sum[:]))
+}
+
 // Compile lowers a model to a standalone WebAssembly module: no imports, a
 // fixed-size exported memory, predict(n) and the ABI globals (ABI.md), and
 // the model's Metadata in a custom section. The model is validated first

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -41,9 +39,7 @@ func runCompile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	// The module records the sha256 of the model file as trained.
-	sum := sha256.Sum256(raw)
-	mod, err := wasm.Compile(m, wasm.WithModelSHA256(hex.EncodeToString(sum[:])))
+	mod, err := wasm.Compile(m, wasm.WithModelFile(raw))
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
 	"io"
 	"os"
@@ -55,8 +53,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	sum := sha256.Sum256(b)
-	mod, err := wasm.Compile(m, wasm.WithModelSHA256(hex.EncodeToString(sum[:])))
+	mod, err := wasm.Compile(m, wasm.WithModelFile(b))
 	if err != nil {
 		return fmt.Errorf("%s: %w", src, err)
 	}
