@@ -56,6 +56,9 @@ func (d *FlowDecoder) fastDecode(b []byte, buf []float32) (f Flows, ok bool) {
 			if d.maxFlows > 0 && n == d.maxFlows {
 				return Flows{}, false
 			}
+			if p.i >= len(p.b) { // "[...," cut short
+				return Flows{}, false
+			}
 			rows = growBy(rows, d.nf)
 			row := rows[n*d.nf:]
 			switch p.b[p.i] {
@@ -71,17 +74,13 @@ func (d *FlowDecoder) fastDecode(b []byte, buf []float32) (f Flows, ok bool) {
 				return Flows{}, false
 			}
 			n++
-			p.ws()
-			if p.i < len(p.b) && p.b[p.i] == ',' {
-				p.i++
-				p.ws()
-				continue
+			closed, ok := p.sep(']')
+			if !ok {
+				return Flows{}, false
 			}
-			if p.i < len(p.b) && p.b[p.i] == ']' {
-				p.i++
+			if closed {
 				return Flows{Rows: rows, N: n}, p.end()
 			}
-			return Flows{}, false
 		}
 	}
 	return Flows{}, false
@@ -177,19 +176,8 @@ func (p *fastParser) object(row []float32) bool {
 			return false
 		}
 		row[i] = v
-		p.ws()
-		if p.i >= len(p.b) {
-			return false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.ws()
-		case '}':
-			p.i++
-			return true
-		default:
-			return false
+		if closed, ok := p.sep('}'); !ok || closed {
+			return ok
 		}
 	}
 }
@@ -207,21 +195,29 @@ func (p *fastParser) values(row []float32) bool {
 			return false
 		}
 		row[k] = v
-		p.ws()
-		if p.i >= len(p.b) {
-			return false
-		}
-		switch p.b[p.i] {
-		case ',':
-			p.i++
-			p.ws()
-		case ']':
-			p.i++
-			return k == len(row)-1
-		default:
-			return false
+		if closed, ok := p.sep(']'); !ok || closed {
+			return ok && k == len(row)-1
 		}
 	}
+}
+
+// sep reads what follows a member or element: a comma (and the space after
+// it) to go on, or the closing bracket. ok is false for anything else.
+func (p *fastParser) sep(close byte) (closed, ok bool) {
+	p.ws()
+	if p.i >= len(p.b) {
+		return false, false
+	}
+	switch p.b[p.i] {
+	case ',':
+		p.i++
+		p.ws()
+		return false, true
+	case close:
+		p.i++
+		return true, true
+	}
+	return false, false
 }
 
 // scalar reads the value of feature i.
