@@ -129,3 +129,36 @@ func benchRealRatio(b *testing.B, name string) {
 
 func BenchmarkRealDataOneFlowRatio_NSLKDD(b *testing.B) { benchRealRatio(b, "NSL-KDD kdd5") }
 func BenchmarkRealDataOneFlowRatio_CIC(b *testing.B)    { benchRealRatio(b, "CIC-IDS2017") }
+
+// benchRealSIMD: the default (SIMD) module against the MVP module
+// (WithoutSIMD) of the same model on the same rows, interleaved in chunks
+// of 256 calls so that a change in the machine's load hits both alike.
+func benchRealSIMD(b *testing.B, name string) {
+	m, rows := trainedModel(b, name)
+	nf := len(m.Schema.Features)
+	n := len(rows) / nf
+	mods := []*wasm.Module{load(b, compile(b, m)), load(b, compile(b, m, wasm.WithoutSIMD()))}
+	out := make([]wasm.Result, 1)
+	ctx := context.Background()
+	var spent [2]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 256 {
+		for k, mod := range mods {
+			start := time.Now()
+			for c := i; c < min(i+256, b.N); c++ {
+				j := c % n
+				if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			spent[k] += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "simd-ns/flow")
+	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(b.N), "mvp-ns/flow")
+	b.ReportMetric(float64(spent[0])/float64(spent[1]), "simd/mvp")
+}
+
+func BenchmarkRealDataSIMDRatio_NSLKDD(b *testing.B) { benchRealSIMD(b, "NSL-KDD kdd5") }
+func BenchmarkRealDataSIMDRatio_CIC(b *testing.B)    { benchRealSIMD(b, "CIC-IDS2017") }

@@ -13,7 +13,16 @@ import (
 type CompileOption func(*compileConfig)
 
 type compileConfig struct {
-	sha string
+	sha    string
+	noSIMD bool
+}
+
+// WithoutSIMD compiles a WebAssembly 1.0 (MVP) module: no v128
+// instructions, for a host without the SIMD feature (every current
+// browser, Node.js and wazero have it). The answers are the same within
+// the parity bounds; the detector is slower (RATIONALE.md).
+func WithoutSIMD() CompileOption {
+	return func(c *compileConfig) { c.noSIMD = true }
 }
 
 // WithModelSHA256 records hexSHA as the model's sha256 in the metadata,
@@ -50,7 +59,7 @@ func Compile(m *model.Model, opts ...CompileOption) ([]byte, error) {
 	if err := model.Validate(m); err != nil {
 		return nil, &Error{Op: "compile", Offset: -1, Err: fmt.Errorf("%w: %w", ErrModel, err)}
 	}
-	l, err := lower(m)
+	l, err := lower(m, !cfg.noSIMD)
 	if err != nil {
 		return nil, &Error{Op: "compile", Offset: -1, Err: err}
 	}

@@ -23,6 +23,7 @@
 // Node.js.
 //
 // This package is not a trainer, a model format (package model) or a
-// general WebAssembly toolkit: internal/wasmbin writes only the MVP
-// instructions the compiler needs.
+// general WebAssembly toolkit: internal/wasmbin writes only the
+// instructions the compiler needs (MVP ones, and six SIMD ones for the
+// detector unless WithoutSIMD).
 package wasm

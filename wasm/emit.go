@@ -258,6 +258,11 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 	f.Get(ip).I32(40).Op(wb.OpI32Add).Tee(ip).I32(int32(l.dInEnd)).Op(wb.OpI32Ne).BrIf(0)
 	f.End()
 
+	if l.white {
+		emitWhitened(f, l, sc)
+		return
+	}
+
 	// block projects components [cb, cb+w) into acc, then hands each to
 	// use in order.
 	block := func(w int, use func(i int)) {
@@ -324,6 +329,56 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 	f.Get(ab).I32(kb).Op(wb.OpI32Add).Set(ab)
 	f.Get(q).I32(8).Op(wb.OpI32Add).Tee(q).I32(kb).Op(wb.OpI32Ne).BrIf(0)
 	f.End()
+}
+
+// emitWhitened scores the standardised inputs u (std) from the whitened
+// projection W (whiten): s = Σ_c z_c² with z = Wᵀu, simdBlock components
+// at a time in four f64x2 accumulators; per input, u_j is splatted and
+// multiplied into every accumulator, so one v128 load feeds two
+// multiply-adds. A narrower last block has an even width (a zero column
+// pads it), whose zero sums add nothing.
+func emitWhitened(f *wb.Func, l *layout, sc uint32) {
+	k, d := l.components, int32(l.dims)
+	ub := f.Local(wb.I32)
+	pp := f.Local(wb.I32)
+	cb := f.Local(wb.I32)
+	uv := f.Local(wb.V128)
+	sv := f.Local(wb.V128)
+	var acc [simdBlock / 2]uint32
+	for i := range acc {
+		acc[i] = f.Local(wb.V128)
+	}
+	block := func(w int) {
+		nv := (w + 1) / 2
+		for i := 0; i < nv; i++ {
+			f.V128Zero().Set(acc[i])
+		}
+		f.I32(0).Set(ub)
+		f.Loop(wb.Void)
+		f.Get(ub).Mem(wb.OpF64Load, l.std).SIMD(wb.SIMDF64x2Splat).Set(uv)
+		for i := 0; i < nv; i++ {
+			f.Get(acc[i]).Get(uv).Get(pp).V128Load(uint32(16 * i)).SIMD(wb.SIMDF64x2Mul).SIMD(wb.SIMDF64x2Add).Set(acc[i])
+		}
+		f.Get(pp).I32(int32(16 * nv)).Op(wb.OpI32Add).Set(pp)
+		f.Get(ub).I32(8).Op(wb.OpI32Add).Tee(ub).I32(8 * d).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		for i := 0; i < nv; i++ {
+			f.Get(sv).Get(acc[i]).Get(acc[i]).SIMD(wb.SIMDF64x2Mul).SIMD(wb.SIMDF64x2Add).Set(sv)
+		}
+	}
+	f.V128Zero().Set(sv)
+	f.I32(int32(l.projection)).Set(pp) // blocks follow each other
+	if full := k / simdBlock; full > 0 {
+		f.I32(0).Set(cb)
+		f.Loop(wb.Void)
+		block(simdBlock)
+		f.Get(cb).I32(1).Op(wb.OpI32Add).Tee(cb).I32(int32(full)).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+	}
+	if rest := k % simdBlock; rest > 0 {
+		block(rest)
+	}
+	f.Get(sv).F64x2ExtractLane(0).Get(sv).F64x2ExtractLane(1).Op(wb.OpF64Add).Set(sc)
 }
 
 // emitTrees adds every tree's leaf to the raw scores, in tree order. Trees

@@ -57,10 +57,10 @@ func FuzzParity(f *testing.F) {
 		s := shapes[sortedShape(int(pick))]
 		s.trees = min(s.trees, 6)
 		m := randModel(t, r, s)
-		b := compile(t, m)
-		mod := load(t, b, wasm.WithInterpreter())
 		rows := randRows(r, m, 40)
-		compare(t, "fuzz", nativeAnswers(t, m, rows), wasmAnswers(t, mod, rows), rows, len(m.Schema.Features))
+		want := nativeAnswers(t, m, rows)
+		compare(t, "fuzz", want, wasmAnswers(t, load(t, compile(t, m), wasm.WithInterpreter()), rows), rows, len(m.Schema.Features))
+		compare(t, "fuzz, MVP module", want, wasmAnswers(t, load(t, compile(t, m, wasm.WithoutSIMD()), wasm.WithInterpreter()), rows), rows, len(m.Schema.Features))
 	})
 }
 

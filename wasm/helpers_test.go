@@ -30,7 +30,8 @@ type shape struct {
 	outlier     bool
 	log1p       bool
 	clip        bool
-	fullInvCov  bool // off-diagonal inverse covariance
+	fullInvCov  bool // off-diagonal inverse covariance, positive definite
+	oddInvCov   bool // off-diagonal inverse covariance, not symmetric
 	full        bool // every tree a full binary tree of the given depth
 	components  int  // detector components (0: random)
 	log1pAll    bool // every detector input through log1p
@@ -132,10 +133,25 @@ func randModel(t testing.TB, r *rand.Rand, s shape) *model.Model {
 				v := 0.0
 				if a == b {
 					v = math.Exp(r.NormFloat64())
-				} else if s.fullInvCov {
+				} else if s.oddInvCov {
 					v = r.NormFloat64() * 0.3
 				}
 				o.InvCov = append(o.InvCov, v)
+			}
+		}
+		if s.fullInvCov { // diagonal + B·Bᵀ/k
+			bm := make([]float64, kc*kc)
+			for i := range bm {
+				bm[i] = r.NormFloat64()
+			}
+			for a := 0; a < kc; a++ {
+				for b := 0; b < kc; b++ {
+					var v float64
+					for c := 0; c < kc; c++ {
+						v += bm[a*kc+c] * bm[b*kc+c]
+					}
+					o.InvCov[a*kc+b] += v / float64(kc)
+				}
 			}
 		}
 		if s.log1p {
@@ -314,9 +330,9 @@ func load(t testing.TB, b []byte, opts ...wasm.Option) *wasm.Module {
 	return mod
 }
 
-func compile(t testing.TB, m *model.Model) []byte {
+func compile(t testing.TB, m *model.Model, opts ...wasm.CompileOption) []byte {
 	t.Helper()
-	b, err := wasm.Compile(m)
+	b, err := wasm.Compile(m, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,7 +340,16 @@ func compile(t testing.TB, m *model.Model) []byte {
 }
 
 // validate runs wabt's wasm-validate on b.
-func validate(t testing.TB, b []byte) {
+func validate(t testing.TB, b []byte, flags ...string) {
+	t.Helper()
+	if err := wasmValidate(t, b, flags...); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// wasmValidate runs wabt's wasm-validate with flags on b: nil when it
+// accepts the module.
+func wasmValidate(t testing.TB, b []byte, flags ...string) error {
 	t.Helper()
 	const tool = "/usr/bin/wasm-validate"
 	if _, err := os.Stat(tool); err != nil {
@@ -334,9 +359,10 @@ func validate(t testing.TB, b []byte) {
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if out, err := exec.Command(tool, p).CombinedOutput(); err != nil {
-		t.Fatalf("wasm-validate rejects the module: %v\n%s", err, out)
+	if out, err := exec.Command(tool, append(flags, p)...).CombinedOutput(); err != nil {
+		return fmt.Errorf("wasm-validate %v rejects the module: %v\n%s", flags, err, out)
 	}
+	return nil
 }
 
 // nodeAnswers runs the module under Node.js (testdata/run.mjs).

@@ -94,7 +94,7 @@ func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error
 	if cfg.interpreter {
 		rc = wazero.NewRuntimeConfigInterpreter()
 	}
-	rc = rc.WithCoreFeatures(api.CoreFeaturesV1)
+	rc = rc.WithCoreFeatures(api.CoreFeaturesV1 | api.CoreFeatureSIMD)
 	var cache wazero.CompilationCache
 	if cfg.cacheDir != "" {
 		cache, err = wazero.NewCompilationCacheWithDir(cfg.cacheDir)

@@ -68,6 +68,10 @@ type layout struct {
 	projection  uint32
 	invCov      uint32
 	diagonal    bool
+	// simd: the module may use v128 (Compile's default); white: the
+	// detector is scored from the whitened projection (whiten), with
+	// v128 arithmetic
+	simd, white bool
 	anyLog1p    bool
 	threshold   float64
 	pages       uint32
@@ -76,8 +80,9 @@ type layout struct {
 func align8(n uint64) uint64 { return (n + 7) &^ 7 }
 
 // lower computes the layout of a valid model.
-func lower(m *model.Model) (*layout, error) {
+func lower(m *model.Model, simd bool) (*layout, error) {
 	l := &layout{
+		simd:      simd,
 		features:  len(m.Schema.Features),
 		classes:   len(m.Classes),
 		outputs:   m.Ensemble.Outputs,
@@ -157,7 +162,7 @@ func lower(m *model.Model) (*layout, error) {
 	var d int
 	if o := m.Outlier; o != nil {
 		d = len(o.Features)
-		size = align8(size) + 40*uint64(d) + 8*uint64(d*k) + 8*uint64(k*k)
+		size = align8(size) + 40*uint64(d) + 8*uint64(d*k) + 8*uint64(k*k) + 8*uint64(d) + 16
 	}
 	total := uint64(l.dataBase) + size
 	if total > maxMemoryBytes {
@@ -285,6 +290,31 @@ func lower(m *model.Model) (*layout, error) {
 			put64(hi)
 		}
 		l.dInEnd = addr()
+		if w, ok := whiten(o); ok && l.simd {
+			// the whitened projection W in blocks of simdBlock components
+			// (the last block narrower, padded with a zero column to an
+			// even width), each block row by row: emitDetectorSIMD's order
+			l.white = true
+			for addr()%16 != 0 {
+				l.data = append(l.data, 0)
+			}
+			l.projection = addr()
+			for c0 := 0; c0 < k; c0 += simdBlock {
+				bw := min(simdBlock, k-c0)
+				for j := 0; j < d; j++ {
+					for i := 0; i < bw+bw%2; i++ {
+						if i < bw {
+							put64(w[j*k+c0+i])
+						} else {
+							put64(0)
+						}
+					}
+				}
+			}
+			end := uint64(l.dataBase) + uint64(len(l.data))
+			l.pages = uint32((end + wasmPageBytes - 1) / wasmPageBytes)
+			return l, nil
+		}
 		// the projection in blocks of four components (the last block
 		// narrower), each block row by row: the order emitDetector reads
 		l.projection = addr()
@@ -365,3 +395,103 @@ func (l *layout) flagInSet() uint32     { return 1 << (l.featBits + 1) }
 func (l *layout) flagLeftLeaf() uint32  { return 1 << (l.featBits + 2) }
 func (l *layout) flagRightLeaf() uint32 { return 1 << (l.featBits + 3) }
 func (l *layout) featMask() uint32      { return 1<<l.featBits - 1 }
+
+// simdBlock is the number of detector components the SIMD detector sums
+// at once: four v128 accumulators of two f64 lanes.
+const simdBlock = 8
+
+// whiten folds the detector's inverse covariance into its projection:
+// with InvCov = L·Lᵀ (Cholesky; the square root of the diagonal when
+// InvCov is diagonal, as the trainer writes it), the score
+// pᵀ·InvCov·p with p = Pᵀu is ‖Lᵀp‖² = Σ_c (Σ_j u_j W_jc)² for W = P·L
+// (d×k, row-major): d·k multiply-adds instead of d·k + k², and a sum of
+// squares, so no cancellation where the native form has none.
+//
+// It declines (ok false) when InvCov is not symmetric positive
+// (semi)definite, or when some input could make a sum overflow: then the
+// native predictor's order of operations decides which non-finite value
+// comes out, so the module keeps the native form. The bound takes every
+// input at its largest magnitude (the clip bounds, log1p(MaxFloat32), or
+// MaxFloat32).
+func whiten(o *model.Outlier) ([]float64, bool) {
+	d, k := len(o.Features), o.Components
+	inv := o.InvCov
+	lw := make([]float64, k*k) // L, row-major, lower triangular
+	diagonal := true
+	for a := 0; a < k && diagonal; a++ {
+		for b := 0; b < k; b++ {
+			if a != b && inv[a*k+b] != 0 {
+				diagonal = false
+				break
+			}
+		}
+	}
+	if diagonal {
+		for a := 0; a < k; a++ {
+			if !(inv[a*k+a] >= 0) {
+				return nil, false
+			}
+			lw[a*k+a] = math.Sqrt(inv[a*k+a])
+		}
+	} else {
+		for a := 0; a < k; a++ {
+			for b := 0; b <= a; b++ {
+				if inv[a*k+b] != inv[b*k+a] {
+					return nil, false
+				}
+				s := inv[a*k+b]
+				for c := 0; c < b; c++ {
+					s -= lw[a*k+c] * lw[b*k+c]
+				}
+				if a == b {
+					if !(s > 0) {
+						return nil, false
+					}
+					lw[a*k+a] = math.Sqrt(s)
+				} else {
+					lw[a*k+b] = s / lw[b*k+b]
+				}
+			}
+		}
+	}
+	w := make([]float64, d*k)
+	for j := 0; j < d; j++ {
+		for c := 0; c < k; c++ {
+			var s float64
+			for a := c; a < k; a++ {
+				s += o.Projection[j*k+a] * lw[a*k+c]
+			}
+			w[j*k+c] = s
+		}
+	}
+	// overflow bound on both forms: |u_j| <= ub_j, then |p_c|, |z_c|
+	ub := make([]float64, d)
+	for j := range ub {
+		m := float64(math.MaxFloat32)
+		if o.Log1p != nil && o.Log1p[j] {
+			m = math.Log1p(m)
+		}
+		if o.Clip != nil {
+			m = min(m, max(math.Abs(o.Clip.Low[j]), math.Abs(o.Clip.High[j])))
+		}
+		ub[j] = (m + math.Abs(o.Mean[j])) / o.Scale[j]
+	}
+	const limit = 1e150
+	var sp, sz, maxInv float64
+	for c := 0; c < k; c++ {
+		var bp, bz float64
+		for j := 0; j < d; j++ {
+			bp += ub[j] * math.Abs(o.Projection[j*k+c])
+			bz += ub[j] * math.Abs(w[j*k+c])
+		}
+		sp += bp
+		sz += bz
+	}
+	for _, v := range inv {
+		maxInv = max(maxInv, math.Abs(v))
+	}
+	if !(sp < limit && sz < limit && maxInv < limit && sp*sp*maxInv < 1e300) {
+		return nil, false
+	}
+	return w, true
+}

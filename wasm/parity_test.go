@@ -29,6 +29,7 @@ var shapes = map[string]shape{
 	"stumps only":                        {features: 3, classes: 5, trees: 6, depth: 0, vector: true},
 	"outlier diagonal":                   {features: 6, classes: 3, trees: 5, depth: 3, vector: true, outlier: true},
 	"outlier full inverse covariance":    {features: 6, classes: 3, trees: 5, depth: 3, vector: true, outlier: true, fullInvCov: true},
+	"outlier asymmetric inverse cov":     {features: 6, classes: 3, trees: 5, depth: 3, vector: true, outlier: true, oddInvCov: true},
 	"outlier log1p and clip":             {features: 6, classes: 3, trees: 5, depth: 3, vector: true, outlier: true, log1p: true, clip: true},
 	"outlier log1p categorical logistic": {features: 7, categorical: true, logistic: true, trees: 6, depth: 4, perClass: true, outlier: true, log1p: true},
 	"deep":                               {features: 8, categorical: true, classes: 6, trees: 20, depth: 9, vector: true, perClass: true, outlier: true, log1p: true, clip: true},
@@ -40,10 +41,10 @@ func TestParityRandomModels(t *testing.T) {
 			for seed := uint64(1); seed <= 4; seed++ {
 				r := rand.New(rand.NewPCG(seed, 7))
 				m := randModel(t, r, s)
-				b := compile(t, m)
 				rows := randRows(r, m, 300)
 				want := nativeAnswers(t, m, rows)
-				compare(t, "compiler", want, wasmAnswers(t, load(t, b), rows), rows, len(m.Schema.Features))
+				compare(t, "compiler", want, wasmAnswers(t, load(t, compile(t, m)), rows), rows, len(m.Schema.Features))
+				compare(t, "compiler, MVP module", want, wasmAnswers(t, load(t, compile(t, m, wasm.WithoutSIMD())), rows), rows, len(m.Schema.Features))
 			}
 		})
 	}
@@ -73,6 +74,14 @@ func TestModulesValidate(t *testing.T) {
 			m := randModel(t, rand.New(rand.NewPCG(5, 5)), s)
 			b := compile(t, m)
 			validate(t, b)
+			// the MVP form is WebAssembly 1.0; the default form uses
+			// v128 exactly when the detector is scored whitened, which
+			// takes a symmetric positive definite inverse covariance
+			validate(t, compile(t, m, wasm.WithoutSIMD()), "--disable-simd")
+			simd := m.Outlier != nil && !s.oddInvCov
+			if err := wasmValidate(t, b, "--disable-simd"); (err != nil) != simd {
+				t.Errorf("SIMD detector %v, yet wasm-validate --disable-simd says %v", simd, err)
+			}
 			secs, err := wb.Sections(b)
 			if err != nil {
 				t.Fatal(err)

@@ -16,12 +16,13 @@ func runCompile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	f := newFlags("compile")
 	modelPath := f.String("model", "", "model.json or a model directory")
 	out := f.String("out", "", "output module (default: model.wasm beside model.json)")
+	noSIMD := f.Bool("no-simd", "a WebAssembly 1.0 module without v128 instructions, for hosts without SIMD")
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if *help {
-		f.usage(stdout, "--model DIR/model.json [--out model.wasm]")
+		f.usage(stdout, "--model DIR/model.json [--out model.wasm] [--no-simd]")
 		return errHelp
 	}
 	path := *modelPath
@@ -39,7 +40,11 @@ func runCompile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	mod, err := wasm.Compile(m, wasm.WithModelFile(raw))
+	opts := []wasm.CompileOption{wasm.WithModelFile(raw)}
+	if *noSIMD {
+		opts = append(opts, wasm.WithoutSIMD())
+	}
+	mod, err := wasm.Compile(m, opts...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -263,6 +263,28 @@ func TestEnginesAgreeAndCompile(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Error("compile does not reproduce the module train wrote")
 	}
+	// --no-simd: another module (no v128), the same predictions
+	mvp := filepath.Join(tmp, "mvp.wasm")
+	if code, out, e := flowsense(t, "compile", "--model", filepath.Join(dir, "model"), "--out", mvp, "--no-simd"); code != 0 {
+		t.Fatalf("compile --no-simd: %s %s", out, e)
+	}
+	c, _ := os.ReadFile(mvp)
+	if bytes.Equal(a, c) {
+		t.Error("compile --no-simd wrote the SIMD module")
+	}
+	mvpOut := filepath.Join(tmp, "mvp.csv")
+	if code, _, e := flowsense(t, "predict", "--model", mvp, "--data", flows, "--out", mvpOut); code != 0 {
+		t.Fatal(e)
+	}
+	if m := read(mvpOut); len(m) != len(w) {
+		t.Errorf("MVP module: %d records, want %d", len(m), len(w))
+	} else {
+		for i := range w {
+			if w[i][1] != m[i][1] || w[i][4] != m[i][4] {
+				t.Fatalf("row %d: SIMD module %v, MVP module %v", i, w[i], m[i])
+			}
+		}
+	}
 	code, out, e := flowsense(t, "inspect", mod)
 	if code != 0 || !strings.Contains(out, "ABI 1") || !strings.Contains(out, "BENIGN") {
 		t.Errorf("inspect model.wasm: %s %s", out, e)

@@ -29,6 +29,8 @@ const (
 	I64 byte = 0x7e
 	F32 byte = 0x7d
 	F64 byte = 0x7c
+	// V128 is the SIMD proposal's 128-bit vector (WebAssembly 2.0).
+	V128 byte = 0x7b
 	// Void is the empty block type.
 	Void byte = 0x40
 )
@@ -276,6 +278,18 @@ const (
 	OpF64ReinterpI64 = 0xbf
 )
 
+// SIMD opcodes, written after the 0xfd prefix (WebAssembly 2.0's
+// fixed-width SIMD; only the ones the compiler uses).
+const (
+	SIMDV128Load              = 0x00
+	SIMDV128Const             = 0x0c
+	SIMDF64x2Splat            = 0x14
+	SIMDF64x2ExtractLane      = 0x21
+	SIMDF64x2Add              = 0xf0
+	SIMDF64x2Mul              = 0xf2
+	simdPrefix           byte = 0xfd
+)
+
 // Func builds one function body.
 type Func struct {
 	locals []byte // value type of each declared local, in order
@@ -388,4 +402,31 @@ func (f *Func) Body() []byte {
 	b = append(b, OpEnd)
 	out := AppendU32(nil, uint32(len(b)))
 	return append(out, b...)
+}
+
+// SIMD appends a SIMD instruction without immediates.
+func (f *Func) SIMD(op uint32) *Func {
+	f.code = AppendU32(append(f.code, simdPrefix), op)
+	return f
+}
+
+// V128Load appends v128.load with 16-byte alignment and a constant offset.
+func (f *Func) V128Load(offset uint32) *Func {
+	f.SIMD(SIMDV128Load)
+	f.code = AppendU32(AppendU32(f.code, 4), offset)
+	return f
+}
+
+// V128Zero appends v128.const 0.
+func (f *Func) V128Zero() *Func {
+	f.SIMD(SIMDV128Const)
+	f.code = append(f.code, make([]byte, 16)...)
+	return f
+}
+
+// F64x2ExtractLane appends f64x2.extract_lane lane.
+func (f *Func) F64x2ExtractLane(lane byte) *Func {
+	f.SIMD(SIMDF64x2ExtractLane)
+	f.code = append(f.code, lane)
+	return f
 }
