@@ -3,6 +3,7 @@ package wasm_test
 import (
 	"context"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
@@ -198,5 +199,56 @@ func BenchmarkCompileAndLoad_2000TreesDepth8(b *testing.B) {
 			b.Fatal(err)
 		}
 		mod.Close(ctx)
+	}
+}
+
+// Where one flow's time goes: the CIC-IDS2017 and NSL-KDD shapes (50
+// trees) whole, without the detector, with one tree, with the detector's
+// log1p off, and as the WebAssembly 1.0 module. bench/instructions.sh
+// counts the instructions per flow of each under callgrind, which unlike
+// time does not depend on the machine's load.
+func BenchmarkOneFlowParts(b *testing.B) {
+	for _, sh := range []struct {
+		name string
+		s    shape
+	}{{"KDDShape", shapeKDD}, {"CICShape", shapeCIC}} {
+		for _, part := range []string{"whole", "mvp", "no-detector", "one-tree", "one-tree-no-log1p", "one-tree-mvp"} {
+			b.Run(sh.name+"/"+part, func(b *testing.B) {
+				s := sh.s
+				s.trees = 50
+				m := randModel(b, rand.New(rand.NewPCG(1, 2)), s)
+				var opts []wasm.CompileOption
+				if strings.HasSuffix(part, "mvp") {
+					opts = append(opts, wasm.WithoutSIMD())
+				}
+				if strings.HasPrefix(part, "one-tree") {
+					m.Ensemble.Trees = m.Ensemble.Trees[:1]
+				}
+				switch part {
+				case "no-detector":
+					m.Outlier = nil
+				case "one-tree-no-log1p":
+					m.Outlier.Log1p = nil
+				}
+				mod := load(b, compile(b, m, opts...))
+				rows := randRows(rand.New(rand.NewPCG(3, 4)), m, 1024)
+				for i, v := range rows { // finite rows: every input reaches the detector
+					if v != v || v > 1e30 || v < -1e30 {
+						rows[i] = float32(i % 7)
+					}
+				}
+				nf := len(m.Schema.Features)
+				out := make([]wasm.Result, 1)
+				ctx := context.Background()
+				b.ReportAllocs()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					j := i % 1024
+					if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -333,8 +333,8 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 
 // emitWhitened scores the standardised inputs u (std) from the whitened
 // projection W (whiten): s = Σ_c z_c² with z = Wᵀu, simdBlock components
-// at a time in four f64x2 accumulators; per input, u_j is splatted and
-// multiplied into every accumulator, so one v128 load feeds two
+// at a time in simdBlock/2 f64x2 accumulators; per input, u_j is splatted
+// and multiplied into every accumulator, so one v128 load feeds two
 // multiply-adds. A narrower last block has an even width (a zero column
 // pads it), whose zero sums add nothing.
 func emitWhitened(f *wb.Func, l *layout, sc uint32) {
