@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"fmt"
 	"math"
+	"runtime"
 	"slices"
 	"strconv"
+	"sync"
 
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/data"
@@ -156,28 +158,53 @@ func Compare(ref, cur *data.Dataset, opt Options) (*Report, error) {
 	}
 	rep := &Report{ThresholdShare: ShareThreshold, ReferenceRows: ref.Rows, CurrentRows: cur.Rows}
 	total := len(ref.Schema.Features)
-	for j, rf := range ref.Schema.Features {
-		k := curIdx[rf.Name]
-		cf := cur.Schema.Features[k]
-		if rf.Kind != cf.Kind {
+	for _, rf := range ref.Schema.Features {
+		if cf := cur.Schema.Features[curIdx[rf.Name]]; rf.Kind != cf.Kind {
 			return nil, &ColumnError{Column: rf.Name, Err: ErrKind,
 				Detail: fmt.Sprintf("%s in the reference, %s in the current data", rf.Kind, cf.Kind)}
 		}
-		var c Column
-		var err error
-		if rf.Kind == model.Categorical {
-			c, err = testCategories(rf.Name, ref.Columns[j], rf.Categories, cur.Columns[k], cf.Categories)
-		} else {
-			c, err = TestNumbers(rf.Name, ref.Columns[j], cur.Columns[k])
-		}
+	}
+	// Columns are independent: test them on GOMAXPROCS workers, each
+	// result in its column's slot, so the report does not depend on the
+	// scheduling.
+	cols := make([]Column, total)
+	errs := make([]error, total)
+	next := make(chan int)
+	var mu sync.Mutex
+	done := 0
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), total) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range next {
+				rf := ref.Schema.Features[j]
+				k := curIdx[rf.Name]
+				if rf.Kind == model.Categorical {
+					cols[j], errs[j] = testCategories(rf.Name, ref.Columns[j], rf.Categories, cur.Columns[k], cur.Schema.Features[k].Categories)
+				} else {
+					cols[j], errs[j] = TestNumbers(rf.Name, ref.Columns[j], cur.Columns[k])
+				}
+				if opt.Progress != nil {
+					mu.Lock()
+					done++
+					opt.Progress(done, total, rf.Name)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
+	for j := range total {
+		next <- j
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		rep.Columns = append(rep.Columns, c)
-		if opt.Progress != nil {
-			opt.Progress(j+1, total, rf.Name)
-		}
 	}
+	rep.Columns = cols
 	rep.finish()
 	return rep, nil
 }

@@ -85,9 +85,9 @@ func loadGolden(t *testing.T) golden {
 	return g
 }
 
-// close reports whether got is within 1e-9 relative of want; values below
+// near reports whether got is within 1e-9 relative of want; values below
 // 1e-300 count as zero (both sides underflow differently there).
-func close(got, want float64) bool {
+func near(got, want float64) bool {
 	if got == want {
 		return true
 	}
@@ -102,33 +102,33 @@ func TestGoldenScipy(t *testing.T) {
 	t.Logf("goldens from scipy %s", g.Scipy)
 	for i, c := range g.KS {
 		d, p := KS2Samp(sortedSample(c.A), sortedSample(c.B))
-		if !close(d, c.Statistic) || !close(p, c.PValue) {
+		if !near(d, c.Statistic) || !near(p, c.PValue) {
 			t.Errorf("ks %d (n %d, %d): D %v p %v, scipy D %v p %v", i, c.A.N, c.B.N, d, p, c.Statistic, c.PValue)
 		}
 	}
 	for i, c := range g.Wasserstein {
 		a, b := sortedSample(c.A), sortedSample(c.B)
-		if w := Wasserstein(a, b); !close(w, c.RawDistance) {
+		if w := Wasserstein(a, b); !near(w, c.RawDistance) {
 			t.Errorf("wasserstein %d: %v, scipy %v", i, w, c.RawDistance)
 		}
-		if s := StdDev(a); !close(s, c.RawStdA) {
+		if s := StdDev(a); !near(s, c.RawStdA) {
 			t.Errorf("std %d: %v, numpy %v", i, s, c.RawStdA)
 		}
 	}
 	for i, c := range g.ChiSquare {
 		s, p := ChiSquare(c.Obs, c.Exp)
-		if !close(s, c.Statistic) || !close(p, c.PValue) {
+		if !near(s, c.Statistic) || !near(p, c.PValue) {
 			t.Errorf("chisquare %d: %v %v, scipy %v %v", i, s, p, c.Statistic, c.PValue)
 		}
 	}
 	for i, c := range g.Z {
 		z, p := ZTest(c.Ref1, c.N1, c.Cur1, c.N2)
-		if !close(z, c.Statistic) || !close(p, c.PValue) {
+		if !near(z, c.Statistic) || !near(p, c.PValue) {
 			t.Errorf("z %d: %v %v, scipy %v %v", i, z, p, c.Statistic, c.PValue)
 		}
 	}
 	for i, c := range g.JensenShannon {
-		if js := JensenShannon(c.P, c.Q); !close(js, c.Distance) {
+		if js := JensenShannon(c.P, c.Q); !near(js, c.Distance) {
 			t.Errorf("jensenshannon %d: %v, scipy %v", i, js, c.Distance)
 		}
 	}
