@@ -7,6 +7,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -289,5 +290,28 @@ func TestProgress(t *testing.T) {
 	slices.Sort(calls) // columns are tested in parallel
 	if err != nil || strings.Join(calls, ",") != "a,b" {
 		t.Errorf("progress calls %v, err %v", calls, err)
+	}
+}
+
+func TestParallelDeterministic(t *testing.T) {
+	var cols []col
+	for j := 0; j < 9; j++ {
+		cols = append(cols, col{name: string(rune('a' + j)), vals: normal(uint64(j), 1500+j, float64(j%3))})
+	}
+	ref := dataset(cols...)
+	cur := dataset(append(cols[3:], cols[:3]...)...) // same columns, another order
+	var out []string
+	for _, procs := range []int{1, 4} {
+		prev := runtime.GOMAXPROCS(procs)
+		r, err := Compare(ref, cur, Options{})
+		runtime.GOMAXPROCS(prev)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := json.Marshal(r)
+		out = append(out, string(b))
+	}
+	if out[0] != out[1] {
+		t.Errorf("reports differ with GOMAXPROCS:\n%s\n%s", out[0], out[1])
 	}
 }
