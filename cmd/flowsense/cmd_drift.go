@@ -59,6 +59,17 @@ func runDrift(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	read.Step(1, fmt.Sprintf("reference: %d rows, %d columns", ref.Rows, len(ref.Columns)))
 	cur, err := readDriftFiles(*curFiles, opt, "current", stderr)
+	if errors.Is(err, data.ErrNoLabel) {
+		// Live traffic has no label: read it against the reference's
+		// columns. A category the reference never saw then reads as
+		// missing, so chi-square and Jensen-Shannon cannot see it.
+		unlabelled := opt
+		unlabelled.Schema, unlabelled.Features = &ref.Schema, nil
+		cur, err = readDriftFiles(*curFiles, unlabelled, "current", stderr)
+		if err == nil && log != nil {
+			fmt.Fprintln(log, "current: no label column; read against the reference's columns (categories the reference lacks count as missing)")
+		}
+	}
 	if err != nil {
 		return err
 	}

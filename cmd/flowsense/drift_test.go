@@ -46,6 +46,25 @@ func driftFiles(t *testing.T) (ref, same, shifted string) {
 	return write("ref.csv", benign[:half]), write("same.csv", benign[half:]), write("shifted.csv", attacks)
 }
 
+// withoutLabel copies a CSV file without its last column (the label).
+func withoutLabel(t *testing.T, path string) string {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	for _, l := range strings.Split(strings.TrimRight(string(raw), "\n"), "\n") {
+		b.WriteString(l[:strings.LastIndexByte(l, ',')])
+		b.WriteByte('\n')
+	}
+	p := filepath.Join(t.TempDir(), "unlabelled.csv")
+	if err := os.WriteFile(p, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 type driftJSON struct {
 	DatasetDrift   bool    `json:"dataset_drift"`
 	DriftShare     float64 `json:"drift_share"`
@@ -65,17 +84,20 @@ type driftJSON struct {
 
 func TestDriftCommand(t *testing.T) {
 	ref, same, shifted := driftFiles(t)
+	unlabelledSame, unlabelledShifted := withoutLabel(t, same), withoutLabel(t, shifted)
 	report := filepath.Join(t.TempDir(), "drift.html")
 	tests := map[string]struct {
 		args  []string
 		code  int
 		drift bool
 	}{
-		"same traffic":                   {[]string{"--reference", ref, "--current", same}, 0, false},
-		"shifted traffic exits 0":        {[]string{"--reference", ref, "--current", shifted, "--out", report}, 0, true},
-		"fail-on-drift without drift":    {[]string{"--reference", ref, "--current", same, "--fail-on-drift"}, 0, false},
-		"fail-on-drift with drift":       {[]string{"--reference", ref, "--current", shifted, "--fail-on-drift"}, 1, true},
-		"label column named and dropped": {[]string{"--reference", ref, "--current", shifted, "--label", "Label", "--drop", "Destination Port"}, 0, true},
+		"same traffic":                        {[]string{"--reference", ref, "--current", same}, 0, false},
+		"shifted traffic exits 0":             {[]string{"--reference", ref, "--current", shifted, "--out", report}, 0, true},
+		"fail-on-drift without drift":         {[]string{"--reference", ref, "--current", same, "--fail-on-drift"}, 0, false},
+		"fail-on-drift with drift":            {[]string{"--reference", ref, "--current", shifted, "--fail-on-drift"}, 1, true},
+		"unlabelled current, same traffic":    {[]string{"--reference", ref, "--current", unlabelledSame}, 0, false},
+		"unlabelled current, shifted traffic": {[]string{"--reference", ref, "--current", unlabelledShifted}, 0, true},
+		"label column named and dropped":      {[]string{"--reference", ref, "--current", shifted, "--label", "Label", "--drop", "Destination Port"}, 0, true},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
