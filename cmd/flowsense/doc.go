@@ -8,7 +8,9 @@
 //	flowsense compile --model DIR/model.json [--out model.wasm]   the standalone WebAssembly module
 //	flowsense import  xgboost MODEL.json --out DIR                an XGBoost JSON model as a flowsense model and module
 //	flowsense inspect DIR|model.json|model.wasm                   what a model is
+//	flowsense drift   --reference FILE... --current FILE...      Evidently's data-drift tests (JSON; --out report.html)
 //
 // Errors are one line naming the file, line and column where they apply,
-// and exit with status 2; nothing partial is left behind.
+// and exit with status 2; nothing partial is left behind. drift exits 0
+// whether or not the data drifted, or 1 on drift with --fail-on-drift.
 package main

@@ -22,6 +22,7 @@ func commands() []command {
 		{"serve", "serve a model over HTTP: /predict (JSON, CSV), CloudEvents, /model, /model.wasm, health", runServe},
 		{"compile", "compile model.json into a standalone WebAssembly module (model.wasm)", runCompile},
 		{"import", "import a model trained elsewhere: import xgboost MODEL.json --out DIR", runImport},
+		{"drift", "compare current data with a reference: Evidently's data-drift tests, JSON summary, HTML report", runDrift},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},
 		{"version", "print the version", func(context.Context, []string, io.Writer, io.Writer) error {
@@ -55,6 +56,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		err := c.run(ctx, args[1:], stdout, stderr)
 		if err == nil || errors.Is(err, errHelp) {
 			return 0
+		}
+		if errors.Is(err, errDrift) { // drift --fail-on-drift
+			fmt.Fprintf(stderr, "flowsense %s: %v\n", c.name, err)
+			return 1
 		}
 		fmt.Fprintf(stderr, "flowsense %s: %v\n", c.name, oneLine(err))
 		return 2
