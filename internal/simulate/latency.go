@@ -21,8 +21,8 @@ type histogram struct {
 
 const (
 	subBits     = 7
-	subCount    = 1 << subBits       // buckets per power of two
-	linearLimit = 1 << (subBits + 1) // values below have a bucket each
+	subCount    = 1 << subBits                          // buckets per power of two
+	linearLimit = 1 << (subBits + 1)                    // values below have a bucket each
 	histBuckets = linearLimit + (63-subBits-1)*subCount // durations are below 2^63
 )
 

@@ -23,9 +23,9 @@ type rows struct {
 	attack []int32  // the others with a label
 	rng    *rand.Rand
 
-	order  Order
-	pass   []int32 // the current pass, for OrderShuffle
-	pos    int
+	order           Order
+	pass            []int32 // the current pass, for OrderShuffle
+	pos             int
 	attackFraction  *float64
 	outlierFraction float64
 }
