@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	neturl "net/url"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -50,6 +51,10 @@ func FetchModel(ctx context.Context, client *http.Client, target string) (*wasm.
 	}
 	resp, err := client.Do(req)
 	if err != nil {
+		var ue *neturl.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
 		return nil, fmt.Errorf("%w: GET %s: %v", ErrTarget, url, err)
 	}
 	defer resp.Body.Close()
