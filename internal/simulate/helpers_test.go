@@ -3,8 +3,8 @@ package simulate
 import (
 	"bytes"
 	"context"
-	"errors"
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
 	"net/http"
