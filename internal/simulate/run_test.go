@@ -331,3 +331,32 @@ func TestBadOptions(t *testing.T) {
 		}
 	})
 }
+
+// TestRunPacedByClock runs a whole simulation on a fake clock that moves
+// only when the pacer waits: the flows sent in the run's 2 s are what the
+// rate allows, however fast the real function answers.
+func TestRunPacedByClock(t *testing.T) {
+	f := newFunction(t)
+	ts := f.serve(t)
+	ds := flows(t, f.model, 100, 7, 0)
+	for name, c := range map[string]struct {
+		rate  float64
+		batch int
+	}{
+		"40/s":            {40, 1},
+		"150/s in threes": {150, 3},
+		"7.5/s":           {7.5, 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			o := Options{Target: ts.URL, Rate: c.rate, Batch: c.batch, Duration: 2 * time.Second, Concurrency: 2, clock: &fakeClock{}}
+			s, err := Run(context.Background(), ds, f.md, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			lo, hi := 2*c.rate-float64(c.batch), 2*c.rate+float64(c.batch)
+			if float64(s.Sent) < lo || float64(s.Sent) > hi || s.OK != s.Sent {
+				t.Fatalf("sent %d (ok %d) in 2 fake seconds at %v/s: want %v to %v", s.Sent, s.OK, c.rate, lo, hi)
+			}
+		})
+	}
+}
