@@ -22,7 +22,20 @@ import (
 // or several per request, in file order or shuffled.
 func TestAccuracyEqualsEval(t *testing.T) {
 	f := newFunction(t)
-	ts := f.serve(t)
+	// Count the requests by how they came: binary-mode events carry Ce-*
+	// headers and the flows as plain JSON; JSON goes to /predict.
+	var binary, plain atomic.Int64
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/" && r.Header.Get("Ce-Type") == "io.flowsense.flow.v1" && r.Header.Get("Ce-Source") == Source &&
+			r.Header.Get("Ce-Id") != "" && r.Header.Get("Content-Type") == "application/json":
+			binary.Add(1)
+		case r.URL.Path == "/predict" && r.Header.Get("Content-Type") == "application/json":
+			plain.Add(1)
+		}
+		f.srv.ServeHTTP(w, r)
+	}))
+	defer ts.Close()
 	ds := flows(t, f.model, 700, 11, 0.03) // with labels the model does not know
 	met := evalMetrics(t, f.model, ds)
 	if met.Accuracy == 1 || met.Accuracy < 0.5 {
@@ -36,9 +49,14 @@ func TestAccuracyEqualsEval(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) {
 			o.Target, o.Count, o.Rate, o.Concurrency = ts.URL, ds.Rows, 1e6, 4
+			binary.Store(0)
+			plain.Store(0)
 			s, err := Run(context.Background(), ds, f.md, o)
 			if err != nil {
 				t.Fatal(err)
+			}
+			if want := map[Mode]*atomic.Int64{ModeJSON: &plain, ModeCloudEvents: &binary}[o.Mode]; want.Load() != int64(s.Requests) || binary.Load()+plain.Load() != int64(s.Requests) {
+				t.Errorf("%d requests: %d binary events, %d JSON to /predict", s.Requests, binary.Load(), plain.Load())
 			}
 			if s.Sent != ds.Rows || s.OK != ds.Rows || len(s.Errors) != 0 || s.Interrupted {
 				t.Fatalf("sent %d ok %d errors %v interrupted %v, want %d answered", s.Sent, s.OK, s.Errors, s.Interrupted, ds.Rows)
