@@ -23,6 +23,7 @@ func commands() []command {
 		{"compile", "compile model.json into a standalone WebAssembly module (model.wasm)", runCompile},
 		{"import", "import a model trained elsewhere: import xgboost MODEL.json --out DIR", runImport},
 		{"drift", "compare current data with a reference: Evidently's data-drift tests, JSON summary, HTML report", runDrift},
+		{"simulate", "send labelled flows to a running function at a bounded rate; live line, then a JSON summary", runSimulate},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},
 		{"version", "print the version", func(context.Context, []string, io.Writer, io.Writer) error {
