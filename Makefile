@@ -31,7 +31,7 @@ vet:
 # The browser test opens report.html in headless Chromium (apt-get install chromium).
 test: vet
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/
+	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/ ./trainer/drift/
 
 # Real-data checks on $(FLOWSENSE_DATA) (default ../shared/data): readers on
 # every file, and the accuracy bars of the trainer and the outlier detector.
