@@ -3,7 +3,7 @@
 # counted by valgrind's callgrind: the difference between 1,000 and 3,000
 # calls, divided by 2,000, so set-up cost cancels. Unlike time, the count
 # does not depend on the machine's load (two runs give the same figures).
-# Needs valgrind (apt-get install valgrind). Usage: bench/instructions.sh [REGEXP]
+# Needs valgrind (apt-get install valgrind). Usage: bench/instructions.sh [REGEXP on the benchmark names]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "instructions.sh: valgrind not found: apt-get install valgrind" >&2; exit 2; }
@@ -11,7 +11,7 @@ pattern=${1:-.}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 go test -c -o "$tmp/wasm.test" ./wasm/
-parts=$("$tmp/wasm.test" -test.run '^$' -test.bench "OneFlowParts/.*$pattern" -test.benchtime 1x | awk '/^BenchmarkOneFlowParts/ {sub(/-[0-9]+$/, "", $1); print $1}')
+parts=$("$tmp/wasm.test" -test.run '^$' -test.bench OneFlowParts -test.benchtime 1x | awk '/^BenchmarkOneFlowParts/ {sub(/-[0-9]+$/, "", $1); print $1}' | grep -E -- "$pattern")
 count() { # count SUB N: instructions of the whole process
 	GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --smc-check=all-non-file \
 		--callgrind-out-file="$tmp/cg.out" "$tmp/wasm.test" -test.run '^$' -test.bench "$1" -test.benchtime "$2x" 2>&1 |
