@@ -35,11 +35,13 @@ func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]clo
 			}
 			return nil, fmt.Errorf("%w: %w", ErrModel, err)
 		}
+		s.metrics.observeFlows(rows[start*s.nf:(start+k)*s.nf], s.nf, res[:k])
 		for i := range res[:k] {
 			r := &res[i]
 			out = append(out, cloudevents.Classify(s.meta.Classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, s.ref))
 		}
 	}
+	s.metrics.batch.Observe(float64(n))
 	return out, nil
 }
 
