@@ -4,6 +4,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -172,26 +173,29 @@ func requestEncoding(r *http.Request) int {
 	if r.Method != http.MethodPost {
 		return encLabelNone
 	}
+	// Not eventEncoding or bodyKind: mime.ParseMediaType allocates, and
+	// this runs on every request.
+	mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	mt = strings.TrimSpace(mt)
 	if r.URL.Path == "/" {
-		switch eventEncoding(r.Header) {
-		case encBinary:
-			return encLabelBinary
-		case encStructured:
-			return encLabelStructured
-		case encBatch:
+		switch {
+		case strings.EqualFold(mt, cloudevents.MediaTypeBatch):
 			return encLabelBatch
+		case len(mt) >= len("application/cloudevents") && strings.EqualFold(mt[:len("application/cloudevents")], "application/cloudevents"):
+			return encLabelStructured
+		case r.Header.Get("Ce-Specversion") != "":
+			return encLabelBinary
 		}
 	}
-	if r.Header.Get("Content-Type") == "" {
+	switch {
+	case mt == "":
 		return encLabelNone
-	}
-	switch k, err := bodyKind(r.Header.Get("Content-Type")); {
-	case err != nil:
-		return encLabelOther
-	case k == kindCSV:
+	case strings.EqualFold(mt, "application/json"), strings.EqualFold(mt, "text/json"):
+		return encLabelJSON
+	case strings.EqualFold(mt, "text/csv"), strings.EqualFold(mt, "application/csv"):
 		return encLabelCSV
 	}
-	return encLabelJSON
+	return encLabelOther
 }
 
 // observeFlows counts classified rows: their class and verdict, outlier
