@@ -27,7 +27,8 @@ type metrics struct {
 
 	predictions [][]prometheus.Counter                // [class][verdict]
 	feedback    [][]prometheus.Counter                // [predicted][truth]
-	latency     map[string]*[nEnc]prometheus.Observer // by endpoint, then encoding
+	latencyVec  *prometheus.HistogramVec
+	latency     map[string]*[nEnc]latencyCell // by endpoint, then encoding
 	batch       prometheus.Observer
 	outlier     prometheus.Observer
 	coldStart   prometheus.Gauge
@@ -74,7 +75,7 @@ const endpointOther = "other"
 
 func newMetrics(md *wasm.Metadata, routes []string) *metrics {
 	reg := prometheus.NewRegistry()
-	m := &metrics{reg: reg, latency: make(map[string]*[nEnc]prometheus.Observer, len(routes)+1)}
+	m := &metrics{reg: reg, latency: make(map[string]*[nEnc]latencyCell, len(routes)+1)}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	pred := prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -147,24 +148,32 @@ func newMetrics(md *wasm.Metadata, routes []string) *metrics {
 		}
 	}
 	for _, ep := range append(routes, endpointOther) {
-		var obs [nEnc]prometheus.Observer
-		for e := range obs {
-			obs[e] = lat.WithLabelValues(ep, encNames[e])
-		}
-		m.latency[ep] = &obs
+		m.latency[ep] = new([nEnc]latencyCell)
 	}
-	m.batch, m.outlier = batch, outlier
-	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})
+	m.latencyVec, m.batch, m.outlier = lat, batch, outlier
+	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})
 	return m
 }
 
+// latencyCell holds the latency series of one endpoint and encoding, made
+// on first use: only the pairs that occur are exported (most cannot: a GET
+// has no body), and a request after the first allocates nothing.
+type latencyCell struct{ p atomic.Pointer[prometheus.Observer] }
+
 // observeRequest records the time of one request.
 func (m *metrics) observeRequest(path string, enc int, d time.Duration) {
-	obs, ok := m.latency[path]
+	cells, ok := m.latency[path]
 	if !ok {
-		obs = m.latency[endpointOther]
+		path, cells = endpointOther, m.latency[endpointOther]
 	}
-	obs[enc].Observe(d.Seconds())
+	c := &cells[enc]
+	obs := c.p.Load()
+	if obs == nil {
+		o := m.latencyVec.WithLabelValues(path, encNames[enc]) // the same series if two race here
+		obs = &o
+		c.p.Store(obs)
+	}
+	(*obs).Observe(d.Seconds())
 }
 
 // requestEncoding is the encoding label of a request: how a CloudEvent

@@ -473,8 +473,18 @@ func TestColdStart(t *testing.T) {
 	}
 }
 
-// trafficAndFeedback sends predictions and feedback of every kind.
+// trafficAndFeedback sends predictions and feedback of every kind to a
+// handler in process.
 func trafficAndFeedback(t testing.TB, h http.Handler) {
+	t.Helper()
+	sendTraffic(t, func(path string, hdr http.Header, body []byte) (int, string) {
+		rec := post(t, h, path, hdr, body)
+		return rec.Code, rec.Body.String()
+	})
+}
+
+// sendTraffic sends predictions and feedback of every kind with send.
+func sendTraffic(t testing.TB, send func(path string, hdr http.Header, body []byte) (int, string)) {
 	t.Helper()
 	for _, r := range []struct {
 		path string
@@ -485,8 +495,8 @@ func trafficAndFeedback(t testing.TB, h http.Handler) {
 		{"/feedback", jsonHeader, []byte(`[{"predicted": "BENIGN", "truth": "BENIGN"}, {"predicted": "PortScan", "truth": "BENIGN"}]`)},
 		{"/", http.Header{"Content-Type": {cloudevents.MediaTypeStructured}}, newEventBody(t, cloudevents.TypeFeedback, cloudevents.Feedback{Predicted: "Slow DoS", Truth: "Slow DoS"})},
 	} {
-		if rec := post(t, h, r.path, r.hdr, r.body); rec.Code >= 300 {
-			t.Fatalf("%s: %d %s", r.path, rec.Code, rec.Body)
+		if code, body := send(r.path, r.hdr, r.body); code >= 300 {
+			t.Fatalf("%s: %d %s", r.path, code, body)
 		}
 	}
 }
@@ -501,7 +511,21 @@ func TestPromtool(t *testing.T) {
 	s := newTestServer(t)
 	ts := httptest.NewServer(s)
 	defer ts.Close()
-	trafficAndFeedback(t, ts.Config.Handler)
+	sendTraffic(t, func(path string, hdr http.Header, body []byte) (int, string) {
+		req, err := http.NewRequest(http.MethodPost, ts.URL+path, bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header = hdr.Clone()
+		resp, err := ts.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(resp.Body)
+		return resp.StatusCode, b.String()
+	})
 	resp, err := http.Get(ts.URL + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -552,5 +576,21 @@ func TestMetricsList(t *testing.T) {
 	}
 	if string(want) != got {
 		t.Errorf("%s is stale (go test ./functions -run TestMetricsList -update):\n got:\n%s\nwant:\n%s", metricsList, got, want)
+	}
+}
+
+// TestMetricsOpenMetrics: a scraper asking for OpenMetrics gets it.
+func TestMetricsOpenMetrics(t *testing.T) {
+	s := newTestServer(t)
+	trafficAndFeedback(t, s)
+	req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+	req.Header.Set("Accept", "application/openmetrics-text;version=1.0.0,text/plain;version=0.0.4;q=0.5")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if ct := rec.Header().Get("Content-Type"); rec.Code != http.StatusOK || !strings.HasPrefix(ct, "application/openmetrics-text") {
+		t.Fatalf("%d %q", rec.Code, ct)
+	}
+	if body := rec.Body.String(); !strings.HasSuffix(body, "# EOF\n") || !strings.Contains(body, "flowsense_feedback_total{") {
+		t.Errorf("not an OpenMetrics exposition of the server's metrics:\n%.500s", body)
 	}
 }
