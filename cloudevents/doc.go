@@ -7,16 +7,19 @@
 // array of values in schema order, or many flows as a JSON array of either.
 // Out: type io.flowsense.flow.classified.v1 (TypeClassified), subject the
 // incoming event's id, data a Classification (or an array of them), and the
-// extension attributes verdict and flowclass for routing. README.md
-// documents the contract with an example of each event.
+// extension attributes verdict and flowclass for routing. Feedback: type
+// io.flowsense.feedback.v1 (TypeFeedback), data {"predicted": LABEL,
+// "truth": LABEL} or an array of them, no reply. README.md documents the
+// contract with an example of each event.
 //
 // FlowDecoder turns the JSON data of a flow event (and the body of a plain
 // JSON /predict request, which has the same shapes) into float32 rows in
 // schema order; ValidateFlowEvent checks an event with sdk-go's validation
 // plus the contract's own rules; Reply builds the classified event;
 // ClassificationEncoder writes classifications as encoding/json would, but
-// faster; FlowSchema and ClassificationSchema are the JSON Schemas of the
-// two data shapes.
+// faster; FeedbackDecoder reads feedback data against a model's classes;
+// FlowSchema, ClassificationSchema and FeedbackSchema are the JSON Schemas
+// of the three data shapes.
 //
 // It is not a transport: reading and writing HTTP, batches and the
 // problem+json answers are package functions' job. It does not classify:

@@ -18,7 +18,7 @@ var (
 	// ErrTooManyFlows: more flows than the decoder's limit.
 	ErrTooManyFlows = errors.New("too many flows")
 	// ErrEvent: the event breaks the CloudEvents spec or this contract
-	// (missing id, source or type; a type other than TypeFlow; data that is
+	// (missing id, source or type; a type other than the one expected; data that is
 	// not JSON).
 	ErrEvent = errors.New("invalid event")
 	// ErrContentType: the event's data content type is not JSON.

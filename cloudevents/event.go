@@ -18,14 +18,19 @@ import (
 // content type that is JSON (absent, application/json, text/json or any
 // +json type). Errors are *Error wrapping ErrEvent or ErrContentType.
 func ValidateFlowEvent(e *event.Event) error {
+	return validateEvent(e, TypeFlow)
+}
+
+// validateEvent checks an event of type want (see ValidateFlowEvent).
+func validateEvent(e *event.Event, want string) error {
 	if e == nil {
 		return &Error{Flow: -1, Err: ErrEvent, Detail: "no event"}
 	}
 	if err := e.Validate(); err != nil {
 		return &Error{Flow: -1, Err: ErrEvent, Detail: oneLine(err.Error())}
 	}
-	if e.Type() != TypeFlow {
-		return &Error{Flow: -1, Err: ErrEvent, Detail: fmt.Sprintf("type %q, want %q", e.Type(), TypeFlow)}
+	if e.Type() != want {
+		return &Error{Flow: -1, Err: ErrEvent, Detail: fmt.Sprintf("type %q, want %q", e.Type(), want)}
 	}
 	if ct := e.DataContentType(); !IsJSON(ct) {
 		return &Error{Flow: -1, Err: ErrContentType, Detail: fmt.Sprintf("datacontenttype %q", ct)}

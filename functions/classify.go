@@ -35,11 +35,13 @@ func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]clo
 			}
 			return nil, fmt.Errorf("%w: %w", ErrModel, err)
 		}
+		s.metrics.observeFlows(rows[start*s.nf:(start+k)*s.nf], s.nf, res[:k])
 		for i := range res[:k] {
 			r := &res[i]
 			out = append(out, cloudevents.Classify(s.meta.Classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, s.ref))
 		}
 	}
+	s.metrics.batch.Observe(float64(n))
 	return out, nil
 }
 
@@ -67,8 +69,9 @@ func (s *Server) ClassifyJSON(ctx context.Context, body []byte) (results []cloud
 
 // HandleMessage classifies one queue message that is either a structured
 // CloudEvent (a JSON object with a "specversion" member; answered with a
-// reply event, as Handle does) or a flow document (answered with
-// classifications, as ClassifyJSON does): the per-record entry point of an
+// reply event, as Handle does; a feedback event is counted and has neither
+// reply nor results) or a flow document (answered with classifications, as
+// ClassifyJSON does): the per-record entry point of an
 // SQS host, whose messages may be either. Errors are *Error; StatusOf(err)
 // < 500 means the message is bad (report it as a batch item failure), not
 // the server.

@@ -10,6 +10,14 @@
 //     contract);
 //   - POST /predict with plain JSON (one flow object, an array of flows, or
 //     {"features": [...]}) or a text/csv upload, answered with JSON;
+//   - POST /feedback (and io.flowsense.feedback.v1 events on POST /): the
+//     label returned for a flow and its true label, counted into the
+//     metrics and never stored;
+//   - GET /metrics: Prometheus metrics from a registry of the server's own
+//     (predictions, latency, batch sizes, outlier scores, the feedback
+//     confusion and rolling accuracy, cold start, model info, and the
+//     per-feature drift of live traffic against the model's reference
+//     histograms);
 //   - GET /health/readiness and /health/liveness (the func CLI's defaults),
 //     GET /model (the module's metadata as JSON) and GET /model.wasm.
 //

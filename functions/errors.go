@@ -124,6 +124,10 @@ func problemFor(err error) *Error {
 		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "unknown fields", "unknown-field"
 	case errors.Is(err, cloudevents.ErrNotFlow):
 		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "not a flow", "not-a-flow"
+	case errors.Is(err, cloudevents.ErrNotFeedback):
+		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "not feedback", "not-feedback"
+	case errors.Is(err, cloudevents.ErrUnknownLabel):
+		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "unknown label", "unknown-label"
 	case errors.Is(err, cloudevents.ErrContentType), errors.Is(err, ErrContentType):
 		p.Status, p.Title, p.Type = http.StatusUnsupportedMediaType, "unsupported content type", "content-type"
 	case errors.Is(err, cloudevents.ErrEvent):

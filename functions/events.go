@@ -68,6 +68,15 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
+		if isFeedback(e) {
+			items, err := s.decodeFeedbackEvent(e, nil)
+			if err != nil {
+				return err
+			}
+			s.metrics.observeFeedback(items)
+			w.WriteHeader(http.StatusAccepted) // no reply event
+			return nil
+		}
 		out, _, err := s.reply(ctx, e, s.cfg.maxFlows)
 		if err != nil {
 			return err
@@ -93,8 +102,10 @@ func readEvent(h http.Header, body []byte) (*event.Event, error) {
 	return e, nil
 }
 
-// serveBatch answers a batch with a batch: one reply per event, in order.
-// A bad event fails the whole batch, and no reply is sent.
+// serveBatch answers a batch with a batch: one reply per flow event, in
+// order; feedback events have none, and a batch of feedback only is
+// answered 202 without a body. A bad event fails the whole batch: no reply
+// is sent and no feedback is counted.
 func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []byte) error {
 	events, err := decodeBatch(body)
 	if err != nil {
@@ -103,15 +114,30 @@ func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []b
 	if len(events) > s.cfg.maxFlows {
 		return fmt.Errorf("%w: %d events, at most %d in one request", cloudevents.ErrTooManyFlows, len(events), s.cfg.maxFlows)
 	}
-	replies := make([]event.Event, len(events))
+	replies := make([]event.Event, 0, len(events))
+	var feedback []cloudevents.LabelPair
 	budget := s.cfg.maxFlows
 	for i := range events {
+		if isFeedback(&events[i]) {
+			if feedback, err = s.decodeFeedbackEvent(&events[i], feedback); err != nil {
+				return atEvent(err, i)
+			}
+			if len(feedback) > s.cfg.maxFlows {
+				return atEvent(fmt.Errorf("%w: more than %d feedback items in one request", cloudevents.ErrTooManyFlows, s.cfg.maxFlows), i)
+			}
+			continue
+		}
 		out, n, err := s.reply(ctx, &events[i], budget)
 		if err != nil {
 			return atEvent(err, i)
 		}
 		budget -= n
-		replies[i] = out
+		replies = append(replies, out)
+	}
+	s.metrics.observeFeedback(feedback)
+	if len(replies) == 0 {
+		w.WriteHeader(http.StatusAccepted)
+		return nil
 	}
 	b, err := json.Marshal(replies)
 	if err != nil {
@@ -184,9 +210,18 @@ func (s *Server) reply(ctx context.Context, e *event.Event, maxFlows int) (out e
 }
 
 // Handle classifies one CloudEvent and returns the reply: the Knative
-// instanced function's entry point. A bad event gives an *Error (StatusOf
-// < 500) and no reply.
+// instanced function's entry point. A feedback event
+// (io.flowsense.feedback.v1) is counted and has no reply (nil, nil). A bad
+// event gives an *Error (StatusOf < 500) and no reply.
 func (s *Server) Handle(ctx context.Context, e event.Event) (*event.Event, error) {
+	if isFeedback(&e) {
+		items, err := s.decodeFeedbackEvent(&e, nil)
+		if err != nil {
+			return nil, problemFor(err)
+		}
+		s.metrics.observeFeedback(items)
+		return nil, nil
+	}
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
 	out, _, err := s.reply(ctx, &e, s.cfg.maxFlows)

@@ -104,3 +104,36 @@ func ExampleServer_ClassifyJSON() {
 	// 1 true SYN Flood malicious <nil>
 	// 400 true
 }
+
+// Feedback is counted into GET /metrics: the confusion of returned against
+// true labels, and the rolling accuracy.
+func ExampleServer_Feedback() {
+	ctx := context.Background()
+	wasmBytes, _ := functionstest.ModelWasm()
+	srv, err := functions.New(ctx, wasmBytes)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer srv.Close(ctx)
+
+	req := httptest.NewRequest("POST", "/feedback", strings.NewReader(
+		`[{"predicted": "SYN Flood", "truth": "SYN Flood"}, {"predicted": "BENIGN", "truth": "PortScan"}]`))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, req)
+	fmt.Print(rec.Code, " ", rec.Body)
+
+	rec = httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for _, line := range strings.Split(rec.Body.String(), "\n") {
+		if strings.HasPrefix(line, "flowsense_feedback_rolling_accuracy ") ||
+			strings.HasPrefix(line, `flowsense_feedback_total{predicted="BENIGN",truth="PortScan"}`) {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// 200 {"accepted":2,"correct":1}
+	// flowsense_feedback_rolling_accuracy 0.5
+	// flowsense_feedback_total{predicted="BENIGN",truth="PortScan"} 1
+}

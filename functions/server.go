@@ -38,6 +38,7 @@ type config struct {
 	log      *slog.Logger
 	wasmOpts []wasm.Option
 	now      func() time.Time
+	start    time.Time
 }
 
 // WithMaxBodyBytes bounds a request body (default DefaultMaxBodyBytes);
@@ -66,6 +67,11 @@ func WithWasmOptions(opts ...wasm.Option) Option {
 	return func(c *config) { c.wasmOpts = append(c.wasmOpts, opts...) }
 }
 
+// WithStartTime sets when the process (or the host's cold start) began,
+// for the flowsense_cold_start_seconds metric: the time from then until New
+// returns. By default it is the process's start as the kernel records it.
+func WithStartTime(t time.Time) Option { return func(c *config) { c.start = t } }
+
 // withClock fixes the time of reply events (tests).
 func withClock(now func() time.Time) Option { return func(c *config) { c.now = now } }
 
@@ -84,6 +90,9 @@ type Server struct {
 	nf       int
 	closed   atomic.Bool
 	mux      map[string]route
+	fdec     *cloudevents.FeedbackDecoder
+	fschema  []byte // JSON Schema of feedback data for this model
+	metrics  *metrics
 }
 
 type route struct {
@@ -94,7 +103,7 @@ type route struct {
 // New loads a compiled model module and returns the handler serving it.
 // The bytes are kept (GET /model.wasm serves them) and must not change.
 func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error) {
-	cfg := config{maxBody: DefaultMaxBodyBytes, maxFlows: DefaultMaxFlows, timeout: DefaultTimeout, source: DefaultSource, now: time.Now}
+	cfg := config{maxBody: DefaultMaxBodyBytes, maxFlows: DefaultMaxFlows, timeout: DefaultTimeout, source: DefaultSource, now: time.Now, start: processStart}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -117,14 +126,20 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		_ = mod.Close(ctx)
 		return nil, fmt.Errorf("functions: flow schema: %w", err)
 	}
+	fbSchema, err := cloudevents.FeedbackSchema(md.Classes, "")
+	if err != nil {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("functions: feedback schema: %w", err)
+	}
 	sum := sha256.Sum256(wasmBytes)
 	s := &Server{
 		cfg: cfg, mod: mod, meta: md, metaJSON: append(mj, '\n'), wasm: wasmBytes,
 		etag: `"` + hex.EncodeToString(sum[:]) + `"`, schema: append(flowSchema, '\n'),
-		ref: cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
-		dec: cloudevents.NewFlowDecoder(&md.Schema, cfg.maxFlows),
-		enc: cloudevents.NewClassificationEncoder(md.Classes, cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256}),
-		nf:  mod.Features(),
+		ref:  cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
+		dec:  cloudevents.NewFlowDecoder(&md.Schema, cfg.maxFlows),
+		enc:  cloudevents.NewClassificationEncoder(md.Classes, cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256}),
+		nf:   mod.Features(),
+		fdec: cloudevents.NewFeedbackDecoder(md.Classes, cfg.maxFlows), fschema: append(fbSchema, '\n'),
 	}
 	s.mux = map[string]route{
 		"/":                      {"POST", (*Server).serveEvents},
@@ -135,7 +150,16 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		"/model.wasm":            {"GET", (*Server).serveWasm},
 		"/schema/flow":           {"GET", (*Server).serveFlowSchema},
 		"/schema/classification": {"GET", (*Server).serveClassificationSchema},
+		"/schema/feedback":       {"GET", (*Server).serveFeedbackSchema},
+		"/feedback":              {"POST", (*Server).serveFeedback},
+		"/metrics":               {"GET", (*Server).serveMetrics},
 	}
+	routes := make([]string, 0, len(s.mux))
+	for p := range s.mux {
+		routes = append(routes, p)
+	}
+	s.metrics = newMetrics(md, routes)
+	s.metrics.coldStart.Set(time.Since(cfg.start).Seconds()) // ready: New returns
 	return s, nil
 }
 
@@ -166,6 +190,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, fmt.Errorf("panic: %v", v))
 		}
 	}()
+	start := time.Now()
 	rt, ok := s.mux[r.URL.Path]
 	var err error
 	switch {
@@ -183,6 +208,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeProblem(w, err)
 	}
+	s.metrics.observeRequest(r.URL.Path, requestEncoding(r), time.Since(start))
 }
 
 func (s *Server) logf(format string, args ...any) {
@@ -245,6 +271,12 @@ func (s *Server) serveWasm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) serveFlowSchema(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/schema+json")
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.schema))
+	return nil
+}
+
+func (s *Server) serveFeedbackSchema(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "application/schema+json")
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.fschema))
 	return nil
 }
 

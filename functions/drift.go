@@ -1,0 +1,152 @@
+package functions
+
+import (
+	"math"
+	"sync/atomic"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm"
+)
+
+// PSIEpsilon stands in for the share of an empty bin in the population
+// stability index, which would otherwise divide by zero or take the
+// logarithm of zero.
+const PSIEpsilon = 1e-4
+
+// drift counts live feature values into the bins of the model's reference
+// histograms (model.Histogram: numeric bins between ascending edges,
+// categorical bins per code plus one for unknown codes, and a bin of its
+// own here for missing values) and reports, at scrape time, each feature's
+// population stability index against the reference:
+//
+//	PSI = Σ_i (q_i − p_i) · ln(q_i / p_i)
+//
+// where p_i is bin i's share of the reference (Counts and Missing), q_i
+// its share of the live values counted since the server started, both
+// raised to PSIEpsilon when smaller. 0 is the same distribution; the usual
+// reading is < 0.1 stable, 0.1–0.2 a moderate shift, > 0.2 a significant
+// one. Counting a value is a binary search over at most a few dozen edges
+// and one atomic add; the logarithms are taken only when scraped.
+type drift struct {
+	desc  *prometheus.Desc
+	feats []driftFeature
+	live  []atomic.Int64 // every feature's bins, then its missing bin, back to back
+}
+
+type driftFeature struct {
+	name  string
+	edges []float64 // numeric bins; nil for a categorical feature
+	ncat  int       // categorical: bins before the unknown-category bin
+	off   int       // first bin in drift.live
+	ref   []float64 // reference share of each bin, missing last, at least PSIEpsilon
+}
+
+func newDrift(md *wasm.Metadata) *drift {
+	d := &drift{desc: prometheus.NewDesc("flowsense_feature_drift_psi",
+		"Population stability index of each feature's live values (since start) against the model's reference histogram; absent before the first flow and for models without reference histograms.",
+		[]string{"feature"}, nil)}
+	if len(md.Reference) != len(md.Schema.Features) {
+		return d // an imported model carries no reference histograms
+	}
+	off := 0
+	for j, h := range md.Reference {
+		f := md.Schema.Features[j]
+		df := driftFeature{name: f.Name, off: off}
+		if f.Kind == model.Categorical {
+			df.ncat = len(h.Counts) - 1
+		} else {
+			df.edges = h.Edges
+		}
+		var total float64
+		for _, c := range h.Counts {
+			total += float64(c)
+		}
+		total += float64(h.Missing)
+		if total == 0 {
+			continue // nothing to compare against
+		}
+		for _, c := range h.Counts {
+			df.ref = append(df.ref, max(float64(c)/total, PSIEpsilon))
+		}
+		df.ref = append(df.ref, max(float64(h.Missing)/total, PSIEpsilon))
+		off += len(df.ref)
+		d.feats = append(d.feats, df)
+	}
+	d.live = make([]atomic.Int64, off)
+	return d
+}
+
+// observe counts n rows of nf values each (row-major, schema order).
+func (d *drift) observe(rows []float32, nf int) {
+	if len(d.feats) == 0 || len(d.feats) != nf {
+		return
+	}
+	for start := 0; start+nf <= len(rows); start += nf {
+		row := rows[start : start+nf]
+		for j := range d.feats {
+			f := &d.feats[j]
+			d.live[f.off+f.bin(row[j])].Add(1)
+		}
+	}
+}
+
+// bin is the bin of a value: as model.Histogram lays them out, and the
+// missing bin after them.
+func (f *driftFeature) bin(v float32) int {
+	if v != v {
+		return len(f.ref) - 1
+	}
+	if f.edges == nil {
+		if v >= 0 && int(v) < f.ncat {
+			return int(v)
+		}
+		return f.ncat
+	}
+	// bin i holds edges[i-1] <= x < edges[i]: count the edges <= x.
+	x := float64(v)
+	lo, hi := 0, len(f.edges)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if f.edges[mid] <= x {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
+// psi is the feature's index over the live counts; ok is false before any
+// live value.
+func (d *drift) psi(f *driftFeature) (psi float64, ok bool) {
+	live := d.live[f.off : f.off+len(f.ref)]
+	var total float64
+	counts := make([]float64, len(live))
+	for i := range live {
+		counts[i] = float64(live[i].Load())
+		total += counts[i]
+	}
+	if total == 0 {
+		return 0, false
+	}
+	for i, p := range f.ref {
+		q := max(counts[i]/total, PSIEpsilon)
+		psi += (q - p) * math.Log(q/p)
+	}
+	return psi, true
+}
+
+// Describe implements prometheus.Collector.
+func (d *drift) Describe(ch chan<- *prometheus.Desc) { ch <- d.desc }
+
+// Collect implements prometheus.Collector.
+func (d *drift) Collect(ch chan<- prometheus.Metric) {
+	for i := range d.feats {
+		f := &d.feats[i]
+		if v, ok := d.psi(f); ok {
+			ch <- prometheus.MustNewConstMetric(d.desc, prometheus.GaugeValue, v, f.name)
+		}
+	}
+}
