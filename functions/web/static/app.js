@@ -58,6 +58,19 @@
   function parseNumber(s) {
     s = s.trim();
     if (s === '' || s === '?' || /^nan$/i.test(s)) return NaN;
+    if (s.indexOf('_') >= 0) {
+      // strconv.ParseFloat takes underscores between digits ("1_000"),
+      // and after a hex prefix ("0x_1p0").
+      const hex = /^[+-]?0[xX]/.test(s);
+      const digit = hex ? /[0-9a-fA-F]/ : /[0-9]/;
+      for (let i = s.indexOf('_'); i >= 0; i = s.indexOf('_', i + 1)) {
+        const before = s[i - 1] || '';
+        const after = s[i + 1] || '';
+        const okBefore = digit.test(before) || (hex && /[xX]/.test(before) && i === s.search(/[xX]/) + 1);
+        if (!okBefore || !digit.test(after)) return undefined;
+      }
+      s = s.replace(/_/g, '');
+    }
     if (DECIMAL.test(s)) return Math.fround(Number(s));
     let m = INF.exec(s);
     if (m) return m[1] === '-' ? -Infinity : Infinity;

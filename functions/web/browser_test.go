@@ -1,0 +1,504 @@
+//go:build browser
+
+package web_test
+
+// The browser test drives the page in headless Chromium with chromedp. It
+// takes several seconds, so it sits behind the build tag "browser":
+//
+//	go test -tags browser ./functions/web/
+//
+// With -update it also refreshes testdata/screenshot.png; with
+// FLOWSENSE_SCREENSHOT_DIR set it copies its screenshot there.
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"image/png"
+	"io"
+	"math"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/browser"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
+	"github.com/chromedp/chromedp"
+
+	"github.com/flowsense/flowsense/functions"
+	"github.com/flowsense/flowsense/functions/functionstest"
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/trainer/data"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/screenshot.png")
+
+const chromiumPath = "/usr/bin/chromium"
+
+// guard bounds each wait on the browser: a guard against a hung browser,
+// not a speed assertion.
+const guard = 2 * time.Minute
+
+// newBrowser starts headless Chromium with a fresh profile under dir.
+func newBrowser(t *testing.T, dir string) context.Context {
+	t.Helper()
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Fatalf("chromium not found at %s: apt-get install chromium (%v)", chromiumPath, err)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.UserDataDir(filepath.Join(dir, "profile")),
+		chromedp.WindowSize(1280, 1000),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("starting %s: %v", chromiumPath, err)
+	}
+	return ctx
+}
+
+// run runs actions with the guard.
+func run(t *testing.T, ctx context.Context, what string, actions ...chromedp.Action) {
+	t.Helper()
+	c, cancel := context.WithTimeout(ctx, guard)
+	defer cancel()
+	if err := chromedp.Run(c, actions...); err != nil {
+		var msg string
+		_ = chromedp.Run(ctx, chromedp.Evaluate(`document.getElementById('error').textContent`, &msg))
+		t.Fatalf("%s: %v (page error: %q)", what, err, msg)
+	}
+}
+
+// waitRun waits until the page has finished run number n (or failed).
+func waitRun(t *testing.T, ctx context.Context, n int) {
+	t.Helper()
+	var state string
+	run(t, ctx, fmt.Sprintf("waiting for run %d", n),
+		chromedp.Poll(fmt.Sprintf(`document.body.dataset.state === 'error' || document.body.dataset.run === '%d'`, n), nil, chromedp.WithPollingTimeout(guard)),
+		chromedp.Evaluate(`document.body.dataset.state`, &state))
+	if state != "done" {
+		var msg string
+		run(t, ctx, "reading the error", chromedp.Evaluate(`document.getElementById('error').textContent`, &msg))
+		t.Fatalf("run %d ended in state %q: %s", n, state, msg)
+	}
+}
+
+// choose sets a select element's value as a user would, firing change.
+func choose(id, value string) chromedp.Action {
+	return chromedp.Evaluate(fmt.Sprintf(`(() => { const s = document.getElementById(%q); s.value = %q; s.dispatchEvent(new Event('change')); })()`, id, value), nil)
+}
+
+// tableRows reads the cells of the results table's rows.
+func tableRows(t *testing.T, ctx context.Context) [][]string {
+	t.Helper()
+	var rows [][]string
+	run(t, ctx, "reading the table", chromedp.Evaluate(
+		`Array.from(document.querySelectorAll('#results tbody tr')).map(tr => Array.from(tr.cells).map(td => td.textContent))`, &rows))
+	return rows
+}
+
+func near(got, want, rel float64) bool {
+	if math.IsNaN(want) {
+		return math.IsNaN(got)
+	}
+	return got == want || math.Abs(got-want) <= rel*math.Abs(want)+1e-12
+}
+
+// checkRows compares table rows (row, label, probability, outlier score,
+// verdict, true label) with the predictions of the listed rows (1-based).
+func checkRows(t *testing.T, rows [][]string, want []prediction, truth []string, which []int) {
+	t.Helper()
+	if len(rows) != len(which) {
+		t.Fatalf("the table shows %d rows, want %d", len(rows), len(which))
+	}
+	bad := 0
+	for k, cells := range rows {
+		i := which[k] - 1
+		w := want[i]
+		if len(cells) != 6 {
+			t.Fatalf("row %d has %d cells, want 6: %q", k+1, len(cells), cells)
+		}
+		prob, err1 := strconv.ParseFloat(cells[2], 64)
+		score, err2 := strconv.ParseFloat(cells[3], 64)
+		ok := err1 == nil && err2 == nil && cells[0] == strconv.Itoa(i+1) && cells[1] == w.label &&
+			near(prob, w.prob, 1e-5) && near(score, w.score, 1e-5) && cells[4] == w.verdict && cells[5] == truth[i]
+		if !ok {
+			bad++
+			if bad <= 5 {
+				t.Errorf("table row %d: %q, want row %d: %v (true label %q)", k+1, cells, i+1, w, truth[i])
+			}
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d table rows differ from flowsense predict", bad, len(rows))
+	}
+}
+
+func TestPageInChromium(t *testing.T) {
+	dir := t.TempDir()
+	wasmBytes := trainModel(t, dir)
+	srv, err := functions.New(context.Background(), wasmBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+
+	flows := makeFlows(t, 600, 2, true)
+	file := filepath.Join(dir, "flows.csv")
+	if err := os.WriteFile(file, []byte(flows.text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want := predictFile(t, wasmBytes, file)
+	if len(want) != len(flows.labels) {
+		t.Fatalf("flowsense predict read %d rows, the file has %d", len(want), len(flows.labels))
+	}
+	all := make([]int, len(want))
+	for i := range all {
+		all[i] = i + 1
+	}
+
+	ctx := newBrowser(t, dir)
+	downloads := filepath.Join(dir, "downloads")
+	run(t, ctx, "opening the page",
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(downloads),
+		chromedp.Navigate(hs.URL+"/"),
+		chromedp.Poll(`document.body.dataset.state === 'ready' || document.body.dataset.state === 'error'`, nil, chromedp.WithPollingTimeout(guard)))
+	var info string
+	run(t, ctx, "reading the model line", chromedp.Text("#model-info", &info, chromedp.ByID))
+	if !strings.Contains(info, "web-test") || !strings.Contains(info, "outlier threshold") {
+		t.Errorf("model line %q does not describe the model", info)
+	}
+
+	t.Run("missing columns", func(t *testing.T) {
+		bad := filepath.Join(dir, "no-service.csv")
+		text := strings.Replace(flows.text, "service,", "svc,", 1)
+		if err := os.WriteFile(bad, []byte(text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var msg, state string
+		run(t, ctx, "uploading a file without a column",
+			chromedp.SetUploadFiles("#file", []string{bad}, chromedp.ByID),
+			chromedp.Poll(`document.body.dataset.state === 'error'`, nil, chromedp.WithPollingTimeout(guard)),
+			chromedp.Text("#error", &msg, chromedp.ByID),
+			chromedp.Evaluate(`document.body.dataset.state`, &state))
+		if !strings.Contains(msg, `missing columns "service"`) || !strings.Contains(msg, "no-service.csv") {
+			t.Errorf("error %q does not name the file and the missing column", msg)
+		}
+	})
+
+	// Each run is checked the same way: every row, the counts, the chart,
+	// the filter and the download.
+	check := func(t *testing.T, mode string) {
+		var gotMode string
+		run(t, ctx, "reading the mode", choose("filter", "all"), choose("page-size", "1000"),
+			chromedp.Evaluate(`document.body.dataset.mode`, &gotMode))
+		if gotMode != mode {
+			t.Fatalf("the page classified %q, want %q", gotMode, mode)
+		}
+		checkRows(t, tableRows(t, ctx), want, flows.labels, all)
+
+		perClass, perVerdict := map[string]int{}, map[string]int{}
+		for _, p := range want {
+			perClass[p.label]++
+			perVerdict[p.verdict]++
+		}
+		var classRows, verdictRows [][]string
+		var bars [][]string
+		run(t, ctx, "reading the counts",
+			chromedp.Evaluate(`Array.from(document.querySelectorAll('#counts-class tbody tr')).map(tr => [tr.cells[0].textContent, tr.cells[1].textContent])`, &classRows),
+			chromedp.Evaluate(`Array.from(document.querySelectorAll('#counts-verdict tbody tr')).map(tr => [tr.cells[0].textContent, tr.cells[1].textContent])`, &verdictRows),
+			chromedp.Evaluate(`Array.from(document.querySelectorAll('#chart-svg rect')).map(r => [r.dataset.name, r.dataset.count])`, &bars))
+		total := 0
+		for _, r := range classRows {
+			if n, _ := strconv.Atoi(r[1]); n != perClass[r[0]] {
+				t.Errorf("class %q counted %s, want %d", r[0], r[1], perClass[r[0]])
+			}
+			total += perClass[r[0]]
+		}
+		if total != len(want) {
+			t.Errorf("the class counts cover %d flows, want %d (a class is missing)", total, len(want))
+		}
+		for _, r := range verdictRows {
+			if n, _ := strconv.Atoi(r[1]); n != perVerdict[r[0]] {
+				t.Errorf("verdict %q counted %s, want %d", r[0], r[1], perVerdict[r[0]])
+			}
+		}
+		if len(bars) != len(classRows)+len(verdictRows) {
+			t.Errorf("the chart has %d bars, want %d", len(bars), len(classRows)+len(verdictRows))
+		}
+		for _, b := range bars {
+			want, ok := perClass[b[0]]
+			if !ok {
+				want = perVerdict[b[0]]
+			}
+			if b[1] != strconv.Itoa(want) {
+				t.Errorf("chart bar %q is %s, want %d", b[0], b[1], want)
+			}
+		}
+
+		for _, v := range []string{"malicious", "anomalous", "benign"} {
+			var which []int
+			for i, p := range want {
+				if p.verdict == v {
+					which = append(which, i+1)
+				}
+			}
+			run(t, ctx, "filtering by "+v, choose("filter", v))
+			checkRows(t, tableRows(t, ctx), want, flows.labels, which)
+		}
+
+		run(t, ctx, "paging", choose("filter", "all"), choose("page-size", "100"), chromedp.Click("#next", chromedp.ByID))
+		checkRows(t, tableRows(t, ctx), want, flows.labels, all[100:200])
+
+		// The download holds every row of the view at full precision.
+		os.RemoveAll(downloads)
+		run(t, ctx, "downloading", chromedp.Click("#download", chromedp.ByID))
+		got := waitFile(t, filepath.Join(downloads, "flows-results.csv"))
+		recs, err := csv.NewReader(bytes.NewReader(got)).ReadAll()
+		if err != nil {
+			t.Fatalf("the download is not CSV: %v", err)
+		}
+		if strings.Join(recs[0], ",") != "row,label,probability,outlier_score,verdict,true_label" || len(recs) != len(want)+1 {
+			t.Fatalf("download header %q and %d rows, want flowsense predict's columns, true_label and %d rows", recs[0], len(recs)-1, len(want))
+		}
+		for i, r := range recs[1:] {
+			prob, _ := strconv.ParseFloat(r[2], 64)
+			score, _ := strconv.ParseFloat(r[3], 64)
+			if r[0] != strconv.Itoa(i+1) || r[1] != want[i].label || !near(prob, want[i].prob, 1e-9) || !near(score, want[i].score, 1e-9) ||
+				r[4] != want[i].verdict || r[5] != flows.labels[i] {
+				t.Fatalf("download row %d: %q, want %v (true label %q)", i+1, r, want[i], flows.labels[i])
+			}
+		}
+
+		var pwned string
+		run(t, ctx, "checking the HTML label stayed text", chromedp.Evaluate(`document.body.dataset.pwned || ''`, &pwned))
+		if pwned != "" {
+			t.Errorf("a label in the CSV ran as HTML")
+		}
+	}
+
+	t.Run("in the browser", func(t *testing.T) {
+		run(t, ctx, "uploading", chromedp.SetUploadFiles("#file", []string{file}, chromedp.ByID))
+		waitRun(t, ctx, 1)
+		check(t, "browser")
+
+		run(t, ctx, "showing the first page", choose("filter", "all"), choose("page-size", "50"))
+		var shot []byte
+		run(t, ctx, "taking a screenshot", chromedp.FullScreenshot(&shot, 100))
+		keepScreenshot(t, dir, shot)
+	})
+
+	t.Run("on the server", func(t *testing.T) {
+		run(t, ctx, "switching to the server", chromedp.Click("#server-side", chromedp.ByID))
+		waitRun(t, ctx, 2)
+		check(t, "server")
+	})
+}
+
+// waitFile waits for a downloaded file to appear complete.
+func waitFile(t *testing.T, path string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(guard)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(path); err == nil && len(b) > 0 {
+			return b
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	t.Fatalf("no download at %s (the directory holds %v)", path, entries)
+	return nil
+}
+
+// keepScreenshot checks the screenshot is a rendered page and keeps it in
+// the test's directory, FLOWSENSE_SCREENSHOT_DIR and with -update testdata.
+func keepScreenshot(t *testing.T, dir string, shot []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(shot))
+	if err != nil {
+		t.Fatalf("the screenshot is not a PNG: %v", err)
+	}
+	if r := img.Bounds(); r.Dx() < 800 || r.Dy() < 1000 {
+		t.Errorf("the screenshot is %dx%d: the page did not lay out", r.Dx(), r.Dy())
+	}
+	paths := []string{filepath.Join(dir, "screenshot.png")}
+	if d := os.Getenv("FLOWSENSE_SCREENSHOT_DIR"); d != "" {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		paths = append(paths, filepath.Join(d, "web.png"))
+	}
+	if *update {
+		paths = append(paths, filepath.Join("testdata", "screenshot.png"))
+	}
+	for _, p := range paths {
+		if err := os.WriteFile(p, shot, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("screenshot: %s", p)
+	}
+}
+
+// TestReaderParityInChromium: the page's CSV reader gives the rows, labels
+// and errors that the Go reader behind POST /predict gives for the same
+// text (trainer/data.NewRowReader), on the awkward cases of CSV, numbers
+// and categories.
+func TestReaderParityInChromium(t *testing.T) {
+	schema := &model.Schema{Features: []model.Feature{
+		{Name: "Flow Duration", Kind: model.Numeric},
+		{Name: "service", Kind: model.Categorical, Categories: []string{"http", "ssh", "dns", "a,b", `q"t`}},
+		{Name: "proto", Kind: model.Categorical, Categories: []string{"tcp", "udp"}, Unknown: model.UnknownError},
+	}}
+	numbers := []string{"0", "-0", "+5", ".5", "5.", "1e3", "1E-3", " 4 ", "\t7", "0.1", "16777217", "3.4028236e38", "1e400", "-1e400",
+		"1e-50", "inf", "-Infinity", "+INF", "NaN", "nan", "?", "", "0x1p-2", "0x1.8p1", "123456789012345678901234567890", "1_000", "1_0.5", "_1", "1__0", "1_", "1_0e1_0", "0x1_0p0", "0x_1p0", "1._5", "1,5", "0x10", "0b101", "abc", "--1", "1e", "Infinity1"}
+	cases := map[string]string{
+		"plain":                  "Flow Duration,service,proto,Label\n1,http,tcp,A\n2,ssh,udp,B\n",
+		"crlf, no final eol":     "Flow Duration,service,proto,Label\r\n1,http,tcp,A\r\n2,dns,udp,B",
+		"quoted fields":          "\"Flow Duration\",\"service\",proto,Label\n\"1\",\"a,b\",tcp,\"x \"\"y\"\"\"\n2,\"q\"\"t\",\"udp\",B\n",
+		"multi-line quoted":      "Flow Duration,service,proto,Label\n1,\"ht\ntp\",tcp,A\n2,ssh,udp,\"B\r\nC\"\n3,http,tcp,D\n",
+		"lenient quotes":         "Flow Duration,service,proto,Label\n1,ht\"tp\",tcp,A\n2,\"ssh\"x,udp,B\n",
+		"blank lines":            "\n\nFlow Duration,service,proto,Label\n\n1,http,tcp,A\n,,,\n  , ,,\r\n2,ssh,udp,B\n\n",
+		"header spelling":        "\ufefflow_duration , SERVICE,Proto,label\n1,http,tcp,A\n",
+		"columns in any order":   "Label,proto,extra,service,Flow Duration\nA,tcp,zz,dns,9\n",
+		"no label column":        "Flow Duration,service,proto\n1,http,tcp\n",
+		"class is the label":     "Flow Duration,service,proto,class\n1,http,tcp,A\n",
+		"duplicate column":       "Flow Duration,service,proto,service,Label\n1,http,tcp,ssh,A\n",
+		"label-like not feature": "Flow Duration,category,service,proto,Label\n1,x,http,tcp,A\n",
+		"unknown category":       "Flow Duration,service,proto,Label\n1,gopher,tcp,A\n2, http ,udp,B\n3,,,C\n",
+		"unknown is an error":    "Flow Duration,service,proto,Label\n1,http,sctp,A\n",
+		"missing column":         "Flow Duration,proto,Label\n1,tcp,A\n",
+		"ragged short":           "Flow Duration,service,proto,Label\n1,http,tcp,A\n2,http,tcp\n",
+		"ragged long":            "Flow Duration,service,proto,Label\n1,http,tcp,A,extra\n",
+		"missing label":          "Flow Duration,service,proto,Label\n1,http,tcp, \n",
+		"header only":            "Flow Duration,service,proto,Label\n",
+		"empty":                  "",
+	}
+	for _, n := range numbers {
+		cases["number "+strconv.Quote(n)] = "Flow Duration,service,proto,Label\n" + csvQuote(n) + ",http,tcp,A\n"
+	}
+
+	dir := t.TempDir()
+	wasmBytes, err := functionstest.ModelWasm()
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := functions.New(context.Background(), wasmBytes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close(context.Background())
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	ctx := newBrowser(t, dir)
+	run(t, ctx, "opening the page", chromedp.Navigate(hs.URL+"/"),
+		chromedp.Poll(`window.flowsense !== undefined`, nil, chromedp.WithPollingTimeout(guard)))
+	schemaJSON, err := json.Marshal(schema)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	for name, text := range cases {
+		t.Run(name, func(t *testing.T) {
+			var js struct {
+				Rows   [][]string `json:"rows"`
+				Labels []*string  `json:"labels"`
+				Error  string     `json:"error"`
+			}
+			textJSON, _ := json.Marshal(text)
+			expr := fmt.Sprintf(`(async () => { const r = await window.flowsense.encode(%s, %s, 'upload');
+				if (r.error) return {error: r.error};
+				return {rows: r.rows.map(row => row.map(v => Object.is(v, -0) ? '-0' : String(v))), labels: r.labels}; })()`, textJSON, schemaJSON)
+			run(t, ctx, "reading in the page", chromedp.Evaluate(expr, &js, func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams {
+				return p.WithAwaitPromise(true)
+			}))
+
+			goRows, goLabels, goErr := readGo(text, schema)
+			if goErr != nil || js.Error != "" {
+				if goErr == nil || js.Error == "" {
+					t.Fatalf("Go: %v; page: %q", goErr, js.Error)
+				}
+				var pe *data.ParseError
+				if errors.As(goErr, &pe) && pe.Line > 0 && !errors.Is(goErr, data.ErrMissingFeature) {
+					if !strings.Contains(js.Error, fmt.Sprintf("line %d", pe.Line)) {
+						t.Errorf("page error %q, Go says line %d: %v", js.Error, pe.Line, goErr)
+					}
+					if pe.Column > 0 && !strings.Contains(js.Error, fmt.Sprintf("column %d", pe.Column)) {
+						t.Errorf("page error %q, Go says column %d: %v", js.Error, pe.Column, goErr)
+					}
+				}
+				if errors.Is(goErr, data.ErrMissingFeature) != strings.Contains(js.Error, "missing columns") {
+					t.Errorf("page error %q, Go error %v: not the same kind", js.Error, goErr)
+				}
+				return
+			}
+			if len(js.Rows) != len(goRows) {
+				t.Fatalf("page read %d rows %q, Go %d %v", len(js.Rows), js.Rows, len(goRows), goRows)
+			}
+			for i := range goRows {
+				for j, want := range goRows[i] {
+					got, err := strconv.ParseFloat(js.Rows[i][j], 64)
+					if err != nil || !(math.IsNaN(float64(want)) && math.IsNaN(got) || math.Float32bits(float32(got)) == math.Float32bits(want)) {
+						t.Errorf("row %d feature %d: page %s, Go %v", i+1, j, js.Rows[i][j], want)
+					}
+				}
+				label := ""
+				if js.Labels[i] != nil {
+					label = *js.Labels[i]
+				}
+				if label != goLabels[i] {
+					t.Errorf("row %d label: page %q, Go %q", i+1, label, goLabels[i])
+				}
+			}
+		})
+	}
+}
+
+// readGo reads text as POST /predict does.
+func readGo(text string, schema *model.Schema) ([][]float32, []string, error) {
+	rr, err := data.NewRowReader(strings.NewReader(text), "upload", schema, data.Options{})
+	if err != nil {
+		return nil, nil, err
+	}
+	var rows [][]float32
+	var labels []string
+	for {
+		row := make([]float32, len(schema.Features))
+		l, err := rr.Next(row)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, nil, err
+		}
+		rows = append(rows, row)
+		labels = append(labels, l)
+	}
+	if len(rows) == 0 {
+		return nil, nil, errors.New("no data rows")
+	}
+	return rows, labels, nil
+}
+
+func csvQuote(s string) string {
+	if strings.ContainsAny(s, ",\"\n\r") {
+		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+	}
+	return s
+}
