@@ -310,6 +310,68 @@ func TestPageInChromium(t *testing.T) {
 		waitRun(t, ctx, 2)
 		check(t, "server")
 	})
+
+	// 100,000 rows: the page reports progress while it works, shows one
+	// page of rows, and its counts equal flowsense predict's.
+	t.Run("large file", func(t *testing.T) {
+		big := makeFlows(t, 100_000, 3, true)
+		path := filepath.Join(dir, "big.csv")
+		if err := os.WriteFile(path, []byte(big.text), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		bigWant := predictFile(t, wasmBytes, path)
+		perVerdict := map[string]int{}
+		for _, p := range bigWant {
+			perVerdict[p.verdict]++
+		}
+		// The switch is on from the subtest before: upload, then switch.
+		for i, mode := range []string{"server", "browser"} {
+			start := time.Now()
+			var steps []string
+			act := chromedp.SetUploadFiles("#file", []string{path}, chromedp.ByID)
+			if mode == "browser" {
+				act = chromedp.Click("#server-side", chromedp.ByID)
+			}
+			run(t, ctx, "classifying 100k rows",
+				chromedp.Evaluate(`window.steps = []; new MutationObserver(() => window.steps.push(document.getElementById('status').textContent))
+					.observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true}); 0`, nil),
+				act)
+			waitRun(t, ctx, 3+i)
+			elapsed := time.Since(start)
+			var verdictRows [][]string
+			var shown int
+			run(t, ctx, "reading the counts", choose("filter", "all"), choose("page-size", "100"),
+				chromedp.Evaluate(`window.steps`, &steps),
+				chromedp.Evaluate(`document.querySelectorAll('#results tbody tr').length`, &shown),
+				chromedp.Evaluate(`Array.from(document.querySelectorAll('#counts-verdict tbody tr')).map(tr => [tr.cells[0].textContent, tr.cells[1].textContent])`, &verdictRows))
+			total := 0
+			for _, r := range verdictRows {
+				n, _ := strconv.Atoi(r[1])
+				total += n
+				if n != perVerdict[r[0]] {
+					t.Errorf("%s: verdict %q counted %d, want %d", mode, r[0], n, perVerdict[r[0]])
+				}
+			}
+			var gotMode string
+			run(t, ctx, "reading the mode", chromedp.Evaluate(`document.body.dataset.mode`, &gotMode))
+			if gotMode != mode {
+				t.Errorf("the page classified %q, want %q", gotMode, mode)
+			}
+			if total != len(bigWant) || shown != 100 {
+				t.Errorf("%s: %d flows counted and %d rows shown, want %d and one page of 100", mode, total, shown, len(bigWant))
+			}
+			progress := 0
+			for _, s := range steps {
+				if strings.HasSuffix(s, "%") {
+					progress++
+				}
+			}
+			if progress < 2 {
+				t.Errorf("%s: the page reported no progress on 100k rows: %q", mode, steps)
+			}
+			t.Logf("%s: 100k rows (%d bytes) read and classified in %v, %d progress updates", mode, len(big.text), elapsed.Round(time.Millisecond), progress)
+		}
+	})
 }
 
 // waitFile waits for a downloaded file to appear complete.

@@ -673,7 +673,10 @@
 
   async function init() {
     const drop = $('drop');
-    $('file').addEventListener('change', (e) => pick(e.target.files[0]));
+    $('file').addEventListener('change', (e) => {
+      pick(e.target.files[0]);
+      e.target.value = ''; // choosing the same file again reads it again
+    });
     drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
     drop.addEventListener('dragleave', () => drop.classList.remove('over'));
     drop.addEventListener('drop', (e) => {
