@@ -14,12 +14,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"image/png"
-	"io"
 	"math"
 	"net/http/httptest"
 	"os"
@@ -30,13 +27,9 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/browser"
-	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/flowsense/flowsense/functions"
-	"github.com/flowsense/flowsense/functions/functionstest"
-	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/screenshot.png")
@@ -53,7 +46,19 @@ func newBrowser(t *testing.T, dir string) context.Context {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("chromium not found at %s: apt-get install chromium (%v)", chromiumPath, err)
 	}
-	opts := []chromedp.ExecAllocatorOption{
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(dir)...)
+	ctx, cancel := chromedp.NewContext(actx)
+	t.Cleanup(func() { cancel(); cancelAlloc() })
+	if err := chromedp.Run(ctx); err != nil {
+		t.Fatalf("starting %s: %v", chromiumPath, err)
+	}
+	return ctx
+}
+
+// browserOptions start headless Chromium with a fresh profile under dir
+// and nothing that reaches the network on its own.
+func browserOptions(dir string) []chromedp.ExecAllocatorOption {
+	return []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
 		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
 		chromedp.Flag("disable-background-networking", true),
@@ -63,13 +68,6 @@ func newBrowser(t *testing.T, dir string) context.Context {
 		chromedp.UserDataDir(filepath.Join(dir, "profile")),
 		chromedp.WindowSize(1280, 1000),
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
-	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("starting %s: %v", chromiumPath, err)
-	}
-	return ctx
 }
 
 // run runs actions with the guard.
@@ -416,151 +414,4 @@ func keepScreenshot(t *testing.T, dir string, shot []byte) {
 		}
 		t.Logf("screenshot: %s", p)
 	}
-}
-
-// TestReaderParityInChromium: the page's CSV reader gives the rows, labels
-// and errors that the Go reader behind POST /predict gives for the same
-// text (trainer/data.NewRowReader), on the awkward cases of CSV, numbers
-// and categories.
-func TestReaderParityInChromium(t *testing.T) {
-	schema := &model.Schema{Features: []model.Feature{
-		{Name: "Flow Duration", Kind: model.Numeric},
-		{Name: "service", Kind: model.Categorical, Categories: []string{"http", "ssh", "dns", "a,b", `q"t`}},
-		{Name: "proto", Kind: model.Categorical, Categories: []string{"tcp", "udp"}, Unknown: model.UnknownError},
-	}}
-	numbers := []string{"0", "-0", "+5", ".5", "5.", "1e3", "1E-3", " 4 ", "\t7", "0.1", "16777217", "3.4028236e38", "1e400", "-1e400",
-		"1e-50", "inf", "-Infinity", "+INF", "NaN", "nan", "?", "", "0x1p-2", "0x1.8p1", "123456789012345678901234567890", "1_000", "1_0.5", "_1", "1__0", "1_", "1_0e1_0", "0x1_0p0", "0x_1p0", "1._5", "1,5", "0x10", "0b101", "abc", "--1", "1e", "Infinity1"}
-	cases := map[string]string{
-		"plain":                  "Flow Duration,service,proto,Label\n1,http,tcp,A\n2,ssh,udp,B\n",
-		"crlf, no final eol":     "Flow Duration,service,proto,Label\r\n1,http,tcp,A\r\n2,dns,udp,B",
-		"quoted fields":          "\"Flow Duration\",\"service\",proto,Label\n\"1\",\"a,b\",tcp,\"x \"\"y\"\"\"\n2,\"q\"\"t\",\"udp\",B\n",
-		"multi-line quoted":      "Flow Duration,service,proto,Label\n1,\"ht\ntp\",tcp,A\n2,ssh,udp,\"B\r\nC\"\n3,http,tcp,D\n",
-		"lenient quotes":         "Flow Duration,service,proto,Label\n1,ht\"tp\",tcp,A\n2,\"ssh\"x,udp,B\n",
-		"blank lines":            "\n\nFlow Duration,service,proto,Label\n\n1,http,tcp,A\n,,,\n  , ,,\r\n2,ssh,udp,B\n\n",
-		"header spelling":        "\ufefflow_duration , SERVICE,Proto,label\n1,http,tcp,A\n",
-		"columns in any order":   "Label,proto,extra,service,Flow Duration\nA,tcp,zz,dns,9\n",
-		"no label column":        "Flow Duration,service,proto\n1,http,tcp\n",
-		"class is the label":     "Flow Duration,service,proto,class\n1,http,tcp,A\n",
-		"duplicate column":       "Flow Duration,service,proto,service,Label\n1,http,tcp,ssh,A\n",
-		"label-like not feature": "Flow Duration,category,service,proto,Label\n1,x,http,tcp,A\n",
-		"unknown category":       "Flow Duration,service,proto,Label\n1,gopher,tcp,A\n2, http ,udp,B\n3,,,C\n",
-		"unknown is an error":    "Flow Duration,service,proto,Label\n1,http,sctp,A\n",
-		"missing column":         "Flow Duration,proto,Label\n1,tcp,A\n",
-		"ragged short":           "Flow Duration,service,proto,Label\n1,http,tcp,A\n2,http,tcp\n",
-		"ragged long":            "Flow Duration,service,proto,Label\n1,http,tcp,A,extra\n",
-		"missing label":          "Flow Duration,service,proto,Label\n1,http,tcp, \n",
-		"header only":            "Flow Duration,service,proto,Label\n",
-		"empty":                  "",
-	}
-	for _, n := range numbers {
-		cases["number "+strconv.Quote(n)] = "Flow Duration,service,proto,Label\n" + csvQuote(n) + ",http,tcp,A\n"
-	}
-
-	dir := t.TempDir()
-	wasmBytes, err := functionstest.ModelWasm()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := functions.New(context.Background(), wasmBytes)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close(context.Background())
-	hs := httptest.NewServer(srv)
-	defer hs.Close()
-	ctx := newBrowser(t, dir)
-	run(t, ctx, "opening the page", chromedp.Navigate(hs.URL+"/"),
-		chromedp.Poll(`window.flowsense !== undefined`, nil, chromedp.WithPollingTimeout(guard)))
-	schemaJSON, err := json.Marshal(schema)
-	if err != nil {
-		t.Fatal(err)
-	}
-
-	for name, text := range cases {
-		t.Run(name, func(t *testing.T) {
-			var js struct {
-				Rows   [][]string `json:"rows"`
-				Labels []*string  `json:"labels"`
-				Error  string     `json:"error"`
-			}
-			textJSON, _ := json.Marshal(text)
-			expr := fmt.Sprintf(`(async () => { const r = await window.flowsense.encode(%s, %s, 'upload');
-				if (r.error) return {error: r.error};
-				return {rows: r.rows.map(row => row.map(v => Object.is(v, -0) ? '-0' : String(v))), labels: r.labels}; })()`, textJSON, schemaJSON)
-			run(t, ctx, "reading in the page", chromedp.Evaluate(expr, &js, func(p *cdpruntime.EvaluateParams) *cdpruntime.EvaluateParams {
-				return p.WithAwaitPromise(true)
-			}))
-
-			goRows, goLabels, goErr := readGo(text, schema)
-			if goErr != nil || js.Error != "" {
-				if goErr == nil || js.Error == "" {
-					t.Fatalf("Go: %v; page: %q", goErr, js.Error)
-				}
-				var pe *data.ParseError
-				if errors.As(goErr, &pe) && pe.Line > 0 && !errors.Is(goErr, data.ErrMissingFeature) {
-					if !strings.Contains(js.Error, fmt.Sprintf("line %d", pe.Line)) {
-						t.Errorf("page error %q, Go says line %d: %v", js.Error, pe.Line, goErr)
-					}
-					if pe.Column > 0 && !strings.Contains(js.Error, fmt.Sprintf("column %d", pe.Column)) {
-						t.Errorf("page error %q, Go says column %d: %v", js.Error, pe.Column, goErr)
-					}
-				}
-				if errors.Is(goErr, data.ErrMissingFeature) != strings.Contains(js.Error, "missing columns") {
-					t.Errorf("page error %q, Go error %v: not the same kind", js.Error, goErr)
-				}
-				return
-			}
-			if len(js.Rows) != len(goRows) {
-				t.Fatalf("page read %d rows %q, Go %d %v", len(js.Rows), js.Rows, len(goRows), goRows)
-			}
-			for i := range goRows {
-				for j, want := range goRows[i] {
-					got, err := strconv.ParseFloat(js.Rows[i][j], 64)
-					if err != nil || !(math.IsNaN(float64(want)) && math.IsNaN(got) || math.Float32bits(float32(got)) == math.Float32bits(want)) {
-						t.Errorf("row %d feature %d: page %s, Go %v", i+1, j, js.Rows[i][j], want)
-					}
-				}
-				label := ""
-				if js.Labels[i] != nil {
-					label = *js.Labels[i]
-				}
-				if label != goLabels[i] {
-					t.Errorf("row %d label: page %q, Go %q", i+1, label, goLabels[i])
-				}
-			}
-		})
-	}
-}
-
-// readGo reads text as POST /predict does.
-func readGo(text string, schema *model.Schema) ([][]float32, []string, error) {
-	rr, err := data.NewRowReader(strings.NewReader(text), "upload", schema, data.Options{})
-	if err != nil {
-		return nil, nil, err
-	}
-	var rows [][]float32
-	var labels []string
-	for {
-		row := make([]float32, len(schema.Features))
-		l, err := rr.Next(row)
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return nil, nil, err
-		}
-		rows = append(rows, row)
-		labels = append(labels, l)
-	}
-	if len(rows) == 0 {
-		return nil, nil, errors.New("no data rows")
-	}
-	return rows, labels, nil
-}
-
-func csvQuote(s string) string {
-	if strings.ContainsAny(s, ",\"\n\r") {
-		return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
-	}
-	return s
 }
