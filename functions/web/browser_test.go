@@ -12,7 +12,9 @@ package web_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"encoding/base64"
 	"encoding/csv"
 	"flag"
 	"fmt"
@@ -309,6 +311,30 @@ func TestPageInChromium(t *testing.T) {
 		check(t, "server")
 	})
 
+	// A file dropped on the drop zone, gzip-compressed: the same rows. The
+	// drop is a synthetic DragEvent carrying the file (chromedp has no
+	// native file drag); it goes through the page's drop handler.
+	t.Run("drop a gzip file", func(t *testing.T) {
+		var gz bytes.Buffer
+		zw := gzip.NewWriter(&gz)
+		zw.Write([]byte(flows.text))
+		zw.Close()
+		b64 := base64.StdEncoding.EncodeToString(gz.Bytes())
+		run(t, ctx, "dropping", chromedp.Evaluate(fmt.Sprintf(`(() => {
+			const bytes = Uint8Array.from(atob(%q), c => c.charCodeAt(0));
+			const dt = new DataTransfer();
+			dt.items.add(new File([bytes], 'dropped.csv.gz', {type: 'application/gzip'}));
+			document.getElementById('drop').dispatchEvent(new DragEvent('drop', {dataTransfer: dt, bubbles: true, cancelable: true}));
+		})()`, b64), nil))
+		waitRun(t, ctx, 3)
+		var note string
+		run(t, ctx, "reading the table", choose("filter", "all"), choose("page-size", "1000"), chromedp.Text("#summary-note", &note, chromedp.ByID))
+		if !strings.Contains(note, "dropped.csv.gz") {
+			t.Errorf("summary %q does not name the dropped file", note)
+		}
+		checkRows(t, tableRows(t, ctx), want, flows.labels, all)
+	})
+
 	// 100,000 rows: the page reports progress while it works, shows one
 	// page of rows, and its counts equal flowsense predict's.
 	t.Run("large file", func(t *testing.T) {
@@ -334,7 +360,7 @@ func TestPageInChromium(t *testing.T) {
 				chromedp.Evaluate(`window.steps = []; new MutationObserver(() => window.steps.push(document.getElementById('status').textContent))
 					.observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true}); 0`, nil),
 				act)
-			waitRun(t, ctx, 3+i)
+			waitRun(t, ctx, 4+i)
 			elapsed := time.Since(start)
 			var verdictRows [][]string
 			var shown int
