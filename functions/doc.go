@@ -11,7 +11,9 @@
 //   - POST /predict with plain JSON (one flow object, an array of flows, or
 //     {"features": [...]}) or a text/csv upload, answered with JSON;
 //   - GET /health/readiness and /health/liveness (the func CLI's defaults),
-//     GET /model (the module's metadata as JSON) and GET /model.wasm.
+//     GET /model (the module's metadata as JSON) and GET /model.wasm;
+//   - GET / and /static/..., the web page (package web) that classifies a
+//     CSV in the browser with /model.wasm.
 //
 // Every request is bounded (body bytes, flows, time); every error is an
 // application/problem+json answer (RFC 9457) with the status a client can
