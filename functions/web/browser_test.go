@@ -43,18 +43,41 @@ const chromiumPath = "/usr/bin/chromium"
 const guard = 2 * time.Minute
 
 // newBrowser starts headless Chromium with a fresh profile under dir.
+// The profile is not under dir: Chromium's helper processes may still be
+// writing to it for a moment after the browser closes, which would fail
+// t.TempDir's cleanup; it is removed on a best-effort basis instead.
 func newBrowser(t *testing.T, dir string) context.Context {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Fatalf("chromium not found at %s: apt-get install chromium (%v)", chromiumPath, err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(dir)...)
+	profile, err := os.MkdirTemp("", "flowsense-web-chromium")
+	if err != nil {
+		t.Fatal(err)
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(profile)...)
 	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(func() { cancel(); cancelAlloc() })
+	t.Cleanup(func() {
+		_ = chromedp.Cancel(ctx) // closes the browser and waits for it
+		cancel()
+		cancelAlloc()
+		removeProfile(profile)
+	})
 	if err := chromedp.Run(ctx); err != nil {
 		t.Fatalf("starting %s: %v", chromiumPath, err)
 	}
 	return ctx
+}
+
+// removeProfile removes a browser profile directory, retrying while the
+// browser's last writes land.
+func removeProfile(dir string) {
+	for i := 0; i < 50; i++ {
+		if os.RemoveAll(dir) == nil {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // browserOptions start headless Chromium with a fresh profile under dir

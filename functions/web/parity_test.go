@@ -80,10 +80,10 @@ func openParityPage(t *testing.T) context.Context {
 			parityPage.err = err
 			return
 		}
-		parityPage.cleanup = append(parityPage.cleanup, func() { os.RemoveAll(dir) })
+		parityPage.cleanup = append(parityPage.cleanup, func() { removeProfile(dir) })
 		ctx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(dir)...)
 		ctx, cancel := chromedp.NewContext(ctx)
-		parityPage.cleanup = append(parityPage.cleanup, cancelAlloc, cancel)
+		parityPage.cleanup = append(parityPage.cleanup, cancelAlloc, cancel, func() { _ = chromedp.Cancel(ctx) })
 		parityPage.ctx = ctx
 		parityPage.err = chromedp.Run(ctx, chromedp.Navigate(hs.URL+"/"),
 			chromedp.Poll(`window.flowsense !== undefined`, nil, chromedp.WithPollingTimeout(guard)))
