@@ -19,7 +19,9 @@
 //     per-feature drift of live traffic against the model's reference
 //     histograms);
 //   - GET /health/readiness and /health/liveness (the func CLI's defaults),
-//     GET /model (the module's metadata as JSON) and GET /model.wasm.
+//     GET /model (the module's metadata as JSON) and GET /model.wasm;
+//   - GET / and /static/..., the web page (package web) that classifies a
+//     CSV in the browser with /model.wasm.
 //
 // Every request is bounded (body bytes, flows, time); every error is an
 // application/problem+json answer (RFC 9457) with the status a client can

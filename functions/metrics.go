@@ -25,8 +25,8 @@ type metrics struct {
 	reg     *prometheus.Registry
 	handler http.Handler
 
-	predictions [][]prometheus.Counter                // [class][verdict]
-	feedback    [][]prometheus.Counter                // [predicted][truth]
+	predictions [][]prometheus.Counter // [class][verdict]
+	feedback    [][]prometheus.Counter // [predicted][truth]
 	latencyVec  *prometheus.HistogramVec
 	latency     map[string]*[nEnc]latencyCell // by endpoint, then encoding
 	batch       prometheus.Observer
@@ -158,7 +158,9 @@ func newMetrics(md *wasm.Metadata, routes []string) *metrics {
 // latencyCell holds the latency series of one endpoint and encoding, made
 // on first use: only the pairs that occur are exported (most cannot: a GET
 // has no body), and a request after the first allocates nothing.
-type latencyCell struct{ p atomic.Pointer[prometheus.Observer] }
+type latencyCell struct {
+	p atomic.Pointer[prometheus.Observer]
+}
 
 // observeRequest records the time of one request.
 func (m *metrics) observeRequest(path string, enc int, d time.Duration) {

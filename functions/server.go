@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/functions/web"
 	"github.com/flowsense/flowsense/wasm"
 )
 
@@ -89,10 +90,12 @@ type Server struct {
 	enc      *cloudevents.ClassificationEncoder
 	nf       int
 	closed   atomic.Bool
-	mux      map[string]route
-	fdec     *cloudevents.FeedbackDecoder
-	fschema  []byte // JSON Schema of feedback data for this model
-	metrics  *metrics
+	// mux maps a path to its route; a path served by a second method has
+	// a second entry keyed "GET /path" (the page at GET / beside POST /).
+	mux     map[string]route
+	fdec    *cloudevents.FeedbackDecoder
+	fschema []byte // JSON Schema of feedback data for this model
+	metrics *metrics
 }
 
 type route struct {
@@ -154,6 +157,13 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		"/feedback":              {"POST", (*Server).serveFeedback},
 		"/metrics":               {"GET", (*Server).serveMetrics},
 	}
+	for _, p := range web.Paths() {
+		k := p
+		if _, taken := s.mux[p]; taken {
+			k = "GET " + p
+		}
+		s.mux[k] = route{"GET", (*Server).servePage}
+	}
 	routes := make([]string, 0, len(s.mux))
 	for p := range s.mux {
 		routes = append(routes, p)
@@ -192,6 +202,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	start := time.Now()
 	rt, ok := s.mux[r.URL.Path]
+	get, hasGet := s.mux["GET "+r.URL.Path]
+	if hasGet && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+		rt = get
+	}
 	var err error
 	switch {
 	case !ok:
@@ -199,7 +213,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case r.Method == rt.methods || (rt.methods == "GET" && r.Method == http.MethodHead):
 		err = rt.h(s, w, r)
 	default:
-		w.Header().Set("Allow", rt.methods)
+		allow := rt.methods
+		if hasGet {
+			allow = "GET, HEAD, " + allow
+		}
+		w.Header().Set("Allow", allow)
 		err = fmt.Errorf("%w: %s %s", ErrMethod, r.Method, r.URL.Path)
 	}
 	if err != nil {
@@ -251,6 +269,12 @@ func (s *Server) serveReadiness(w http.ResponseWriter, r *http.Request) error {
 		return ErrClosed
 	}
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
+	return nil
+}
+
+// servePage serves the web page and its assets (package web).
+func (s *Server) servePage(w http.ResponseWriter, r *http.Request) error {
+	web.Handler().ServeHTTP(w, r)
 	return nil
 }
 

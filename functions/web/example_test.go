@@ -1,0 +1,26 @@
+package web_test
+
+import (
+	"fmt"
+	"net/http/httptest"
+
+	"github.com/flowsense/flowsense/functions/web"
+)
+
+func ExamplePaths() {
+	for _, p := range web.Paths() {
+		fmt.Println(p)
+	}
+	// Output:
+	// /
+	// /static/app.js
+	// /static/style.css
+}
+
+func ExampleHandler() {
+	w := httptest.NewRecorder()
+	web.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
+	fmt.Println(w.Code, w.Header().Get("Content-Type"))
+	// Output:
+	// 200 text/html; charset=utf-8
+}
