@@ -28,10 +28,12 @@ vet:
 	$(GO) vet ./...
 
 # Unit, property and browser tests on data the tests generate themselves.
-# The browser test opens report.html in headless Chromium (apt-get install chromium).
+# The browser tests open report.html, the drift page and the function's web
+# page in headless Chromium (apt-get install chromium).
 test: vet
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/ ./trainer/drift/
+	$(GO) test -count=1 -tags browser ./functions/web/
 
 # Real-data checks on $(FLOWSENSE_DATA) (default ../shared/data): readers on
 # every file, and the accuracy bars of the trainer and the outlier detector.
@@ -40,6 +42,7 @@ test-data:
 	$(GO) test -count=1 -tags realdata -timeout 30m $$($(GO) list ./... | grep -v -e '/trainer$$' -e '/trainer/outlier$$')
 	@echo "== accuracy and outlier bars (figures logged per dataset and seed) =="
 	$(GO) test -count=1 -tags realdata -timeout 30m -v ./trainer ./trainer/outlier 2>&1 | grep -v -e '^=== '
+	$(GO) test -count=1 -tags 'browser realdata' -run RealData ./functions/web/
 
 # Benchmarks (ratios against baselines run in the same process or script).
 bench: build
