@@ -41,8 +41,10 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	url := "http://" + ln.Addr().String()
 	md := srv.Metadata()
 	fmt.Fprintf(stdout, "serving %s (%d features, classes %v) on %s\n", *modelPath, len(md.Schema.Features), md.Classes, url)
+	fmt.Fprintf(stdout, "  open %s/ in a browser: upload a CSV, every flow classified in the browser by model.wasm\n", url)
 	fmt.Fprintf(stdout, "  curl -s %s/model | head\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: text/csv' --data-binary @flows.csv %s/predict\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"%s\": 0}' %s/predict\n", md.Schema.Features[0].Name, url)
+	fmt.Fprintf(stdout, "  curl -s -d '{\"predicted\": \"%s\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], md.Classes[0], url, url)
 	return functions.Serve(ctx, ln, srv)
 }
