@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -142,5 +145,57 @@ func TestSimulateBadInput(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// simulate --feedback against flowsense serve: the function's feedback
+// confusion (flowsense_feedback_total on /metrics) holds one item per flow
+// sent, and its diagonal gives eval's accuracy.
+func TestSimulateFeedbackReachesMetrics(t *testing.T) {
+	dir, _ := trained(t)
+	modelDir := filepath.Join(dir, "model")
+	test := filepath.Join(t.TempDir(), "test.csv")
+	if code, _, e := flowsense(t, "gen", "--rows", "800", "--seed", "22", "--out", test); code != 0 {
+		t.Fatal(e)
+	}
+	code, out, e := flowsense(t, "eval", "--model", modelDir, "--data", test)
+	if code != 0 {
+		t.Fatal(e)
+	}
+	var met struct {
+		Accuracy float64 `json:"accuracy"`
+		NTest    int     `json:"n_test"`
+	}
+	if err := json.Unmarshal([]byte(out), &met); err != nil {
+		t.Fatal(err)
+	}
+	url := startServe(t, modelDir)
+	if code, _, e := flowsense(t, "simulate", "--target", url, "--data", test, "--count", "800",
+		"--rate", "1e6", "--concurrency", "4", "--feedback", "--quiet"); code != 0 {
+		t.Fatalf("exit %d: %s", code, e)
+	}
+	resp, err := http.Get(url + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	line := regexp.MustCompile(`(?m)^flowsense_feedback_total\{predicted="([^"]*)",truth="([^"]*)"\} (\S+)$`)
+	var total, correct float64
+	for _, m := range line.FindAllStringSubmatch(string(body), -1) {
+		n, err := strconv.ParseFloat(m[3], 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		if m[1] == m[2] {
+			correct += n
+		}
+	}
+	if int(total) != met.NTest {
+		t.Fatalf("the function counted %v feedback items, simulate sent %d flows\n%s", total, met.NTest, body)
+	}
+	if correct/total != met.Accuracy {
+		t.Errorf("feedback accuracy %v, eval's %v", correct/total, met.Accuracy)
 	}
 }
