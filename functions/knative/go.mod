@@ -3,12 +3,13 @@ module function
 go 1.26.0
 
 require (
+	github.com/cloudevents/sdk-go/v2 v2.16.2
 	github.com/flowsense/flowsense v0.0.0-00010101000000-000000000000
 	knative.dev/func-go v0.22.0
 )
 
 require (
-	github.com/cloudevents/sdk-go/v2 v2.16.2 // indirect
+	github.com/google/uuid v1.6.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
 	github.com/mattn/go-colorable v0.1.13 // indirect
 	github.com/mattn/go-isatty v0.0.20 // indirect
