@@ -185,5 +185,6 @@ func (f *Function) Stop(ctx context.Context) error {
 	if err := srv.Close(ctx); err != nil {
 		return fmt.Errorf("close model: %w", err)
 	}
+	f.log.Info("model closed")
 	return nil
 }

@@ -146,7 +146,7 @@ func fnBinary(tb testing.TB) string {
 			return
 		}
 		builtBin = filepath.Join(buildDir, "flowsense-fn")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", builtBin, "./cmd/flowsense-fn")
+		cmd := exec.Command("go", "build", "-o", builtBin, "./cmd/flowsense-fn")
 		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 		if out, err := cmd.CombinedOutput(); err != nil {
 			buildErr = fmt.Errorf("go build ./cmd/flowsense-fn: %v\n%s", err, out)
