@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# funcbuild.sh [ARGS...]: runs `func build --builder host ARGS` in this
-# directory with github.com/flowsense/flowsense (not published) served by
+# funcbuild.sh [build|deploy|run] [ARGS...]: runs `func build --builder
+# host ARGS` (or deploy, or run) in this directory with github.com/flowsense/flowsense (not published) served by
 # modproxy.sh from this working tree, and a module cache of its own under
 # .func/ (the version is fixed, so an earlier copy is dropped first). The
 # environment is the one TestFuncHostBuild builds with (README.md).
@@ -14,4 +14,6 @@ export GOMODCACHE="$here/.func/modcache" GOFLAGS=-modcacherw GONOSUMDB=github.co
 export GOPROXY="file://$here/.func/modproxy,file://$download,$upstream"
 rm -rf "$GOMODCACHE"/github.com/flowsense/flowsense@* "$GOMODCACHE/cache/download/github.com/flowsense/flowsense"
 cd "$here"
-exec func build --builder host "$@"
+cmd=${1:-build}
+[ $# -gt 0 ] && shift
+exec func "$cmd" --builder host "$@"
