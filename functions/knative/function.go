@@ -9,7 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"sync"
+	"sync/atomic"
 
 	fhttp "knative.dev/func-go/http"
 
@@ -54,9 +54,6 @@ const DefaultSource = "urn:flowsense:knative"
 var (
 	// ErrStarted: Start was called on a started function.
 	ErrStarted = errors.New("function already started")
-	// ErrNotStarted: the function has no model (Start has not returned,
-	// or it failed, or Stop was called).
-	ErrNotStarted = errors.New("function not started")
 )
 
 // ModelError is a model that could not be loaded at Start.
@@ -79,10 +76,9 @@ func (e *ModelError) Unwrap() error { return e.Err }
 // then Handle for each request, Ready and Alive for the probes, and Stop
 // at shutdown. It is safe for concurrent use.
 type Function struct {
-	log *slog.Logger
-
-	mu  sync.RWMutex
-	srv *functions.Server
+	log     *slog.Logger
+	started atomic.Bool                      // Start has been called
+	srv     atomic.Pointer[functions.Server] // nil until loaded, and after Stop
 }
 
 // New returns a function with no model; Start loads it. Its logs are JSON
@@ -92,12 +88,12 @@ func New() *Function {
 }
 
 // Start loads the model: the file cfg[EnvModel] names if set, else the
-// embedded module. func-go calls it in a goroutine once the port is open,
-// and stops the process with its error if it fails.
+// embedded module. func-go calls it in a goroutine once the port is open
+// (requests meanwhile are answered 503), and stops the process with its
+// error if it fails. A function starts once: a second call, even after a
+// failure or Stop, returns ErrStarted.
 func (f *Function) Start(ctx context.Context, cfg map[string]string) error {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.srv != nil {
+	if f.started.Swap(true) {
 		return ErrStarted
 	}
 	opts := []functions.Option{functions.WithSource(sourceOf(cfg)), functions.WithLogger(f.log)}
@@ -112,7 +108,7 @@ func (f *Function) Start(ctx context.Context, cfg map[string]string) error {
 	} else if srv, err = functions.New(ctx, embeddedModel, opts...); err != nil {
 		return &ModelError{Source: "embedded", Err: err}
 	}
-	f.srv = srv
+	f.srv.Store(srv)
 	md := srv.Metadata()
 	f.log.Info("model loaded", slog.String("model", md.Name), slog.String("sha256", md.ModelSHA256))
 	return nil
@@ -129,18 +125,11 @@ func sourceOf(cfg map[string]string) string {
 	return DefaultSource
 }
 
-// server returns the loaded server, or nil.
-func (f *Function) server() *functions.Server {
-	f.mu.RLock()
-	defer f.mu.RUnlock()
-	return f.srv
-}
-
 // Handle serves a request with the shared handler. Before Start has
 // loaded the model (func-go serves as soon as the port is open) and after
 // Stop it answers 503 with a problem document.
 func (f *Function) Handle(w http.ResponseWriter, r *http.Request) {
-	srv := f.server()
+	srv := f.srv.Load()
 	if srv == nil {
 		writeUnavailable(w)
 		return
@@ -164,7 +153,7 @@ func writeUnavailable(w http.ResponseWriter) {
 // Ready reports whether requests are answered: the model is loaded and not
 // closed. func-go answers /health/readiness 200 if so, 503 if not.
 func (f *Function) Ready(ctx context.Context) (bool, error) {
-	srv := f.server()
+	srv := f.srv.Load()
 	return srv != nil && srv.Ready(), nil
 }
 
@@ -175,10 +164,7 @@ func (f *Function) Alive(ctx context.Context) (bool, error) { return true, nil }
 // Stop closes the model. func-go calls it after the HTTP server has let
 // the requests in flight finish.
 func (f *Function) Stop(ctx context.Context) error {
-	f.mu.Lock()
-	srv := f.srv
-	f.srv = nil
-	f.mu.Unlock()
+	srv := f.srv.Swap(nil)
 	if srv == nil {
 		return nil
 	}
