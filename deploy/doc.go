@@ -2,7 +2,9 @@
 // flowsense's deployment manifests (knative/, lambda/, trainer/) against
 // the types of the systems that will read them — Knative Serving and
 // Eventing v0.50.0, Kubernetes batch/v1 and a structural model of the SAM
-// template — so a typo or an invalid value fails `go test` here rather than
+// template — and the Knative function's func.yaml
+// (../functions/knative/func.yaml) against the rules of the func CLI's
+// schema — so a typo or an invalid value fails `go test` here rather than
 // `kubectl apply` in a cluster.
 //
 // It is a module of its own (github.com/flowsense/flowsense/deploy) so

@@ -1,0 +1,28 @@
+module function
+
+go 1.26.0
+
+require (
+	github.com/cloudevents/sdk-go/v2 v2.16.2
+	github.com/flowsense/flowsense v0.0.0-00010101000000-000000000000
+	knative.dev/func-go v0.22.0
+)
+
+require (
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/json-iterator/go v1.1.12 // indirect
+	github.com/mattn/go-colorable v0.1.13 // indirect
+	github.com/mattn/go-isatty v0.0.20 // indirect
+	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
+	github.com/modern-go/reflect2 v1.0.2 // indirect
+	github.com/rs/zerolog v1.32.0 // indirect
+	github.com/tetratelabs/wazero v1.12.0 // indirect
+	go.uber.org/multierr v1.11.0 // indirect
+	go.uber.org/zap v1.27.0 // indirect
+	golang.org/x/sys v0.48.0 // indirect
+)
+
+// The flowsense module is not published: for a build in this clone (go
+// build, go test, make) it is the repository this directory sits in. The
+// func CLI ignores this line (see README.md, "func build").
+replace github.com/flowsense/flowsense => ../..
