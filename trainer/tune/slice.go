@@ -182,4 +182,3 @@ func Collect(dir string) (*Search, *Slice, error) {
 	}
 	return merged, first, nil
 }
-
