@@ -22,6 +22,7 @@ func commands() []command {
 		{"serve", "serve a model over HTTP: /predict (JSON, CSV), CloudEvents, /model, /model.wasm, health", runServe},
 		{"compile", "compile model.json into a standalone WebAssembly module (model.wasm)", runCompile},
 		{"import", "import a model trained elsewhere: import xgboost MODEL.json --out DIR", runImport},
+		{"tune", "search the model parameters (successive halving, cross-validated); best vs defaults on held-out data", runTune},
 		{"runs", "recorded runs: runs list | show ID | compare ID ID", runRuns},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},

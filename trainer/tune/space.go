@@ -11,14 +11,19 @@ import (
 // The search space. Scale parameters are drawn log-uniformly, fractions
 // uniformly; Rounds is not drawn: it is the budget successive halving
 // hands out. The ranges bracket the defaults (gbdt.DefaultParams) by about
-// an order of magnitude each way where that makes sense.
+// an order of magnitude each way where that makes sense, except towards
+// less regularisation: learning rates above the default 0.3 with an L2
+// penalty and least child hessian near zero give leaves of huge values on
+// small classes, and such a configuration, best after a few rounds,
+// diverged when given more (seen on 2,400 synthetic rows: CV macro-F1
+// 0.94 at 15 rounds, 0.69 at 45).
 var (
-	learningRate    = [2]float64{0.02, 0.5}
+	learningRate    = [2]float64{0.03, 0.3}
 	maxDepth        = [2]int{2, 10}
 	maxLeaves       = [2]int{4, 128}
-	minChildWeight  = [2]float64{1e-4, 10}
-	minChildSamples = [2]int{1, 64}
-	lambda          = [2]float64{1e-3, 30}
+	minChildWeight  = [2]float64{1e-3, 10}
+	minChildSamples = [2]int{2, 64}
+	lambda          = [2]float64{0.1, 30}
 	colSample       = [2]float64{0.2, 1}
 	subsample       = [2]float64{0.5, 1}
 	maxBins         = []int{31, 63, 127, 255}
