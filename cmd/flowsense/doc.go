@@ -8,6 +8,8 @@
 //	flowsense compile --model DIR/model.json [--out model.wasm]   the standalone WebAssembly module
 //	flowsense import  xgboost MODEL.json --out DIR                an XGBoost JSON model as a flowsense model and module
 //	flowsense inspect DIR|model.json|model.wasm                   what a model is
+//	flowsense tune    --data FILE... --trials N --out DIR         parameter search; best vs defaults on held-out data (JSON)
+//	flowsense runs    list | show ID | compare ID ID              the runs train and tune record (./runs, $FLOWSENSE_RUNS)
 //
 // Errors are one line naming the file, line and column where they apply,
 // and exit with status 2; nothing partial is left behind.
