@@ -124,8 +124,10 @@ func ReadSlice(path string) (*Slice, error) {
 // Collect reads the slices in dir (tune-*-of-*.json), checks that they are
 // all the slices of one search, each once, and returns the merged search:
 // rung by rung the union of the slices' trials, best first, and as Best
-// the best of the slices' bests. The slices' settings come back in the
-// first slice (Trials, Folds, Seed, ...).
+// the best of the slices' bests. Slices whose last rungs ended at
+// different rounds (a slice with fewer trials halves fewer times) are
+// compared by score alone, as Hyperband compares its brackets. The slices'
+// settings come back in the first slice (Trials, Folds, Seed, ...).
 func Collect(dir string) (*Search, *Slice, error) {
 	paths, err := filepath.Glob(filepath.Join(dir, "tune-*-of-*.json"))
 	if err != nil {
