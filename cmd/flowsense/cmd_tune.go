@@ -38,6 +38,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	f.String("max-features", "0", "keep the K features of highest gain and retrain on them (0: all)")
 	f.String("trial-index", "0", "run only slice INDEX of --trial-count (a pod of an Indexed Job)")
 	f.String("trial-count", "1", "cut the trials into this many slices; writes a slice file into --out")
+	drawAll := f.Bool("no-default-trial", "draw every trial at random (default: trial 0 is the default parameters)")
 	collect := f.String("collect", "", "finish a sliced search from the slice files in this directory")
 	quiet := f.Bool("quiet", "no progress on stderr")
 	help := f.Bool("help", "show this help")
@@ -70,6 +71,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return fmt.Errorf("%w: --seed and --max-features want >= 0", errUsage)
 	}
 	sc.Seed = uint64(seed)
+	sc.BaseFirst = !*drawAll
 	if sc.Parallel == 0 {
 		sc.Parallel = runtime.GOMAXPROCS(0)
 	}

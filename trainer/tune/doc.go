@@ -8,7 +8,7 @@
 //
 // Successive halving: Trials configurations are drawn at random (each from
 // its own seed, so a configuration does not depend on which process draws
-// it); rung 0 fits each with MinRounds boosting rounds, every later rung
+// it; trial 0 is the defaults themselves unless BaseFirst is off); rung 0 fits each with MinRounds boosting rounds, every later rung
 // keeps the best 1/Eta by cross-validated score and gives them Eta times
 // more rounds, up to MaxRounds, until one configuration is left. The best
 // of the last rung is the result. A search can be cut into slices

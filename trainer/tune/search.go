@@ -37,8 +37,11 @@ type Config struct {
 	// Metric is MetricMacroF1 or MetricAccuracy.
 	Metric string
 	// Base holds the parameters not searched (seed, early stopping,
-	// multiclass mode).
-	Base gbdt.Params
+	// multiclass mode). With BaseFirst, trial 0 is Base itself (with each
+	// rung's rounds), so that the search weighs the defaults it is to beat
+	// by the same cross-validation as its draws.
+	Base      gbdt.Params
+	BaseFirst bool
 	// TrialIndex and TrialCount cut the search into slices: this search
 	// runs trials i with i mod TrialCount == TrialIndex. TrialCount 0 or 1
 	// is the whole search.
@@ -48,11 +51,11 @@ type Config struct {
 	Progress func(Event)
 }
 
-// DefaultConfig is the default search: 27 configurations, 3 folds, eta 3,
-// 10 to 270 rounds, macro-F1.
+// DefaultConfig is the default search: 27 configurations (the first the
+// defaults), 3 folds, eta 3, 10 to 270 rounds, macro-F1.
 func DefaultConfig() Config {
 	return Config{Trials: 27, Folds: 3, Seed: 1, Eta: 3, MinRounds: 10, MaxRounds: 270,
-		Metric: MetricMacroF1, Base: gbdt.DefaultParams()}
+		Metric: MetricMacroF1, Base: gbdt.DefaultParams(), BaseFirst: true}
 }
 
 func (c Config) validate() error {
@@ -137,6 +140,9 @@ func Run(ctx context.Context, d *Table, cfg Config) (*Search, error) {
 	alive := make([]Trial, len(ids))
 	for i, id := range ids {
 		alive[i] = Trial{ID: id, Params: sample(cfg.Seed, id, cfg.Base)}
+		if id == 0 && cfg.BaseFirst {
+			alive[i].Params = cfg.Base
+		}
 		alive[i].Params.Threads = threads
 	}
 	s := &Search{Metric: cfg.Metric}

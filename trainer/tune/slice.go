@@ -29,6 +29,7 @@ type Slice struct {
 	MaxRounds  int      `json:"max_rounds"`
 	Seed       uint64   `json:"seed"`
 	Metric     string   `json:"metric"`
+	BaseFirst  bool     `json:"base_first"`
 	DataSHA256 []string `json:"data_sha256"`
 	Search     Search   `json:"search"`
 }
@@ -37,7 +38,7 @@ type Slice struct {
 func NewSlice(cfg Config, dataSHA256 []string, s *Search) *Slice {
 	return &Slice{Format: SliceFormat, Trials: cfg.Trials, TrialIndex: cfg.TrialIndex, TrialCount: max(1, cfg.TrialCount),
 		Folds: cfg.Folds, Eta: cfg.Eta, MinRounds: cfg.MinRounds, MaxRounds: cfg.MaxRounds, Seed: cfg.Seed,
-		Metric: cfg.Metric, DataSHA256: dataSHA256, Search: *s}
+		Metric: cfg.Metric, BaseFirst: cfg.BaseFirst, DataSHA256: dataSHA256, Search: *s}
 }
 
 // SliceName is the file name of slice index of count.
@@ -152,7 +153,7 @@ func Collect(dir string) (*Search, *Slice, error) {
 		}
 		same := s.Trials == first.Trials && s.TrialCount == first.TrialCount && s.Folds == first.Folds &&
 			s.Eta == first.Eta && s.MinRounds == first.MinRounds && s.MaxRounds == first.MaxRounds &&
-			s.Seed == first.Seed && s.Metric == first.Metric && slices.Equal(s.DataSHA256, first.DataSHA256)
+			s.Seed == first.Seed && s.Metric == first.Metric && s.BaseFirst == first.BaseFirst && slices.Equal(s.DataSHA256, first.DataSHA256)
 		if !same {
 			return nil, nil, &SliceError{Path: p, Err: fmt.Errorf("%w: not the same search as %s (settings or data differ)", ErrSlice, paths[0])}
 		}

@@ -171,6 +171,26 @@ func TestSampleInRangeAndValid(t *testing.T) {
 	}
 }
 
+// With BaseFirst, trial 0 is the base parameters; without, a draw.
+func TestBaseFirst(t *testing.T) {
+	tab := table(t)
+	for _, first := range []bool{true, false} {
+		c := small()
+		c.Trials, c.MaxRounds, c.BaseFirst = 3, c.MinRounds, first
+		s, err := Run(context.Background(), tab, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(s.Rungs[0].Trials, func(tr Trial) bool { return tr.ID == 0 })
+		p := s.Rungs[0].Trials[i].Params
+		want := c.Base
+		want.Rounds = c.MinRounds
+		if got := reflect.DeepEqual(p, want); got != first {
+			t.Errorf("BaseFirst %v: trial 0 is the base: %v (%+v)", first, got, p)
+		}
+	}
+}
+
 func TestConfigErrors(t *testing.T) {
 	cases := map[string]func(*Config){
 		"no trials":       func(c *Config) { c.Trials = 0 },
