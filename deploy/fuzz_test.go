@@ -54,3 +54,23 @@ func FuzzDecodeSAM(f *testing.F) {
 		}
 	})
 }
+
+// FuzzTuneJob: decoding and checking any tune Job fails cleanly with
+// errManifest or succeeds; it never panics.
+func FuzzTuneJob(f *testing.F) {
+	b, err := os.ReadFile("trainer/tune-job.yaml")
+	if err != nil {
+		f.Fatalf("seed: %v", err)
+	}
+	f.Add(b)
+	f.Add([]byte("apiVersion: batch/v1\nkind: Job\nspec: {completionMode: Indexed, completions: 1}\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		job, err := decodeJobFile("fuzz.yaml", b)
+		if err == nil {
+			err = checkTuneJob(job)
+		}
+		if err != nil && !errors.Is(err, errManifest) {
+			t.Fatalf("error %v does not wrap errManifest", err)
+		}
+	})
+}

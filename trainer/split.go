@@ -49,3 +49,11 @@ func gatherY(y []int32, idx []int) []int32 {
 	}
 	return out
 }
+
+// StratifiedSplit returns the rows Train keeps for training and holds out
+// for testing when it is given no test files, TestFraction frac and
+// SplitSeed seed, so that a caller (the tuner) can work on exactly the
+// training part.
+func StratifiedSplit(y []int32, classes int, frac float64, seed uint64) (train, test []int) {
+	return stratifiedSplit(y, classes, frac, seed)
+}

@@ -138,6 +138,7 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	if len(cfg.Test) > 0 {
 		topt := cfg.Read
 		topt.Schema = &train.Schema
+		topt.Features = nil // the schema already holds the kept features
 		topt.Log = cfg.Log
 		test, err := data.Read(cfg.Test, topt)
 		if err != nil {

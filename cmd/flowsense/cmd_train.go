@@ -6,6 +6,7 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/flowsense/flowsense/internal/progress"
 	"github.com/flowsense/flowsense/trainer"
@@ -128,6 +129,7 @@ func (b boostFlags) params() (gbdt.Params, error) {
 }
 
 func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	start := time.Now()
 	f := newFlags("train")
 	dataFiles := f.List("data", "training files (CSV, gzip or not)")
 	testFiles := f.List("test", "test files (default: a stratified 25% hold-out, seed 42)")
@@ -142,6 +144,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	help := f.Bool("help", "show this help")
 	rf := addReadFlags(f)
 	bf := addBoostFlags(f)
+	rec := addRunFlags(f)
 	if err := f.Parse(args); err != nil {
 		return err
 	}
@@ -201,6 +204,13 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprint(stdout, res.Summary())
 	fmt.Fprintf(stdout, "model:   %s\nmetrics: %s\nreport:  %s\n", joinOut(*out, "model.json"), joinOut(*out, "metrics.json"), joinOut(*out, "report.html"))
+	id, err := rec.record("train", start, args, *out, cfg, res.Model.Meta.Params, nil)
+	if err != nil {
+		return err
+	}
+	if id != "" {
+		fmt.Fprintf(stdout, "run:     %s\n", id)
+	}
 	return nil
 }
 

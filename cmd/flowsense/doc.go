@@ -9,6 +9,8 @@
 //	flowsense import  xgboost MODEL.json --out DIR                an XGBoost JSON model as a flowsense model and module
 //	flowsense inspect DIR|model.json|model.wasm                   what a model is
 //	flowsense drift   --reference FILE... --current FILE...      Evidently's data-drift tests (JSON; --out report.html)
+//	flowsense tune    --data FILE... --trials N --out DIR         parameter search; best vs defaults on held-out data (JSON)
+//	flowsense runs    list | show ID | compare ID ID              the runs train and tune record (./runs, $FLOWSENSE_RUNS)
 //
 // Errors are one line naming the file, line and column where they apply,
 // and exit with status 2; nothing partial is left behind. drift exits 0

@@ -24,6 +24,8 @@ func commands() []command {
 		{"import", "import a model trained elsewhere: import xgboost MODEL.json --out DIR", runImport},
 		{"drift", "compare current data with a reference: Evidently's data-drift tests, JSON summary, HTML report", runDrift},
 		{"simulate", "send labelled flows to a running function at a bounded rate; live line, then a JSON summary", runSimulate},
+		{"tune", "search the model parameters (successive halving, cross-validated); best vs defaults on held-out data", runTune},
+		{"runs", "recorded runs: runs list | show ID | compare ID ID", runRuns},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},
 		{"version", "print the version", func(context.Context, []string, io.Writer, io.Writer) error {

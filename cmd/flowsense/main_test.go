@@ -51,7 +51,15 @@ func trained(t *testing.T) (dir, flows string) {
 }
 
 func TestMain(m *testing.M) {
+	// Runs recorded by train and tune go to a temporary directory, not the
+	// package's.
+	runsDir, err := os.MkdirTemp("", "flowsense-runs")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("FLOWSENSE_RUNS", runsDir)
 	code := m.Run()
+	os.RemoveAll(runsDir)
 	if trainedDir != "" {
 		os.RemoveAll(trainedDir)
 	}
