@@ -8,7 +8,8 @@ export FLOWSENSE_DATA
 BUNDLED       := data/flows.csv
 MODEL_DIR     := out/model
 
-.PHONY: all build run test test-data bench fuzz vet clean lambda
+.PHONY: all build run test test-data bench fuzz vet clean lambda \
+        knative-model test-knative test-knative-build bench-wrk bench-instructions
 
 all: build
 
@@ -34,20 +35,22 @@ test: vet
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/ ./trainer/drift/
 	$(GO) test -count=1 -tags browser ./functions/web/
+	$(MAKE) test-knative
 
 # Real-data checks on $(FLOWSENSE_DATA) (default ../shared/data): readers on
 # every file, and the accuracy bars of the trainer and the outlier detector.
 test-data:
 	@test -d "$(FLOWSENSE_DATA)" || { echo "test-data: $(FLOWSENSE_DATA) not found: set FLOWSENSE_DATA to the shared datasets directory"; exit 2; }
-	$(GO) test -count=1 -tags realdata -timeout 30m $$($(GO) list ./... | grep -v -e '/trainer$$' -e '/trainer/outlier$$')
-	@echo "== accuracy and outlier bars (figures logged per dataset and seed) =="
-	$(GO) test -count=1 -tags realdata -timeout 30m -v ./trainer ./trainer/outlier 2>&1 | grep -v -e '^=== '
+	$(GO) test -count=1 -tags realdata -timeout 30m $$($(GO) list ./... | grep -v -e '/trainer$$' -e '/trainer/outlier$$' -e '/trainer/tune$$')
+	@echo "== accuracy and outlier bars, tuning against the defaults (figures logged per dataset and seed) =="
+	$(GO) test -count=1 -tags realdata -timeout 30m -v ./trainer ./trainer/outlier ./trainer/tune 2>&1 | grep -v -e '^=== '
 	$(GO) test -count=1 -tags 'browser realdata' -run RealData ./functions/web/
 
 # Benchmarks (ratios against baselines run in the same process or script).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 -tags realdata ./trainer/...
+	cd functions/knative && $(GO) test -run '^$$' -bench . -benchmem -count=1 .
 	bench/train_vs_sklearn.sh $(BIN)
 
 # A short run of every fuzz target.
@@ -57,6 +60,23 @@ fuzz:
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime 15s $$pkg || exit 1; \
 	  done; \
 	done
+	cd functions/knative && $(GO) test -run '^$$' -fuzz '^FuzzWithoutCustomSections$$' -fuzztime 15s .
+
+# The Knative function (functions/knative, a Go module of its own named
+# "function" as func's build expects; see its README).
+knative-model: build
+	functions/knative/mkmodel.sh $(BIN) functions/knative/model.wasm
+test-knative:
+	cd functions/knative && $(GO) vet ./... && $(GO) test -count=1 ./...
+# What `func build --builder host` does, reproduced (1-4 min; needs git).
+test-knative-build:
+	cd functions/knative && $(GO) test -count=1 -tags funcbuild -run TestFuncHostBuild -timeout 30m .
+# HTTP load on loopback with wrk (apt-get install wrk jq).
+bench-wrk:
+	bench/wrk.sh
+# Instructions per flow of the module's parts under callgrind (apt-get install valgrind).
+bench-instructions:
+	bench/instructions.sh
 
 # The AWS Lambda bootstrap (provided.al2023) with the trained model embedded:
 # functions/lambda/bootstrap.zip, which deploy/lambda/template.yaml deploys.

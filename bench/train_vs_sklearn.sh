@@ -72,7 +72,7 @@ run_flowsense() {
 	local i=$1 out="$WORK/fs$i"
 	mkdir -p "$out"
 	if ! { time "$BIN" train --data "$DATA/nsl-kdd/KDDTrain+.txt.gz" --test "$DATA/nsl-kdd/KDDTest+.txt.gz" \
-		--label-map kdd5 --out "$out" >"$WORK/fs$i.out" 2>"$WORK/fs$i.err"; } 2>"$WORK/fs$i.time"; then
+		--label-map kdd5 --no-run --out "$out" >"$WORK/fs$i.out" 2>"$WORK/fs$i.err"; } 2>"$WORK/fs$i.time"; then
 		cat "$WORK/fs$i.out" "$WORK/fs$i.err" >&2
 		die "flowsense run $i failed: $BIN train ..."
 	fi
