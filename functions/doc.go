@@ -27,10 +27,12 @@
 // application/problem+json answer (RFC 9457) with the status a client can
 // act on, and a client's mistake is never a 5xx. README.md is the HTTP API.
 //
-// For hosts that are not HTTP, Handle takes and returns one CloudEvent (the
-// Knative instanced function), ClassifyJSON classifies the JSON of one
-// message, and HandleMessage takes a message that is either (an SQS record). StatusOf and ProblemOf map their errors to what
-// the HTTP handler would have answered.
+// For hosts that are not HTTP, Handle takes and returns one CloudEvent
+// (an SDK receiver), ClassifyJSON classifies the JSON of one message, and
+// HandleMessage takes a message that is either (an SQS record). StatusOf
+// and ProblemOf map their errors to what the HTTP handler would have
+// answered. The Knative function (functions/knative) serves the whole
+// http.Handler.
 //
 // This package is not a host: it opens no port of its own beyond the Serve
 // helper, reads no environment and knows nothing of Knative or Lambda. It
