@@ -261,7 +261,15 @@ func TestFeedbackSent(t *testing.T) {
 // notice is given once, not per request, and the run goes on.
 func TestFeedbackNotFound(t *testing.T) {
 	f := newFunction(t)
-	ts := f.serve(t)
+	// a function without the feedback endpoint (an older build)
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/feedback" {
+			http.NotFound(w, r)
+			return
+		}
+		f.srv.ServeHTTP(w, r)
+	}))
+	t.Cleanup(ts.Close)
 	ds := flows(t, f.model, 200, 6, 0)
 	var live syncBuffer
 	s, err := Run(context.Background(), ds, f.md, Options{Target: ts.URL, Count: 200, Rate: 1e6, Concurrency: 4, Feedback: true, Live: &live})
