@@ -11,5 +11,5 @@ out=${2:?usage: mkmodel.sh FLOWSENSE OUT}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 "$bin" gen --rows 5000 --seed 1 --out "$tmp/flows.csv" 2>/dev/null
-"$bin" train --data "$tmp/flows.csv" --rounds 20 --seed 1 --name flowsense-knative --quiet --out "$tmp/model" >/dev/null
+"$bin" train --data "$tmp/flows.csv" --rounds 20 --seed 1 --name flowsense-knative --quiet --no-run --out "$tmp/model" >/dev/null
 cp "$tmp/model/model.wasm" "$out"
