@@ -43,6 +43,27 @@ func startServe(t *testing.T, modelDir string) string {
 	return ""
 }
 
+// evalMetrics are the figures of flowsense eval the simulator is checked
+// against.
+type evalMetrics struct {
+	Accuracy float64 `json:"accuracy"`
+	NTest    int     `json:"n_test"`
+}
+
+// evalFile runs flowsense eval of the model directory on file.
+func evalFile(t *testing.T, modelDir, file string) evalMetrics {
+	t.Helper()
+	code, out, e := flowsense(t, "eval", "--model", modelDir, "--data", file)
+	if code != 0 {
+		t.Fatal(e)
+	}
+	var met evalMetrics
+	if err := json.Unmarshal([]byte(out), &met); err != nil {
+		t.Fatal(err)
+	}
+	return met
+}
+
 // The must-show of issue 5: flowsense simulate against flowsense serve
 // reports the same accuracy as flowsense eval on the same file, in both
 // modes, when it sends the whole file once.
@@ -53,17 +74,7 @@ func TestSimulateMatchesEval(t *testing.T) {
 	if code, _, e := flowsense(t, "gen", "--rows", "1500", "--seed", "21", "--out", test); code != 0 {
 		t.Fatal(e)
 	}
-	code, out, e := flowsense(t, "eval", "--model", modelDir, "--data", test)
-	if code != 0 {
-		t.Fatal(e)
-	}
-	var met struct {
-		Accuracy float64 `json:"accuracy"`
-		NTest    int     `json:"n_test"`
-	}
-	if err := json.Unmarshal([]byte(out), &met); err != nil {
-		t.Fatal(err)
-	}
+	met := evalFile(t, modelDir, test)
 	url := startServe(t, modelDir)
 	for _, args := range [][]string{
 		{"--mode", "json"},
@@ -158,17 +169,7 @@ func TestSimulateFeedbackReachesMetrics(t *testing.T) {
 	if code, _, e := flowsense(t, "gen", "--rows", "800", "--seed", "22", "--out", test); code != 0 {
 		t.Fatal(e)
 	}
-	code, out, e := flowsense(t, "eval", "--model", modelDir, "--data", test)
-	if code != 0 {
-		t.Fatal(e)
-	}
-	var met struct {
-		Accuracy float64 `json:"accuracy"`
-		NTest    int     `json:"n_test"`
-	}
-	if err := json.Unmarshal([]byte(out), &met); err != nil {
-		t.Fatal(err)
-	}
+	met := evalFile(t, modelDir, test)
 	url := startServe(t, modelDir)
 	if code, _, e := flowsense(t, "simulate", "--target", url, "--data", test, "--count", "800",
 		"--rate", "1e6", "--concurrency", "4", "--feedback", "--quiet"); code != 0 {

@@ -2,7 +2,6 @@ package function
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -103,30 +102,9 @@ func waitReady(base string, done <-chan error) error {
 }
 
 // sampleFlows reads one flow per class from the golden request
-// predict_array (the first flow of each class of the synthetic data).
+// predict_array.
 func sampleFlows(t testing.TB) map[string]map[string]any {
-	t.Helper()
-	b, err := os.ReadFile(filepath.Join(behaviourDir, "predict_array.req"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req, err := functionstest.ParseRequest(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var arr []map[string]any
-	if err := json.NewDecoder(req.Body).Decode(&arr); err != nil {
-		t.Fatalf("predict_array.req: %v", err)
-	}
-	classes := []string{"BENIGN", "Brute Force", "Exfiltration", "PortScan", "SYN Flood", "Slow DoS"}
-	if len(arr) != len(classes) {
-		t.Fatalf("predict_array holds %d flows", len(arr))
-	}
-	m := map[string]map[string]any{}
-	for i, c := range classes {
-		m[c] = arr[i]
-	}
-	return m
+	return functionstest.SampleFlows(t, behaviourDir)
 }
 
 var (

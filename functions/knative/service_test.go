@@ -7,15 +7,10 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
-	cesdk "github.com/cloudevents/sdk-go/v2"
-	"github.com/cloudevents/sdk-go/v2/event"
-	cehttp "github.com/cloudevents/sdk-go/v2/protocol/http"
 	fhttp "knative.dev/func-go/http"
 
-	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/functionstest"
 )
@@ -105,128 +100,12 @@ func TestFuncGoProbes(t *testing.T) {
 	check("stopped", want{503, 200, 503})
 }
 
-// flowEvent is a TypeFlow event carrying data.
-func flowEvent(t *testing.T, id string, data any) event.Event {
-	t.Helper()
-	e := cesdk.NewEvent()
-	e.SetID(id)
-	e.SetSource("/test/knative")
-	e.SetType(cloudevents.TypeFlow)
-	if err := e.SetData(cesdk.ApplicationJSON, data); err != nil {
-		t.Fatal(err)
-	}
-	return e
-}
-
-// checkReply asserts the contract of a reply to the event with id in.
-func checkReply(t *testing.T, in string, got *event.Event, wantVerdict, wantClass string) {
-	t.Helper()
-	if got == nil {
-		t.Fatalf("reply to %s: no event", in)
-	}
-	if err := got.Validate(); err != nil {
-		t.Errorf("reply to %s does not validate: %v", in, err)
-	}
-	if got.Type() != cloudevents.TypeClassified || got.Subject() != in {
-		t.Errorf("reply to %s: type %q subject %q", in, got.Type(), got.Subject())
-	}
-	if got.Source() != "urn:flowsense:knative:flowsense-test" {
-		t.Errorf("reply to %s: source %q, want the one K_SERVICE names", in, got.Source())
-	}
-	ext := got.Extensions()
-	if ext[cloudevents.ExtVerdict] != wantVerdict || ext[cloudevents.ExtFlowClass] != wantClass {
-		t.Errorf("reply to %s: extensions %v, want verdict %q flowclass %q", in, ext, wantVerdict, wantClass)
-	}
-	var c cloudevents.Classification
-	if err := got.DataAs(&c); err != nil {
-		t.Fatalf("reply to %s: data: %v (%s)", in, err, got.Data())
-	}
-	if cloudevents.FlowClass(c.Label) != wantClass || c.Verdict != wantVerdict {
-		t.Errorf("reply to %s: data label %q verdict %q", in, c.Label, c.Verdict)
-	}
-	if c.Probability != c.Probabilities[c.Label] || c.Probability <= 0 || c.Model.Name != "functions-test" || len(c.Model.SHA256) != 64 {
-		t.Errorf("reply to %s: data %+v", in, c)
-	}
-}
-
-// TestSDKClient: sdk-go's client sends binary and structured events, and
-// its request helpers a batch, to the function served by func-go on
-// loopback; the replies are read with sdk-go.
+// TestSDKClient: the CloudEvents client suite (functionstest.RunClient:
+// sdk-go's client sends binary and structured events, its request helpers
+// a batch) against the function served by func-go on loopback; replies
+// carry the source K_SERVICE names.
 func TestSDKClient(t *testing.T) {
 	t.Setenv(EnvService, "flowsense-test")
 	base := startService(t, testModelPath(t))
-	flows := sampleFlows(t)
-	ctx := context.Background()
-	client, err := cesdk.NewClientHTTP(cehttp.WithTarget(base))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cases := map[string]struct {
-		ctx   context.Context
-		class string
-		want  [2]string
-	}{
-		"binary":     {cesdk.WithEncodingBinary(ctx), "SYN Flood", [2]string{"malicious", "synflood"}},
-		"structured": {cesdk.WithEncodingStructured(ctx), "PortScan", [2]string{"malicious", "portscan"}},
-	}
-	for name, tc := range cases {
-		t.Run(name, func(t *testing.T) {
-			in := flowEvent(t, "knative-"+name, flows[tc.class])
-			reply, res := client.Request(tc.ctx, in)
-			if !cesdk.IsACK(res) {
-				t.Fatalf("request: %v", res)
-			}
-			checkReply(t, in.ID(), reply, tc.want[0], tc.want[1])
-		})
-	}
-	t.Run("batch", func(t *testing.T) {
-		events := []event.Event{
-			flowEvent(t, "batch-1", flows["BENIGN"]),
-			flowEvent(t, "batch-2", flows["Brute Force"]),
-			flowEvent(t, "batch-3", flows["SYN Flood"]),
-		}
-		req, err := cehttp.NewHTTPRequestFromEvents(ctx, base, events)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		if resp.StatusCode != http.StatusOK || !cehttp.IsHTTPBatch(resp.Header) {
-			t.Fatalf("status %d, content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
-		}
-		replies, err := cehttp.NewEventsFromHTTPResponse(resp)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if len(replies) != len(events) {
-			t.Fatalf("%d replies to %d events", len(replies), len(events))
-		}
-		want := [][2]string{{"benign", "benign"}, {"malicious", "bruteforce"}, {"malicious", "synflood"}}
-		for i := range replies {
-			checkReply(t, events[i].ID(), &replies[i], want[i][0], want[i][1])
-		}
-	})
-	t.Run("bad event gets no reply", func(t *testing.T) {
-		in := flowEvent(t, "knative-bad", map[string]any{"no such field": 1})
-		reply, res := client.Request(ctx, in)
-		if reply != nil {
-			t.Fatalf("a bad event got a reply: %v", reply)
-		}
-		var hr *cehttp.Result
-		if !cesdk.ResultAs(res, &hr) || hr.StatusCode != http.StatusUnprocessableEntity {
-			t.Fatalf("result %v, want HTTP 422", res)
-		}
-	})
-	t.Run("wrong type", func(t *testing.T) {
-		in := flowEvent(t, "knative-type", flows["BENIGN"])
-		in.SetType("com.example.other")
-		_, res := client.Request(ctx, in)
-		var hr *cehttp.Result
-		if !cesdk.ResultAs(res, &hr) || hr.StatusCode != http.StatusBadRequest || !strings.Contains(res.Error(), "400") {
-			t.Fatalf("result %v, want HTTP 400", res)
-		}
-	})
+	functionstest.RunClient(t, behaviourDir, base, "urn:flowsense:knative:flowsense-test")
 }

@@ -18,6 +18,7 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
+	"github.com/flowsense/flowsense/internal/chromium"
 	"image/png"
 	"math"
 	"net/http/httptest"
@@ -36,8 +37,6 @@ import (
 
 var update = flag.Bool("update", false, "rewrite testdata/screenshot.png")
 
-const chromiumPath = "/usr/bin/chromium"
-
 // guard bounds each wait on the browser: a guard against a hung browser,
 // not a speed assertion.
 const guard = 2 * time.Minute
@@ -48,9 +47,7 @@ const guard = 2 * time.Minute
 // t.TempDir's cleanup; it is removed on a best-effort basis instead.
 func newBrowser(t *testing.T, dir string) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("chromium not found at %s: apt-get install chromium (%v)", chromiumPath, err)
-	}
+	chromium.Need(t)
 	profile, err := os.MkdirTemp("", "flowsense-web-chromium")
 	if err != nil {
 		t.Fatal(err)
@@ -64,7 +61,7 @@ func newBrowser(t *testing.T, dir string) context.Context {
 		removeProfile(profile)
 	})
 	if err := chromedp.Run(ctx); err != nil {
-		t.Fatalf("starting %s: %v", chromiumPath, err)
+		t.Fatalf("starting %s: %v", chromium.Path, err)
 	}
 	return ctx
 }
@@ -83,16 +80,16 @@ func removeProfile(dir string) {
 // browserOptions start headless Chromium with a fresh profile under dir
 // and nothing that reaches the network on its own.
 func browserOptions(dir string) []chromedp.ExecAllocatorOption {
-	return []chromedp.ExecAllocatorOption{
-		chromedp.ExecPath(chromiumPath),
-		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromium.Path),
+		chromedp.NoDefaultBrowserCheck,
 		chromedp.UserDataDir(filepath.Join(dir, "profile")),
 		chromedp.WindowSize(1280, 1000),
 	}
+	for _, f := range chromium.Flags {
+		opts = append(opts, chromedp.Flag(f, true))
+	}
+	return opts
 }
 
 // run runs actions with the guard.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/flowsense/flowsense/internal/chromium"
 	"io"
 	"math"
 	"net/http/httptest"
@@ -59,9 +60,7 @@ func TestMain(m *testing.M) {
 // the process ends.
 func openParityPage(t *testing.T) context.Context {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("chromium not found at %s: apt-get install chromium (%v)", chromiumPath, err)
-	}
+	chromium.Need(t)
 	parityPage.once.Do(func() {
 		wasmBytes, err := functionstest.ModelWasm()
 		if err != nil {
@@ -89,7 +88,7 @@ func openParityPage(t *testing.T) context.Context {
 			chromedp.Poll(`window.flowsense !== undefined`, nil, chromedp.WithPollingTimeout(guard)))
 	})
 	if parityPage.err != nil {
-		t.Fatalf("opening the page in %s: %v", chromiumPath, parityPage.err)
+		t.Fatalf("opening the page in %s: %v", chromium.Path, parityPage.err)
 	}
 	return parityPage.ctx
 }

@@ -8,40 +8,19 @@ package drift
 
 import (
 	"bytes"
-	"context"
+	chromiumpkg "github.com/flowsense/flowsense/internal/chromium"
 	"image"
 	"image/png"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 )
 
-const chromiumPath = "/usr/bin/chromium"
-
+// chromium opens file in headless Chromium (internal/chromium.Run).
 func chromium(t *testing.T, dir, file string, extra ...string) []byte {
 	t.Helper()
-	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Fatalf("chromium not found at %s: apt-get install chromium (%v)", chromiumPath, err)
-	}
-	args := []string{
-		"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync",
-		"--user-data-dir=" + filepath.Join(dir, "profile"),
-	}
-	args = append(append(args, extra...), "file://"+file)
-	// A guard against a hung browser, not a speed assertion.
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, chromiumPath, args...)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %v: %v\n%s", extra, err, stderr.String())
-	}
-	return stdout.Bytes()
+	return chromiumpkg.Run(t, dir, file, extra...)
 }
 
 func TestReportInChromium(t *testing.T) {

@@ -3,7 +3,7 @@ package drift
 import (
 	"bufio"
 	"fmt"
-	"html"
+	"github.com/flowsense/flowsense/trainer/report"
 	"io"
 	"math"
 	"strconv"
@@ -204,17 +204,6 @@ func short(s string, n int) string {
 	return string(r[:n-1]) + "…"
 }
 
-// esc escapes a data string for HTML text and attributes; invalid UTF-8
-// and characters XML forbids become U+FFFD, so the page is also valid XML.
-func esc(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			return r
-		case r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0xfffe || r == 0xffff || r == utf8.RuneError:
-			return '\uFFFD'
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	return html.EscapeString(s)
-}
+// esc escapes a data string for HTML text and attributes (as the
+// training report does).
+func esc(s string) string { return report.EscapeText(s) }

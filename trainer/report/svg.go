@@ -13,11 +13,16 @@ import (
 // nice ticks, axes and legends, written as SVG text. Coordinates are
 // rounded to 0.1 px so the output is stable for golden tests.
 
-// esc escapes a data string for HTML text and double-quoted attributes.
-// Invalid UTF-8 and characters that neither HTML nor XML allows in text
-// (control characters, U+FFFE, U+FFFF) become U+FFFD, so the result is
-// also valid XML.
-func esc(s string) string {
+// esc escapes a data string for HTML text and double-quoted attributes
+// (EscapeText).
+func esc(s string) string { return EscapeText(s) }
+
+// EscapeText escapes a data string for HTML text and double-quoted
+// attributes. Invalid UTF-8 and characters that neither HTML nor XML
+// allows in text (control characters, U+FFFE, U+FFFF) become U+FFFD, so
+// the result is also valid XML. Other self-contained pages (the drift
+// report) use it too.
+func EscapeText(s string) string {
 	s = strings.Map(func(r rune) rune {
 		switch {
 		case r == '\t' || r == '\n' || r == '\r':
