@@ -8,20 +8,15 @@ package drift
 
 import (
 	"bytes"
-	chromiumpkg "github.com/flowsense/flowsense/internal/chromium"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// chromium opens file in headless Chromium (internal/chromium.Run).
-func chromium(t *testing.T, dir, file string, extra ...string) []byte {
-	t.Helper()
-	return chromiumpkg.Run(t, dir, file, extra...)
-}
+	"github.com/flowsense/flowsense/internal/chromium"
+)
 
 func TestReportInChromium(t *testing.T) {
 	dir := t.TempDir()
@@ -47,7 +42,7 @@ func TestReportInChromium(t *testing.T) {
 	if err := os.WriteFile(file, b.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	dom := string(chromium(t, dir, file, "--dump-dom"))
+	dom := string(chromium.Run(t, dir, file, "--dump-dom"))
 	if n := strings.Count(dom, "<figure "); n != len(r.Columns) {
 		t.Errorf("the browser's DOM has %d figures for %d columns", n, len(r.Columns))
 	}
@@ -55,7 +50,7 @@ func TestReportInChromium(t *testing.T) {
 		t.Error("no bars in the rendered page")
 	}
 	shot := filepath.Join(dir, "shot.png")
-	chromium(t, dir, file, "--window-size=1100,900", "--screenshot="+shot)
+	chromium.Run(t, dir, file, "--window-size=1100,900", "--screenshot="+shot)
 	f, err := os.Open(shot)
 	if err != nil {
 		t.Fatal(err)

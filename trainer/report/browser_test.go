@@ -12,20 +12,15 @@ package report
 
 import (
 	"bytes"
-	chromiumpkg "github.com/flowsense/flowsense/internal/chromium"
 	"image"
 	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-)
 
-// chromium opens file in headless Chromium (internal/chromium.Run).
-func chromium(t *testing.T, dir, file string, extra ...string) []byte {
-	t.Helper()
-	return chromiumpkg.Run(t, dir, file, extra...)
-}
+	"github.com/flowsense/flowsense/internal/chromium"
+)
 
 func TestReportInChromium(t *testing.T) {
 	dir := t.TempDir()
@@ -35,7 +30,7 @@ func TestReportInChromium(t *testing.T) {
 	}
 
 	t.Run("dom", func(t *testing.T) {
-		dom := string(chromium(t, dir, file, "--dump-dom"))
+		dom := string(chromium.Run(t, dir, file, "--dump-dom"))
 		if !strings.Contains(dom, "</html>") {
 			t.Fatalf("no DOM came back:\n%.500s", dom)
 		}
@@ -59,7 +54,7 @@ func TestReportInChromium(t *testing.T) {
 
 	t.Run("screenshot", func(t *testing.T) {
 		shot := filepath.Join(dir, "report.png")
-		chromium(t, dir, file, "--screenshot="+shot, "--window-size=1280,4000")
+		chromium.Run(t, dir, file, "--screenshot="+shot, "--window-size=1280,4000")
 		b, err := os.ReadFile(shot)
 		if err != nil {
 			t.Fatalf("no screenshot written: %v", err)
