@@ -45,6 +45,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  curl -s %s/model | head\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: text/csv' --data-binary @flows.csv %s/predict\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"%s\": 0}' %s/predict\n", md.Schema.Features[0].Name, url)
-	fmt.Fprintf(stdout, "  curl -s -d '{\"predicted\": \"%s\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], md.Classes[0], url, url)
+	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"predicted\": \"%s\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], md.Classes[0], url, url)
 	return functions.Serve(ctx, ln, srv)
 }
