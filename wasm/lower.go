@@ -32,7 +32,12 @@ import (
 //	              internal node {threshold f32 or set address i32, info i32}
 //	              (wide: {threshold, info, right i32}), leaf: its W f32 values
 //	  inputs      detector inputs {featureOffset i32, log1p i32, mean, scale, low, high f64}
-//	  projection  f64[d*k], in blocks of 4 components, each block row-major
+//	  projection  whitened (the SIMD module, when whiten accepts the
+//	              detector): W = P·L, 16-byte aligned, in blocks of
+//	              simdBlock components each padded to an even width with
+//	              zeros, each block row-major; no invcov follows.
+//	              Otherwise P, in blocks of 4 components, each block
+//	              row-major, then
 //	  invcov      f64[k] (diagonal) or f64[k*k]
 //
 // A node's info word holds, from bit 0: the tested feature's byte offset in
@@ -290,10 +295,10 @@ func lower(m *model.Model, simd bool) (*layout, error) {
 			put64(hi)
 		}
 		l.dInEnd = addr()
-		if w, ok := whiten(o); ok && l.simd {
+		if w, ok := whitenIf(l.simd, o); ok {
 			// the whitened projection W in blocks of simdBlock components
 			// (the last block narrower, padded with a zero column to an
-			// even width), each block row by row: emitDetectorSIMD's order
+			// even width), each block row by row: emitWhitened's order
 			l.white = true
 			for addr()%16 != 0 {
 				l.data = append(l.data, 0)
@@ -395,6 +400,15 @@ func (l *layout) flagInSet() uint32     { return 1 << (l.featBits + 1) }
 func (l *layout) flagLeftLeaf() uint32  { return 1 << (l.featBits + 2) }
 func (l *layout) flagRightLeaf() uint32 { return 1 << (l.featBits + 3) }
 func (l *layout) featMask() uint32      { return 1<<l.featBits - 1 }
+
+// whitenIf is whiten for a SIMD module; an MVP module keeps the native
+// form (and skips the Cholesky).
+func whitenIf(simd bool, o *model.Outlier) ([]float64, bool) {
+	if !simd {
+		return nil, false
+	}
+	return whiten(o)
+}
 
 // simdBlock is the number of detector components the SIMD detector sums
 // at once: eight v128 accumulators of two f64 lanes, which with the

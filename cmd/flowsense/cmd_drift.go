@@ -1,16 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/flowsense/flowsense/internal/progress"
+	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/drift"
 )
@@ -120,20 +120,9 @@ func readDriftFiles(files []string, opt data.Options, side string, stderr io.Wri
 // writeDriftReport writes a file through a temporary one renamed into place,
 // so that a failure leaves no partial file.
 func writeDriftReport(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return model.WriteFileAtomic(path, buf.Bytes())
 }

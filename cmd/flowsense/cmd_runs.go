@@ -31,6 +31,30 @@ func addRunFlags(f *flagSet) runFlags {
 	}
 }
 
+// check fails early, before any training, when the runs directory cannot
+// be made (a file in the way, no permission).
+func (rf runFlags) check() error {
+	if *rf.noRun {
+		return nil
+	}
+	dir := runs.Dir(*rf.dir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("runs directory (--runs, $%s): %w", runs.DirEnv, err)
+	}
+	return nil
+}
+
+// recordOrWarn records the run of a model that is already written: a
+// failure now is a warning on stderr, not a failed command, since the
+// model, the product of the command, is whole.
+func (rf runFlags) recordOrWarn(stderr io.Writer, kind string, start time.Time, args []string, out string, cfg trainer.Config, params map[string]string, metrics map[string]float64) string {
+	id, err := rf.record(kind, start, args, out, cfg, params, metrics)
+	if err != nil {
+		fmt.Fprintf(stderr, "flowsense %s: warning: the model is written, but its run was not recorded: %v\n", kind, err)
+	}
+	return id
+}
+
 // record writes a run of a model directory just written and returns its
 // id ("" with --no-run).
 func (rf runFlags) record(kind string, start time.Time, args []string, out string, cfg trainer.Config, params map[string]string, metrics map[string]float64) (string, error) {

@@ -180,6 +180,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	if err := rec.check(); err != nil {
+		return err
+	}
 	cfg.Params = map[string]string{"command": "flowsense train " + strings.Join(args, " ")}
 	var log io.Writer = stderr
 	if *quiet {
@@ -204,11 +207,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprint(stdout, res.Summary())
 	fmt.Fprintf(stdout, "model:   %s\nmetrics: %s\nreport:  %s\n", joinOut(*out, "model.json"), joinOut(*out, "metrics.json"), joinOut(*out, "report.html"))
-	id, err := rec.record("train", start, args, *out, cfg, res.Model.Meta.Params, nil)
-	if err != nil {
-		return err
-	}
-	if id != "" {
+	if id := rec.recordOrWarn(stderr, "train", start, args, *out, cfg, res.Model.Meta.Params, nil); id != "" {
 		fmt.Fprintf(stdout, "run:     %s\n", id)
 	}
 	return nil

@@ -94,6 +94,9 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if *collect != "" && f.Set("trial-count") {
 		return fmt.Errorf("%w: --collect and --trial-count are exclusive", errUsage)
 	}
+	if err := rec.check(); err != nil {
+		return err
+	}
 	var log io.Writer = stderr
 	if *quiet {
 		log = nil
@@ -109,6 +112,24 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			s = append(s, f.SHA256)
 		}
 		return s, nil
+	}
+
+	// split describes how the training part is cut: a slice records it and
+	// --collect must cut the same way, or it would test on searched rows
+	split := func() (string, error) {
+		var test []string
+		if len(cfg.Test) > 0 {
+			fs, err := runs.HashFiles(cfg.Test)
+			if err != nil {
+				return "", err
+			}
+			for _, f := range fs {
+				test = append(test, f.SHA256)
+			}
+		}
+		r := cfg.Read
+		return fmt.Sprintf("holdout=%g seed=%d test=%v format=%s label=%q label-map=%q drop=%q features=%q skip-bad=%v",
+			cfg.TestFraction, cfg.SplitSeed, test, r.Format, r.Label, r.LabelMap, r.Drop, r.Features, r.SkipBad), nil
 	}
 
 	opt := tune.Options{Train: cfg, Search: sc, MaxFeatures: maxFeatures, Log: log}
@@ -128,7 +149,11 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		path, err := tune.WriteSlice(*out, tune.NewSlice(sc, sha, s))
+		sl := tune.NewSlice(sc, sha, s)
+		if sl.Split, err = split(); err != nil {
+			return err
+		}
+		path, err := tune.WriteSlice(*out, sl)
 		if err != nil {
 			return err
 		}
@@ -145,6 +170,13 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		if strings.Join(sha, ",") != strings.Join(first.DataSHA256, ",") {
 			return fmt.Errorf("--collect %s: the slices searched other data than --data %s (sha256 differs)", *collect, strings.Join(cfg.Data, " "))
+		}
+		sp, err := split()
+		if err != nil {
+			return err
+		}
+		if sp != first.Split {
+			return fmt.Errorf("--collect %s: the slices cut the training part otherwise (%s), not as these options do (%s): the held-out rows would not be held out", *collect, first.Split, sp)
 		}
 		opt.Search.Trials, opt.Search.Folds, opt.Search.Eta, opt.Search.Seed = first.Trials, first.Folds, first.Eta, first.Seed
 		if rep, res, err = tune.Finish(ctx, opt, s); err != nil {
@@ -182,10 +214,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(rep.Kept) > 0 {
 		cfg.Read.Features = rep.Kept
 	}
-	id, err := rec.record("tune", start, args, *out, cfg, params, metrics)
-	if err != nil {
-		return err
-	}
+	id := rec.recordOrWarn(stderr, "tune", start, args, *out, cfg, params, metrics)
 	fmt.Fprint(stdout, buf.String())
 	if id != "" && log != nil {
 		fmt.Fprintf(log, "model: %s  report: %s  run: %s\n", joinOut(*out, "model.json"), joinOut(*out, tuneReportFile), id)

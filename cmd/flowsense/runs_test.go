@@ -152,6 +152,8 @@ func TestRunsBadInput(t *testing.T) {
 		"compare one id": {[]string{"runs", "compare", "x", "--runs", empty}, "takes 2 run id(s)"},
 		"no subcommand":  {[]string{"runs"}, "want list, show ID or compare ID ID"},
 		"bad subcommand": {[]string{"runs", "delete"}, `unknown runs command "delete"`},
+		// before any training: a file stands where the runs directory goes
+		"runs dir is a file": {[]string{"train", "--data", corrupt, "--out", filepath.Join(empty, "m"), "--runs", filepath.Join(corrupt, "runs"), "--quiet"}, "runs directory"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -118,6 +118,11 @@ func TestTuneSlicesCollect(t *testing.T) {
 		}
 	}
 	out := filepath.Join(tmp, "best")
+	// collecting with another hold-out would test on rows the slices
+	// searched: refused
+	if code, _, e := flowsense(t, append([]string{"tune", "--data", flows, "--collect", slices, "--out", out, "--no-run", "--holdout", "0.6"}, quickTune...)...); code != 2 || !strings.Contains(e, "cut the training part otherwise") {
+		t.Fatalf("collect with another hold-out: exit %d %q", code, e)
+	}
 	code, stdout, e := flowsense(t, append([]string{"tune", "--data", flows, "--collect", slices, "--out", out, "--no-run"}, quickTune...)...)
 	if code != 0 {
 		t.Fatal(e)

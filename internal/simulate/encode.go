@@ -76,6 +76,10 @@ type answer struct {
 // object for one flow (or an array of one), an array of n otherwise.
 func decodeAnswers(b []byte, n int, dst []answer) ([]answer, error) {
 	b = bytes.TrimSpace(b)
+	// encoding/json decodes into the elements already there, keeping the
+	// fields a reply leaves out: clear them, or a classification without a
+	// label would pass with the previous request's
+	clear(dst[:cap(dst)])
 	dst = dst[:0]
 	if len(b) > 0 && b[0] == '{' {
 		if n != 1 {

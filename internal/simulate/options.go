@@ -37,7 +37,10 @@ const (
 
 // Defaults.
 const (
-	DefaultRate         = 100
+	DefaultRate = 100
+	// MinRate is the slowest rate: one flow in 1,000 s (the pacer's wait
+	// stays far inside time.Duration).
+	MinRate             = 0.001
 	DefaultDuration     = 10 * time.Second
 	DefaultConcurrency  = 8
 	DefaultOutlierScale = 10
@@ -134,8 +137,8 @@ func (o Options) withDefaults() (Options, error) {
 	switch {
 	case o.Mode != ModeJSON && o.Mode != ModeCloudEvents:
 		return o, &OptionError{"mode", string(o.Mode), "json or cloudevents"}
-	case !finite(o.Rate) || o.Rate <= 0:
-		return o, &OptionError{"rate", fl(o.Rate), "a number of flows per second > 0"}
+	case !finite(o.Rate) || o.Rate < MinRate:
+		return o, &OptionError{"rate", fl(o.Rate), fmt.Sprintf("a number of flows per second >= %g", MinRate)}
 	case o.Duration < 0:
 		return o, &OptionError{"duration", o.Duration.String(), "a duration > 0"}
 	case o.Count < 0:

@@ -323,6 +323,7 @@ func TestBadOptions(t *testing.T) {
 		"relative target":   {Options{Target: "127.0.0.1:8080"}, "target"},
 		"zero rate":         {Options{Rate: -1}, "rate"},
 		"NaN rate":          {Options{Rate: nan()}, "rate"},
+		"rate too slow":     {Options{Rate: 1e-12}, "rate"},
 		"outlier fraction":  {Options{OutlierFraction: 1.01}, "outlier-fraction"},
 		"negative outliers": {Options{OutlierFraction: -0.5}, "outlier-fraction"},
 		"attack fraction":   {Options{AttackFraction: &big}, "attack-fraction"},

@@ -290,10 +290,11 @@ func ids(dir string) ([]string, error) {
 	var out []string
 	for _, e := range ents {
 		n := e.Name()
-		if e.IsDir() || strings.HasPrefix(n, ".") || !strings.HasSuffix(n, ".json") {
+		id, ok := strings.CutSuffix(n, ".json")
+		if e.IsDir() || !ok || !ValidID(id) { // not a run: another file kept beside them
 			continue
 		}
-		out = append(out, strings.TrimSuffix(n, ".json"))
+		out = append(out, id)
 	}
 	sort.Strings(out)
 	return out, nil

@@ -212,6 +212,22 @@ func TestFind(t *testing.T) {
 	}
 }
 
+// Other JSON files kept beside the runs (a metrics.json, a tune slice)
+// are not runs: List reads around them.
+func TestListSkipsOtherFiles(t *testing.T) {
+	dir := t.TempDir()
+	r := sample(time.Date(2026, 11, 21, 10, 0, 0, 0, time.UTC), 0.9)
+	if _, err := Write(dir, r); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "metrics.json"), []byte(`{"accuracy": 1}`), 0o644)
+	os.WriteFile(filepath.Join(dir, "tune-000-of-002.json"), []byte(`{}`), 0o644)
+	all, err := List(dir)
+	if err != nil || len(all) != 1 || all[0].ID != r.ID {
+		t.Fatalf("List = %v, %v; want the one run %s", all, err, r.ID)
+	}
+}
+
 func TestListMissingDirIsEmpty(t *testing.T) {
 	all, err := List(filepath.Join(t.TempDir(), "nope"))
 	if err != nil || len(all) != 0 {

@@ -31,7 +31,13 @@ type Slice struct {
 	Metric     string   `json:"metric"`
 	BaseFirst  bool     `json:"base_first"`
 	DataSHA256 []string `json:"data_sha256"`
-	Search     Search   `json:"search"`
+	// Split says how the training part was cut from the data, as the
+	// caller describes it (hold-out fraction and seed, or the test files'
+	// sha256, and the reading options): collecting with another split
+	// would test on rows the search trained on, so Collect's caller must
+	// compare it with its own.
+	Split  string `json:"split"`
+	Search Search `json:"search"`
 }
 
 // NewSlice wraps a finished search of cfg on data of the given sha256s.
@@ -153,7 +159,8 @@ func Collect(dir string) (*Search, *Slice, error) {
 		}
 		same := s.Trials == first.Trials && s.TrialCount == first.TrialCount && s.Folds == first.Folds &&
 			s.Eta == first.Eta && s.MinRounds == first.MinRounds && s.MaxRounds == first.MaxRounds &&
-			s.Seed == first.Seed && s.Metric == first.Metric && s.BaseFirst == first.BaseFirst && slices.Equal(s.DataSHA256, first.DataSHA256)
+			s.Seed == first.Seed && s.Metric == first.Metric && s.BaseFirst == first.BaseFirst && slices.Equal(s.DataSHA256, first.DataSHA256) &&
+			s.Split == first.Split
 		if !same {
 			return nil, nil, &SliceError{Path: p, Err: fmt.Errorf("%w: not the same search as %s (settings or data differ)", ErrSlice, paths[0])}
 		}
