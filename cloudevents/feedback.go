@@ -124,7 +124,8 @@ func (d *FeedbackDecoder) item(data []byte, at string) (LabelPair, error) {
 			return LabelPair{}, &Error{Flow: -1, Err: ErrNotFeedback, Fields: []string{f.name}, Detail: at + "no " + f.name + " label"}
 		}
 		var label string
-		if err := json.Unmarshal(raw, &label); err != nil {
+		// null decodes into a string without error: it is no label either
+		if err := json.Unmarshal(raw, &label); err != nil || string(bytes.TrimSpace(raw)) == "null" {
 			return LabelPair{}, &Error{Flow: -1, Err: ErrFieldValue, Fields: []string{f.name}, Detail: at + f.name + " is not a string"}
 		}
 		c, ok := d.classes[label]

@@ -31,6 +31,7 @@ func TestFeedbackDecode(t *testing.T) {
 		"no truth":        {in: `{"predicted": "BENIGN"}`, err: ErrNotFeedback, fields: []string{"truth"}},
 		"extra field":     {in: `{"predicted": "BENIGN", "truth": "BENIGN", "score": 1, "at": 2}`, err: ErrUnknownField, fields: []string{"at", "score"}},
 		"label a number":  {in: `{"predicted": 1, "truth": "BENIGN"}`, err: ErrFieldValue, fields: []string{"predicted"}},
+		"label null":      {in: `{"predicted": "BENIGN", "truth": null}`, err: ErrFieldValue, fields: []string{"truth"}},
 		"unknown label":   {in: `[{"predicted": "BENIGN", "truth": "BENIGN"}, {"predicted": "BENIGN", "truth": "benign"}]`, err: ErrUnknownLabel, fields: []string{"truth"}, detail: `item 1: truth "benign"`},
 		"too many":        {in: `[` + strings.Repeat(`{"predicted": "BENIGN", "truth": "BENIGN"},`, 4) + `{"predicted": "BENIGN", "truth": "BENIGN"}]`, err: ErrTooManyFlows},
 	}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -402,4 +404,97 @@ func FuzzMetricNames(f *testing.F) {
 			}
 		}
 	})
+}
+
+// promtool is Debian's prometheus package's checker; the tests below need it.
+func promtool(t *testing.T) string {
+	t.Helper()
+	p, err := exec.LookPath("promtool")
+	if err != nil {
+		t.Fatalf("promtool not found: apt-get install prometheus (%v)", err)
+	}
+	return p
+}
+
+// dashboardExpr makes a panel's query a plain PromQL expression: the
+// dashboard's variables replaced as Grafana would.
+func dashboardExpr(e string) string {
+	return strings.NewReplacer(`$job`, `.*`, `$__rate_interval`, `1m`, `$__interval`, `1m`, `$__range`, `1h`).Replace(e)
+}
+
+// TestDashboardQueriesParse: Prometheus itself parses every panel query
+// (promtool check rules on a rule per query).
+func TestDashboardQueriesParse(t *testing.T) {
+	tool := promtool(t)
+	d := readDashboard(t)
+	var rules strings.Builder
+	rules.WriteString("groups:\n- name: dashboard\n  rules:\n")
+	n := 0
+	for _, p := range allPanels(d.Panels) {
+		for _, tg := range p.Targets {
+			q, _ := json.Marshal(dashboardExpr(tg.Expr))
+			fmt.Fprintf(&rules, "  - record: panel_%d_query_%d\n    expr: %s\n", p.ID, n, q)
+			n++
+		}
+	}
+	file := filepath.Join(t.TempDir(), "dashboard.rules.yml")
+	if err := os.WriteFile(file, []byte(rules.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(tool, "check", "rules", file).CombinedOutput(); err != nil {
+		t.Fatalf("promtool check rules: %v\n%s", err, out)
+	}
+}
+
+// TestDashboardRollingAccuracy: the accuracy panel weighs each replica by
+// the feedback it holds and leaves out a replica without any (its gauge is
+// NaN, which would make a plain avg NaN): promtool test rules on two
+// replicas, one with 100 items at 0.9, one just scaled up.
+func TestDashboardRollingAccuracy(t *testing.T) {
+	tool := promtool(t)
+	d := readDashboard(t)
+	var expr string
+	for _, p := range allPanels(d.Panels) {
+		for _, tg := range p.Targets {
+			if strings.Contains(tg.Expr, "flowsense_feedback_rolling_accuracy") {
+				expr = dashboardExpr(tg.Expr)
+			}
+		}
+	}
+	if expr == "" {
+		t.Fatal("no panel shows flowsense_feedback_rolling_accuracy")
+	}
+	dir := t.TempDir()
+	q, _ := json.Marshal(expr)
+	rules := fmt.Sprintf("groups:\n- name: accuracy\n  rules:\n  - record: accuracy\n    expr: %s\n", q)
+	test := `rule_files: [rules.yml]
+evaluation_interval: 1m
+tests:
+- interval: 1m
+  input_series:
+  - series: 'flowsense_feedback_rolling_accuracy{instance="a",job="fn"}'
+    values: '0.9 0.9'
+  - series: 'flowsense_feedback_window_items{instance="a",job="fn"}'
+    values: '100 100'
+  - series: 'flowsense_feedback_rolling_accuracy{instance="b",job="fn"}'
+    values: 'NaN NaN'
+  - series: 'flowsense_feedback_window_items{instance="b",job="fn"}'
+    values: '0 0'
+  promql_expr_test:
+  - expr: accuracy
+    eval_time: 1m
+    exp_samples:
+    - labels: 'accuracy'
+      value: 0.9
+`
+	for name, body := range map[string]string{"rules.yml": rules, "test.yml": test} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cmd := exec.Command(tool, "test", "rules", "test.yml")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("promtool test rules: %v\n%s", err, out)
+	}
 }

@@ -1,10 +1,10 @@
 package functions
 
 import (
-	"encoding/json"
-
 	"context"
+	"encoding/json"
 	"fmt"
+
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/flowsense/flowsense/cloudevents"

@@ -15,6 +15,13 @@ import (
 // logarithm of zero.
 const PSIEpsilon = 1e-4
 
+// DriftMinFlows is how many live values a feature needs before its
+// population stability index is exported. With fewer, most bins are empty
+// and the index says nothing (one ordinary flow scores 0.7 to 9 against a
+// 0.2 alert threshold), and a replica that scaled up from zero would raise
+// an alert on its first requests.
+const DriftMinFlows = 500
+
 // drift counts live feature values into the bins of the model's reference
 // histograms (model.Histogram: numeric bins between ascending edges,
 // categorical bins per code plus one for unknown codes, and a bin of its
@@ -36,16 +43,16 @@ type drift struct {
 }
 
 type driftFeature struct {
-	name  string
-	edges []float64 // numeric bins; nil for a categorical feature
-	ncat  int       // categorical: bins before the unknown-category bin
-	off   int       // first bin in drift.live
-	ref   []float64 // reference share of each bin, missing last, at least PSIEpsilon
+	name string
+	hist model.Histogram // the reference: its bins (model.Histogram.Bin)
+	cat  bool            // a categorical feature
+	off  int             // first bin in drift.live
+	ref  []float64       // reference share of each bin, missing last, at least PSIEpsilon
 }
 
 func newDrift(md *wasm.Metadata) *drift {
 	d := &drift{desc: prometheus.NewDesc("flowsense_feature_drift_psi",
-		"Population stability index of each feature's live values (since start) against the model's reference histogram; absent before the first flow and for models without reference histograms.",
+		"Population stability index of each feature's live values (since start) against the model's reference histogram; absent before 500 flows (DriftMinFlows) and for models without reference histograms.",
 		[]string{"feature"}, nil)}
 	if len(md.Reference) != len(md.Schema.Features) {
 		return d // an imported model carries no reference histograms
@@ -53,12 +60,7 @@ func newDrift(md *wasm.Metadata) *drift {
 	off := 0
 	for j, h := range md.Reference {
 		f := md.Schema.Features[j]
-		df := driftFeature{name: f.Name, off: off}
-		if f.Kind == model.Categorical {
-			df.ncat = len(h.Counts) - 1
-		} else {
-			df.edges = h.Edges
-		}
+		df := driftFeature{name: f.Name, off: off, hist: h, cat: f.Kind == model.Categorical}
 		var total float64
 		for _, c := range h.Counts {
 			total += float64(c)
@@ -95,31 +97,14 @@ func (d *drift) observe(rows []float32, nf int) {
 // bin is the bin of a value: as model.Histogram lays them out, and the
 // missing bin after them.
 func (f *driftFeature) bin(v float32) int {
-	if v != v {
-		return len(f.ref) - 1
+	if b := f.hist.Bin(v, f.cat); b >= 0 {
+		return b
 	}
-	if f.edges == nil {
-		if v >= 0 && int(v) < f.ncat {
-			return int(v)
-		}
-		return f.ncat
-	}
-	// bin i holds edges[i-1] <= x < edges[i]: count the edges <= x.
-	x := float64(v)
-	lo, hi := 0, len(f.edges)
-	for lo < hi {
-		mid := int(uint(lo+hi) >> 1)
-		if f.edges[mid] <= x {
-			lo = mid + 1
-		} else {
-			hi = mid
-		}
-	}
-	return lo
+	return len(f.ref) - 1
 }
 
-// psi is the feature's index over the live counts; ok is false before any
-// live value.
+// psi is the feature's index over the live counts; ok is false before
+// DriftMinFlows live values.
 func (d *drift) psi(f *driftFeature) (psi float64, ok bool) {
 	live := d.live[f.off : f.off+len(f.ref)]
 	var total float64
@@ -128,7 +113,7 @@ func (d *drift) psi(f *driftFeature) (psi float64, ok bool) {
 		counts[i] = float64(live[i].Load())
 		total += counts[i]
 	}
-	if total == 0 {
+	if total < DriftMinFlows {
 		return 0, false
 	}
 	for i, p := range f.ref {

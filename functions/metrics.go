@@ -40,8 +40,8 @@ type metrics struct {
 // accuracy covers.
 const AccuracyWindow = 1000
 
-// Latency buckets, in seconds: 100 µs to 10 s.
-var latencyBuckets = []float64{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
+// Latency buckets, in seconds: 10 µs (a one-flow /predict takes about 30) to 10 s.
+var latencyBuckets = []float64{0.00001, 0.000025, 0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10}
 
 // Batch size buckets, in flows: 1 to the default flow limit.
 var batchBuckets = []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000, 10000}

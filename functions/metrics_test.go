@@ -25,6 +25,7 @@ import (
 	pmodel "github.com/prometheus/common/model"
 
 	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/synth"
 )
 
@@ -367,6 +368,30 @@ func TestAccuracyRingConcurrent(t *testing.T) {
 	}
 }
 
+// TestMetricsDriftNeedsFlows: no PSI is exported before DriftMinFlows
+// flows (a replica just scaled up from zero raises no false alert), every
+// feature's once they have come.
+func TestMetricsDriftNeedsFlows(t *testing.T) {
+	s := newTestServer(t)
+	body := synthCSV(t, DriftMinFlows, 9)
+	// the header and the first DriftMinFlows-1 rows, then the last one
+	lines := bytes.SplitAfter(body, []byte("\n"))
+	first := bytes.Join(lines[:DriftMinFlows], nil)
+	last := append(append([]byte{}, lines[0]...), lines[DriftMinFlows]...)
+	if rec := post(t, s, "/predict", http.Header{"Content-Type": {"text/csv"}}, first); rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if mf := scrape(t, s)["flowsense_feature_drift_psi"]; mf != nil {
+		t.Fatalf("%d PSI series after %d flows, want none", len(mf.GetMetric()), DriftMinFlows-1)
+	}
+	if rec := post(t, s, "/predict", http.Header{"Content-Type": {"text/csv"}}, last); rec.Code != http.StatusOK {
+		t.Fatalf("%d %s", rec.Code, rec.Body)
+	}
+	if mf := scrape(t, s)["flowsense_feature_drift_psi"]; mf == nil || len(mf.GetMetric()) != len(s.Metadata().Schema.Features) {
+		t.Fatalf("after %d flows: %v, want a PSI per feature", DriftMinFlows, mf)
+	}
+}
+
 // TestMetricsDrift: the PSI of every feature is near 0 for traffic drawn
 // like the training data and large for shifted traffic.
 func TestMetricsDrift(t *testing.T) {
@@ -432,8 +457,10 @@ func shiftCSV(t testing.TB, in []byte, k float64) []byte {
 
 // TestPSIBins: values land in the bins model.Histogram describes.
 func TestPSIBins(t *testing.T) {
-	num := driftFeature{edges: []float64{0, 10, 20}, ref: make([]float64, 5)}
-	cat := driftFeature{ncat: 3, ref: make([]float64, 5)}
+	num := driftFeature{hist: model.Histogram{Edges: []float64{0, 10, 20}, Counts: make([]int64, 4)}, ref: make([]float64, 5)}
+	cat := driftFeature{hist: model.Histogram{Counts: make([]int64, 4)}, cat: true, ref: make([]float64, 5)}
+	// a numeric feature whose reference was all missing has no edges: one bin
+	empty := driftFeature{hist: model.Histogram{Counts: make([]int64, 1)}, ref: make([]float64, 2)}
 	nan := float32(math.NaN())
 	cases := map[string]struct {
 		f    *driftFeature
@@ -450,6 +477,9 @@ func TestPSIBins(t *testing.T) {
 		"unknown code":  {&cat, 3, 3},
 		"negative code": {&cat, -1, 3},
 		"cat missing":   {&cat, nan, 4},
+		"huge code":     {&cat, 1e30, 3},
+		"no edges":      {&empty, 5, 0},
+		"no edges, NaN": {&empty, nan, 1},
 	}
 	for name, tc := range cases {
 		if got := tc.f.bin(tc.v); got != tc.want {
@@ -491,7 +521,7 @@ func sendTraffic(t testing.TB, send func(path string, hdr http.Header, body []by
 		hdr  http.Header
 		body []byte
 	}{
-		{"/predict", http.Header{"Content-Type": {"text/csv"}}, synthCSV(t, 200, 3)},
+		{"/predict", http.Header{"Content-Type": {"text/csv"}}, synthCSV(t, DriftMinFlows, 3)},
 		{"/feedback", jsonHeader, []byte(`[{"predicted": "BENIGN", "truth": "BENIGN"}, {"predicted": "PortScan", "truth": "BENIGN"}]`)},
 		{"/", http.Header{"Content-Type": {cloudevents.MediaTypeStructured}}, newEventBody(t, cloudevents.TypeFeedback, cloudevents.Feedback{Predicted: "Slow DoS", Truth: "Slow DoS"})},
 	} {

@@ -336,6 +336,35 @@ type Histogram struct {
 	Missing int64     `json:"missing"`
 }
 
+// Bin is the bin of v in a histogram of this layout: for a categorical
+// feature the category code's bin, or the last bin for a code outside the
+// categories; for a numeric feature the bin whose edges hold v. NaN has no
+// bin (it counts in Missing): Bin returns -1.
+func (h *Histogram) Bin(v float32, categorical bool) int {
+	if v != v {
+		return -1
+	}
+	if categorical {
+		n := len(h.Counts) - 1
+		if v >= 0 && v < float32(n) {
+			return int(v)
+		}
+		return n
+	}
+	// bin i holds Edges[i-1] <= x < Edges[i]: count the edges <= x
+	x := float64(v)
+	lo, hi := 0, len(h.Edges)
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		if h.Edges[mid] <= x {
+			lo = mid + 1
+		} else {
+			hi = mid
+		}
+	}
+	return lo
+}
+
 // Metadata is provenance. Nothing here changes a prediction.
 type Metadata struct {
 	Name           string    `json:"name,omitempty"`

@@ -28,25 +28,14 @@ func histogram(f model.Feature, col []float32) model.Histogram {
 	var h model.Histogram
 	if f.Kind == model.Categorical {
 		h.Counts = make([]int64, len(f.Categories)+1)
-		for _, v := range col {
-			switch {
-			case v != v:
-				h.Missing++
-			case v >= 0 && int(v) < len(f.Categories):
-				h.Counts[int(v)]++
-			default:
-				h.Counts[len(f.Categories)]++
-			}
-		}
+		count(&h, col, true)
 		return h
 	}
 	vals := make([]float32, 0, len(col))
 	for _, v := range col {
-		if v != v {
-			h.Missing++
-			continue
+		if v == v {
+			vals = append(vals, v)
 		}
-		vals = append(vals, v)
 	}
 	slices.Sort(vals)
 	if len(vals) > 0 {
@@ -61,15 +50,17 @@ func histogram(f model.Feature, col []float32) model.Histogram {
 		}
 	}
 	h.Counts = make([]int64, len(h.Edges)+1)
-	for _, v := range vals {
-		// bin i holds Edges[i-1] <= x < Edges[i]
-		i, _ := slices.BinarySearchFunc(h.Edges, float64(v), func(e, x float64) int {
-			if e <= x {
-				return -1
-			}
-			return 1
-		})
-		h.Counts[i]++
-	}
+	count(&h, col, false)
 	return h
+}
+
+// count adds the values of col to h's bins (model.Histogram.Bin).
+func count(h *model.Histogram, col []float32, categorical bool) {
+	for _, v := range col {
+		if b := h.Bin(v, categorical); b < 0 {
+			h.Missing++
+		} else {
+			h.Counts[b]++
+		}
+	}
 }

@@ -18,7 +18,6 @@ import (
 	"encoding/csv"
 	"flag"
 	"fmt"
-	"github.com/flowsense/flowsense/internal/chromium"
 	"image/png"
 	"math"
 	"net/http/httptest"
@@ -33,6 +32,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/flowsense/flowsense/functions"
+	"github.com/flowsense/flowsense/internal/chromium"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/screenshot.png")

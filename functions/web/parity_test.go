@@ -7,7 +7,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/flowsense/flowsense/internal/chromium"
 	"io"
 	"math"
 	"net/http/httptest"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/functionstest"
+	"github.com/flowsense/flowsense/internal/chromium"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/data"
 )

@@ -3,12 +3,13 @@ package drift
 import (
 	"bufio"
 	"fmt"
-	"github.com/flowsense/flowsense/trainer/report"
 	"io"
 	"math"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/flowsense/flowsense/trainer/report"
 )
 
 // Page describes the files compared, for the HTML report's heading.

@@ -2,13 +2,13 @@ package awslambda
 
 import (
 	"context"
-
 	"encoding/json"
-	"github.com/cloudevents/sdk-go/v2/event"
-	"github.com/flowsense/flowsense/cloudevents"
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/cloudevents/sdk-go/v2/event"
+
+	"github.com/flowsense/flowsense/cloudevents"
 )
 
 // benchInvoke runs payload through aws-lambda-go's invoke path.

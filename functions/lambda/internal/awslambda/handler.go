@@ -135,6 +135,10 @@ func (h *Handler) serveSQS(ctx context.Context, payload []byte) (events.SQSEvent
 			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
 			continue
 		}
+		if reply == nil && results == nil { // feedback: counted, nothing to send on
+			h.log.LogAttrs(ctx, slog.LevelDebug, "sqs feedback counted", slog.String("messageId", m.MessageId))
+			continue
+		}
 		h.sink(ctx, m.MessageId, reply, results)
 	}
 	return resp, nil

@@ -3,8 +3,10 @@ package awslambda
 import (
 	"context"
 	"encoding/json"
+	"net/http/httptest"
 	"reflect"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -175,5 +177,33 @@ func TestSQSFailures(t *testing.T) {
 				t.Errorf("%d failed + %d classified, want %d messages accounted for", len(got), len(col.ids), len(all))
 			}
 		})
+	}
+}
+
+// TestSQSFeedback: a feedback event on the queue is counted by the
+// function (its /metrics confusion moves) and is not handed to the sink,
+// whose contract is classifications.
+func TestSQSFeedback(t *testing.T) {
+	srv := testServer(t)
+	col := newCollector()
+	h := New(srv, WithLogger(quiet), WithSink(col.sink))
+	body, err := json.Marshal(map[string]any{
+		"specversion": "1.0", "id": "fb-1", "source": "/test/sqs", "type": cloudevents.TypeFeedback,
+		"datacontenttype": "application/json", "data": map[string]string{"predicted": "BENIGN", "truth": "PortScan"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-fb", EventSource: "aws:sqs", Body: string(body)}}})
+	if got := failedIDs(t, h, payload); len(got) != 0 {
+		t.Fatalf("batchItemFailures = %v, want none", got)
+	}
+	if len(col.ids) != 0 {
+		t.Errorf("the sink got %v for a feedback message", col.ids)
+	}
+	rec := httptest.NewRecorder()
+	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	if !strings.Contains(rec.Body.String(), `flowsense_feedback_total{predicted="BENIGN",truth="PortScan"} 1`) {
+		t.Errorf("the feedback was not counted:\n%s", rec.Body.String())
 	}
 }
