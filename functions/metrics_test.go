@@ -503,6 +503,36 @@ func TestColdStart(t *testing.T) {
 	}
 }
 
+// TestParseStart: the process's age from /proc/self/stat's starttime
+// (field 22, counted after the command name, which may hold spaces and
+// parentheses) against /proc/uptime, in ticks of 10 ms.
+func TestParseStart(t *testing.T) {
+	// fields 3 to 21, then starttime 12345 ticks (123.45 s after boot)
+	rest := " S 1 1 1 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 8 0 12345 1000000 500"
+	cases := map[string]struct {
+		stat, up string
+		age      time.Duration
+		ok       bool
+	}{
+		"plain":               {"42 (flowsense)" + rest, "125.95 300.00\n", 2500 * time.Millisecond, true},
+		"name with spaces":    {"42 (flowsense fn (x))" + rest, "125.95 300.00\n", 2500 * time.Millisecond, true},
+		"started just now":    {"42 (f)" + rest, "123.45 1.0", 0, true},
+		"uptime before start": {"42 (f)" + rest, "100.00 1.0", 0, false},
+		"over an hour":        {"42 (f)" + rest, "4000.00 1.0", 0, false},
+		"no parenthesis":      {"42 flowsense" + rest, "125.95", 0, false},
+		"short":               {"42 (f) S 1 1", "125.95", 0, false},
+		"bad ticks":           {"42 (f)" + strings.Replace(rest, "12345", "x", 1), "125.95", 0, false},
+		"empty uptime":        {"42 (f)" + rest, "", 0, false},
+		"bad uptime":          {"42 (f)" + rest, "soon", 0, false},
+	}
+	for name, tc := range cases {
+		age, ok := parseStart([]byte(tc.stat), []byte(tc.up))
+		if ok != tc.ok || (ok && (age-tc.age).Abs() > time.Millisecond) {
+			t.Errorf("%s: age %v ok %v, want %v %v", name, age, ok, tc.age, tc.ok)
+		}
+	}
+}
+
 // trafficAndFeedback sends predictions and feedback of every kind to a
 // handler in process.
 func trafficAndFeedback(t testing.TB, h http.Handler) {

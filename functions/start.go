@@ -24,31 +24,42 @@ func procStart(now time.Time) time.Time {
 	if err1 != nil || err2 != nil {
 		return now
 	}
-	// The command name (field 2) is in parentheses and may hold spaces:
-	// fields count from after the last ')'. starttime is field 22.
+	if age, ok := parseStart(stat, up); ok {
+		return now.Add(-age)
+	}
+	return now
+}
+
+// parseStart reads the process's age from /proc/self/stat and
+// /proc/uptime; ok is false when they do not parse or give an age outside
+// [0, 1 h] (a clock we do not understand: init time is close).
+func parseStart(stat, up []byte) (age time.Duration, ok bool) {
+	// The command name (field 2) is in parentheses and may hold spaces and
+	// parentheses: fields count from after the last ')'. starttime is
+	// field 22.
 	i := bytes.LastIndexByte(stat, ')')
 	if i < 0 {
-		return now
+		return 0, false
 	}
 	fields := bytes.Fields(stat[i+1:])
 	if len(fields) < 20 {
-		return now
+		return 0, false
 	}
 	ticks, err := strconv.ParseUint(string(fields[19]), 10, 64)
 	if err != nil {
-		return now
+		return 0, false
 	}
 	upf := bytes.Fields(up)
 	if len(upf) == 0 {
-		return now
+		return 0, false
 	}
 	uptime, err := strconv.ParseFloat(string(upf[0]), 64)
 	if err != nil {
-		return now
+		return 0, false
 	}
-	age := time.Duration((uptime - float64(ticks)/clockTicks) * float64(time.Second))
+	age = time.Duration((uptime - float64(ticks)/clockTicks) * float64(time.Second))
 	if age < 0 || age > time.Hour {
-		return now // a clock we do not understand; init time is close
+		return 0, false
 	}
-	return now.Add(-age)
+	return age, true
 }
