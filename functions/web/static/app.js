@@ -412,10 +412,12 @@
       got.forEach((g, k) => {
         const i = lo + k;
         const c = classIndex.get(g.label);
-        res.cls[i] = c === undefined ? -1 : c;
+        const v = VERDICTS.indexOf(g.verdict);
+        if (c === undefined || v < 0) throw new Error('server: row ' + (i + 1) + ': label ' + JSON.stringify(g.label) + ', verdict ' + JSON.stringify(g.verdict) + ': not of this model');
+        res.cls[i] = c;
         res.prob[i] = g.probability;
         res.score[i] = g.outlier_score;
-        res.verdict[i] = Math.max(0, VERDICTS.indexOf(g.verdict));
+        res.verdict[i] = v;
       });
       lo = hi;
       await onProgress(lo / tab.n);
