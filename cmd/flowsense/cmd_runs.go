@@ -47,17 +47,36 @@ func (rf runFlags) check() error {
 // recordOrWarn records the run of a model that is already written: a
 // failure now is a warning on stderr, not a failed command, since the
 // model, the product of the command, is whole.
-func (rf runFlags) recordOrWarn(stderr io.Writer, kind string, start time.Time, args []string, out string, cfg trainer.Config, params map[string]string, metrics map[string]float64) string {
-	id, err := rf.record(kind, start, args, out, cfg, params, metrics)
+func (rf runFlags) recordOrWarn(stderr io.Writer, kind string, start time.Time, args []string, out string, cfg trainer.Config, read []data.FileInfo, params map[string]string, metrics map[string]float64) string {
+	id, err := rf.record(kind, start, args, out, cfg, read, params, metrics)
 	if err != nil {
 		fmt.Fprintf(stderr, "flowsense %s: warning: the model is written, but its run was not recorded: %v\n", kind, err)
 	}
 	return id
 }
 
+// dataFiles describes the training files for a run: from what the
+// trainer read when it read exactly these paths, else by hashing them.
+func dataFiles(paths []string, read []data.FileInfo) ([]runs.File, error) {
+	if len(read) != len(paths) {
+		return runs.HashFiles(paths)
+	}
+	out := make([]runs.File, len(read))
+	for i, f := range read {
+		st, err := os.Stat(f.Path)
+		if f.Path != paths[i] || err != nil {
+			return runs.HashFiles(paths)
+		}
+		out[i] = runs.File{Path: f.Path, SHA256: f.SHA256, Bytes: st.Size()}
+	}
+	return out, nil
+}
+
 // record writes a run of a model directory just written and returns its
-// id ("" with --no-run).
-func (rf runFlags) record(kind string, start time.Time, args []string, out string, cfg trainer.Config, params map[string]string, metrics map[string]float64) (string, error) {
+// id ("" with --no-run). read, when not nil, are the training files as the
+// trainer read them (their sha256 taken while reading): they are not read
+// again.
+func (rf runFlags) record(kind string, start time.Time, args []string, out string, cfg trainer.Config, read []data.FileInfo, params map[string]string, metrics map[string]float64) (string, error) {
 	if *rf.noRun {
 		return "", nil
 	}
@@ -85,7 +104,7 @@ func (rf runFlags) record(kind string, start time.Time, args []string, out strin
 		r.Metrics[k] = v
 	}
 	var err error
-	if r.Data, err = runs.HashFiles(cfg.Data); err != nil {
+	if r.Data, err = dataFiles(cfg.Data, read); err != nil {
 		return "", err
 	}
 	if r.Test, err = runs.HashFiles(cfg.Test); err != nil {

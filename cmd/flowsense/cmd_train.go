@@ -207,7 +207,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	fmt.Fprint(stdout, res.Summary())
 	fmt.Fprintf(stdout, "model:   %s\nmetrics: %s\nreport:  %s\n", joinOut(*out, "model.json"), joinOut(*out, "metrics.json"), joinOut(*out, "report.html"))
-	if id := rec.recordOrWarn(stderr, "train", start, args, *out, cfg, res.Model.Meta.Params, nil); id != "" {
+	if id := rec.recordOrWarn(stderr, "train", start, args, *out, cfg, res.Train.Files, res.Model.Meta.Params, nil); id != "" {
 		fmt.Fprintf(stdout, "run:     %s\n", id)
 	}
 	return nil

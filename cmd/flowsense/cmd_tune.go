@@ -12,6 +12,7 @@ import (
 	"github.com/flowsense/flowsense/internal/progress"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer"
+	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/runs"
 	"github.com/flowsense/flowsense/trainer/tune"
 )
@@ -214,7 +215,11 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(rep.Kept) > 0 {
 		cfg.Read.Features = rep.Kept
 	}
-	id := rec.recordOrWarn(stderr, "tune", start, args, *out, cfg, params, metrics)
+	var read []data.FileInfo
+	if res.Train != nil {
+		read = res.Train.Files
+	}
+	id := rec.recordOrWarn(stderr, "tune", start, args, *out, cfg, read, params, metrics)
 	fmt.Fprint(stdout, buf.String())
 	if id != "" && log != nil {
 		fmt.Fprintf(log, "model: %s  report: %s  run: %s\n", joinOut(*out, "model.json"), joinOut(*out, tuneReportFile), id)
