@@ -90,8 +90,7 @@ type Server struct {
 	enc      *cloudevents.ClassificationEncoder
 	nf       int
 	closed   atomic.Bool
-	// mux maps a path to its route; a path served by a second method has
-	// a second entry keyed "GET /path" (the page at GET / beside POST /).
+	// mux maps a path to its route.
 	mux     map[string]route
 	fdec    *cloudevents.FeedbackDecoder
 	fschema []byte // JSON Schema of feedback data for this model
@@ -101,6 +100,9 @@ type Server struct {
 type route struct {
 	methods string // "GET" or "POST"
 	h       func(*Server, http.ResponseWriter, *http.Request) error
+	// get serves GET and HEAD on a POST path (the page at GET / beside
+	// the CloudEvents endpoint at POST /); nil for most paths.
+	get func(*Server, http.ResponseWriter, *http.Request) error
 }
 
 // New loads a compiled model module and returns the handler serving it.
@@ -145,24 +147,25 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		fdec: cloudevents.NewFeedbackDecoder(md.Classes, cfg.maxFlows), fschema: append(fbSchema, '\n'),
 	}
 	s.mux = map[string]route{
-		"/":                      {"POST", (*Server).serveEvents},
-		"/predict":               {"POST", (*Server).servePredict},
-		"/health/readiness":      {"GET", (*Server).serveReadiness},
-		"/health/liveness":       {"GET", (*Server).serveLiveness},
-		"/model":                 {"GET", (*Server).serveModel},
-		"/model.wasm":            {"GET", (*Server).serveWasm},
-		"/schema/flow":           {"GET", (*Server).serveFlowSchema},
-		"/schema/classification": {"GET", (*Server).serveClassificationSchema},
-		"/schema/feedback":       {"GET", (*Server).serveFeedbackSchema},
-		"/feedback":              {"POST", (*Server).serveFeedback},
-		"/metrics":               {"GET", (*Server).serveMetrics},
+		"/":                      {methods: "POST", h: (*Server).serveEvents},
+		"/predict":               {methods: "POST", h: (*Server).servePredict},
+		"/health/readiness":      {methods: "GET", h: (*Server).serveReadiness},
+		"/health/liveness":       {methods: "GET", h: (*Server).serveLiveness},
+		"/model":                 {methods: "GET", h: (*Server).serveModel},
+		"/model.wasm":            {methods: "GET", h: (*Server).serveWasm},
+		"/schema/flow":           {methods: "GET", h: (*Server).serveFlowSchema},
+		"/schema/classification": {methods: "GET", h: (*Server).serveClassificationSchema},
+		"/schema/feedback":       {methods: "GET", h: (*Server).serveFeedbackSchema},
+		"/feedback":              {methods: "POST", h: (*Server).serveFeedback},
+		"/metrics":               {methods: "GET", h: (*Server).serveMetrics},
 	}
 	for _, p := range web.Paths() {
-		k := p
-		if _, taken := s.mux[p]; taken {
-			k = "GET " + p
+		if rt, taken := s.mux[p]; taken {
+			rt.get = (*Server).servePage
+			s.mux[p] = rt
+			continue
 		}
-		s.mux[k] = route{"GET", (*Server).servePage}
+		s.mux[p] = route{methods: "GET", h: (*Server).servePage}
 	}
 	routes := make([]string, 0, len(s.mux))
 	for p := range s.mux {
@@ -202,19 +205,17 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	start := time.Now()
 	rt, ok := s.mux[r.URL.Path]
-	get, hasGet := s.mux["GET "+r.URL.Path]
-	if hasGet && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
-		rt = get
-	}
 	var err error
 	switch {
 	case !ok:
 		err = &Error{Problem: withDetail(problemFor(ErrNotFound).Problem, "no endpoint "+r.URL.Path), Err: ErrNotFound}
+	case rt.get != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+		err = rt.get(s, w, r)
 	case r.Method == rt.methods || (rt.methods == "GET" && r.Method == http.MethodHead):
 		err = rt.h(s, w, r)
 	default:
 		allow := rt.methods
-		if hasGet {
+		if rt.get != nil {
 			allow = "GET, HEAD, " + allow
 		}
 		w.Header().Set("Allow", allow)
