@@ -201,7 +201,8 @@ func requestEncoding(r *http.Request) int {
 	switch {
 	case mt == "":
 		return encLabelNone
-	case strings.EqualFold(mt, "application/json"), strings.EqualFold(mt, "text/json"):
+	case strings.EqualFold(mt, "application/json"), strings.EqualFold(mt, "text/json"),
+		len(mt) > len("+json") && strings.EqualFold(mt[len(mt)-len("+json"):], "+json"): // as cloudevents.IsJSON
 		return encLabelJSON
 	case strings.EqualFold(mt, "text/csv"), strings.EqualFold(mt, "application/csv"):
 		return encLabelCSV

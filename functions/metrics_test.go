@@ -654,3 +654,35 @@ func TestMetricsOpenMetrics(t *testing.T) {
 		t.Errorf("not an OpenMetrics exposition of the server's metrics:\n%.500s", body)
 	}
 }
+
+// TestRequestEncoding: the encoding label of a request, as the handler
+// reads its body.
+func TestRequestEncoding(t *testing.T) {
+	cases := map[string]struct {
+		method, path, ct, spec string
+		want                   int
+	}{
+		"GET":              {"GET", "/model", "", "", encLabelNone},
+		"json":             {"POST", "/predict", "application/json; charset=utf-8", "", encLabelJSON},
+		"+json feedback":   {"POST", "/feedback", "application/vnd.example+json", "", encLabelJSON},
+		"csv":              {"POST", "/predict", "text/csv", "", encLabelCSV},
+		"binary event":     {"POST", "/", "application/json", "1.0", encLabelBinary},
+		"structured event": {"POST", "/", "application/cloudevents+json", "", encLabelStructured},
+		"batch":            {"POST", "/", "application/cloudevents-batch+json", "", encLabelBatch},
+		"refused":          {"POST", "/predict", "text/plain", "", encLabelOther},
+		"no content type":  {"POST", "/predict", "", "", encLabelNone},
+		"just +json":       {"POST", "/predict", "+json", "", encLabelOther},
+	}
+	for name, tc := range cases {
+		r := httptest.NewRequest(tc.method, tc.path, nil)
+		if tc.ct != "" {
+			r.Header.Set("Content-Type", tc.ct)
+		}
+		if tc.spec != "" {
+			r.Header.Set("Ce-Specversion", tc.spec)
+		}
+		if got := requestEncoding(r); got != tc.want {
+			t.Errorf("%s: encoding %d, want %d", name, got, tc.want)
+		}
+	}
+}
