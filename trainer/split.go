@@ -30,7 +30,9 @@ func stratifiedSplit(y []int32, classes int, frac float64, seed uint64) (train, 
 }
 
 // gather returns the rows idx of every column.
-func gather(cols [][]float32, idx []int) [][]float32 {
+// Gather returns the rows idx of column-major cols, in that order (the
+// tuner's folds take rows the way Train's split does).
+func Gather(cols [][]float32, idx []int) [][]float32 {
 	out := make([][]float32, len(cols))
 	for j, c := range cols {
 		o := make([]float32, len(idx))
@@ -42,7 +44,8 @@ func gather(cols [][]float32, idx []int) [][]float32 {
 	return out
 }
 
-func gatherY(y []int32, idx []int) []int32 {
+// GatherY returns the labels of the rows idx.
+func GatherY(y []int32, idx []int) []int32 {
 	out := make([]int32, len(idx))
 	for k, i := range idx {
 		out[k] = y[i]

@@ -157,8 +157,8 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	} else {
 		tr, te := stratifiedSplit(train.Y, len(train.Classes), cfg.TestFraction, cfg.SplitSeed)
-		trainCols, trainY = gather(train.Columns, tr), gatherY(train.Y, tr)
-		testCols, testY, nTest = gather(train.Columns, te), gatherY(train.Y, te), len(te)
+		trainCols, trainY = Gather(train.Columns, tr), GatherY(train.Y, tr)
+		testCols, testY, nTest = Gather(train.Columns, te), GatherY(train.Y, te), len(te)
 		note("held out a stratified %.0f%% of the training rows (seed %d) as the test set: %d rows", 100*cfg.TestFraction, cfg.SplitSeed, nTest)
 	}
 	nTrain := len(trainY)

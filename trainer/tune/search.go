@@ -9,6 +9,7 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/flowsense/flowsense/trainer"
 	"github.com/flowsense/flowsense/trainer/gbdt"
 )
 
@@ -305,20 +306,10 @@ func makeFolds(d *Table, k int, seed uint64) []fold {
 	return out
 }
 
+// subset is the rows of d as training data for gbdt.
 func subset(d *Table, rows []int) gbdt.Data {
-	s := gbdt.Data{Kinds: d.Kinds, Categories: d.Categories, Classes: d.Classes, Y: make([]int32, len(rows))}
-	s.Columns = make([][]float32, len(d.Columns))
-	for j, c := range d.Columns {
-		col := make([]float32, len(rows))
-		for k, i := range rows {
-			col[k] = c[i]
-		}
-		s.Columns[j] = col
-	}
-	for k, i := range rows {
-		s.Y[k] = d.Y[i]
-	}
-	return s
+	return gbdt.Data{Kinds: d.Kinds, Categories: d.Categories, Classes: d.Classes,
+		Columns: trainer.Gather(d.Columns, rows), Y: trainer.GatherY(d.Y, rows)}
 }
 
 // fitScore trains p on f.train and scores it on f.valid.
