@@ -33,7 +33,7 @@ vet:
 # page in headless Chromium (apt-get install chromium).
 test: vet
 	$(GO) test -count=1 ./...
-	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/ ./trainer/drift/
+	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/ ./drift/
 	$(GO) test -count=1 -tags browser ./functions/web/
 	$(MAKE) test-knative
 

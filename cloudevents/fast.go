@@ -3,8 +3,8 @@ package cloudevents
 import (
 	"math"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
 )
 
 // Design note: Decode first tries one pass over the bytes that checks the
@@ -156,7 +156,7 @@ func (p *fastParser) object(row []float32) bool {
 		}
 		i, ok := p.d.index[string(key)]
 		if !ok {
-			i = p.d.enc.Index(data.Canonical(string(key)))
+			i = p.d.enc.Index(flowdata.Canonical(string(key)))
 			if i < 0 {
 				return false
 			}

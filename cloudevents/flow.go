@@ -8,8 +8,8 @@ import (
 	"slices"
 	"strconv"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
 )
 
 // maxNamedFields is how many unknown field names an error lists.
@@ -175,7 +175,7 @@ func (d *FlowDecoder) object(o map[string]any, row []float32, k int) error {
 		val := o[name]
 		i := d.enc.Index(name)
 		if i < 0 {
-			i = d.enc.Index(data.Canonical(name))
+			i = d.enc.Index(flowdata.Canonical(name))
 		}
 		if i < 0 {
 			unknown = append(unknown, name)

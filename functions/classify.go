@@ -8,13 +8,14 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/flowsense/flowsense/cloudevents"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 // ClassifyRows classifies n rows given row-major in schema order (the
 // module's Features() values each, categorical values as codes, NaN for
 // missing). It checks ctx between module calls, so a request out of time
-// stops within one batch of the module.
+// stops within one batch (abi.DefaultMaxBatch rows).
 func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]cloudevents.Classification, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
@@ -22,7 +23,7 @@ func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]clo
 	if n <= 0 || len(rows) != n*s.nf {
 		return nil, fmt.Errorf("%w: %d values for %d rows of %d features", ErrModel, len(rows), n, s.nf)
 	}
-	res := make([]wasm.Result, min(n, s.mod.MaxBatch()))
+	res := make([]model.Result, min(n, abi.DefaultMaxBatch))
 	out := make([]cloudevents.Classification, 0, n)
 	for start := 0; start < n; start += len(res) {
 		if err := ctx.Err(); err != nil {

@@ -7,7 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 // PSIEpsilon stands in for the share of an empty bin in the population
@@ -50,7 +50,7 @@ type driftFeature struct {
 	ref  []float64       // reference share of each bin, missing last, at least PSIEpsilon
 }
 
-func newDrift(md *wasm.Metadata) *drift {
+func newDrift(md *abi.Metadata) *drift {
 	d := &drift{desc: prometheus.NewDesc("flowsense_feature_drift_psi",
 		"Population stability index of each feature's live values (since start) against the model's reference histogram; absent before 500 flows (DriftMinFlows) and for models without reference histograms.",
 		[]string{"feature"}, nil)}

@@ -8,7 +8,7 @@ import (
 	"net/http"
 
 	"github.com/flowsense/flowsense/cloudevents"
-	"github.com/flowsense/flowsense/trainer/data"
+	"github.com/flowsense/flowsense/flowdata"
 )
 
 var (
@@ -132,7 +132,7 @@ func problemFor(err error) *Error {
 		p.Status, p.Title, p.Type = http.StatusUnsupportedMediaType, "unsupported content type", "content-type"
 	case errors.Is(err, cloudevents.ErrEvent):
 		p.Status, p.Title, p.Type = http.StatusBadRequest, "invalid CloudEvent", "event"
-	case errors.Is(err, ErrMissingColumns), errors.Is(err, data.ErrMissingFeature):
+	case errors.Is(err, ErrMissingColumns), errors.Is(err, flowdata.ErrMissingFeature):
 		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "missing feature columns", "missing-columns"
 	case errors.Is(err, ErrCSV):
 		p.Status, p.Title, p.Type = http.StatusBadRequest, "bad CSV upload", "csv"

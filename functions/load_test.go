@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/functions/functionstest"
+	"github.com/flowsense/flowsense/model"
 )
 
 func TestLoadFile(t *testing.T) {
@@ -17,10 +19,10 @@ func TestLoadFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	wasmDir, jsonDir := t.TempDir(), t.TempDir()
-	if err := os.WriteFile(filepath.Join(wasmDir, ModuleFile), testModule(t), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(wasmDir, artifact.WasmFile), testModule(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.WriteFile(filepath.Join(jsonDir, ModelFile)); err != nil {
+	if err := artifact.Write(jsonDir, artifact.Files{Model: mustMarshal(t, m)}); err != nil {
 		t.Fatal(err)
 	}
 	cases := map[string]struct {
@@ -29,8 +31,8 @@ func TestLoadFile(t *testing.T) {
 	}{
 		"directory with model.wasm": {wasmDir, nil},
 		"directory with model.json": {jsonDir, nil},
-		"module file":               {filepath.Join(wasmDir, ModuleFile), nil},
-		"model.json file":           {filepath.Join(jsonDir, ModelFile), nil},
+		"module file":               {filepath.Join(wasmDir, artifact.WasmFile), nil},
+		"model.json file":           {filepath.Join(jsonDir, artifact.ModelFile), nil},
 		"missing":                   {filepath.Join(jsonDir, "nope.wasm"), fs.ErrNotExist},
 		"empty directory":           {t.TempDir(), fs.ErrNotExist},
 	}
@@ -53,4 +55,13 @@ func TestLoadFile(t *testing.T) {
 			}
 		})
 	}
+}
+
+func mustMarshal(t *testing.T, m *model.Model) []byte {
+	t.Helper()
+	b, err := m.MarshalIndent()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -14,7 +14,7 @@ import (
 
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 // metrics are a Server's Prometheus metrics, in a registry of its own (no
@@ -49,7 +49,7 @@ var batchBuckets = []float64{1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 500
 // outlierBuckets are powers of two times the detector's threshold (1/16
 // to 64 times), so that a bucket boundary falls on the threshold; without
 // a detector (scores are 0), powers of two from 1.
-func outlierBuckets(md *wasm.Metadata) []float64 {
+func outlierBuckets(md *abi.Metadata) []float64 {
 	if md.Outlier != nil && md.Outlier.Threshold > 0 && !math.IsInf(md.Outlier.Threshold, 0) {
 		return prometheus.ExponentialBuckets(md.Outlier.Threshold/16, 2, 11)
 	}
@@ -73,7 +73,7 @@ var encNames = [nEnc]string{"none", "json", "csv", "binary", "structured", "batc
 // endpointOther labels requests for paths the server does not have.
 const endpointOther = "other"
 
-func newMetrics(md *wasm.Metadata, routes []string) *metrics {
+func newMetrics(md *abi.Metadata, routes []string) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{reg: reg, latency: make(map[string]*[nEnc]latencyCell, len(routes)+1)}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -212,7 +212,7 @@ func requestEncoding(r *http.Request) int {
 
 // observeFlows counts classified rows: their class and verdict, outlier
 // score, the batch size and the drift histograms.
-func (m *metrics) observeFlows(rows []float32, nf int, res []wasm.Result) {
+func (m *metrics) observeFlows(rows []float32, nf int, res []model.Result) {
 	for i := range res {
 		r := &res[i]
 		if r.Class >= 0 && r.Class < len(m.predictions) && int(r.Verdict) < len(m.predictions[r.Class]) {

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/model"
 )
 
 // benchMetrics times what the metrics add to a request of n flows (the
@@ -28,7 +28,7 @@ func benchMetrics(b *testing.B, n int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	res := make([]wasm.Result, fl.N)
+	res := make([]model.Result, fl.N)
 	if err := s.mod.Classify(context.Background(), fl.Rows, res); err != nil {
 		b.Fatal(err)
 	}

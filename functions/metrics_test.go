@@ -25,8 +25,8 @@ import (
 	pmodel "github.com/prometheus/common/model"
 
 	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/flowdata/synth"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/synth"
 )
 
 // scrape GETs /metrics and parses the text format.
@@ -99,7 +99,7 @@ func post(t testing.TB, h http.Handler, path string, hdr http.Header, body []byt
 var jsonHeader = http.Header{"Content-Type": {"application/json"}}
 
 // synthCSV is n synthetic flows drawn as the test model's training data
-// was (trainer/synth), with another seed.
+// was (flowdata/synth), with another seed.
 func synthCSV(t testing.TB, n int, seed uint64) []byte {
 	t.Helper()
 	var buf bytes.Buffer

@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/flowsense/flowsense/cloudevents"
-	"github.com/flowsense/flowsense/trainer/data"
+	"github.com/flowsense/flowsense/flowdata"
 )
 
 // servePredict answers POST /predict: JSON flows or a CSV upload.
@@ -69,7 +69,7 @@ func bodyKind(ct string) (contentKind, error) {
 // decodeCSV reads a CSV upload (a header naming the columns, plain or
 // gzip) against the model's schema.
 func (s *Server) decodeCSV(body []byte) (cloudevents.Flows, error) {
-	rr, err := data.NewRowReader(bytes.NewReader(body), "upload", &s.meta.Schema, data.Options{})
+	rr, err := flowdata.NewRowReader(bytes.NewReader(body), "upload", &s.meta.Schema, flowdata.Options{})
 	if err != nil {
 		return cloudevents.Flows{}, csvError(err)
 	}
@@ -103,7 +103,7 @@ func csvError(err error) error {
 	if i := strings.Index(detail, "data: "); i == 0 {
 		detail = detail[len("data: "):]
 	}
-	if errors.Is(err, data.ErrMissingFeature) {
+	if errors.Is(err, flowdata.ErrMissingFeature) {
 		return &Error{Problem: withDetail(problemFor(ErrMissingColumns).Problem, detail), Err: err}
 	}
 	return &Error{Problem: withDetail(problemFor(ErrCSV).Problem, detail), Err: err}

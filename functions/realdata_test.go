@@ -14,8 +14,8 @@ import (
 	"testing"
 
 	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/internal/realdata"
-	"github.com/flowsense/flowsense/trainer/data"
 )
 
 // postCSV uploads body to /predict and decodes the answers.
@@ -83,7 +83,7 @@ func TestRealCSVUploads(t *testing.T) {
 				}
 				flow := map[string]any{}
 				for j, name := range header {
-					if j < len(rec) && feature[data.Canonical(name)] {
+					if j < len(rec) && feature[flowdata.Canonical(name)] {
 						flow[name] = rec[j]
 					}
 				}

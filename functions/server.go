@@ -15,9 +15,11 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/functions/web"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/abi"
+	"github.com/flowsense/flowsense/wasm/host"
 )
 
 // Defaults of the limits.
@@ -37,7 +39,7 @@ type config struct {
 	timeout  time.Duration
 	source   string
 	log      *slog.Logger
-	wasmOpts []wasm.Option
+	wasmOpts []host.Option
 	now      func() time.Time
 	start    time.Time
 }
@@ -62,9 +64,9 @@ func WithSource(uri string) Option { return func(c *config) { c.source = uri } }
 // WithLogger receives server-side failures (5xx answers); nil is silent.
 func WithLogger(l *slog.Logger) Option { return func(c *config) { c.log = l } }
 
-// WithWasmOptions passes options to wasm.Load (the interpreter, a
+// WithWasmOptions passes options to host.Load (the interpreter, a
 // compilation cache, the instance pool size).
-func WithWasmOptions(opts ...wasm.Option) Option {
+func WithWasmOptions(opts ...host.Option) Option {
 	return func(c *config) { c.wasmOpts = append(c.wasmOpts, opts...) }
 }
 
@@ -79,8 +81,8 @@ func withClock(now func() time.Time) Option { return func(c *config) { c.now = n
 // Server is the handler. It is safe for concurrent use.
 type Server struct {
 	cfg      config
-	mod      *wasm.Module
-	meta     *wasm.Metadata
+	mod      artifact.Predictor // the module under wazero
+	meta     *abi.Metadata
 	metaJSON []byte
 	wasm     []byte
 	etag     string
@@ -112,14 +114,14 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	mod, err := wasm.Load(ctx, wasmBytes, cfg.wasmOpts...)
+	mod, err := host.Load(ctx, wasmBytes, cfg.wasmOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("functions: load model: %w", err)
 	}
 	md := mod.Metadata()
 	if md == nil {
 		_ = mod.Close(ctx)
-		return nil, fmt.Errorf("functions: load model: %w", wasm.ErrCorrupt)
+		return nil, fmt.Errorf("functions: load model: %w", abi.ErrCorrupt)
 	}
 	mj, err := json.MarshalIndent(md, "", "  ")
 	if err != nil {
@@ -143,7 +145,7 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		ref:  cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
 		dec:  cloudevents.NewFlowDecoder(&md.Schema, cfg.maxFlows),
 		enc:  cloudevents.NewClassificationEncoder(md.Classes, cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256}),
-		nf:   mod.Features(),
+		nf:   len(md.Schema.Features),
 		fdec: cloudevents.NewFeedbackDecoder(md.Classes, cfg.maxFlows), fschema: append(fbSchema, '\n'),
 	}
 	s.mux = map[string]route{
@@ -177,7 +179,7 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 }
 
 // Metadata returns a copy of the model's metadata.
-func (s *Server) Metadata() *wasm.Metadata { return s.mod.Metadata() }
+func (s *Server) Metadata() *abi.Metadata { return s.mod.Metadata() }
 
 // Ready reports whether the server answers classifications (it is loaded
 // and not closed).

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 )
 
 // Limits bound what Decode accepts, so a hostile file cannot make a reader
@@ -140,42 +139,4 @@ func ReadFile(path string) (*Model, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return m, nil
-}
-
-// WriteFile writes m to path atomically: to a temporary file in the same
-// directory, renamed into place only once complete, so a failed write
-// leaves no partial model behind.
-func (m *Model) WriteFile(path string) error {
-	b, err := m.MarshalIndent()
-	if err != nil {
-		return err
-	}
-	return WriteFileAtomic(path, b)
-}
-
-// WriteFileAtomic writes b to path through a temporary file and a rename.
-func WriteFileAtomic(path string, b []byte) error {
-	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	if _, err = f.Write(b); err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
 }

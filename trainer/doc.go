@@ -1,11 +1,13 @@
-// Package trainer turns labelled flow files into a flowsense model: it reads
-// the data (package data), holds out a test set, trains the tree ensemble
-// (package gbdt) and the outlier detector (package outlier), computes the
-// reference histograms, evaluates the result (package eval) and writes the
-// model, its metrics and an HTML report (package report).
+// Package trainer turns labelled flow files into a flowsense model: it
+// reads the data (package flowdata), holds out a test set, trains the tree
+// ensemble (package gbdt) and the outlier detector (package outlier),
+// computes the reference histograms, evaluates the result (package eval)
+// and writes the model artifact (package artifact: model.json, the module
+// compiled by wasm/compiler, metrics.json and the HTML report of package
+// report).
 //
-// The work is split by job into subpackages, and the readers in
-// trainer/data stay free of training code so that the HTTP functions can
-// use them alone. This package only wires them together; it is what the
-// `flowsense train` and `flowsense eval` commands call.
+// This package only wires the training subpackages together; it is what
+// `flowsense train` and `flowsense tune` call. It links no WebAssembly
+// runtime, and nothing that serves models imports it
+// (internal/importrules enforces both).
 package trainer

@@ -6,8 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/flowsense/flowsense/flowdata/synth"
 	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/synth"
 )
 
 func ExampleTrain() {

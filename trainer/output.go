@@ -4,32 +4,22 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 
-	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/artifact"
+	"github.com/flowsense/flowsense/wasm/compiler"
 )
 
-// Output file names in a model directory.
-const (
-	ModelFile   = "model.json"
-	WasmFile    = "model.wasm"
-	MetricsFile = "metrics.json"
-	ReportFile  = "report.html"
-)
-
-// WriteDir writes model.json, model.wasm, metrics.json and report.html into dir
-// (created if needed). Every file is rendered in memory first and each is
-// written atomically, so a failure leaves no partial file behind; files
-// already written by this call are removed again if a later one fails.
+// WriteDir writes the model's artifact into dir (created if needed):
+// model.json, model.wasm, metrics.json and report.html. Every file is
+// rendered in memory first and written by artifact.Write, so a failure
+// leaves no partial artifact behind.
 func (r *Result) WriteDir(dir string) error {
 	modelBytes, err := r.Model.MarshalIndent()
 	if err != nil {
 		return err
 	}
 	r.Metrics.ModelBytes = int64(len(modelBytes))
-	module, err := wasm.Compile(r.Model, wasm.WithModelFile(modelBytes))
+	module, err := compiler.Compile(r.Model, compiler.WithModelFile(modelBytes))
 	if err != nil {
 		return fmt.Errorf("compile model.wasm: %w", err)
 	}
@@ -42,25 +32,7 @@ func (r *Result) WriteDir(dir string) error {
 	if err := r.writeReport(&rep); err != nil {
 		return fmt.Errorf("render report: %w", err)
 	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	files := []struct {
-		name string
-		b    []byte
-	}{
-		{ModelFile, modelBytes},
-		{WasmFile, module},
-		{MetricsFile, append(metrics, '\n')},
-		{ReportFile, rep.Bytes()},
-	}
-	for i, f := range files {
-		if err := model.WriteFileAtomic(filepath.Join(dir, f.name), f.b); err != nil {
-			for _, g := range files[:i] {
-				os.Remove(filepath.Join(dir, g.name))
-			}
-			return err
-		}
-	}
-	return nil
+	return artifact.Write(dir, artifact.Files{
+		Model: modelBytes, Wasm: module, Metrics: append(metrics, '\n'), Report: rep.Bytes(),
+	})
 }

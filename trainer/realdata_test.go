@@ -6,8 +6,8 @@ import (
 	"context"
 	"testing"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/internal/realdata"
-	"github.com/flowsense/flowsense/trainer/data"
 )
 
 // bar is one accuracy requirement from the issue: the best of
@@ -29,17 +29,17 @@ var seeds = []uint64{1, 2, 3}
 func TestRealBars(t *testing.T) {
 	tests := map[string]struct {
 		train, test string
-		read        data.Options
+		read        flowdata.Options
 		bar         bar
 	}{
 		"NSL-KDD kdd5": {"nsl-kdd/KDDTrain+.txt.gz", "nsl-kdd/KDDTest+.txt.gz",
-			data.Options{LabelMap: "kdd5"}, bar{accuracy: 0.771, macroF1: 0.543}},
+			flowdata.Options{LabelMap: "kdd5"}, bar{accuracy: 0.771, macroF1: 0.543}},
 		"NSL-KDD binary": {"nsl-kdd/KDDTrain+.txt.gz", "nsl-kdd/KDDTest+.txt.gz",
-			data.Options{LabelMap: "binary"}, bar{accuracy: 0.812}},
+			flowdata.Options{LabelMap: "binary"}, bar{accuracy: 0.812}},
 		"CIC-IDS2017": {"cicids2017/train.csv.gz", "cicids2017/test.csv.gz",
-			data.Options{}, bar{accuracy: 0.984, macroF1: 0.983}},
+			flowdata.Options{}, bar{accuracy: 0.984, macroF1: 0.983}},
 		"APA-DDoS": {"apa-ddos/train.csv.gz", "apa-ddos/test.csv.gz",
-			data.Options{Drop: []string{"ip.src", "ip.dst", "frame.time"}}, bar{accuracy: 1}},
+			flowdata.Options{Drop: []string{"ip.src", "ip.dst", "frame.time"}}, bar{accuracy: 1}},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

@@ -5,12 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"slices"
 	"strings"
 	"time"
 
+	"github.com/flowsense/flowsense/artifact"
+
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/eval"
 	"github.com/flowsense/flowsense/trainer/gbdt"
 	"github.com/flowsense/flowsense/trainer/outlier"
@@ -36,7 +37,7 @@ type Config struct {
 	// Read says how to read both (format, label column, label map, dropped
 	// and kept columns, skipping bad rows). Its Schema is ignored: the
 	// training data defines the schema and the test data is read against it.
-	Read         data.Options
+	Read         flowdata.Options
 	TestFraction float64
 	SplitSeed    uint64
 	// Boost are the tree-ensemble parameters.
@@ -80,7 +81,7 @@ type Result struct {
 	// a detector).
 	TestScores []float64
 	TestAttack []bool
-	Train      *data.Dataset
+	Train      *flowdata.Dataset
 	// Notes are what the run noticed, one line each.
 	Notes []string
 }
@@ -114,13 +115,13 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	opt := cfg.Read
 	opt.Schema = nil
 	opt.Log = cfg.Log
-	train, err := data.Read(cfg.Data, opt)
+	train, err := flowdata.Read(cfg.Data, opt)
 	if err != nil {
 		return nil, err
 	}
 	res.Train = train
-	for _, g := range groupDropped(train.Dropped) {
-		note("dropped %s: %s", g.columns, g.reason)
+	for _, g := range flowdata.GroupDropped(train.Dropped) {
+		note("dropped %s: %s", g.Columns, g.Reason)
 	}
 	if train.Skipped > 0 {
 		note("skipped %d malformed rows of the training data", train.Skipped)
@@ -140,7 +141,7 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		topt.Schema = &train.Schema
 		topt.Features = nil // the schema already holds the kept features
 		topt.Log = cfg.Log
-		test, err := data.Read(cfg.Test, topt)
+		test, err := flowdata.Read(cfg.Test, topt)
 		if err != nil {
 			return nil, err
 		}
@@ -151,7 +152,7 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 			note("skipped %d malformed rows of the test data", test.Skipped)
 		}
 		testCols, nTest = test.Columns, test.Rows
-		testY = mapLabels(test.Classes, test.Y, train.Classes)
+		testY = test.LabelsIn(train.Classes)
 		if unknown := countUnknown(testY); unknown > 0 {
 			note("%d test rows carry labels absent from training; they count as errors", unknown)
 		}
@@ -189,7 +190,7 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		Reference: referenceHistograms(&train.Schema, trainCols),
 	}
 	for i, c := range train.Classes {
-		if data.IsBenign(c) {
+		if flowdata.IsBenign(c) {
 			m.Benign = append(m.Benign, i)
 		}
 	}
@@ -198,7 +199,11 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	}
 
 	if cfg.Outlier == OutlierMahalanobis {
-		det, err := fitOutlier(&train.Schema, trainCols, trainY, m.Benign, cfg)
+		feats, err := outlier.Features(&train.Schema, cfg.OutlierFeatures)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		}
+		det, err := outlier.FitBenign(trainCols, trainY, m.Benign, feats, cfg.OutlierParams)
 		if err != nil {
 			return nil, err
 		}
@@ -239,25 +244,20 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	res.Model = m
 
 	// Evaluate on the test set with the native reference predictor.
-	pred := PredictColumns(m, testCols, nTest)
-	met, curves, err := eval.Evaluate(m.Classes, testY, pred.Class, pred.Probs)
+	pred, err := artifact.PredictColumns(ctx, artifact.NewNative(m), testCols, nTest)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	task := eval.Task{Classes: m.Classes, Benign: m.Benign}
+	if m.Outlier != nil {
+		task.Threshold = &m.Outlier.Threshold
+	}
+	met, curves, err := task.EvaluateModel(testY, pred.Class, pred.Probs, pred.Score)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)
 	}
 	if m.Outlier != nil {
-		truth := make([]bool, nTest)
-		for i, c := range testY {
-			truth[i] = c < 0 || !m.IsBenign(int(c))
-		}
-		if hasBoth(truth) {
-			om, oc, err := eval.EvaluateOutlier(truth, pred.Score, m.Outlier.Threshold)
-			if err != nil {
-				return nil, fmt.Errorf("evaluate outlier detector: %w", err)
-			}
-			met.Outlier = &om
-			curves.Outlier = &oc
-		}
-		res.TestScores, res.TestAttack = pred.Score, truth
+		res.TestScores, res.TestAttack = pred.Score, attackRows(testY, m)
 	}
 	met.NTrain, met.NTest = nTrain, nTest
 	met.TrainSeconds = trainSeconds
@@ -271,71 +271,6 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	return res, nil
 }
 
-// fitOutlier fits the detector on the benign training rows of the chosen
-// numeric features, or returns nil when there are no benign rows.
-func fitOutlier(s *model.Schema, cols [][]float32, y []int32, benign []int, cfg Config) (*model.Outlier, error) {
-	var feats []int32
-	if len(cfg.OutlierFeatures) > 0 {
-		enc := model.NewEncoder(s)
-		for _, name := range cfg.OutlierFeatures {
-			i := enc.Index(data.Canonical(name))
-			if i < 0 {
-				i = enc.Index(name)
-			}
-			if i < 0 {
-				return nil, fmt.Errorf("%w: outlier feature %q is not a feature of the data", ErrConfig, name)
-			}
-			if s.Features[i].Kind != model.Numeric {
-				return nil, fmt.Errorf("%w: outlier feature %q is categorical; the detector takes numeric features", ErrConfig, name)
-			}
-			feats = append(feats, int32(i))
-		}
-	} else {
-		for i, f := range s.Features {
-			if f.Kind == model.Numeric {
-				feats = append(feats, int32(i))
-			}
-		}
-	}
-	if len(feats) == 0 {
-		return nil, fmt.Errorf("%w: no numeric feature for the outlier detector", ErrConfig)
-	}
-	var rows []int
-	for i, c := range y {
-		if slices.Contains(benign, int(c)) {
-			rows = append(rows, i)
-		}
-	}
-	if len(rows) < 2 {
-		return nil, nil
-	}
-	sel := make([][]float32, len(feats))
-	for k, f := range feats {
-		col := make([]float32, len(rows))
-		for r, i := range rows {
-			col[r] = cols[f][i]
-		}
-		sel[k] = col
-	}
-	p := cfg.OutlierParams
-	p.Components = min(p.Components, len(feats))
-	return outlier.Fit(sel, feats, p)
-}
-
-// mapLabels maps test class indices onto the training classes by name;
-// labels unknown to training become -1.
-func mapLabels(testClasses []string, y []int32, trainClasses []string) []int32 {
-	idx := make([]int32, len(testClasses))
-	for i, c := range testClasses {
-		idx[i] = int32(slices.Index(trainClasses, c))
-	}
-	out := make([]int32, len(y))
-	for i, c := range y {
-		out[i] = idx[c]
-	}
-	return out
-}
-
 func countUnknown(y []int32) int {
 	n := 0
 	for _, c := range y {
@@ -346,8 +281,13 @@ func countUnknown(y []int32) int {
 	return n
 }
 
-func hasBoth(b []bool) bool {
-	return slices.Contains(b, true) && slices.Contains(b, false)
+// attackRows tells which rows are attacks: an unknown or a non-benign label.
+func attackRows(y []int32, m *model.Model) []bool {
+	truth := make([]bool, len(y))
+	for i, c := range y {
+		truth[i] = c < 0 || !m.IsBenign(int(c))
+	}
+	return truth
 }
 
 // Summary is a few lines for a terminal.
@@ -373,25 +313,3 @@ func (r *Result) Summary() string {
 	}
 	return b.String()
 }
-
-type droppedGroup struct{ reason, columns string }
-
-// groupDropped lists dropped columns once per reason, in first-seen order.
-func groupDropped(ds []data.Dropped) []droppedGroup {
-	var out []droppedGroup
-	at := map[string]int{}
-	for _, d := range ds {
-		i, ok := at[d.Reason]
-		if !ok {
-			i = len(out)
-			at[d.Reason] = i
-			out = append(out, droppedGroup{reason: d.Reason})
-		} else {
-			out[i].columns += ", "
-		}
-		out[i].columns += strconvQuote(d.Column)
-	}
-	return out
-}
-
-func strconvQuote(s string) string { return fmt.Sprintf("%q", s) }

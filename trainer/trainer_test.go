@@ -11,10 +11,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/flowsense/flowsense/artifact"
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/flowdata/synth"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/eval"
-	"github.com/flowsense/flowsense/trainer/synth"
 )
 
 // genFile writes synthetic flows to a temporary CSV.
@@ -88,33 +89,40 @@ func TestWriteDirAndReload(t *testing.T) {
 	if err := res.WriteDir(dir); err != nil {
 		t.Fatal(err)
 	}
-	m, err := model.ReadFile(filepath.Join(dir, ModelFile))
+	m, err := model.ReadFile(filepath.Join(dir, artifact.ModelFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var met eval.Metrics
-	b, err := os.ReadFile(filepath.Join(dir, MetricsFile))
+	b, err := os.ReadFile(filepath.Join(dir, artifact.MetricsFile))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if err := json.Unmarshal(b, &met); err != nil {
 		t.Fatal(err)
 	}
-	st, _ := os.Stat(filepath.Join(dir, ModelFile))
+	st, _ := os.Stat(filepath.Join(dir, artifact.ModelFile))
 	if met.ModelBytes != st.Size() || met.Accuracy != res.Metrics.Accuracy {
 		t.Errorf("metrics.json: model_bytes %d (file %d), accuracy %v (run %v)", met.ModelBytes, st.Size(), met.Accuracy, res.Metrics.Accuracy)
 	}
-	rep, err := os.ReadFile(filepath.Join(dir, ReportFile))
+	rep, err := os.ReadFile(filepath.Join(dir, artifact.ReportFile))
 	if err != nil || !bytes.Contains(rep, []byte("<svg")) {
 		t.Errorf("report.html missing or without pictures (%v)", err)
 	}
 	// The reloaded model answers exactly as the one in memory.
-	ds, err := data.Read([]string{file}, data.Options{Schema: &m.Schema})
+	ds, err := flowdata.Read([]string{file}, flowdata.Options{Schema: &m.Schema})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a := PredictColumns(res.Model, ds.Columns, ds.Rows)
-	c := PredictColumns(m, ds.Columns, ds.Rows)
+	ctx := context.Background()
+	a, err := artifact.PredictColumns(ctx, artifact.NewNative(res.Model), ds.Columns, ds.Rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := artifact.PredictColumns(ctx, artifact.NewNative(m), ds.Columns, ds.Rows)
+	if err != nil {
+		t.Fatal(err)
+	}
 	for i := range a.Probs {
 		if a.Probs[i] != c.Probs[i] {
 			t.Fatalf("reloaded model differs at %d: %v vs %v", i, a.Probs[i], c.Probs[i])
@@ -175,7 +183,7 @@ func TestTrainErrors(t *testing.T) {
 		"bad detector":   {func(c *Config) { c.Outlier = "isolation-forest" }, ErrConfig},
 		"bad fraction":   {func(c *Config) { c.TestFraction = 1.5 }, ErrConfig},
 		"bad rounds":     {func(c *Config) { c.Boost.Rounds = 0 }, ErrConfig},
-		"missing label":  {func(c *Config) { c.Read.Label = "Verdict" }, data.ErrNoLabel},
+		"missing label":  {func(c *Config) { c.Read.Label = "Verdict" }, flowdata.ErrNoLabel},
 		"unknown column": {func(c *Config) { c.OutlierFeatures = []string{"nope"} }, ErrConfig},
 		"missing file":   {func(c *Config) { c.Data = []string{filepath.Join(t.TempDir(), "none.csv")} }, os.ErrNotExist},
 	}

@@ -4,12 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
-	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/artifact"
+	"github.com/flowsense/flowsense/internal/atomicfile"
+	"github.com/flowsense/flowsense/wasm/compiler"
 )
 
 func runCompile(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,30 +28,26 @@ func runCompile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if path == "" {
 		return fmt.Errorf("%w: --model is required", errUsage)
 	}
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		path = filepath.Join(path, trainer.ModelFile)
-	}
-	raw, err := os.ReadFile(path)
+	m, raw, err := artifact.ReadModel(path)
 	if err != nil {
 		return err
 	}
-	m, err := model.ReadFile(path)
-	if err != nil {
-		return err
+	if l, _ := artifact.Locate(path); l.Model != "" {
+		path = l.Model
 	}
-	opts := []wasm.CompileOption{wasm.WithModelFile(raw)}
+	opts := []compiler.CompileOption{compiler.WithModelFile(raw)}
 	if *noSIMD {
-		opts = append(opts, wasm.WithoutSIMD())
+		opts = append(opts, compiler.WithoutSIMD())
 	}
-	mod, err := wasm.Compile(m, opts...)
+	mod, err := compiler.Compile(m, opts...)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	dst := *out
 	if dst == "" {
-		dst = filepath.Join(filepath.Dir(path), trainer.WasmFile)
+		dst = filepath.Join(filepath.Dir(path), artifact.WasmFile)
 	}
-	if err := model.WriteFileAtomic(dst, mod); err != nil {
+	if err := atomicfile.WriteFile(dst, mod); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "%s: %d bytes, %d trees, %d features, %d classes\n", dst, len(mod), len(m.Ensemble.Trees), len(m.Schema.Features), len(m.Classes))

@@ -9,10 +9,10 @@ import (
 	"io"
 	"strings"
 
+	"github.com/flowsense/flowsense/drift"
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/internal/atomicfile"
 	"github.com/flowsense/flowsense/internal/progress"
-	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
-	"github.com/flowsense/flowsense/trainer/drift"
 )
 
 // errDrift is returned by drift --fail-on-drift when the dataset drifted;
@@ -59,7 +59,7 @@ func runDrift(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	read.Step(1, fmt.Sprintf("reference: %d rows, %d columns", ref.Rows, len(ref.Columns)))
 	cur, err := readDriftFiles(*curFiles, opt, "current", stderr)
-	if errors.Is(err, data.ErrNoLabel) {
+	if errors.Is(err, flowdata.ErrNoLabel) {
 		// Live traffic has no label: read it against the reference's
 		// columns. A category the reference never saw then reads as
 		// missing, so chi-square and Jensen-Shannon cannot see it.
@@ -106,8 +106,8 @@ func runDrift(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 // readDriftFiles reads one side of the comparison.
-func readDriftFiles(files []string, opt data.Options, side string, stderr io.Writer) (*data.Dataset, error) {
-	ds, err := data.Read(files, opt)
+func readDriftFiles(files []string, opt flowdata.Options, side string, stderr io.Writer) (*flowdata.Dataset, error) {
+	ds, err := flowdata.Read(files, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -124,5 +124,5 @@ func writeDriftReport(path string, write func(io.Writer) error) error {
 	if err := write(&buf); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return model.WriteFileAtomic(path, buf.Bytes())
+	return atomicfile.WriteFile(path, buf.Bytes())
 }

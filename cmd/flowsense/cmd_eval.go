@@ -6,33 +6,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 
+	"github.com/flowsense/flowsense/artifact"
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/internal/atomicfile"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/eval"
 )
 
-// loadModel reads a model from a model directory or a model.json file.
-func loadModel(path string) (*model.Model, error) {
-	if path == "" {
-		return nil, fmt.Errorf("%w: --model is required", errUsage)
-	}
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if st.IsDir() {
-		path = filepath.Join(path, trainer.ModelFile)
-	}
-	return model.ReadFile(path)
-}
-
 // readAgainst reads data files against a model's schema.
-func readAgainst(schema *model.Schema, files []string, rf readFlags, stderr io.Writer) (*data.Dataset, error) {
+func readAgainst(schema *model.Schema, files []string, rf readFlags, stderr io.Writer) (*flowdata.Dataset, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("%w: --data is required", errUsage)
 	}
@@ -42,7 +26,7 @@ func readAgainst(schema *model.Schema, files []string, rf readFlags, stderr io.W
 	}
 	opt.Schema = schema
 	opt.Features = nil
-	ds, err := data.Read(files, opt)
+	ds, err := flowdata.Read(files, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -71,14 +55,14 @@ func addModelFlags(f *flagSet, filesHelp string) modelFlags {
 
 // open loads the model with its engine and reads the data against its
 // schema. The caller closes the predictor.
-func (mf modelFlags) open(ctx context.Context, stderr io.Writer) (*predictor, *data.Dataset, error) {
-	p, err := loadPredictor(ctx, *mf.model, *mf.engine)
+func (mf modelFlags) open(ctx context.Context, stderr io.Writer) (artifact.Predictor, *flowdata.Dataset, error) {
+	p, err := openPredictor(ctx, *mf.model, *mf.engine)
 	if err != nil {
 		return nil, nil, err
 	}
-	ds, err := readAgainst(p.schema, *mf.files, mf.read, stderr)
+	ds, err := readAgainst(&p.Metadata().Schema, *mf.files, mf.read, stderr)
 	if err != nil {
-		p.close()
+		p.Close(ctx)
 		return nil, nil, err
 	}
 	return p, ds, nil
@@ -99,7 +83,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return err
 	}
-	defer p.close()
+	defer p.Close(ctx)
 	if !ds.HasLabels {
 		return fmt.Errorf("%s: no label column %q: eval needs labelled data (use predict for unlabelled)", (*mf.files)[0], ds.LabelName)
 	}
@@ -114,37 +98,19 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 
 // evaluate predicts every row of ds and scores the answers against its
 // labels.
-func evaluate(ctx context.Context, p *predictor, ds *data.Dataset) (eval.Metrics, error) {
-	pred, err := p.predict(ctx, ds.Columns, ds.Rows)
+func evaluate(ctx context.Context, p artifact.Predictor, ds *flowdata.Dataset) (eval.Metrics, error) {
+	pred, err := artifact.PredictColumns(ctx, p, ds.Columns, ds.Rows)
 	if err != nil {
 		return eval.Metrics{}, err
 	}
-	y := ds.LabelsIn(p.classes)
-	met, _, err := eval.Evaluate(p.classes, y, pred.Class, pred.Probs)
-	if err != nil {
-		return met, err
+	md := p.Metadata()
+	task := eval.Task{Classes: md.Classes, Benign: md.Benign}
+	if md.Outlier != nil {
+		task.Threshold = &md.Outlier.Threshold
 	}
-	if p.threshold != nil {
-		truth := make([]bool, ds.Rows)
-		both := [2]bool{}
-		for i, c := range y {
-			truth[i] = c < 0 || !p.isBenign(int(c))
-			if truth[i] {
-				both[1] = true
-			} else {
-				both[0] = true
-			}
-		}
-		if both[0] && both[1] {
-			om, _, err := eval.EvaluateOutlier(truth, pred.Score, *p.threshold)
-			if err != nil {
-				return met, err
-			}
-			met.Outlier = &om
-		}
-	}
+	met, _, err := task.EvaluateModel(ds.LabelsIn(md.Classes), pred.Class, pred.Probs, pred.Score)
 	met.NTest = ds.Rows
-	return met, nil
+	return met, err
 }
 
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -163,21 +129,22 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
-	defer p.close()
-	pred, err := p.predict(ctx, ds.Columns, ds.Rows)
+	defer p.Close(ctx)
+	pred, err := artifact.PredictColumns(ctx, p, ds.Columns, ds.Rows)
 	if err != nil {
 		return err
 	}
+	classes := p.Metadata().Classes
 	write := func(w io.Writer) error {
 		bw := bufio.NewWriter(w)
 		bw.WriteString("row,label,probability,outlier_score,verdict\n")
-		k := len(p.classes)
+		k := len(classes)
 		var buf []byte
 		for i := 0; i < ds.Rows; i++ {
 			c := pred.Class[i]
 			buf = strconv.AppendInt(buf[:0], int64(i+1), 10)
 			buf = append(buf, ',')
-			buf = appendCSV(buf, p.classes[c])
+			buf = appendCSV(buf, classes[c])
 			buf = append(buf, ',')
 			buf = strconv.AppendFloat(buf, pred.Probs[i*k+int(c)], 'g', 9, 64)
 			buf = append(buf, ',')
@@ -192,7 +159,7 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *out == "" {
 		return write(stdout)
 	}
-	return writeFileAtomic(*out, write)
+	return atomicfile.Write(*out, write)
 }
 
 // appendCSV appends s as a CSV field, quoted when it must be.
@@ -215,27 +182,4 @@ func appendCSV(b []byte, s string) []byte {
 		b = append(b, string(r)...)
 	}
 	return append(b, '"')
-}
-
-// writeFileAtomic streams into a temporary file next to path and renames it
-// into place only when write succeeded.
-func writeFileAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
-		return err
-	}
-	err = write(tmp)
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp.Name(), 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp.Name(), path)
-	}
-	if err != nil {
-		os.Remove(tmp.Name())
-	}
-	return err
 }

@@ -6,7 +6,8 @@ import (
 	"fmt"
 	"io"
 
-	"github.com/flowsense/flowsense/trainer/synth"
+	"github.com/flowsense/flowsense/flowdata/synth"
+	"github.com/flowsense/flowsense/internal/atomicfile"
 )
 
 func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -48,7 +49,7 @@ func runGen(ctx context.Context, args []string, stdout, stderr io.Writer) error 
 	if *out == "" {
 		return write(stdout)
 	}
-	if err := writeFileAtomic(*out, write); err != nil {
+	if err := atomicfile.Write(*out, write); err != nil {
 		return err
 	}
 	fmt.Fprintf(stderr, "wrote %d flows to %s\n", n, *out)

@@ -4,13 +4,11 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 
-	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/model/xgboost"
-	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/compiler"
 )
 
 func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -53,22 +51,15 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	mod, err := wasm.Compile(m, wasm.WithModelFile(b))
+	mod, err := compiler.Compile(m, compiler.WithModelFile(b))
 	if err != nil {
 		return fmt.Errorf("%s: %w", src, err)
 	}
-	if err := os.MkdirAll(*out, 0o755); err != nil {
-		return err
-	}
-	if err := model.WriteFileAtomic(filepath.Join(*out, trainer.ModelFile), b); err != nil {
-		return err
-	}
-	if err := model.WriteFileAtomic(filepath.Join(*out, trainer.WasmFile), mod); err != nil {
-		os.Remove(filepath.Join(*out, trainer.ModelFile))
+	if err := artifact.Write(*out, artifact.Files{Model: b, Wasm: mod}); err != nil {
 		return err
 	}
 	fmt.Fprintf(stdout, "imported %s: %d trees, %d features, classes %v\nmodel:  %s\nmodule: %s (%d bytes)\n",
 		src, len(m.Ensemble.Trees), len(m.Schema.Features), m.Classes,
-		filepath.Join(*out, trainer.ModelFile), filepath.Join(*out, trainer.WasmFile), len(mod))
+		filepath.Join(*out, artifact.ModelFile), filepath.Join(*out, artifact.WasmFile), len(mod))
 	return nil
 }

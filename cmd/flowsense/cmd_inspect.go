@@ -10,8 +10,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -29,10 +30,14 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return fmt.Errorf("%w: want one model directory or file", errUsage)
 	}
 	path := f.args[0]
-	if isWasmFile(path) {
-		return inspectWasm(path, *asJSON, stdout)
+	l, err := artifact.Locate(path)
+	if err != nil {
+		return err
 	}
-	m, err := loadModel(path)
+	if l.Model == "" {
+		return inspectWasm(l.Wasm, *asJSON, stdout)
+	}
+	m, _, err := artifact.ReadModel(l.Model)
 	if err != nil {
 		return err
 	}
@@ -173,7 +178,7 @@ func inspectWasm(path string, asJSON bool, w io.Writer) error {
 	if err != nil {
 		return err
 	}
-	md, err := wasm.ReadMetadata(b)
+	md, err := abi.ReadMetadata(b)
 	if err != nil {
 		return fmt.Errorf("%s: %w", path, err)
 	}

@@ -13,9 +13,9 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/internal/runs"
 	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/data"
-	"github.com/flowsense/flowsense/trainer/runs"
 )
 
 // runFlags are the options of the commands that record a run.
@@ -47,7 +47,7 @@ func (rf runFlags) check() error {
 // recordOrWarn records the run of a model that is already written: a
 // failure now is a warning on stderr, not a failed command, since the
 // model, the product of the command, is whole.
-func (rf runFlags) recordOrWarn(stderr io.Writer, kind string, start time.Time, args []string, out string, cfg trainer.Config, read []data.FileInfo, params map[string]string, metrics map[string]float64) string {
+func (rf runFlags) recordOrWarn(stderr io.Writer, kind string, start time.Time, args []string, out string, cfg trainer.Config, read []flowdata.FileInfo, params map[string]string, metrics map[string]float64) string {
 	id, err := rf.record(kind, start, args, out, cfg, read, params, metrics)
 	if err != nil {
 		fmt.Fprintf(stderr, "flowsense %s: warning: the model is written, but its run was not recorded: %v\n", kind, err)
@@ -57,7 +57,7 @@ func (rf runFlags) recordOrWarn(stderr io.Writer, kind string, start time.Time, 
 
 // dataFiles describes the training files for a run: from what the
 // trainer read when it read exactly these paths, else by hashing them.
-func dataFiles(paths []string, read []data.FileInfo) ([]runs.File, error) {
+func dataFiles(paths []string, read []flowdata.FileInfo) ([]runs.File, error) {
 	if len(read) != len(paths) {
 		return runs.HashFiles(paths)
 	}
@@ -76,7 +76,7 @@ func dataFiles(paths []string, read []data.FileInfo) ([]runs.File, error) {
 // id ("" with --no-run). read, when not nil, are the training files as the
 // trainer read them (their sha256 taken while reading): they are not read
 // again.
-func (rf runFlags) record(kind string, start time.Time, args []string, out string, cfg trainer.Config, read []data.FileInfo, params map[string]string, metrics map[string]float64) (string, error) {
+func (rf runFlags) record(kind string, start time.Time, args []string, out string, cfg trainer.Config, read []flowdata.FileInfo, params map[string]string, metrics map[string]float64) (string, error) {
 	if *rf.noRun {
 		return "", nil
 	}
@@ -124,7 +124,7 @@ func (rf runFlags) record(kind string, start time.Time, args []string, out strin
 }
 
 // readParams renders the reading options a run depends on.
-func readParams(o data.Options) map[string]string {
+func readParams(o flowdata.Options) map[string]string {
 	m := map[string]string{}
 	if o.Format != "" {
 		m["read.format"] = string(o.Format)

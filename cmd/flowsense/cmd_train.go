@@ -8,9 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/internal/progress"
 	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/gbdt"
 )
 
@@ -34,19 +34,19 @@ func addReadFlags(f *flagSet) readFlags {
 	}
 }
 
-func (r readFlags) options() (data.Options, error) {
+func (r readFlags) options() (flowdata.Options, error) {
 	switch *r.format {
 	case "auto", "cicflowmeter", "kdd", "csv":
 	default:
-		return data.Options{}, fmt.Errorf("%w: --format %q: want auto, cicflowmeter, kdd or csv", errUsage, *r.format)
+		return flowdata.Options{}, fmt.Errorf("%w: --format %q: want auto, cicflowmeter, kdd or csv", errUsage, *r.format)
 	}
 	switch *r.labelMap {
 	case "", "kdd5", "binary":
 	default:
-		return data.Options{}, fmt.Errorf("%w: --label-map %q: want kdd5 or binary", errUsage, *r.labelMap)
+		return flowdata.Options{}, fmt.Errorf("%w: --label-map %q: want kdd5 or binary", errUsage, *r.labelMap)
 	}
-	return data.Options{
-		Format:   data.Format(*r.format),
+	return flowdata.Options{
+		Format:   flowdata.Format(*r.format),
 		Label:    *r.label,
 		LabelMap: *r.labelMap,
 		Drop:     *r.drop,

@@ -9,11 +9,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/internal/atomicfile"
 	"github.com/flowsense/flowsense/internal/progress"
-	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/data"
-	"github.com/flowsense/flowsense/trainer/runs"
 	"github.com/flowsense/flowsense/trainer/tune"
 )
 
@@ -103,36 +102,6 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		log = nil
 	}
 	sc.Progress = tuneProgress(log, sc.Metric)
-	hashes := func() ([]string, error) {
-		fs, err := runs.HashFiles(cfg.Data)
-		if err != nil {
-			return nil, err
-		}
-		var s []string
-		for _, f := range fs {
-			s = append(s, f.SHA256)
-		}
-		return s, nil
-	}
-
-	// split describes how the training part is cut: a slice records it and
-	// --collect must cut the same way, or it would test on searched rows
-	split := func() (string, error) {
-		var test []string
-		if len(cfg.Test) > 0 {
-			fs, err := runs.HashFiles(cfg.Test)
-			if err != nil {
-				return "", err
-			}
-			for _, f := range fs {
-				test = append(test, f.SHA256)
-			}
-		}
-		r := cfg.Read
-		return fmt.Sprintf("holdout=%g seed=%d test=%v format=%s label=%q label-map=%q drop=%q features=%q skip-bad=%v",
-			cfg.TestFraction, cfg.SplitSeed, test, r.Format, r.Label, r.LabelMap, r.Drop, r.Features, r.SkipBad), nil
-	}
-
 	opt := tune.Options{Train: cfg, Search: sc, MaxFeatures: maxFeatures, Log: log}
 	var rep *tune.Report
 	var res *trainer.Result
@@ -142,7 +111,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		sha, err := hashes()
+		sha, err := tune.DataHashes(cfg)
 		if err != nil {
 			return err
 		}
@@ -151,7 +120,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return err
 		}
 		sl := tune.NewSlice(sc, sha, s)
-		if sl.Split, err = split(); err != nil {
+		if sl.Split, err = tune.SplitKey(cfg); err != nil {
 			return err
 		}
 		path, err := tune.WriteSlice(*out, sl)
@@ -165,19 +134,8 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		if err != nil {
 			return err
 		}
-		sha, err := hashes()
-		if err != nil {
+		if err := tune.CheckCollect(*collect, first, cfg); err != nil {
 			return err
-		}
-		if strings.Join(sha, ",") != strings.Join(first.DataSHA256, ",") {
-			return fmt.Errorf("--collect %s: the slices searched other data than --data %s (sha256 differs)", *collect, strings.Join(cfg.Data, " "))
-		}
-		sp, err := split()
-		if err != nil {
-			return err
-		}
-		if sp != first.Split {
-			return fmt.Errorf("--collect %s: the slices cut the training part otherwise (%s), not as these options do (%s): the held-out rows would not be held out", *collect, first.Split, sp)
 		}
 		opt.Search.Trials, opt.Search.Folds, opt.Search.Eta, opt.Search.Seed = first.Trials, first.Folds, first.Eta, first.Seed
 		if rep, res, err = tune.Finish(ctx, opt, s); err != nil {
@@ -196,7 +154,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := jsonOut(&buf, rep); err != nil {
 		return err
 	}
-	if err := model.WriteFileAtomic(filepath.Join(*out, tuneReportFile), []byte(buf.String())); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(*out, tuneReportFile), []byte(buf.String())); err != nil {
 		return err
 	}
 	metrics := map[string]float64{
@@ -215,7 +173,7 @@ func runTune(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if len(rep.Kept) > 0 {
 		cfg.Read.Features = rep.Kept
 	}
-	var read []data.FileInfo
+	var read []flowdata.FileInfo
 	if res.Train != nil {
 		read = res.Train.Files
 	}

@@ -6,7 +6,7 @@ import (
 	"fmt"
 
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/compiler"
 )
 
 //go:embed testdata/model.json
@@ -26,7 +26,7 @@ func ModelWasm() ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("test model: %w", err)
 	}
-	b, err := wasm.Compile(m)
+	b, err := compiler.Compile(m)
 	if err != nil {
 		return nil, fmt.Errorf("test model: %w", err)
 	}

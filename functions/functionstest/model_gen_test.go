@@ -8,8 +8,9 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/flowsense/flowsense/flowdata/synth"
+	"github.com/flowsense/flowsense/internal/atomicfile"
 	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/synth"
 )
 
 var regenModel = flag.Bool("regen-model", false, "retrain testdata/model.json from synthetic flows")
@@ -39,7 +40,11 @@ func TestGenerateModel(t *testing.T) {
 			t.Fatal(err)
 		}
 		res.Model.Meta.Created = res.Model.Meta.Created.UTC().Truncate(1e9)
-		if err := res.Model.WriteFile(filepath.Join("testdata", "model.json")); err != nil {
+		b, err := res.Model.MarshalIndent()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := atomicfile.WriteFile(filepath.Join("testdata", "model.json"), b); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,7 +15,7 @@ import (
 	"testing"
 
 	"github.com/flowsense/flowsense/functions"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 // quiet returns a function that logs nowhere.
@@ -44,7 +44,7 @@ func modelName(t *testing.T, f *Function) string {
 // FLOWSENSE_MODEL names), Ready follows it, Stop closes it, and a second
 // Start on a started function is refused.
 func TestLifecycle(t *testing.T) {
-	embedded, err := wasm.ReadMetadata(embeddedModel)
+	embedded, err := abi.ReadMetadata(embeddedModel)
 	if err != nil {
 		t.Fatalf("embedded model.wasm: %v", err)
 	}

@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 // withoutCustomSections returns a module's bytes without its custom
@@ -95,11 +95,11 @@ func TestEmbeddedModelUpToDate(t *testing.T) {
 	if !bytes.Equal(a, b) {
 		t.Fatalf("code differs (%d and %d bytes without metadata): %s", len(a), len(b), stale)
 	}
-	ma, err := wasm.ReadMetadata(committed)
+	ma, err := abi.ReadMetadata(committed)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mb, err := wasm.ReadMetadata(got)
+	mb, err := abi.ReadMetadata(got)
 	if err != nil {
 		t.Fatal(err)
 	}

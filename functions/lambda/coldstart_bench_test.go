@@ -94,7 +94,7 @@ func BenchmarkColdStart_directFlow(b *testing.B) {
 			b.Fatalf("answer %s is not a classification (%v)", answer, err)
 		}
 		if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-			maxRSS = max(maxRSS, ru.Maxrss)
+			maxRSS = max(maxRSS, int64(ru.Maxrss))
 		}
 		b.StartTimer()
 	}

@@ -12,10 +12,12 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/flowdata/synth"
+	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/data"
-	"github.com/flowsense/flowsense/trainer/synth"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/compiler"
+	"github.com/flowsense/flowsense/wasm/host"
 )
 
 // The page's tests run on a small model trained here on synthetic flows
@@ -134,7 +136,7 @@ func trainModel(t testing.TB, dir string) []byte {
 	}
 	cfg := trainer.DefaultConfig()
 	cfg.Data = []string{path}
-	cfg.Read.Format = data.FormatCSV
+	cfg.Read.Format = flowdata.FormatCSV
 	cfg.Boost.Rounds = 15
 	cfg.Name = "web-test"
 	res, err := trainer.Train(context.Background(), cfg)
@@ -148,7 +150,7 @@ func trainModel(t testing.TB, dir string) []byte {
 	if kinds["service"] != "categorical" || kinds["proto"] != "categorical" || kinds["duration"] != "numeric" {
 		t.Fatalf("the test model's schema is not what the test needs: %v", kinds)
 	}
-	b, err := wasm.Compile(res.Model)
+	b, err := compiler.Compile(res.Model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -167,13 +169,13 @@ type prediction struct {
 func predictFile(t testing.TB, wasmBytes []byte, path string) []prediction {
 	t.Helper()
 	ctx := context.Background()
-	mod, err := wasm.Load(ctx, wasmBytes)
+	mod, err := host.Load(ctx, wasmBytes)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer mod.Close(ctx)
 	md := mod.Metadata()
-	ds, err := data.Read([]string{path}, data.Options{Format: data.FormatAuto, Schema: &md.Schema})
+	ds, err := flowdata.Read([]string{path}, flowdata.Options{Format: flowdata.FormatAuto, Schema: &md.Schema})
 	if err != nil {
 		t.Fatalf("reading %s as flowsense predict does: %v", path, err)
 	}
@@ -182,13 +184,13 @@ func predictFile(t testing.TB, wasmBytes []byte, path string) []prediction {
 	for i := 0; i < ds.Rows; i++ {
 		ds.Row(i, rows[i*nf:(i+1)*nf])
 	}
-	res := make([]wasm.Result, ds.Rows)
+	res := make([]model.Result, ds.Rows)
 	if err := mod.Classify(ctx, rows, res); err != nil {
 		t.Fatal(err)
 	}
 	out := make([]prediction, ds.Rows)
 	for i, r := range res {
-		out[i] = prediction{label: md.Classes[r.Class], verdict: r.Verdict.String(), prob: r.Probability, score: r.OutlierScore}
+		out[i] = prediction{label: md.Classes[r.Class], verdict: r.Verdict.String(), prob: r.Probability(), score: r.OutlierScore}
 	}
 	return out
 }

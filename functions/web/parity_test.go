@@ -19,16 +19,16 @@ import (
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/functionstest"
 	"github.com/flowsense/flowsense/internal/chromium"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
 )
 
 // The page's CSV reader must give the rows, labels and errors that the Go
 // reader behind POST /predict and flowsense predict gives for the same text
-// (trainer/data.NewRowReader): a table of awkward cases and a fuzz target
+// (flowdata.NewRowReader): a table of awkward cases and a fuzz target
 // compare the two in Chromium.
 
 // paritySchema has a numeric feature, a categorical one whose unknown
@@ -121,8 +121,8 @@ func compareReaders(t *testing.T, ctx context.Context, text string, schema *mode
 		if goErr == nil || js.Error == "" {
 			t.Fatalf("Go: %v; page: %q", goErr, js.Error)
 		}
-		var pe *data.ParseError
-		if errors.As(goErr, &pe) && pe.Line > 0 && !errors.Is(goErr, data.ErrMissingFeature) {
+		var pe *flowdata.ParseError
+		if errors.As(goErr, &pe) && pe.Line > 0 && !errors.Is(goErr, flowdata.ErrMissingFeature) {
 			if !strings.Contains(js.Error, fmt.Sprintf("line %d", pe.Line)) {
 				t.Errorf("page error %q, Go says line %d: %v", js.Error, pe.Line, goErr)
 			}
@@ -130,7 +130,7 @@ func compareReaders(t *testing.T, ctx context.Context, text string, schema *mode
 				t.Errorf("page error %q, Go says column %d: %v", js.Error, pe.Column, goErr)
 			}
 		}
-		if errors.Is(goErr, data.ErrMissingFeature) != strings.Contains(js.Error, "missing columns") {
+		if errors.Is(goErr, flowdata.ErrMissingFeature) != strings.Contains(js.Error, "missing columns") {
 			t.Errorf("page error %q, Go error %v: not the same kind", js.Error, goErr)
 		}
 		return
@@ -157,7 +157,7 @@ func compareReaders(t *testing.T, ctx context.Context, text string, schema *mode
 
 // readGo reads text as POST /predict does.
 func readGo(text string, schema *model.Schema) ([][]float32, []string, error) {
-	rr, err := data.NewRowReader(strings.NewReader(text), "upload", schema, data.Options{})
+	rr, err := flowdata.NewRowReader(strings.NewReader(text), "upload", schema, flowdata.Options{})
 	if err != nil {
 		return nil, nil, err
 	}

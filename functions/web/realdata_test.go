@@ -14,8 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/internal/realdata"
-	"github.com/flowsense/flowsense/trainer/data"
 )
 
 // headOf returns the first n lines of a gzip file.
@@ -44,7 +44,7 @@ func headOf(t *testing.T, path string, n int) string {
 }
 
 // TestReaderRealDataInChromium: the page reads the head of each test file
-// against the schema of its training file as trainer/data does: a
+// against the schema of its training file as flowdata does: a
 // headerless NSL-KDD file with categorical columns and dotted labels, and a
 // CIC-IDS2017 file with a header of 80-odd columns.
 func TestReaderRealDataInChromium(t *testing.T) {
@@ -54,7 +54,7 @@ func TestReaderRealDataInChromium(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			ds, err := data.Read([]string{realdata.File(t, c.train)}, data.Options{})
+			ds, err := flowdata.Read([]string{realdata.File(t, c.train)}, flowdata.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}

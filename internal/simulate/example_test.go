@@ -9,11 +9,11 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/flowdata/synth"
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/functionstest"
 	"github.com/flowsense/flowsense/internal/simulate"
-	"github.com/flowsense/flowsense/trainer/data"
-	"github.com/flowsense/flowsense/trainer/synth"
 )
 
 // A function serving the test model on loopback, sent 300 labelled
@@ -43,7 +43,7 @@ func ExampleRun() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ds, err := data.Read([]string{file}, data.Options{Schema: &md.Schema})
+	ds, err := flowdata.Read([]string{file}, flowdata.Options{Schema: &md.Schema})
 	if err != nil {
 		log.Fatal(err)
 	}

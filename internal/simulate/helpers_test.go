@@ -15,21 +15,21 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowsense/flowsense/artifact"
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/flowdata/synth"
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/functionstest"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/eval"
-	"github.com/flowsense/flowsense/trainer/synth"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 // function is a real functions.Server with the functionstest model.
 type function struct {
 	srv   *functions.Server
 	model *model.Model
-	md    *wasm.Metadata
+	md    *abi.Metadata
 }
 
 func newFunction(t testing.TB) *function {
@@ -60,7 +60,7 @@ func (f *function) serve(t testing.TB) *httptest.Server {
 // flows writes rows synthetic flows (seed, with a fraction of novel rows
 // whose label the model does not know) and reads them against the
 // model's schema, as flowsense eval reads its --data.
-func flows(t testing.TB, m *model.Model, rows int, seed uint64, novel float64) *data.Dataset {
+func flows(t testing.TB, m *model.Model, rows int, seed uint64, novel float64) *flowdata.Dataset {
 	t.Helper()
 	var buf bytes.Buffer
 	if err := synth.Write(&buf, synth.Options{Rows: rows, Seed: seed, Novel: novel}); err != nil {
@@ -70,7 +70,7 @@ func flows(t testing.TB, m *model.Model, rows int, seed uint64, novel float64) *
 	if err := os.WriteFile(p, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ds, err := data.Read([]string{p}, data.Options{Schema: &m.Schema})
+	ds, err := flowdata.Read([]string{p}, flowdata.Options{Schema: &m.Schema})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +79,12 @@ func flows(t testing.TB, m *model.Model, rows int, seed uint64, novel float64) *
 
 // evalMetrics is what flowsense eval computes on ds: the reference
 // predictor's classes scored by eval.Evaluate against the labels.
-func evalMetrics(t testing.TB, m *model.Model, ds *data.Dataset) eval.Metrics {
+func evalMetrics(t testing.TB, m *model.Model, ds *flowdata.Dataset) eval.Metrics {
 	t.Helper()
-	pred := trainer.PredictColumns(m, ds.Columns, ds.Rows)
+	pred, err := artifact.PredictColumns(context.Background(), artifact.NewNative(m), ds.Columns, ds.Rows)
+	if err != nil {
+		t.Fatal(err)
+	}
 	met, _, err := eval.Evaluate(m.Classes, ds.LabelsIn(m.Classes), pred.Class, pred.Probs)
 	if err != nil {
 		t.Fatal(err)

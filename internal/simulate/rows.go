@@ -4,8 +4,8 @@ import (
 	"math"
 	"math/rand/v2"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
 )
 
 // draw is one flow to send: a row of the file, possibly made an outlier.
@@ -17,7 +17,7 @@ type draw struct {
 // rows draws flows from a dataset read against the model's schema. It is
 // used by the scheduler goroutine only.
 type rows struct {
-	ds     *data.Dataset
+	ds     *flowdata.Dataset
 	truth  []string // per row: the label, "" when the row has none
 	benign []int32  // rows whose label is one of the model's benign classes
 	attack []int32  // the others with a label
@@ -32,7 +32,7 @@ type rows struct {
 
 // newRows sorts the rows of ds into benign and attack by the model's
 // classes and benign class indices.
-func newRows(ds *data.Dataset, classes []string, benignIdx []int, o *Options) *rows {
+func newRows(ds *flowdata.Dataset, classes []string, benignIdx []int, o *Options) *rows {
 	isBenign := make(map[string]bool, len(benignIdx))
 	for _, b := range benignIdx {
 		if b >= 0 && b < len(classes) {

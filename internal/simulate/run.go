@@ -13,9 +13,9 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/internal/progress"
-	"github.com/flowsense/flowsense/trainer/data"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 // stopGrace is how long requests in flight may finish after ctx is done.
@@ -34,7 +34,7 @@ func NewClient(concurrency int) *http.Client {
 
 // FetchModel reads the model's metadata from TARGET/model: the schema the
 // data is read against, the classes and the benign classes.
-func FetchModel(ctx context.Context, client *http.Client, target string) (*wasm.Metadata, error) {
+func FetchModel(ctx context.Context, client *http.Client, target string) (*abi.Metadata, error) {
 	u, err := targetURL(target)
 	if err != nil {
 		return nil, err
@@ -61,7 +61,7 @@ func FetchModel(ctx context.Context, client *http.Client, target string) (*wasm.
 	if resp.StatusCode != http.StatusOK {
 		return nil, fmt.Errorf("%w: GET %s: status %d %s (is it a flowsense function?)", ErrTarget, url, resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
-	var md wasm.Metadata
+	var md abi.Metadata
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswer)).Decode(&md); err != nil {
 		return nil, fmt.Errorf("%w: GET %s: not model metadata: %v", ErrTarget, url, err)
 	}
@@ -82,7 +82,7 @@ type job struct {
 // returned: Run's error is for options and data it cannot use. When ctx
 // is done, Run stops sending, lets the requests in flight finish (for up
 // to 2 s) and returns the summary so far, marked interrupted.
-func Run(ctx context.Context, ds *data.Dataset, md *wasm.Metadata, o Options) (*Summary, error) {
+func Run(ctx context.Context, ds *flowdata.Dataset, md *abi.Metadata, o Options) (*Summary, error) {
 	o, err := o.withDefaults()
 	if err != nil {
 		return nil, err
@@ -195,7 +195,7 @@ func Run(ctx context.Context, ds *data.Dataset, md *wasm.Metadata, o Options) (*
 }
 
 // checkData checks that ds was read against md's schema and has labels.
-func checkData(ds *data.Dataset, md *wasm.Metadata, o *Options) error {
+func checkData(ds *flowdata.Dataset, md *abi.Metadata, o *Options) error {
 	if ds == nil || ds.Rows == 0 {
 		return fmt.Errorf("%w: no rows to send", ErrData)
 	}

@@ -11,7 +11,7 @@ import (
 
 // Read an XGBoost model saved with Booster.save_model("model.json"),
 // name its classes, and predict with the native predictor. The result is
-// an ordinary flowsense model: model.WriteFile writes it, wasm.Compile
+// an ordinary flowsense model: artifact.Write writes it, compiler.Compile
 // compiles it.
 func ExampleRead() {
 	m, err := xgboost.Read(strings.NewReader(tinyDoc), xgboost.Options{

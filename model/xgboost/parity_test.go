@@ -10,7 +10,8 @@ import (
 
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/model/xgboost"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/compiler"
+	"github.com/flowsense/flowsense/wasm/host"
 )
 
 // The models in testdata and XGBoost's own predictions for them were made
@@ -167,17 +168,17 @@ func TestNativeMatchesXGBoost(t *testing.T) {
 // against XGBoost.
 func TestWasmMatchesXGBoost(t *testing.T) {
 	ctx := context.Background()
-	engines := map[string][]wasm.Option{"compiler": nil, "interpreter": {wasm.WithInterpreter()}}
+	engines := map[string][]host.Option{"compiler": nil, "interpreter": {host.WithInterpreter()}}
 	for name, tc := range testModels {
 		for engine, opts := range engines {
 			t.Run(name+"/"+engine, func(t *testing.T) {
 				m := readModel(t, name)
 				g := loadGolden(t, name, m.Ensemble.Outputs, tc.probs)
-				b, err := wasm.Compile(m)
+				b, err := compiler.Compile(m)
 				if err != nil {
 					t.Fatal(err)
 				}
-				mod, err := wasm.Load(ctx, b, opts...)
+				mod, err := host.Load(ctx, b, opts...)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -186,7 +187,7 @@ func TestWasmMatchesXGBoost(t *testing.T) {
 				for _, row := range g.rows {
 					flat = append(flat, row...)
 				}
-				out := make([]wasm.Result, len(g.rows))
+				out := make([]model.Result, len(g.rows))
 				if err := mod.Classify(ctx, flat, out); err != nil {
 					t.Fatal(err)
 				}

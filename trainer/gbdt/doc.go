@@ -3,7 +3,7 @@
 //
 // It is for training only: it takes feature-major float32 columns and class
 // labels (see Data) and returns an ensemble that model's reference predictor
-// evaluates exactly as the trainer did. It does not read files (trainer/data
+// evaluates exactly as the trainer did. It does not read files (flowdata
 // does), evaluate test sets or encode model files.
 //
 // # Algorithm

@@ -6,9 +6,9 @@ import (
 	"context"
 	"testing"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/internal/realdata"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/trainer/data"
 	"github.com/flowsense/flowsense/trainer/gbdt"
 )
 
@@ -29,16 +29,16 @@ var (
 	apa = task{"apa-ddos/train.csv.gz", "apa-ddos/test.csv.gz", "", []string{"ip.src", "ip.dst", "frame.time"}}
 )
 
-func readTrain(tb testing.TB, tk task) *data.Dataset {
+func readTrain(tb testing.TB, tk task) *flowdata.Dataset {
 	tb.Helper()
-	ds, err := data.Read([]string{dataFile(tb, tk.train)}, data.Options{LabelMap: tk.labelMap, Drop: tk.drop})
+	ds, err := flowdata.Read([]string{dataFile(tb, tk.train)}, flowdata.Options{LabelMap: tk.labelMap, Drop: tk.drop})
 	if err != nil {
 		tb.Fatalf("read %s: %v", tk.train, err)
 	}
 	return ds
 }
 
-func toData(ds *data.Dataset) *gbdt.Data {
+func toData(ds *flowdata.Dataset) *gbdt.Data {
 	d := &gbdt.Data{Columns: ds.Columns, Y: ds.Y, Classes: len(ds.Classes)}
 	for _, f := range ds.Schema.Features {
 		d.Kinds = append(d.Kinds, f.Kind)
@@ -50,9 +50,9 @@ func toData(ds *data.Dataset) *gbdt.Data {
 // evaluate returns accuracy and macro-F1 (over the classes that occur in
 // the truth or the predictions, as scikit-learn computes it) of e on the
 // test file, read against the training schema.
-func evaluate(tb testing.TB, tk task, tr *data.Dataset, e *model.Ensemble) (acc, macroF1 float64) {
+func evaluate(tb testing.TB, tk task, tr *flowdata.Dataset, e *model.Ensemble) (acc, macroF1 float64) {
 	tb.Helper()
-	te, err := data.Read([]string{dataFile(tb, tk.test)}, data.Options{LabelMap: tk.labelMap, Drop: tk.drop, Schema: &tr.Schema})
+	te, err := flowdata.Read([]string{dataFile(tb, tk.test)}, flowdata.Options{LabelMap: tk.labelMap, Drop: tk.drop, Schema: &tr.Schema})
 	if err != nil {
 		tb.Fatalf("read %s: %v", tk.test, err)
 	}

@@ -4,7 +4,7 @@
 // covariance with every batch it scores (Online), exportable to the IR and
 // resumable from it.
 //
-// It is for training: it takes columns and rows, not files (trainer/data
+// It is for training: it takes columns and rows, not files (flowdata
 // reads files), and it writes the IR. It is not a scorer: a fitted detector
 // is scored by the reference predictor, model.Outlier.Score, and Fit
 // computes its training-score thresholds with that very function. The only

@@ -10,12 +10,12 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/flowsense/flowsense/trainer/data"
+	"github.com/flowsense/flowsense/flowdata"
 )
 
 // kddOnline holds KDD Cup 99 10% for alibi-detect's online protocol.
 type kddOnline struct {
-	ds            *data.Dataset
+	ds            *flowdata.Dataset
 	attack        []bool
 	normal, bad   []int // row numbers of normal and attack rows
 	offset, scale []float64

@@ -2,38 +2,19 @@ package report
 
 import (
 	"fmt"
-	"html"
 	"math"
 	"strconv"
 	"strings"
-	"unicode/utf8"
+
+	"github.com/flowsense/flowsense/internal/htmltext"
 )
 
 // This file holds the small plotting kit the charts are drawn with: scales,
 // nice ticks, axes and legends, written as SVG text. Coordinates are
 // rounded to 0.1 px so the output is stable for golden tests.
 
-// esc escapes a data string for HTML text and double-quoted attributes
-// (EscapeText).
-func esc(s string) string { return EscapeText(s) }
-
-// EscapeText escapes a data string for HTML text and double-quoted
-// attributes. Invalid UTF-8 and characters that neither HTML nor XML
-// allows in text (control characters, U+FFFE, U+FFFF) become U+FFFD, so
-// the result is also valid XML. Other self-contained pages (the drift
-// report) use it too.
-func EscapeText(s string) string {
-	s = strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
-			return r
-		case r < 0x20 || (r >= 0x7f && r < 0xa0) || r == 0xfffe || r == 0xffff || r == utf8.RuneError:
-			return '\uFFFD'
-		}
-		return r
-	}, strings.ToValidUTF8(s, "\uFFFD"))
-	return html.EscapeString(s)
-}
+// esc escapes a data string for HTML text and double-quoted attributes.
+func esc(s string) string { return htmltext.Escape(s) }
 
 // plottable reports whether v can be placed on an axis: finite and small
 // enough that ranges and steps computed from it cannot overflow.

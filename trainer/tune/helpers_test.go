@@ -6,8 +6,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/flowsense/flowsense/flowdata/synth"
 	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/synth"
 )
 
 var (

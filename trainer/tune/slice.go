@@ -10,7 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/internal/atomicfile"
 )
 
 // SliceFormat is the "format" of slice files.
@@ -60,7 +60,7 @@ func WriteSlice(dir string, s *Slice) (string, error) {
 		return "", err
 	}
 	path := filepath.Join(dir, SliceName(s.TrialIndex, s.TrialCount))
-	return path, model.WriteFileAtomic(path, append(b, '\n'))
+	return path, atomicfile.WriteFile(path, append(b, '\n'))
 }
 
 // DecodeSlice reads a slice file's bytes and checks that it is whole: the

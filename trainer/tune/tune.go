@@ -8,10 +8,10 @@ import (
 	"slices"
 	"time"
 
+	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer"
-	"github.com/flowsense/flowsense/trainer/data"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/wasm/compiler"
 )
 
 // Options are a whole tuning job: a search on the training part, then the
@@ -115,7 +115,7 @@ func Tune(ctx context.Context, opt Options) (*Report, *trainer.Result, error) {
 func TrainingPart(cfg trainer.Config) (*Table, error) {
 	opt := cfg.Read
 	opt.Schema, opt.Log = nil, nil
-	d, err := data.Read(cfg.Data, opt)
+	d, err := flowdata.Read(cfg.Data, opt)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +238,7 @@ func heldout(res *trainer.Result) (Heldout, error) {
 	if err != nil {
 		return Heldout{}, err
 	}
-	w, err := wasm.Compile(res.Model, wasm.WithModelFile(b))
+	w, err := compiler.Compile(res.Model, compiler.WithModelFile(b))
 	if err != nil {
 		return Heldout{}, fmt.Errorf("compile: %w", err)
 	}

@@ -3,7 +3,7 @@
 // (POST /predict), and shows the results. Plain JavaScript, no build step,
 // nothing fetched but the function's own endpoints.
 //
-// The CSV reading follows the Go reader (trainer/data) that `flowsense
+// The CSV reading follows the Go reader (flowdata) that `flowsense
 // predict` and POST /predict use: records are RFC 4180 with lenient quotes
 // (a quote anywhere opens a quoted stretch), CRLF or LF line ends, blank
 // records skipped; the first record is the header unless the file is a
@@ -27,7 +27,7 @@
     'dst_host_same_src_port_rate', 'dst_host_srv_diff_host_rate', 'dst_host_serror_rate',
     'dst_host_srv_serror_rate', 'dst_host_rerror_rate', 'dst_host_srv_rerror_rate',
   ];
-  // Label-like columns are never features (trainer/data labelLike).
+  // Label-like columns are never features (flowdata labelLike).
   const LABEL_LIKE = new Set(['label', 'class', 'attemptedcategory', 'attackcat', 'attacktype',
     'attackname', 'category', 'subcategory']);
   const SLICE_MS = 30; // work between two repaints
@@ -85,7 +85,7 @@
   }
 
   // key normalises a column name for matching: lower case, without spaces,
-  // underscores and hyphens (trainer/data key).
+  // underscores and hyphens (flowdata key).
   function key(name) {
     return name.trim().toLowerCase().replace(/[ _\-\t\ufeff]/g, '');
   }

@@ -1,0 +1,38 @@
+package abi
+
+// Version is the version of the interface a compiled module exports
+// (wasm/ABI.md). A host refuses a module whose version it does not know.
+const Version = 1
+
+// SectionName is the custom section that carries a module's Metadata.
+const SectionName = "flowsense.model"
+
+// Export names of ABI version 1 (see wasm/ABI.md).
+const (
+	ExportMemory   = "memory"
+	ExportPredict  = "predict"
+	ExportABI      = "abi_version"
+	ExportFeatures = "n_features"
+	ExportClasses  = "n_classes"
+	ExportMaxBatch = "max_batch"
+	ExportInput    = "input"
+	ExportOutput   = "output"
+	ExportStride   = "output_stride"
+)
+
+// Layout constants of ABI version 1.
+const (
+	// OutHeaderBytes precede a row's probabilities in the output buffer:
+	// class i32, verdict i32, outlier score f64.
+	OutHeaderBytes = 16
+	// MaxIOBytes bounds the input and the output buffer.
+	MaxIOBytes = 1 << 20
+	// DefaultMaxBatch is the batch a module accepts when its rows fit.
+	DefaultMaxBatch = 256
+	// MaxMemoryBytes: a module larger than this is refused by the compiler.
+	MaxMemoryBytes uint64 = 1 << 31
+	// PageBytes is the size of a WebAssembly memory page.
+	PageBytes = 1 << 16
+	// ScratchBase is the first address the compiler uses; 0-15 stay zero.
+	ScratchBase = 16
+)

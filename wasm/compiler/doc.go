@@ -1,0 +1,16 @@
+// Package compiler turns a validated model.Model into a standalone
+// WebAssembly module: Compile lowers the model to memory tables (trees as
+// node records walked by one loop, the outlier detector's whitened
+// matrices, computed in f64x2 SIMD unless WithoutSIMD), then emits the
+// module bytes itself: no assembler, no imports, a fixed-size exported
+// memory, the ABI of package abi, and the model's Metadata in a custom
+// section, so the .wasm file is the whole deployable artifact.
+//
+// Lowering comes first and emitting second: lower.go decides every
+// address and constant, emit.go writes instructions from that layout, and
+// mathfn.go holds the exp and log the module carries (WebAssembly has
+// none).
+//
+// It imports the standard library and package model only (no runtime):
+// the trainer compiles with it, and wasm/host runs what it makes.
+package compiler

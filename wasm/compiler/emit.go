@@ -1,0 +1,537 @@
+package compiler
+
+import (
+	"github.com/flowsense/flowsense/wasm/abi"
+	"math"
+
+	"github.com/flowsense/flowsense/model"
+
+	wb "github.com/flowsense/flowsense/wasm/internal/wasmbin"
+)
+
+// Function indices of every module.
+const (
+	fnPredict = iota
+	fnRow
+	fnExp
+	fnLog
+	fnSignedLog1p
+)
+
+// Type indices.
+const (
+	tyI32ToI32 = iota
+	tyRow
+	tyF64ToF64
+)
+
+// emit writes the module for a lowered model, with meta as its custom
+// section.
+func emit(l *layout, meta []byte) []byte {
+	m := wb.NewModule()
+	m.Custom(abi.SectionName, meta)
+	m.Section(wb.SecType, wb.Vec(
+		wb.FuncType([]byte{wb.I32}, []byte{wb.I32}),
+		wb.FuncType([]byte{wb.I32, wb.I32}, nil),
+		wb.FuncType([]byte{wb.F64}, []byte{wb.F64}),
+	))
+	m.Section(wb.SecFunction, wb.Vec(
+		wb.AppendU32(nil, tyI32ToI32),
+		wb.AppendU32(nil, tyRow),
+		wb.AppendU32(nil, tyF64ToF64),
+		wb.AppendU32(nil, tyF64ToF64),
+		wb.AppendU32(nil, tyF64ToF64),
+	))
+	// memory: fixed size, minimum = maximum
+	mem := []byte{0x01}
+	mem = wb.AppendU32(mem, l.pages)
+	mem = wb.AppendU32(mem, l.pages)
+	m.Section(wb.SecMemory, wb.Vec(mem))
+	globals := []struct {
+		name string
+		v    int32
+	}{
+		{abi.ExportABI, abi.Version},
+		{abi.ExportFeatures, int32(l.features)},
+		{abi.ExportClasses, int32(l.classes)},
+		{abi.ExportMaxBatch, int32(l.maxBatch)},
+		{abi.ExportInput, int32(l.input)},
+		{abi.ExportOutput, int32(l.output)},
+		{abi.ExportStride, int32(l.stride)},
+	}
+	var gs [][]byte
+	for _, g := range globals {
+		b := []byte{wb.I32, 0x00, wb.OpI32Const}
+		b = wb.AppendS64(b, int64(g.v))
+		gs = append(gs, append(b, wb.OpEnd))
+	}
+	m.Section(wb.SecGlobal, wb.Vec(gs...))
+	exp := func(name string, kind byte, idx uint32) []byte {
+		b := wb.AppendName(nil, name)
+		b = append(b, kind)
+		return wb.AppendU32(b, idx)
+	}
+	ex := [][]byte{exp(abi.ExportMemory, wb.ExportMemory, 0), exp(abi.ExportPredict, wb.ExportFunc, fnPredict)}
+	for i, g := range globals {
+		ex = append(ex, exp(g.name, wb.ExportGlobal, uint32(i)))
+	}
+	m.Section(wb.SecExport, wb.Vec(ex...))
+	m.Section(wb.SecCode, wb.Vec(
+		emitPredict(l),
+		emitRow(l),
+		emitExp(),
+		emitLog(),
+		emitSignedLog1p(),
+	))
+	// one active data segment at dataBase
+	seg := []byte{0x00, wb.OpI32Const}
+	seg = wb.AppendS64(seg, int64(int32(l.dataBase)))
+	seg = append(seg, wb.OpEnd)
+	seg = wb.AppendU32(seg, uint32(len(l.data)))
+	seg = append(seg, l.data...)
+	m.Section(wb.SecData, wb.Vec(seg))
+	return m.Bytes()
+}
+
+// emitPredict: predict(n) runs row over n rows of the input buffer and
+// returns n, or -1 when n is outside [0, max_batch].
+func emitPredict(l *layout) []byte {
+	f := wb.NewFunc(1)
+	const n = 0
+	i := f.Local(wb.I32)
+	f.Get(n).I32(int32(l.maxBatch)).Op(wb.OpI32GtU)
+	f.If(wb.Void).I32(-1).Op(wb.OpReturn).End()
+	f.Block(wb.Void).Loop(wb.Void)
+	f.Get(i).Get(n).Op(wb.OpI32GeS).BrIf(1)
+	f.Get(i).I32(int32(4 * l.features)).Op(wb.OpI32Mul).I32(int32(l.input)).Op(wb.OpI32Add)
+	f.Get(i).I32(int32(l.stride)).Op(wb.OpI32Mul).I32(int32(l.output)).Op(wb.OpI32Add)
+	f.Call(fnRow)
+	f.Get(i).I32(1).Op(wb.OpI32Add).Set(i)
+	f.Br(0).End().End()
+	f.Get(n)
+	return f.Body()
+}
+
+// emitRow: row(x, out) predicts the row at x and writes its result at out,
+// following model.(*Model).Predict step by step.
+func emitRow(l *layout) []byte {
+	f := wb.NewFunc(2)
+	const x, out = 0, 1
+	var (
+		jb  = f.Local(wb.I32)
+		q   = f.Local(wb.I32)
+		bb  = f.Local(wb.I32)
+		v   = f.Local(wb.F64)
+		mx  = f.Local(wb.F64)
+		sum = f.Local(wb.F64)
+		u   = f.Local(wb.F64)
+		t   = f.Local(wb.F64)
+		sc  = f.Local(wb.F64)
+	)
+	rawBytes := int32(8 * l.outputs)
+	classBytes := int32(8 * l.classes)
+
+	// raw = base scores (outputs >= 1)
+	f.I32(0).Set(jb)
+	f.Loop(wb.Void)
+	f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.base).Mem(wb.OpF64Store, l.raw)
+	f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+	f.End()
+
+	// trees, in order
+	if l.treesEnd != l.trees {
+		emitTrees(f, l, x)
+	}
+
+	// probabilities at out+16
+	if l.objective == model.Logistic {
+		f.I32(0).Mem(wb.OpF64Load, l.raw).Tee(v).F64(0).Op(wb.OpF64Ge)
+		f.If(wb.F64)
+		f.F64(1).F64(1).Get(v).Op(wb.OpF64Neg).Call(fnExp).Op(wb.OpF64Add).Op(wb.OpF64Div)
+		f.Else()
+		f.Get(v).Call(fnExp).Tee(t).F64(1).Get(t).Op(wb.OpF64Add).Op(wb.OpF64Div)
+		f.End()
+		f.Set(u)
+		f.Get(out).F64(1).Get(u).Op(wb.OpF64Sub).Mem(wb.OpF64Store, 16)
+		f.Get(out).Get(u).Mem(wb.OpF64Store, 24)
+	} else {
+		f.F64(math.Inf(-1)).Set(mx)
+		f.I32(0).Set(jb)
+		f.Loop(wb.Void)
+		f.Get(jb).Mem(wb.OpF64Load, l.raw).Tee(v).Get(mx).Get(v).Get(mx).Op(wb.OpF64Gt).Op(wb.OpSelect).Set(mx)
+		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		f.F64(0).Set(sum)
+		f.I32(0).Set(jb)
+		f.Loop(wb.Void)
+		f.Get(out).Get(jb).Op(wb.OpI32Add)
+		f.Get(jb).Mem(wb.OpF64Load, l.raw).Get(mx).Op(wb.OpF64Sub).Call(fnExp).Tee(v)
+		f.Mem(wb.OpF64Store, 16)
+		f.Get(sum).Get(v).Op(wb.OpF64Add).Set(sum)
+		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		f.Get(out).Set(q)
+		f.Loop(wb.Void)
+		f.Get(q).Get(q).Mem(wb.OpF64Load, 16).Get(sum).Op(wb.OpF64Div).Mem(wb.OpF64Store, 16)
+		f.Get(q).I32(8).Op(wb.OpI32Add).Tee(q).Get(out).I32(rawBytes).Op(wb.OpI32Add).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+	}
+	// argmax: the first most probable class; bb is its byte offset
+	f.I32(0).Set(bb)
+	f.Get(out).Mem(wb.OpF64Load, 16).Set(mx)
+	f.I32(8).Set(jb)
+	f.Loop(wb.Void)
+	f.Get(out).Get(jb).Op(wb.OpI32Add).Mem(wb.OpF64Load, 16).Tee(v).Get(mx).Op(wb.OpF64Gt)
+	f.If(wb.Void).Get(v).Set(mx).Get(jb).Set(bb).End()
+	f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(classBytes).Op(wb.OpI32LtU).BrIf(0)
+	f.End()
+
+	// outlier score
+	f.F64(0).Set(sc)
+	if l.hasOutlier {
+		emitDetector(f, l, x, sc)
+	}
+	// class, verdict, score
+	f.Get(out).Get(bb).I32(3).Op(wb.OpI32ShrU).Mem(wb.OpI32Store, 0)
+	f.Get(out)
+	f.Get(bb).I32(1).Op(wb.OpI32ShrU).Mem(wb.OpI32Load, l.benign)
+	f.If(wb.I32)
+	if l.hasOutlier {
+		f.I32(2).I32(0).Get(sc).F64(l.threshold).Op(wb.OpF64Gt).Op(wb.OpSelect)
+	} else {
+		f.I32(0)
+	}
+	f.Else().I32(1).End()
+	f.Mem(wb.OpI32Store, 4)
+	f.Get(out).Get(sc).Mem(wb.OpF64Store, 8)
+	return f.Body()
+}
+
+// emitDetector computes the outlier score of the row at x into local sc.
+// First the standardised inputs u_j (std), then the projection four
+// components at a time, reading the projection as lower stores it (block
+// by block, each block's rows contiguous): each p_c is still summed over j in order, as the
+// native predictor does (it skips u_j = 0, whose products add ±0 and change
+// nothing), but four independent sums keep the CPU busy.
+func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
+	k := int32(l.components)
+	kb := 8 * k
+	d := int32(l.dims)
+	ip := f.Local(wb.I32)
+	ub := f.Local(wb.I32)
+	pp := f.Local(wb.I32)
+	cb := f.Local(wb.I32)
+	q := f.Local(wb.I32)
+	ab := f.Local(wb.I32)
+	xv := f.Local(wb.F32)
+	u := f.Local(wb.F64)
+	v := f.Local(wb.F64)
+	zero := f.Local(wb.F64)
+	var acc [4]uint32
+	for i := range acc {
+		acc[i] = f.Local(wb.F64)
+	}
+
+	// u_j = (clamp(v_j) - mean_j) / scale_j
+	f.I32(int32(l.dIn)).Set(ip)
+	f.I32(0).Set(ub)
+	f.Loop(wb.Void)
+	f.Get(x).Get(ip).Mem(wb.OpI32Load, 0).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
+	f.Get(ub) // store address
+	// NaN or ±Inf: the mean
+	f.Get(xv).Op(wb.OpF32Abs).F32(math.MaxFloat32).Op(wb.OpF32Le)
+	f.If(wb.F64)
+	if l.anyLog1p {
+		f.Get(ip).Mem(wb.OpI32Load, 4)
+		f.If(wb.F64).Get(xv).Op(wb.OpF64PromoteF32).Call(fnSignedLog1p).Else().Get(xv).Op(wb.OpF64PromoteF32).End()
+	} else {
+		f.Get(xv).Op(wb.OpF64PromoteF32)
+	}
+	f.Else()
+	f.Get(ip).Mem(wb.OpF64Load, 8)
+	f.End()
+	f.Get(ip).Mem(wb.OpF64Load, 24).Op(wb.OpF64Max)
+	f.Get(ip).Mem(wb.OpF64Load, 32).Op(wb.OpF64Min)
+	f.Get(ip).Mem(wb.OpF64Load, 8).Op(wb.OpF64Sub)
+	f.Get(ip).Mem(wb.OpF64Load, 16).Op(wb.OpF64Div)
+	f.Mem(wb.OpF64Store, l.std)
+	f.Get(ub).I32(8).Op(wb.OpI32Add).Set(ub)
+	f.Get(ip).I32(40).Op(wb.OpI32Add).Tee(ip).I32(int32(l.dInEnd)).Op(wb.OpI32Ne).BrIf(0)
+	f.End()
+
+	if l.white {
+		emitWhitened(f, l, sc)
+		return
+	}
+
+	// block projects components [cb, cb+w) into acc, then hands each to
+	// use in order.
+	block := func(w int, use func(i int)) {
+		for i := 0; i < w; i++ {
+			f.F64(0).Set(acc[i])
+		}
+		f.I32(0).Set(ub)
+		f.Loop(wb.Void)
+		f.Get(ub).Mem(wb.OpF64Load, l.std).Set(u)
+		for i := 0; i < w; i++ {
+			f.Get(acc[i]).Get(u).Get(pp).Mem(wb.OpF64Load, uint32(8*i)).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(acc[i])
+		}
+		f.Get(pp).I32(int32(8 * w)).Op(wb.OpI32Add).Set(pp)
+		f.Get(ub).I32(8).Op(wb.OpI32Add).Tee(ub).I32(8 * d).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		for i := 0; i < w; i++ {
+			use(i)
+		}
+	}
+	var use func(i int)
+	if l.diagonal {
+		// s += p_a * (inv_aa * p_a): the full form's zero terms add
+		// nothing, except NaN when some p_b is infinite (0 * Inf), which
+		// zero accumulates (k >= 2 only: k = 1 has no zeros).
+		f.F64(0).Set(zero)
+		use = func(i int) {
+			f.Get(acc[i]).Set(v)
+			f.Get(sc).Get(v).Get(cb).Mem(wb.OpF64Load, l.invCov+uint32(8*i)).Get(v).Op(wb.OpF64Mul).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(sc)
+			f.Get(zero).F64(0).Get(v).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(zero)
+		}
+	} else {
+		use = func(i int) {
+			f.Get(cb).Get(acc[i]).Mem(wb.OpF64Store, l.proj+uint32(8*i))
+		}
+	}
+	f.I32(0).Set(cb)
+	f.I32(int32(l.projection)).Set(pp) // blocks follow each other
+	if full := k / 4 * 4; full > 0 {
+		f.Loop(wb.Void)
+		block(4, use)
+		f.Get(cb).I32(32).Op(wb.OpI32Add).Tee(cb).I32(8 * full).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+	}
+	if rest := int(k % 4); rest > 0 {
+		block(rest, use)
+	}
+	if l.diagonal {
+		if k >= 2 {
+			f.Get(sc).Get(zero).Op(wb.OpF64Add).Set(sc)
+		}
+		return
+	}
+	// s = sum_a p_a * (sum_b inv_ab p_b)
+	f.I32(int32(l.invCov)).Set(ab)
+	f.I32(0).Set(q) // a, bytes
+	f.Loop(wb.Void)
+	f.F64(0).Set(v)
+	f.I32(0).Set(ub)
+	f.Loop(wb.Void)
+	f.Get(v).Get(ab).Get(ub).Op(wb.OpI32Add).Mem(wb.OpF64Load, 0).Get(ub).Mem(wb.OpF64Load, l.proj).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(v)
+	f.Get(ub).I32(8).Op(wb.OpI32Add).Tee(ub).I32(kb).Op(wb.OpI32Ne).BrIf(0)
+	f.End()
+	f.Get(sc).Get(q).Mem(wb.OpF64Load, l.proj).Get(v).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(sc)
+	f.Get(ab).I32(kb).Op(wb.OpI32Add).Set(ab)
+	f.Get(q).I32(8).Op(wb.OpI32Add).Tee(q).I32(kb).Op(wb.OpI32Ne).BrIf(0)
+	f.End()
+}
+
+// emitWhitened scores the standardised inputs u (std) from the whitened
+// projection W (whiten): s = Σ_c z_c² with z = Wᵀu, simdBlock components
+// at a time in simdBlock/2 f64x2 accumulators; per input, u_j is splatted
+// and multiplied into every accumulator, so one v128 load feeds two
+// multiply-adds. A narrower last block has an even width (a zero column
+// pads it), whose zero sums add nothing.
+func emitWhitened(f *wb.Func, l *layout, sc uint32) {
+	k, d := l.components, int32(l.dims)
+	ub := f.Local(wb.I32)
+	pp := f.Local(wb.I32)
+	cb := f.Local(wb.I32)
+	uv := f.Local(wb.V128)
+	sv := f.Local(wb.V128)
+	var acc [simdBlock / 2]uint32
+	for i := range acc {
+		acc[i] = f.Local(wb.V128)
+	}
+	block := func(w int) {
+		nv := (w + 1) / 2
+		for i := 0; i < nv; i++ {
+			f.V128Zero().Set(acc[i])
+		}
+		f.I32(0).Set(ub)
+		f.Loop(wb.Void)
+		f.Get(ub).Mem(wb.OpF64Load, l.std).SIMD(wb.SIMDF64x2Splat).Set(uv)
+		for i := 0; i < nv; i++ {
+			f.Get(acc[i]).Get(uv).Get(pp).V128Load(uint32(16 * i)).SIMD(wb.SIMDF64x2Mul).SIMD(wb.SIMDF64x2Add).Set(acc[i])
+		}
+		f.Get(pp).I32(int32(16 * nv)).Op(wb.OpI32Add).Set(pp)
+		f.Get(ub).I32(8).Op(wb.OpI32Add).Tee(ub).I32(8 * d).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+		for i := 0; i < nv; i++ {
+			f.Get(sv).Get(acc[i]).Get(acc[i]).SIMD(wb.SIMDF64x2Mul).SIMD(wb.SIMDF64x2Add).Set(sv)
+		}
+	}
+	f.V128Zero().Set(sv)
+	f.I32(int32(l.projection)).Set(pp) // blocks follow each other
+	if full := k / simdBlock; full > 0 {
+		f.I32(0).Set(cb)
+		f.Loop(wb.Void)
+		block(simdBlock)
+		f.Get(cb).I32(1).Op(wb.OpI32Add).Tee(cb).I32(int32(full)).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+	}
+	if rest := k % simdBlock; rest > 0 {
+		block(rest)
+	}
+	f.Get(sv).F64x2ExtractLane(0).Get(sv).F64x2ExtractLane(1).Op(wb.OpF64Add).Set(sc)
+}
+
+// emitTrees adds every tree's leaf to the raw scores, in tree order. Trees
+// are walked two at a time: the two walks are independent chains of loads,
+// so the CPU overlaps them; a walk that reached its leaf waits for the
+// other, and the two leaves are added in tree order.
+func emitTrees(f *wb.Func, l *layout, x uint32) {
+	tp := f.Local(wb.I32)
+	xv := f.Local(wb.F32)
+	c := f.Local(wb.I32)
+	s := f.Local(wb.I32)
+	inf := f.Local(wb.I32)
+	o := f.Local(wb.I32)
+	jb := f.Local(wb.I32)
+	vp := f.Local(wb.I32)
+	pa, da := f.Local(wb.I32), f.Local(wb.I32)
+	pb, db := f.Local(wb.I32), f.Local(wb.I32)
+	rawBytes := int32(8 * l.outputs)
+	fb := int32(l.featBits)
+
+	// step moves p (an internal node) to the child x goes to, and sets
+	// done when that child is a leaf.
+	step := func(p, done uint32) {
+		f.Get(p).Mem(wb.OpI32Load, 4).Set(inf)
+		f.Get(x).Get(inf).I32(int32(l.featMask())).Op(wb.OpI32And).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
+		dl := func() { f.Get(inf).I32(fb).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And) }
+		less := func() {
+			// (x < t) | (isNaN(x) & defaultLeft)
+			f.Get(xv).Get(p).Mem(wb.OpF32Load, 0).Op(wb.OpF32Lt)
+			f.Get(xv).Get(xv).Op(wb.OpF32Ne)
+			dl()
+			f.Op(wb.OpI32And).Op(wb.OpI32Or)
+		}
+		if l.anyInSet {
+			f.Get(inf).I32(int32(l.flagInSet())).Op(wb.OpI32And)
+			f.If(wb.I32)
+			f.Get(p).Mem(wb.OpI32Load, 0).Set(s)
+			// 0 <= x < N ?
+			f.Get(xv).F32(0).Op(wb.OpF32Ge)
+			f.Get(xv).Get(s).Mem(wb.OpI32Load, 0).Op(wb.OpF32ConvertI32U).Op(wb.OpF32Lt)
+			f.Op(wb.OpI32And)
+			f.If(wb.I32)
+			f.Get(xv).Op(wb.OpI32TruncF32U).Set(c)
+			f.Get(s).Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Op(wb.OpI32Add).Mem(wb.OpI32Load, 4)
+			f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+			f.Else()
+			dl()
+			f.End()
+			f.Else()
+			less()
+			f.End()
+		} else {
+			less()
+		}
+		f.Set(c)
+		// done = the chosen child is a leaf
+		f.Get(inf).I32(int32(l.flagLeftLeaf())).Op(wb.OpI32And)
+		f.Get(inf).I32(int32(l.flagRightLeaf())).Op(wb.OpI32And)
+		f.Get(c).Op(wb.OpSelect).I32(0).Op(wb.OpI32Ne).Set(done)
+		// p = left (the next record) or right
+		f.Get(p).I32(int32(l.rec)).Op(wb.OpI32Add)
+		f.Get(p)
+		if l.wide {
+			f.Get(p).Mem(wb.OpI32Load, 8)
+		} else {
+			f.Get(inf).I32(int32(l.shift)).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl)
+		}
+		f.Op(wb.OpI32Add)
+		f.Get(c).Op(wb.OpSelect).Set(p)
+	}
+	// start loads the root of the tree whose table entry is at tp+off.
+	start := func(p, done uint32, off uint32) {
+		f.Get(tp).Mem(wb.OpI32Load, off).Tee(p).I32(0).Op(wb.OpI32LtS).Set(done)
+		f.Get(p).I32(math.MaxInt32).Op(wb.OpI32And).Set(p)
+	}
+	// accum adds the leaf values at vp of the tree whose table entry is
+	// at tp+off.
+	accum := func(leaf uint32, off uint32) {
+		f.Get(leaf).Set(vp)
+		scalar := func() {
+			f.Get(o).Get(o).Mem(wb.OpF64Load, l.raw)
+			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+			f.Mem(wb.OpF64Store, l.raw)
+		}
+		vector := func() {
+			if l.outputs <= 64 { // unrolled, constant offsets
+				for j := 0; j < l.outputs; j++ {
+					f.I32(0)
+					f.I32(0).Mem(wb.OpF64Load, l.raw+uint32(8*j))
+					f.Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+					f.Mem(wb.OpF64Store, l.raw+uint32(8*j))
+				}
+				return
+			}
+			f.I32(0).Set(jb)
+			f.Loop(wb.Void)
+			f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.raw)
+			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
+			f.Mem(wb.OpF64Store, l.raw)
+			f.Get(vp).I32(4).Op(wb.OpI32Add).Set(vp)
+			f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+			f.End()
+		}
+		switch {
+		case l.anyScalar && l.anyVector:
+			f.Get(tp).Mem(wb.OpI32Load, off+4).Tee(o).I32(0).Op(wb.OpI32GeS)
+			f.If(wb.Void)
+			scalar()
+			f.Else()
+			vector()
+			f.End()
+		case l.anyScalar:
+			f.Get(tp).Mem(wb.OpI32Load, off+4).Set(o)
+			scalar()
+		default:
+			vector()
+		}
+	}
+
+	n := (l.treesEnd - l.trees) / 8
+	pairsEnd := l.trees + 16*(n/2)
+	f.I32(int32(l.trees)).Set(tp)
+	if n >= 2 {
+		f.Loop(wb.Void) // $pairs
+		start(pa, da, 0)
+		start(pb, db, 8)
+		f.Block(wb.Void) // $done
+		f.Loop(wb.Void)  // $walk
+		f.Get(da).Get(db).Op(wb.OpI32And).BrIf(1)
+		f.Get(da).Op(wb.OpI32Eqz).If(wb.Void)
+		step(pa, da)
+		f.End()
+		f.Get(db).Op(wb.OpI32Eqz).If(wb.Void)
+		step(pb, db)
+		f.End()
+		f.Br(0)
+		f.End() // $walk
+		f.End() // $done
+		accum(pa, 0)
+		accum(pb, 8)
+		f.Get(tp).I32(16).Op(wb.OpI32Add).Tee(tp).I32(int32(pairsEnd)).Op(wb.OpI32Ne).BrIf(0)
+		f.End() // $pairs
+	}
+	if n%2 == 1 { // the last tree alone
+		start(pa, da, 0)
+		f.Block(wb.Void)
+		f.Loop(wb.Void)
+		f.Get(da).BrIf(1)
+		step(pa, da)
+		f.Br(0)
+		f.End()
+		f.End()
+		accum(pa, 0)
+	}
+}

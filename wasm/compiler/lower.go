@@ -1,0 +1,515 @@
+package compiler
+
+import (
+	"encoding/binary"
+	"fmt"
+	"github.com/flowsense/flowsense/wasm/abi"
+	"math"
+	"math/bits"
+
+	"github.com/flowsense/flowsense/model"
+)
+
+// layout is a model lowered to memory: where every table lives and the
+// bytes of the data segment. Compile lowers first, then emits code that
+// reads these tables (emit.go).
+//
+// Memory map (addresses in bytes, all tables 8-byte aligned):
+//
+//	0             16 bytes of zeros
+//	raw           f64[outputs]   raw scores of the row being predicted
+//	proj          f64[components] the detector's projected row
+//	std           f64[d]         the detector's standardised inputs
+//	input         f32[maxBatch*features]
+//	output        maxBatch rows of stride bytes
+//	data          the model tables below, one active data segment
+//	  base        f64[outputs]   base scores
+//	  benign      i32[classes]   1 for a benign class
+//	  trees       {root i32, out i32}[trees]; root has bit 31 set when the
+//	              root is a leaf; out is the byte offset of the tree's raw
+//	              score, -1 for vector leaves
+//	  catsets     u32 category sets: N, then ceil(N/32) words of bits
+//	  nodes       per tree in preorder (a node's left child right after it),
+//	              internal node {threshold f32 or set address i32, info i32}
+//	              (wide: {threshold, info, right i32}), leaf: its W f32 values
+//	  inputs      detector inputs {featureOffset i32, log1p i32, mean, scale, low, high f64}
+//	  projection  whitened (the SIMD module, when whiten accepts the
+//	              detector): W = P·L, 16-byte aligned, in blocks of
+//	              simdBlock components each padded to an even width with
+//	              zeros, each block row-major; no invcov follows.
+//	              Otherwise P, in blocks of 4 components, each block
+//	              row-major, then
+//	  invcov      f64[k] (diagonal) or f64[k*k]
+//
+// A node's info word holds, from bit 0: the tested feature's byte offset in
+// the row (featBits bits, as many as the widest offset needs), the
+// default-left, in-set, left-is-leaf and right-is-leaf flags, then the
+// distance to the right child in words. When some distance does not fit
+// (very wide schemas with large trees), every node of the module stores it
+// in a third word instead. Leaves have no record of their own: the parent's
+// flag says the child is a leaf, and the child's address is its values. A
+// `<=` node is stored as `<` against the next float32 up, which is exact
+// for every non-NaN float32 x: x <= t if and only if x < nextUp(t).
+type layout struct {
+	features, classes, outputs int
+	objective                  model.Objective
+	maxBatch, stride           int
+	raw, proj, std             uint32
+	input, output              uint32
+	dataBase                   uint32
+	data                       []byte
+	base, benign               uint32
+	trees, treesEnd            uint32
+	anyVector, anyScalar       bool
+	anyInSet                   bool
+	// node encoding (see lower)
+	featBits, shift int
+	rec             uint32
+	wide            bool
+	// detector; dIn == dInEnd when there is none
+	hasOutlier  bool
+	components  int
+	dims        int
+	dIn, dInEnd uint32
+	projection  uint32
+	invCov      uint32
+	diagonal    bool
+	// simd: the module may use v128 (Compile's default); white: the
+	// detector is scored from the whitened projection (whiten), with
+	// v128 arithmetic
+	simd, white bool
+	anyLog1p    bool
+	threshold   float64
+	pages       uint32
+}
+
+func align8(n uint64) uint64 { return (n + 7) &^ 7 }
+
+// lower computes the layout of a valid model.
+func lower(m *model.Model, simd bool) (*layout, error) {
+	l := &layout{
+		simd:      simd,
+		features:  len(m.Schema.Features),
+		classes:   len(m.Classes),
+		outputs:   m.Ensemble.Outputs,
+		objective: m.Ensemble.Objective,
+	}
+	l.stride = abi.OutHeaderBytes + 8*l.classes
+	l.maxBatch = abi.MaxIOBytes / (4*l.features + l.stride)
+	l.maxBatch = max(1, min(l.maxBatch, abi.DefaultMaxBatch))
+
+	k := 0
+	if m.Outlier != nil {
+		k = m.Outlier.Components
+	}
+	a := uint64(abi.ScratchBase)
+	l.raw = uint32(a)
+	a = align8(a + 8*uint64(l.outputs))
+	l.proj = uint32(a)
+	a = align8(a + 8*uint64(k))
+	l.std = uint32(a)
+	if m.Outlier != nil {
+		a = align8(a + 8*uint64(len(m.Outlier.Features)))
+	}
+	a = (a + 15) &^ 15
+	l.input = uint32(a)
+	a = align8(a + 4*uint64(l.features)*uint64(l.maxBatch))
+	l.output = uint32(a)
+	a = align8(a + uint64(l.stride)*uint64(l.maxBatch))
+	l.dataBase = uint32(a)
+
+	// node encoding: the feature's byte offset in the low bits of a
+	// node's info word, four flags above it, the right child's distance
+	// (in words) above those; a module whose distances do not fit stores
+	// them in a third word instead (wide nodes)
+	l.featBits = max(2, bits.Len32(uint32(4*(l.features-1))))
+	l.shift = l.featBits + 4
+	l.rec = 8
+	orders := make([][]int32, len(m.Ensemble.Trees))
+	offs := make([][]uint32, len(m.Ensemble.Trees))
+	var nCat, nNodes uint64
+	for i := range m.Ensemble.Trees {
+		t := &m.Ensemble.Trees[i]
+		orders[i] = preorder(t)
+		for n, f := range t.Feature {
+			if f >= 0 && t.Op[n] == model.InSet {
+				l.anyInSet = true
+			}
+		}
+		nCat += uint64(len(t.CatBits))
+		if t.Output < 0 {
+			l.anyVector = true
+		} else {
+			l.anyScalar = true
+		}
+	}
+	for pass := 0; pass < 2; pass++ {
+		fits := true
+		nNodes = 0
+		for i := range m.Ensemble.Trees {
+			t := &m.Ensemble.Trees[i]
+			off, size := streamOffsets(t, orders[i], l.rec, 4*uint32(t.Width(l.outputs)))
+			offs[i] = off
+			nNodes += uint64(size)
+			for n, f := range t.Feature {
+				if f >= 0 && uint64(off[t.Right[n]]-off[n])/4 >= 1<<(32-l.shift) {
+					fits = false
+				}
+			}
+		}
+		if fits || l.wide {
+			break
+		}
+		l.wide, l.rec = true, 12
+	}
+	size := 8*uint64(l.outputs) + 4*uint64(l.classes)
+	size = align8(size) + 8*uint64(len(m.Ensemble.Trees))
+	size += 4*nCat + nNodes
+	var d int
+	if o := m.Outlier; o != nil {
+		d = len(o.Features)
+		size = align8(size) + 40*uint64(d) + 8*uint64(d*k) + 8*uint64(k*k) + 8*uint64(d) + 16
+	}
+	total := uint64(l.dataBase) + size
+	if total > abi.MaxMemoryBytes {
+		return nil, fmt.Errorf("%w: the model needs %d bytes of memory, more than %d", abi.ErrTooLarge, total, abi.MaxMemoryBytes)
+	}
+	l.data = make([]byte, 0, size)
+	addr := func() uint32 { return l.dataBase + uint32(len(l.data)) }
+	pad8 := func() {
+		for len(l.data)%8 != 0 {
+			l.data = append(l.data, 0)
+		}
+	}
+	le := binary.LittleEndian
+	put32 := func(v uint32) { l.data = le.AppendUint32(l.data, v) }
+	put64 := func(v float64) { l.data = le.AppendUint64(l.data, math.Float64bits(v)) }
+
+	l.base = addr()
+	for _, v := range m.Ensemble.BaseScore {
+		put64(float64(v))
+	}
+	l.benign = addr()
+	for c := 0; c < l.classes; c++ {
+		b := uint32(0)
+		if m.IsBenign(c) {
+			b = 1
+		}
+		put32(b)
+	}
+	pad8()
+	l.trees = addr()
+	l.treesEnd = l.trees + 8*uint32(len(m.Ensemble.Trees))
+	catAt := l.treesEnd
+	nodesAt := catAt + 4*uint32(nCat)
+	// tree table: root address (bit 31: the root is a leaf), output
+	nodeAddr := nodesAt
+	for i := range m.Ensemble.Trees {
+		t := &m.Ensemble.Trees[i]
+		root := nodeAddr
+		if t.Feature[0] < 0 {
+			root |= 1 << 31
+		}
+		put32(root)
+		if t.Output < 0 {
+			put32(math.MaxUint32) // -1
+		} else {
+			put32(uint32(t.Output) * 8)
+		}
+		last := orders[i][len(orders[i])-1]
+		nodeAddr += offs[i][last] + l.nodeBytes(t, last)
+	}
+	catBase := make([]uint32, len(m.Ensemble.Trees))
+	for i := range m.Ensemble.Trees {
+		catBase[i] = addr()
+		for _, v := range m.Ensemble.Trees[i].CatBits {
+			put32(v)
+		}
+	}
+	if addr() != nodesAt {
+		return nil, fmt.Errorf("wasm: internal error: category sets end at %d, want %d", addr(), nodesAt)
+	}
+	// each tree's nodes in preorder, leaves' values in place
+	for i := range m.Ensemble.Trees {
+		t := &m.Ensemble.Trees[i]
+		w := t.Width(l.outputs)
+		for _, n := range orders[i] {
+			f := t.Feature[n]
+			if f < 0 {
+				for _, v := range t.Value[int(n)*w : int(n)*w+w] {
+					put32(math.Float32bits(v))
+				}
+				continue
+			}
+			info := uint32(f) * 4
+			if t.DefaultLeft[n] {
+				info |= l.flagDL()
+			}
+			if t.Feature[t.Left[n]] < 0 {
+				info |= l.flagLeftLeaf()
+			}
+			if t.Feature[t.Right[n]] < 0 {
+				info |= l.flagRightLeaf()
+			}
+			var thr uint32
+			switch t.Op[n] {
+			case model.Less:
+				thr = math.Float32bits(t.Threshold[n])
+			case model.LessEqual:
+				thr = math.Float32bits(math.Nextafter32(t.Threshold[n], float32(math.Inf(1))))
+			default:
+				info |= l.flagInSet()
+				thr = catBase[i] + 4*uint32(t.CatBegin[n])
+			}
+			right := offs[i][t.Right[n]] - offs[i][n]
+			put32(thr)
+			if l.wide {
+				put32(info)
+				put32(right)
+			} else {
+				put32(info | right/4<<l.shift)
+			}
+		}
+	}
+	if o := m.Outlier; o != nil {
+		l.hasOutlier = true
+		l.components = k
+		l.dims = d
+		l.threshold = o.Threshold
+		pad8()
+		l.dIn = addr()
+		for j := 0; j < d; j++ {
+			put32(uint32(o.Features[j]) * 4)
+			lg := uint32(0)
+			if o.Log1p != nil && o.Log1p[j] {
+				lg = 1
+				l.anyLog1p = true
+			}
+			put32(lg)
+			put64(o.Mean[j])
+			put64(o.Scale[j])
+			lo, hi := math.Inf(-1), math.Inf(1)
+			if o.Clip != nil {
+				lo, hi = o.Clip.Low[j], o.Clip.High[j]
+			}
+			put64(lo)
+			put64(hi)
+		}
+		l.dInEnd = addr()
+		if w, ok := whitenIf(l.simd, o); ok {
+			// the whitened projection W in blocks of simdBlock components
+			// (the last block narrower, padded with a zero column to an
+			// even width), each block row by row: emitWhitened's order
+			l.white = true
+			for addr()%16 != 0 {
+				l.data = append(l.data, 0)
+			}
+			l.projection = addr()
+			for c0 := 0; c0 < k; c0 += simdBlock {
+				bw := min(simdBlock, k-c0)
+				for j := 0; j < d; j++ {
+					for i := 0; i < bw+bw%2; i++ {
+						if i < bw {
+							put64(w[j*k+c0+i])
+						} else {
+							put64(0)
+						}
+					}
+				}
+			}
+			end := uint64(l.dataBase) + uint64(len(l.data))
+			l.pages = uint32((end + abi.PageBytes - 1) / abi.PageBytes)
+			return l, nil
+		}
+		// the projection in blocks of four components (the last block
+		// narrower), each block row by row: the order emitDetector reads
+		l.projection = addr()
+		for c0 := 0; c0 < k; c0 += 4 {
+			w := min(4, k-c0)
+			for j := 0; j < d; j++ {
+				for i := 0; i < w; i++ {
+					put64(o.Projection[j*k+c0+i])
+				}
+			}
+		}
+		l.invCov = addr()
+		l.diagonal = true
+		for a := 0; a < k; a++ {
+			for b := 0; b < k; b++ {
+				if a != b && o.InvCov[a*k+b] != 0 {
+					l.diagonal = false
+				}
+			}
+		}
+		if l.diagonal {
+			for a := 0; a < k; a++ {
+				put64(o.InvCov[a*k+a])
+			}
+		} else {
+			for _, v := range o.InvCov {
+				put64(v)
+			}
+		}
+	}
+	end := uint64(l.dataBase) + uint64(len(l.data))
+	l.pages = uint32((end + abi.PageBytes - 1) / abi.PageBytes)
+	return l, nil
+}
+
+// preorder lists a tree's nodes root first, each node's left subtree
+// before its right.
+func preorder(t *model.Tree) []int32 {
+	order := make([]int32, 0, t.Len())
+	stack := []int32{0}
+	for len(stack) > 0 {
+		n := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		order = append(order, n)
+		if t.Feature[n] >= 0 {
+			stack = append(stack, t.Right[n], t.Left[n])
+		}
+	}
+	return order
+}
+
+// streamOffsets gives each node's byte offset in its tree's stream
+// (internal nodes rec bytes, leaves their values) and the stream's size.
+func streamOffsets(t *model.Tree, order []int32, rec, leaf uint32) ([]uint32, uint32) {
+	off := make([]uint32, t.Len())
+	a := uint32(0)
+	for _, n := range order {
+		off[n] = a
+		if t.Feature[n] < 0 {
+			a += leaf
+		} else {
+			a += rec
+		}
+	}
+	return off, a
+}
+
+func (l *layout) nodeBytes(t *model.Tree, n int32) uint32 {
+	if t.Feature[n] < 0 {
+		return 4 * uint32(t.Width(l.outputs))
+	}
+	return l.rec
+}
+
+// Node info flags, just above the feature offset.
+func (l *layout) flagDL() uint32        { return 1 << l.featBits }
+func (l *layout) flagInSet() uint32     { return 1 << (l.featBits + 1) }
+func (l *layout) flagLeftLeaf() uint32  { return 1 << (l.featBits + 2) }
+func (l *layout) flagRightLeaf() uint32 { return 1 << (l.featBits + 3) }
+func (l *layout) featMask() uint32      { return 1<<l.featBits - 1 }
+
+// whitenIf is whiten for a SIMD module; an MVP module keeps the native
+// form (and skips the Cholesky).
+func whitenIf(simd bool, o *model.Outlier) ([]float64, bool) {
+	if !simd {
+		return nil, false
+	}
+	return whiten(o)
+}
+
+// simdBlock is the number of detector components the SIMD detector sums
+// at once: eight v128 accumulators of two f64 lanes, which with the
+// splatted input and a product fit amd64's 16 vector registers. Measured
+// (bench/instructions.sh, CIC-IDS2017 shape): 8 components per block cost
+// 7.6 instructions per multiply-add, 16 cost 6.5.
+const simdBlock = 16
+
+// whiten folds the detector's inverse covariance into its projection:
+// with InvCov = L·Lᵀ (Cholesky; the square root of the diagonal when
+// InvCov is diagonal, as the trainer writes it), the score
+// pᵀ·InvCov·p with p = Pᵀu is ‖Lᵀp‖² = Σ_c (Σ_j u_j W_jc)² for W = P·L
+// (d×k, row-major): d·k multiply-adds instead of d·k + k², and a sum of
+// squares, so no cancellation where the native form has none.
+//
+// It declines (ok false) when InvCov is not symmetric positive
+// (semi)definite, or when some input could make a sum overflow: then the
+// native predictor's order of operations decides which non-finite value
+// comes out, so the module keeps the native form. The bound takes every
+// input at its largest magnitude (the clip bounds, log1p(MaxFloat32), or
+// MaxFloat32).
+func whiten(o *model.Outlier) ([]float64, bool) {
+	d, k := len(o.Features), o.Components
+	inv := o.InvCov
+	lw := make([]float64, k*k) // L, row-major, lower triangular
+	diagonal := true
+	for a := 0; a < k && diagonal; a++ {
+		for b := 0; b < k; b++ {
+			if a != b && inv[a*k+b] != 0 {
+				diagonal = false
+				break
+			}
+		}
+	}
+	if diagonal {
+		for a := 0; a < k; a++ {
+			if !(inv[a*k+a] >= 0) {
+				return nil, false
+			}
+			lw[a*k+a] = math.Sqrt(inv[a*k+a])
+		}
+	} else {
+		for a := 0; a < k; a++ {
+			for b := 0; b <= a; b++ {
+				if inv[a*k+b] != inv[b*k+a] {
+					return nil, false
+				}
+				s := inv[a*k+b]
+				for c := 0; c < b; c++ {
+					s -= lw[a*k+c] * lw[b*k+c]
+				}
+				if a == b {
+					if !(s > 0) {
+						return nil, false
+					}
+					lw[a*k+a] = math.Sqrt(s)
+				} else {
+					lw[a*k+b] = s / lw[b*k+b]
+				}
+			}
+		}
+	}
+	w := make([]float64, d*k)
+	for j := 0; j < d; j++ {
+		for c := 0; c < k; c++ {
+			var s float64
+			for a := c; a < k; a++ {
+				s += o.Projection[j*k+a] * lw[a*k+c]
+			}
+			w[j*k+c] = s
+		}
+	}
+	// overflow bound on both forms: |u_j| <= ub_j, then |p_c|, |z_c|
+	ub := make([]float64, d)
+	for j := range ub {
+		m := float64(math.MaxFloat32)
+		if o.Log1p != nil && o.Log1p[j] {
+			m = math.Log1p(m)
+		}
+		if o.Clip != nil {
+			m = min(m, max(math.Abs(o.Clip.Low[j]), math.Abs(o.Clip.High[j])))
+		}
+		ub[j] = (m + math.Abs(o.Mean[j])) / o.Scale[j]
+	}
+	const limit = 1e150
+	var sp, sz, maxInv float64
+	for c := 0; c < k; c++ {
+		var bp, bz float64
+		for j := 0; j < d; j++ {
+			bp += ub[j] * math.Abs(o.Projection[j*k+c])
+			bz += ub[j] * math.Abs(w[j*k+c])
+		}
+		sp += bp
+		sz += bz
+	}
+	for _, v := range inv {
+		maxInv = max(maxInv, math.Abs(v))
+	}
+	if !(sp < limit && sz < limit && maxInv < limit && sp*sp*maxInv < 1e300) {
+		return nil, false
+	}
+	return w, true
+}

@@ -1,0 +1,165 @@
+//go:build realdata
+
+package host_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm/compiler"
+	"github.com/flowsense/flowsense/wasm/host"
+)
+
+// The default models of the real datasets on their own test rows
+// (go test -tags realdata -bench RealData): one flow through the module vs
+// the native predictor, batches, cold start.
+
+func benchRealOneFlow(b *testing.B, name string, native bool) {
+	m, rows := trainedModel(b, name)
+	nf := len(m.Schema.Features)
+	n := len(rows) / nf
+	ctx := context.Background()
+	if native {
+		var r model.Result
+		b.ReportAllocs()
+		b.ResetTimer()
+		for i := 0; i < b.N; i++ {
+			j := i % n
+			if err := m.Predict(rows[j*nf:(j+1)*nf], &r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return
+	}
+	mod := load(b, compile(b, m))
+	out := make([]model.Result, 1)
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := i % n
+		if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkRealDataOneFlow_NSLKDD_wasm(b *testing.B)   { benchRealOneFlow(b, "NSL-KDD kdd5", false) }
+func BenchmarkRealDataOneFlow_NSLKDD_native(b *testing.B) { benchRealOneFlow(b, "NSL-KDD kdd5", true) }
+func BenchmarkRealDataOneFlow_CIC_wasm(b *testing.B)      { benchRealOneFlow(b, "CIC-IDS2017", false) }
+func BenchmarkRealDataOneFlow_CIC_native(b *testing.B)    { benchRealOneFlow(b, "CIC-IDS2017", true) }
+
+func benchRealBatch(b *testing.B, name string) {
+	m, rows := trainedModel(b, name)
+	mod := load(b, compile(b, m))
+	nf := len(m.Schema.Features)
+	bs := mod.MaxBatch()
+	n := len(rows) / nf / bs * bs
+	out := make([]model.Result, bs)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		j := (i * bs) % n
+		if err := mod.Classify(ctx, rows[j*nf:(j+bs)*nf], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N*bs)/b.Elapsed().Seconds(), "flows/s")
+}
+
+func BenchmarkRealDataBatch_NSLKDD(b *testing.B) { benchRealBatch(b, "NSL-KDD kdd5") }
+func BenchmarkRealDataBatch_CIC(b *testing.B)    { benchRealBatch(b, "CIC-IDS2017") }
+
+func benchRealColdStart(b *testing.B, name string) {
+	m, rows := trainedModel(b, name)
+	bin := compile(b, m)
+	nf := len(m.Schema.Features)
+	out := make([]model.Result, 1)
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		mod, err := host.Load(ctx, bin)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := mod.Classify(ctx, rows[:nf], out); err != nil {
+			b.Fatal(err)
+		}
+		mod.Close(ctx)
+	}
+	b.ReportMetric(float64(len(bin)), "module-bytes")
+}
+
+func BenchmarkRealDataColdStart_NSLKDD(b *testing.B) { benchRealColdStart(b, "NSL-KDD kdd5") }
+func BenchmarkRealDataColdStart_CIC(b *testing.B)    { benchRealColdStart(b, "CIC-IDS2017") }
+
+// benchRealRatio: the same test rows through both predictors back to back.
+func benchRealRatio(b *testing.B, name string) {
+	m, rows := trainedModel(b, name)
+	nf := len(m.Schema.Features)
+	n := len(rows) / nf
+	mod := load(b, compile(b, m))
+	out := make([]model.Result, 1)
+	var r model.Result
+	ctx := context.Background()
+	b.ReportAllocs()
+	b.ResetTimer()
+	start := time.Now()
+	for i := 0; i < b.N; i++ {
+		j := i % n
+		if err := m.Predict(rows[j*nf:(j+1)*nf], &r); err != nil {
+			b.Fatal(err)
+		}
+	}
+	native := time.Since(start)
+	start = time.Now()
+	for i := 0; i < b.N; i++ {
+		j := i % n
+		if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+			b.Fatal(err)
+		}
+	}
+	module := time.Since(start)
+	b.ReportMetric(float64(native.Nanoseconds())/float64(b.N), "native-ns/flow")
+	b.ReportMetric(float64(module.Nanoseconds())/float64(b.N), "wasm-ns/flow")
+	b.ReportMetric(float64(module)/float64(native), "wasm/native")
+}
+
+func BenchmarkRealDataOneFlowRatio_NSLKDD(b *testing.B) { benchRealRatio(b, "NSL-KDD kdd5") }
+func BenchmarkRealDataOneFlowRatio_CIC(b *testing.B)    { benchRealRatio(b, "CIC-IDS2017") }
+
+// benchRealSIMD: the default (SIMD) module against the MVP module
+// (WithoutSIMD) of the same model on the same rows, interleaved in chunks
+// of 256 calls so that a change in the machine's load hits both alike.
+func benchRealSIMD(b *testing.B, name string) {
+	m, rows := trainedModel(b, name)
+	nf := len(m.Schema.Features)
+	n := len(rows) / nf
+	mods := []*host.Module{load(b, compile(b, m)), load(b, compile(b, m, compiler.WithoutSIMD()))}
+	out := make([]model.Result, 1)
+	ctx := context.Background()
+	var spent [2]time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i += 256 {
+		for k, mod := range mods {
+			start := time.Now()
+			for c := i; c < min(i+256, b.N); c++ {
+				j := c % n
+				if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+					b.Fatal(err)
+				}
+			}
+			spent[k] += time.Since(start)
+		}
+	}
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(b.N), "simd-ns/flow")
+	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(b.N), "mvp-ns/flow")
+	b.ReportMetric(float64(spent[0])/float64(spent[1]), "simd/mvp")
+}
+
+func BenchmarkRealDataSIMDRatio_NSLKDD(b *testing.B) { benchRealSIMD(b, "NSL-KDD kdd5") }
+func BenchmarkRealDataSIMDRatio_CIC(b *testing.B)    { benchRealSIMD(b, "CIC-IDS2017") }

@@ -1,0 +1,431 @@
+package host
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/flowsense/flowsense/wasm/abi"
+
+	"github.com/flowsense/flowsense/model"
+	wb "github.com/flowsense/flowsense/wasm/internal/wasmbin"
+	"github.com/tetratelabs/wazero"
+	"github.com/tetratelabs/wazero/api"
+)
+
+// Option configures Load.
+type Option func(*config)
+
+type config struct {
+	interpreter bool
+	cacheDir    string
+	poolSize    int
+}
+
+// WithInterpreter runs the module on wazero's interpreter instead of its
+// compiler: slower per call, but no native code generation (for platforms
+// the compiler does not support, and to cross-check the two).
+func WithInterpreter() Option { return func(c *config) { c.interpreter = true } }
+
+// WithCompilationCache keeps wazero's compiled code in dir, so a later Load
+// of the same module in another process skips compilation.
+func WithCompilationCache(dir string) Option { return func(c *config) { c.cacheDir = dir } }
+
+// WithPoolSize bounds the number of idle instances kept for reuse (default
+// 8). More concurrent callers than that still run; their extra instances
+// are closed when returned.
+func WithPoolSize(n int) Option { return func(c *config) { c.poolSize = max(1, n) } }
+
+// Module is a loaded model module, safe for concurrent use: each call takes
+// an instance from a pool (an instance runs one call at a time).
+type Module struct {
+	meta     *abi.Metadata
+	metaJSON []byte
+	enc      *model.Encoder
+	rt       wazero.Runtime
+	cache    wazero.CompilationCache
+	compiled wazero.CompiledModule
+	pool     chan *instance
+
+	features, classes, maxBatch int
+	input, output, stride       uint32
+}
+
+// instance is one instantiated module with its views of the I/O buffers.
+type instance struct {
+	mod     api.Module
+	predict api.Function
+	in      []byte // view of the input buffer
+	out     []byte // view of the output buffer
+	stack   []uint64
+}
+
+// Load reads a module's metadata, checks its ABI version and exports,
+// compiles it once and returns it ready to classify. The bytes are not
+// retained.
+func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error) {
+	cfg := config{poolSize: 8}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	md, raw, err := abi.ReadMetadataRaw(wasmBytes)
+	if err != nil {
+		return nil, err
+	}
+	if md.ABI != abi.Version {
+		return nil, &abi.Error{Op: "load", Offset: -1, Err: abi.ErrABI, Detail: fmt.Sprintf("module has ABI %d, this host speaks %d", md.ABI, abi.Version)}
+	}
+	rc := wazero.NewRuntimeConfigCompiler()
+	if cfg.interpreter {
+		rc = wazero.NewRuntimeConfigInterpreter()
+	}
+	rc = rc.WithCoreFeatures(api.CoreFeaturesV1 | api.CoreFeatureSIMD)
+	var cache wazero.CompilationCache
+	if cfg.cacheDir != "" {
+		cache, err = wazero.NewCompilationCacheWithDir(cfg.cacheDir)
+		if err != nil {
+			return nil, &abi.Error{Op: "load", Offset: -1, Err: fmt.Errorf("compilation cache: %w", err)}
+		}
+		rc = rc.WithCompilationCache(cache)
+	}
+	rt := wazero.NewRuntimeWithConfig(ctx, rc)
+	m := &Module{meta: md, metaJSON: raw, rt: rt, cache: cache, pool: make(chan *instance, cfg.poolSize)}
+	fail := func(err error) (*Module, error) {
+		_ = m.Close(ctx)
+		return nil, err
+	}
+	if err := checkFunctionTypes(wasmBytes); err != nil {
+		return fail(&abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: err.Error()})
+	}
+	m.compiled, err = compileModule(ctx, rt, wasmBytes)
+	if err != nil {
+		return fail(&abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: err.Error()})
+	}
+	if err := m.checkExports(); err != nil {
+		return fail(err)
+	}
+	m.enc = model.NewEncoder(&m.meta.Schema)
+	// one instance to read the ABI globals and prove the module runs
+	inst, err := m.instantiate(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	m.put(inst)
+	return m, nil
+}
+
+// compileModule is rt.CompileModule with a panic turned into an error:
+// wazero v1.12.0's validator can panic on some malformed modules (a
+// function whose type index is out of range is caught by
+// checkFunctionTypes; this is the net for whatever else), and a host must
+// never crash on a bad file.
+func compileModule(ctx context.Context, rt wazero.Runtime, b []byte) (c wazero.CompiledModule, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c, err = nil, fmt.Errorf("wazero: %v", p)
+		}
+	}()
+	return rt.CompileModule(ctx, b)
+}
+
+// instantiateModule is rt.InstantiateModule with a panic turned into an
+// error, like compileModule.
+func instantiateModule(ctx context.Context, rt wazero.Runtime, c wazero.CompiledModule) (mod api.Module, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			mod, err = nil, fmt.Errorf("wazero: %v", p)
+		}
+	}()
+	return rt.InstantiateModule(ctx, c, wazero.NewModuleConfig().WithName(""))
+}
+
+// checkFunctionTypes checks that every function's type index is in range,
+// which wazero v1.12.0 assumes before validating calls.
+func checkFunctionTypes(b []byte) error {
+	secs, err := wb.Sections(b)
+	if err != nil {
+		return err
+	}
+	types := -1
+	for _, s := range secs {
+		switch s.ID {
+		case wb.SecType:
+			n, _, err := wb.ReadU32(s.Data)
+			if err != nil {
+				return err
+			}
+			types = int(n)
+		case wb.SecFunction:
+			n, k, err := wb.ReadU32(s.Data)
+			if err != nil {
+				return err
+			}
+			p := s.Data[k:]
+			for i := uint32(0); i < n; i++ {
+				t, k, err := wb.ReadU32(p)
+				if err != nil {
+					return err
+				}
+				if int(t) >= types {
+					return fmt.Errorf("function %d has type %d of %d", i, t, max(types, 0))
+				}
+				p = p[k:]
+			}
+		}
+	}
+	return nil
+}
+
+func (m *Module) checkExports() error {
+	bad := func(format string, args ...any) error {
+		return &abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: fmt.Sprintf(format, args...)}
+	}
+	if n := len(m.compiled.ImportedFunctions()) + len(m.compiled.ImportedMemories()); n != 0 {
+		return bad("module has %d imports, want none", n)
+	}
+	fn, ok := m.compiled.ExportedFunctions()[abi.ExportPredict]
+	if !ok {
+		return bad("no %q export", abi.ExportPredict)
+	}
+	if p, r := fn.ParamTypes(), fn.ResultTypes(); len(p) != 1 || p[0] != api.ValueTypeI32 || len(r) != 1 || r[0] != api.ValueTypeI32 {
+		return bad("%q has the wrong signature", abi.ExportPredict)
+	}
+	mem, ok := m.compiled.ExportedMemories()[abi.ExportMemory]
+	if !ok {
+		return bad("no %q export", abi.ExportMemory)
+	}
+	if max, ok := mem.Max(); !ok || max != mem.Min() {
+		return bad("memory is not of fixed size")
+	}
+	if uint64(mem.Min())*abi.PageBytes > abi.MaxMemoryBytes {
+		return bad("memory of %d pages is larger than a compiled model's", mem.Min())
+	}
+	return nil
+}
+
+// instantiate makes a new instance and checks its ABI globals against the
+// metadata.
+func (m *Module) instantiate(ctx context.Context) (*instance, error) {
+	mod, err := instantiateModule(ctx, m.rt, m.compiled)
+	if err != nil {
+		return nil, &abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: err.Error()}
+	}
+	bad := func(format string, args ...any) (*instance, error) {
+		_ = mod.Close(ctx)
+		return nil, &abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: fmt.Sprintf(format, args...)}
+	}
+	glob := func(name string) (uint32, bool) {
+		g := mod.ExportedGlobal(name)
+		if g == nil || g.Type() != api.ValueTypeI32 {
+			return 0, false
+		}
+		return uint32(g.Get()), true
+	}
+	var vals [7]uint32
+	for i, name := range []string{abi.ExportABI, abi.ExportFeatures, abi.ExportClasses, abi.ExportMaxBatch, abi.ExportInput, abi.ExportOutput, abi.ExportStride} {
+		v, ok := glob(name)
+		if !ok {
+			return bad("no i32 global %q", name)
+		}
+		vals[i] = v
+	}
+	ver, nf, nc, mb, in, out, stride := vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6]
+	if ver != abi.Version {
+		_ = mod.Close(ctx)
+		return nil, &abi.Error{Op: "load", Offset: -1, Err: abi.ErrABI, Detail: fmt.Sprintf("module exports ABI %d, this host speaks %d", ver, abi.Version)}
+	}
+	if int(nf) != len(m.meta.Schema.Features) || int(nc) != len(m.meta.Classes) {
+		return bad("module has %d features and %d classes, its metadata %d and %d", nf, nc, len(m.meta.Schema.Features), len(m.meta.Classes))
+	}
+	if mb == 0 || mb > 1<<20 || uint64(stride) != uint64(abi.OutHeaderBytes)+8*uint64(nc) {
+		return bad("bad batch size %d or stride %d", mb, stride)
+	}
+	mem := mod.ExportedMemory(abi.ExportMemory)
+	inView, ok1 := mem.Read(in, mb*nf*4)
+	outView, ok2 := mem.Read(out, mb*stride)
+	if mem == nil || !ok1 || !ok2 {
+		return bad("I/O buffers outside memory")
+	}
+	if m.features == 0 {
+		m.features, m.classes, m.maxBatch = int(nf), int(nc), int(mb)
+		m.input, m.output, m.stride = in, out, stride
+	} else if m.input != in || m.output != out || m.maxBatch != int(mb) {
+		return bad("instances disagree on the ABI")
+	}
+	return &instance{mod: mod, predict: mod.ExportedFunction(abi.ExportPredict), in: inView, out: outView, stack: make([]uint64, 1)}, nil
+}
+
+func (m *Module) get(ctx context.Context) (*instance, error) {
+	select {
+	case i := <-m.pool:
+		return i, nil
+	default:
+		return m.instantiate(ctx)
+	}
+}
+
+func (m *Module) put(i *instance) {
+	select {
+	case m.pool <- i:
+	default:
+		_ = i.mod.Close(context.Background())
+	}
+}
+
+// Metadata returns a copy of the module's metadata.
+func (m *Module) Metadata() *abi.Metadata {
+	md, err := abi.DecodeMetadata(m.metaJSON)
+	if err != nil { // cannot happen: it decoded at Load
+		return nil
+	}
+	return md
+}
+
+// Features is the number of values a row carries; MaxBatch the most rows
+// one module call takes (Classify splits larger batches).
+func (m *Module) Features() int { return m.features }
+
+// MaxBatch is the most rows one call into the module takes.
+func (m *Module) MaxBatch() int { return m.maxBatch }
+
+// Close releases the instances, the compiled code and the runtime.
+func (m *Module) Close(ctx context.Context) error {
+	for {
+		select {
+		case i := <-m.pool:
+			_ = i.mod.Close(ctx)
+			continue
+		default:
+		}
+		break
+	}
+	err := m.rt.Close(ctx)
+	if m.cache != nil {
+		_ = m.cache.Close(ctx)
+	}
+	return err
+}
+
+// Classify predicts len(out) rows given row-major in rows (len(out) rows of
+// Features() float32 values each, categorical values as codes, NaN for
+// missing), writing out[i] for row i.
+func (m *Module) Classify(ctx context.Context, rows []float32, out []model.Result) error {
+	nf := m.features
+	if len(rows) != len(out)*nf {
+		if len(out) == 0 || len(rows)%nf != 0 {
+			return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrRowWidth, Detail: fmt.Sprintf("%d values for %d rows of %d features", len(rows), len(out), nf)}
+		}
+		return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrBatch, Detail: fmt.Sprintf("%d rows, %d results", len(rows)/nf, len(out))}
+	}
+	inst, err := m.get(ctx)
+	if err != nil {
+		return err
+	}
+	for start := 0; start < len(out); start += m.maxBatch {
+		n := min(m.maxBatch, len(out)-start)
+		if err := m.run(ctx, inst, rows[start*nf:(start+n)*nf], out[start:start+n]); err != nil {
+			_ = inst.mod.Close(ctx) // its state is unknown after a trap
+			return err
+		}
+	}
+	m.put(inst)
+	return nil
+}
+
+func (m *Module) run(ctx context.Context, inst *instance, rows []float32, out []model.Result) error {
+	in := inst.in[:len(rows)*4]
+	for i, v := range rows {
+		binary.LittleEndian.PutUint32(in[4*i:], math.Float32bits(v))
+	}
+	inst.stack[0] = uint64(len(out))
+	if err := inst.predict.CallWithStack(ctx, inst.stack); err != nil {
+		return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrPredict, Detail: err.Error()}
+	}
+	if int32(inst.stack[0]) != int32(len(out)) {
+		return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrPredict, Detail: "module refused a batch of " + strconv.Itoa(len(out))}
+	}
+	nc := m.classes
+	stride := int(m.stride)
+	le := binary.LittleEndian
+	for r := range out {
+		b := inst.out[r*stride : (r+1)*stride]
+		res := &out[r]
+		c := int(le.Uint32(b))
+		if c < 0 || c >= nc {
+			return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrPredict, Detail: "module returned class " + strconv.Itoa(c)}
+		}
+		v := le.Uint32(b[4:])
+		if v > uint32(model.Anomalous) {
+			return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrPredict, Detail: "module returned verdict " + strconv.Itoa(int(v))}
+		}
+		res.Class = c
+		res.Verdict = model.Verdict(v)
+		res.OutlierScore = math.Float64frombits(le.Uint64(b[8:]))
+		if cap(res.Probabilities) < nc {
+			res.Probabilities = make([]float64, nc)
+		}
+		res.Probabilities = res.Probabilities[:nc]
+		for j := range res.Probabilities {
+			res.Probabilities[j] = math.Float64frombits(le.Uint64(b[abi.OutHeaderBytes+8*j:]))
+		}
+	}
+	return nil
+}
+
+// ClassifyRecord classifies one flow given by named fields: a string is
+// read through the schema (a number for a numeric feature, a category name
+// for a categorical one), a number is taken as is (as a code for a
+// categorical feature), nil is missing, and an absent feature is missing.
+// A name the schema lacks gives abi.ErrUnknownFeature; an unseen category of a
+// feature whose policy is "error" gives abi.ErrUnknownCategory.
+func (m *Module) ClassifyRecord(ctx context.Context, fields map[string]any) (model.Result, error) {
+	row := make([]float32, m.features)
+	model.NaNRow(row)
+	for name, val := range fields {
+		i := m.enc.Index(name)
+		if i < 0 {
+			return model.Result{}, &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrUnknownFeature, Detail: strconv.Quote(name)}
+		}
+		var v float32
+		var err error
+		switch x := val.(type) {
+		case nil:
+			continue
+		case string:
+			v, err = m.enc.Value(i, x)
+		case float64:
+			v, err = m.enc.Number(i, x)
+		case float32:
+			v, err = m.enc.Number(i, float64(x))
+		case int:
+			v, err = m.enc.Number(i, float64(x))
+		case int32:
+			v, err = m.enc.Number(i, float64(x))
+		case int64:
+			v, err = m.enc.Number(i, float64(x))
+		case uint32:
+			v, err = m.enc.Number(i, float64(x))
+		case uint64:
+			v, err = m.enc.Number(i, float64(x))
+		case bool:
+			b := 0.0
+			if x {
+				b = 1
+			}
+			v, err = m.enc.Number(i, b)
+		default:
+			return model.Result{}, &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrFieldType, Detail: fmt.Sprintf("field %q has type %T", name, val)}
+		}
+		if err != nil {
+			return model.Result{}, &abi.Error{Op: "classify", Offset: -1, Err: err}
+		}
+		row[i] = v
+	}
+	out := make([]model.Result, 1)
+	if err := m.Classify(ctx, row, out); err != nil {
+		return model.Result{}, err
+	}
+	return out[0], nil
+}
