@@ -38,7 +38,10 @@ func TestPageRoutes(t *testing.T) {
 		"POST / is CloudEvents":     {method: "POST", path: "/", ctype: event.Header.Get("Content-Type"), body: eventBody, status: 200, wantType: "application/cloudevents+json", wantBody: "io.flowsense.flow.classified.v1"},
 		"PUT / is 405":              {method: "PUT", path: "/", status: 405, wantType: MediaTypeProblem, allow: "GET, HEAD, POST"},
 		"DELETE / is 405":           {method: "DELETE", path: "/", status: 405, wantType: MediaTypeProblem, allow: "GET, HEAD, POST"},
-		"POST the script is 405":    {method: "POST", path: "/static/app.js", body: []byte("x"), status: 405, wantType: MediaTypeProblem, allow: "GET"},
+		"POST the script is 405":    {method: "POST", path: "/static/app.js", body: []byte("x"), status: 405, wantType: MediaTypeProblem, allow: "GET, HEAD"},
+		"a trailing slash is 404":   {method: "POST", path: "/predict/", body: []byte("{}"), status: 404, wantType: MediaTypeProblem},
+		"an unclean path is 404":    {method: "GET", path: "//model", status: 404, wantType: MediaTypeProblem},
+		"a dot segment is 404":      {method: "GET", path: "/static/../model", status: 404, wantType: MediaTypeProblem},
 		"an unknown asset is 404":   {method: "GET", path: "/static/nope.js", status: 404, wantType: MediaTypeProblem},
 		"GET /predict is still 405": {method: "GET", path: "/predict", status: 405, wantType: MediaTypeProblem, allow: "POST"},
 	}

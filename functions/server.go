@@ -92,20 +92,18 @@ type Server struct {
 	enc      *cloudevents.ClassificationEncoder
 	nf       int
 	closed   atomic.Bool
-	// mux maps a path to its route.
-	mux     map[string]route
+	// mux routes "METHOD /path" patterns to handlers (route values).
+	mux     *http.ServeMux
 	fdec    *cloudevents.FeedbackDecoder
 	fschema []byte // JSON Schema of feedback data for this model
 	metrics *metrics
 }
 
-type route struct {
-	methods string // "GET" or "POST"
-	h       func(*Server, http.ResponseWriter, *http.Request) error
-	// get serves GET and HEAD on a POST path (the page at GET / beside
-	// the CloudEvents endpoint at POST /); nil for most paths.
-	get func(*Server, http.ResponseWriter, *http.Request) error
-}
+// route is a handler of the Server, registered in its ServeMux. ServeHTTP
+// calls it with the Server; its own ServeHTTP is never used.
+type route func(*Server, http.ResponseWriter, *http.Request) error
+
+func (route) ServeHTTP(http.ResponseWriter, *http.Request) {}
 
 // New loads a compiled model module and returns the handler serving it.
 // The bytes are kept (GET /model.wasm serves them) and must not change.
@@ -148,30 +146,35 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		nf:   len(md.Schema.Features),
 		fdec: cloudevents.NewFeedbackDecoder(md.Classes, cfg.maxFlows), fschema: append(fbSchema, '\n'),
 	}
-	s.mux = map[string]route{
-		"/":                      {methods: "POST", h: (*Server).serveEvents},
-		"/predict":               {methods: "POST", h: (*Server).servePredict},
-		"/health/readiness":      {methods: "GET", h: (*Server).serveReadiness},
-		"/health/liveness":       {methods: "GET", h: (*Server).serveLiveness},
-		"/model":                 {methods: "GET", h: (*Server).serveModel},
-		"/model.wasm":            {methods: "GET", h: (*Server).serveWasm},
-		"/schema/flow":           {methods: "GET", h: (*Server).serveFlowSchema},
-		"/schema/classification": {methods: "GET", h: (*Server).serveClassificationSchema},
-		"/schema/feedback":       {methods: "GET", h: (*Server).serveFeedbackSchema},
-		"/feedback":              {methods: "POST", h: (*Server).serveFeedback},
-		"/metrics":               {methods: "GET", h: (*Server).serveMetrics},
+	// A GET pattern serves HEAD too; "/{$}" is the root alone.
+	patterns := map[string]route{
+		"POST /{$}":                  (*Server).serveEvents,
+		"POST /predict":              (*Server).servePredict,
+		"GET /health/readiness":      (*Server).serveReadiness,
+		"GET /health/liveness":       (*Server).serveLiveness,
+		"GET /model":                 (*Server).serveModel,
+		"GET /model.wasm":            (*Server).serveWasm,
+		"GET /schema/flow":           (*Server).serveFlowSchema,
+		"GET /schema/classification": (*Server).serveClassificationSchema,
+		"GET /schema/feedback":       (*Server).serveFeedbackSchema,
+		"POST /feedback":             (*Server).serveFeedback,
+		"GET /metrics":               (*Server).serveMetrics,
 	}
 	for _, p := range web.Paths() {
-		if rt, taken := s.mux[p]; taken {
-			rt.get = (*Server).servePage
-			s.mux[p] = rt
-			continue
+		if p == "/" {
+			p = "/{$}"
 		}
-		s.mux[p] = route{methods: "GET", h: (*Server).servePage}
+		patterns["GET "+p] = (*Server).servePage
 	}
-	routes := make([]string, 0, len(s.mux))
-	for p := range s.mux {
-		routes = append(routes, p)
+	s.mux = http.NewServeMux()
+	seen := map[string]bool{}
+	var routes []string
+	for pat, h := range patterns {
+		s.mux.Handle(pat, h)
+		if p := routePath(pat); !seen[p] {
+			seen[p] = true
+			routes = append(routes, p)
+		}
 	}
 	s.metrics = newMetrics(md, routes)
 	s.metrics.coldStart.Set(time.Since(cfg.start).Seconds()) // ready: New returns
@@ -206,22 +209,12 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	start := time.Now()
-	rt, ok := s.mux[r.URL.Path]
+	h, pattern := s.mux.Handler(r)
 	var err error
-	switch {
-	case !ok:
-		err = &Error{Problem: withDetail(problemFor(ErrNotFound).Problem, "no endpoint "+r.URL.Path), Err: ErrNotFound}
-	case rt.get != nil && (r.Method == http.MethodGet || r.Method == http.MethodHead):
-		err = rt.get(s, w, r)
-	case r.Method == rt.methods || (rt.methods == "GET" && r.Method == http.MethodHead):
-		err = rt.h(s, w, r)
-	default:
-		allow := rt.methods
-		if rt.get != nil {
-			allow = "GET, HEAD, " + allow
-		}
-		w.Header().Set("Allow", allow)
-		err = fmt.Errorf("%w: %s %s", ErrMethod, r.Method, r.URL.Path)
+	if rt, ok := h.(route); ok {
+		err = rt(s, w, r)
+	} else {
+		err = unrouted(h, w, r)
 	}
 	if err != nil {
 		if p := ProblemOf(err); p.Status >= 500 {
@@ -229,7 +222,46 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		writeProblem(w, err)
 	}
-	s.metrics.observeRequest(r.URL.Path, requestEncoding(r), time.Since(start))
+	s.metrics.observeRequest(routePath(pattern), requestEncoding(r), time.Since(start))
+}
+
+// routePath is the path of a "METHOD /path" pattern as the metrics label
+// it ("/" for "/{$}"); "" (no pattern) is labelled "other".
+func routePath(pattern string) string {
+	_, p, _ := strings.Cut(pattern, " ")
+	if p == "/{$}" {
+		return "/"
+	}
+	return p
+}
+
+// unrouted answers a request no pattern matched with a problem: ServeMux's
+// own answer, run into a recorder, tells 405 (with the Allow header it
+// computed) from 404. Routes are exact: a path ServeMux would redirect to
+// its clean form ("//predict", "/model/") is 404 too.
+func unrouted(h http.Handler, w http.ResponseWriter, r *http.Request) error {
+	rec := &statusRecorder{header: http.Header{}}
+	h.ServeHTTP(rec, r)
+	if rec.code == http.StatusMethodNotAllowed {
+		w.Header().Set("Allow", rec.header.Get("Allow"))
+		return fmt.Errorf("%w: %s %s", ErrMethod, r.Method, r.URL.Path)
+	}
+	return &Error{Problem: withDetail(problemFor(ErrNotFound).Problem, "no endpoint "+r.URL.Path), Err: ErrNotFound}
+}
+
+// statusRecorder keeps the status and headers of ServeMux's own answer
+// and drops its body.
+type statusRecorder struct {
+	header http.Header
+	code   int
+}
+
+func (r *statusRecorder) Header() http.Header         { return r.header }
+func (r *statusRecorder) Write(b []byte) (int, error) { return len(b), nil }
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.code == 0 {
+		r.code = code
+	}
 }
 
 func (s *Server) logf(format string, args ...any) {
