@@ -19,6 +19,7 @@ type Decoder struct {
 	lim       Limits
 	exporters map[netip.AddrPort]*exporter
 	clock     uint64
+	templates int // held, every exporter
 	stats     DecoderStats
 }
 
@@ -45,10 +46,7 @@ func NewDecoder(lim Limits) *Decoder {
 func (d *Decoder) Stats() DecoderStats {
 	s := d.stats
 	s.Exporters = uint64(len(d.exporters))
-	s.Templates = 0
-	for _, e := range d.exporters {
-		s.Templates += uint64(len(e.templates))
-	}
+	s.Templates = uint64(d.templates)
 	return s
 }
 
@@ -118,9 +116,10 @@ func (d *Decoder) exporterFor(from netip.AddrPort) *exporter {
 				}
 			}
 			delete(d.exporters, oldest.addr)
+			d.templates -= len(oldest.templates)
 			d.stats.EvictedExporters++
 		}
-		x = newExporter(from, &d.lim)
+		x = newExporter(from, &d.lim, &d.templates)
 		d.exporters[from] = x
 	}
 	x.seen = d.clock

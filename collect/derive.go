@@ -2,7 +2,8 @@ package collect
 
 import "math"
 
-// Derive fills the features that follow from a flow's others, exactly,
+// Derive sets the key features (ports, protocol) from the flow's key and
+// fills the features that follow from the others, exactly,
 // and never overwrites a value the exporter sent (FIELDS.md lists each
 // rule):
 //
@@ -20,6 +21,7 @@ import "math"
 //     features of a flow that is not ICMP.
 func Derive(f *Flow) {
 	v := &f.Values
+	v[L4_SRC_PORT], v[L4_DST_PORT], v[PROTOCOL] = float64(f.SrcPort), float64(f.DstPort), float64(f.Proto)
 	if !f.Start.IsZero() {
 		f.setIfMissing(FLOW_DURATION_MILLISECONDS, durMs(f.Start, f.End))
 	}

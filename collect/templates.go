@@ -55,12 +55,13 @@ type exporter struct {
 	nfields   int
 	sysInit   map[uint32]int64 // observation domain -> ms since the epoch
 	seen      uint64           // decoder clock at the last message
+	held      *int             // the decoder's count of templates
 }
 
 var _ netflow.NetFlowTemplateSystem = (*exporter)(nil)
 
-func newExporter(addr netip.AddrPort, lim *Limits) *exporter {
-	return &exporter{addr: addr, lim: lim, templates: map[uint64]any{}, sysInit: map[uint32]int64{}}
+func newExporter(addr netip.AddrPort, lim *Limits, held *int) *exporter {
+	return &exporter{addr: addr, lim: lim, held: held, templates: map[uint64]any{}, sysInit: map[uint32]int64{}}
 }
 
 func templateKey(version uint16, domain uint32, id uint16) uint64 {
@@ -90,6 +91,7 @@ func (e *exporter) AddTemplate(version uint16, domain uint32, id uint16, t any) 
 				if k>>16 == templateKey(version, domain, 0)>>16 {
 					e.nfields -= templateFields(old)
 					delete(e.templates, k)
+					*e.held--
 				}
 			}
 			return nil
@@ -111,6 +113,9 @@ func (e *exporter) AddTemplate(version uint16, domain uint32, id uint16, t any) 
 	}
 	e.templates[k] = t
 	e.nfields += grow
+	if !replacing {
+		*e.held++
+	}
 	return nil
 }
 
@@ -129,6 +134,7 @@ func (e *exporter) RemoveTemplate(version uint16, domain uint32, id uint16) (any
 	}
 	e.nfields -= templateFields(t)
 	delete(e.templates, k)
+	*e.held--
 	return t, nil
 }
 
