@@ -2,6 +2,7 @@ package collect
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -14,7 +15,8 @@ import (
 // data record, with the templates of each exporter kept per observation
 // domain within Limits. goflow2's decoders read the messages; the
 // structure is checked first (validate.go). A Decoder is not safe for
-// concurrent use.
+// concurrent use. Decode reads msg in place (a v9 header's count field is
+// changed while goflow2 reads it, then restored) and keeps none of it.
 type Decoder struct {
 	lim       Limits
 	exporters map[netip.AddrPort]*exporter
@@ -149,6 +151,16 @@ func (d *Decoder) decodeTemplated(e *Error, from netip.AddrPort, msg []byte, dst
 	}
 	var v9 netflow.NFv9Packet
 	var ipfix netflow.IPFIXPacket
+	if e.Version == 9 {
+		// goflow2 reads as many sets as the header's count, which RFC 3954
+		// defines as the number of records; softflowd counts only the data
+		// records, which leaves its data sets unread behind the templates.
+		// The sets were checked to lie within the datagram, so all are read
+		// (nfdump does too): the count is raised for goflow2 and put back.
+		count := be16(msg[2:])
+		binary.BigEndian.PutUint16(msg[2:], 0xffff)
+		defer binary.BigEndian.PutUint16(msg[2:], count)
+	}
 	derr := netflow.DecodeMessageVersion(bytes.NewBuffer(msg), x, &v9, &ipfix)
 	sets := v9.FlowSets
 	if e.Version == 10 {

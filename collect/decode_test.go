@@ -77,7 +77,7 @@ func TestDecodeV9(t *testing.T) {
 // systemInitTimeMilliseconds, as softflowd sends it.
 func ipfixInit(initMs uint64) [][]byte {
 	opt := []byte{0x01, 0x00, 0, 2, 0, 1, 0, 143, 0, 4, 0, 160, 0, 8} // template 256: scope meteringProcessId, systemInitTime
-	return [][]byte{ct.Set(3, opt), ct.Set(256, ct.Record([]ct.Field{{143, 4, 0}, {160, 8, 0}}, []uint64{1, initMs}))}
+	return [][]byte{ct.Set(3, opt), ct.Set(256, ct.Record([]ct.Field{{Type: 143, Len: 4, PEN: 0}, {Type: 160, Len: 8, PEN: 0}}, []uint64{1, initMs}))}
 }
 
 func TestDecodeIPFIX(t *testing.T) {
@@ -91,7 +91,7 @@ func TestDecodeIPFIX(t *testing.T) {
 }
 
 func TestDecodeIPFIXBiflowRFC5103(t *testing.T) {
-	fields := append(append([]ct.Field(nil), ct.FlowFields...), ct.Field{1, 4, penReverse}, ct.Field{2, 4, penReverse}, ct.Field{6, 1, penReverse})
+	fields := append(append([]ct.Field(nil), ct.FlowFields...), ct.Field{Type: 1, Len: 4, PEN: penReverse}, ct.Field{Type: 2, Len: 4, PEN: penReverse}, ct.Field{Type: 6, Len: 1, PEN: penReverse})
 	vals := append(twoWay[0].Values(), 2000, 8, 0x1a)
 	d := NewDecoder(Limits{})
 	sets := append(ipfixInit(secs*1000-uptime), ct.Set(2, ct.Template(300, fields)), ct.Set(300, ct.Record(fields, vals)))
@@ -112,8 +112,8 @@ func TestDecodeIPFIXBiflowRFC5103(t *testing.T) {
 
 func TestDecodeNprobeElements(t *testing.T) {
 	// nProbe's own elements, as v9 field types 57472+N and as IPFIX PEN 35632.
-	v9 := []ct.Field{{8, 4, 0}, {12, 4, 0}, {4, 1, 0}, {1, 4, 0}, {23, 4, 0}, {ntopV9Base + ntopL7Proto, 2, 0}, {ntopV9Base + ntopTCPWinMaxIn, 2, 0}, {ntopV9Base + ntopDNSQueryID, 2, 0}, {152, 8, 0}, {153, 8, 0}}
-	ipfix := []ct.Field{{8, 4, 0}, {12, 4, 0}, {4, 1, 0}, {1, 4, 0}, {23, 4, 0}, {ntopL7Proto, 2, penNtop}, {ntopTCPWinMaxIn, 2, penNtop}, {ntopDNSQueryID, 2, penNtop}, {152, 8, 0}, {153, 8, 0}}
+	v9 := []ct.Field{{Type: 8, Len: 4, PEN: 0}, {Type: 12, Len: 4, PEN: 0}, {Type: 4, Len: 1, PEN: 0}, {Type: 1, Len: 4, PEN: 0}, {Type: 23, Len: 4, PEN: 0}, {Type: ntopV9Base + ntopL7Proto, Len: 2, PEN: 0}, {Type: ntopV9Base + ntopTCPWinMaxIn, Len: 2, PEN: 0}, {Type: ntopV9Base + ntopDNSQueryID, Len: 2, PEN: 0}, {Type: 152, Len: 8, PEN: 0}, {Type: 153, Len: 8, PEN: 0}}
+	ipfix := []ct.Field{{Type: 8, Len: 4, PEN: 0}, {Type: 12, Len: 4, PEN: 0}, {Type: 4, Len: 1, PEN: 0}, {Type: 1, Len: 4, PEN: 0}, {Type: 23, Len: 4, PEN: 0}, {Type: ntopL7Proto, Len: 2, PEN: penNtop}, {Type: ntopTCPWinMaxIn, Len: 2, PEN: penNtop}, {Type: ntopDNSQueryID, Len: 2, PEN: penNtop}, {Type: 152, Len: 8, PEN: 0}, {Type: 153, Len: 8, PEN: 0}}
 	vals := []uint64{u32(ip("10.0.0.1")), u32(ip("10.0.0.2")), 17, 100, 300, 5, 65535, 4242, 1700000000123, 1700000000623}
 	for name, msg := range map[string][]byte{
 		"v9":    ct.V9(uptime, secs, 1, 0, 2, ct.Set(0, ct.Template(256, v9)), ct.Set(256, ct.Record(v9, vals))),
@@ -137,7 +137,10 @@ func TestDecodeNprobeElements(t *testing.T) {
 	}
 }
 
-func u32(a netip.Addr) uint64 { b := a.As4(); return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3]) }
+func u32(a netip.Addr) uint64 {
+	b := a.As4()
+	return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+}
 
 func TestDecodeTemplatesPerExporterAndDomain(t *testing.T) {
 	d := NewDecoder(Limits{})
@@ -181,15 +184,15 @@ func TestDecodeBadMessages(t *testing.T) {
 		"v9 set length 2":      {ct.V9(1, 1, 1, 0, 1, []byte{1, 0, 0, 2}), ErrLength},
 		"v9 no fields":         {ct.V9(1, 1, 1, 0, 1, ct.Set(0, ct.Template(256, nil))), ErrTemplate},
 		"v9 template id 5":     {ct.V9(1, 1, 1, 0, 1, ct.Set(0, ct.Template(5, ct.FlowFields))), ErrTemplate},
-		"v9 variable length":   {ct.V9(1, 1, 1, 0, 1, ct.Set(0, ct.Template(256, []ct.Field{{8, 0xffff, 0}}))), ErrTemplate},
-		"v9 zero-size records": {ct.V9(1, 1, 1, 0, 1, ct.Set(0, ct.Template(256, []ct.Field{{8, 0, 0}, {12, 0, 0}}))), ErrTemplate},
+		"v9 variable length":   {ct.V9(1, 1, 1, 0, 1, ct.Set(0, ct.Template(256, []ct.Field{{Type: 8, Len: 0xffff, PEN: 0}}))), ErrTemplate},
+		"v9 zero-size records": {ct.V9(1, 1, 1, 0, 1, ct.Set(0, ct.Template(256, []ct.Field{{Type: 8, Len: 0, PEN: 0}, {Type: 12, Len: 0, PEN: 0}}))), ErrTemplate},
 		"v9 field past set":    {ct.V9(1, 1, 1, 0, 1, ct.Set(0, good[:10])), ErrTruncated},
 		"v9 options lengths":   {ct.V9(1, 1, 1, 0, 1, ct.Set(1, []byte{1, 0, 0, 3, 0, 4, 0, 1, 0, 4})), ErrTemplate},
 		"ipfix length 10":      {func() []byte { m := ct.IPFIX(1, 1, 0); m[3] = 10; return m }(), ErrLength},
 		"ipfix length > dgram": {func() []byte { m := ct.IPFIX(1, 1, 0); m[3] = 40; return m }(), ErrLength},
 		"ipfix reserved set":   {ct.IPFIX(1, 1, 0, ct.Set(7, []byte{0, 0, 0, 0})), ErrLength},
-		"ipfix huge records":   {ct.IPFIX(1, 1, 0, ct.Set(2, ct.Template(256, []ct.Field{{1, 65000, 0}, {2, 65000, 0}}))), ErrTemplate},
-		"ipfix only varlen":    {ct.IPFIX(1, 1, 0, ct.Set(2, ct.Template(256, []ct.Field{{82, 0xffff, 0}}))), ErrTemplate},
+		"ipfix huge records":   {ct.IPFIX(1, 1, 0, ct.Set(2, ct.Template(256, []ct.Field{{Type: 1, Len: 65000, PEN: 0}, {Type: 2, Len: 65000, PEN: 0}}))), ErrTemplate},
+		"ipfix only varlen":    {ct.IPFIX(1, 1, 0, ct.Set(2, ct.Template(256, []ct.Field{{Type: 82, Len: 0xffff, PEN: 0}}))), ErrTemplate},
 		"ipfix options scope0": {ct.IPFIX(1, 1, 0, ct.Set(3, []byte{1, 0, 0, 1, 0, 0, 0, 160, 0, 8})), ErrTemplate},
 		"ipfix trailing bytes": {ct.IPFIX(1, 1, 0, ct.Set(2, good), []byte{0, 2}), ErrTruncated},
 		"ipfix pen past set":   {ct.IPFIX(1, 1, 0, ct.Set(2, []byte{1, 0, 0, 1, 0x80, 1, 0, 4, 0, 0})), ErrTruncated},

@@ -275,7 +275,7 @@ func (r *record) finish(f *Flow, tb *timeBase) {
 		f.Values[MAX_IP_PKT_LEN] = maxKnown(f.Values[MAX_IP_PKT_LEN], r.rMaxLen)
 		if !f.Start.IsZero() {
 			d := durMs(f.Start, f.End)
-			in, out := d, d // forward times stand for both directions...
+			in, out := d, d                               // forward times stand for both directions...
 			if r.hasRS && r.hasRE && r.rend >= r.rstart { // ...unless reverse times came
 				out = math.Floor(float64(r.rend-r.rstart) / 1e3)
 				if s := time.UnixMicro(r.rstart); s.Before(f.Start) {
