@@ -9,7 +9,7 @@ import (
 // Pairer forms bidirectional flows from unidirectional records: a record
 // waits up to the pairing window for the record of the reverse direction
 // (same exporter, observation domain, protocol, addresses and ports
-// swapped); the two are merged into one flow from the client's side. A
+// swapped; for ICMP the addresses alone); the two are merged into one flow from the client's side. A
 // record whose reverse does not come in time leaves as a flow whose
 // reverse direction had no packets (OUT counters 0). Records that are
 // bidirectional already (nProbe's IN/OUT elements, RFC 5103 biflows) pass
@@ -59,12 +59,16 @@ func (p *Pairer) Waiting() int { return p.waiting }
 
 func keyOf(f *Flow) (pairKey, bool) {
 	k := pairKey{exporter: f.Exporter, domain: f.Domain, proto: f.Proto}
+	sp, dp := f.SrcPort, f.DstPort
+	if f.Proto == 1 || f.Proto == 58 {
+		sp, dp = 0, 0 // a request and its reply differ in type (NetFlow v5 keeps it in the port)
+	}
 	c := f.Src.Compare(f.Dst)
-	if c < 0 || c == 0 && f.SrcPort <= f.DstPort {
-		k.a, k.pa, k.b, k.pb = f.Src, f.SrcPort, f.Dst, f.DstPort
+	if c < 0 || c == 0 && sp <= dp {
+		k.a, k.pa, k.b, k.pb = f.Src, sp, f.Dst, dp
 		return k, true
 	}
-	k.a, k.pa, k.b, k.pb = f.Dst, f.DstPort, f.Src, f.SrcPort
+	k.a, k.pa, k.b, k.pb = f.Dst, dp, f.Src, sp
 	return k, false
 }
 
