@@ -32,6 +32,10 @@ type Pairer struct {
 	waiting int
 }
 
+// maxPerKey bounds the records of one key that wait at once, so that the
+// search for a reverse stays short.
+const maxPerKey = 8
+
 type pairKey struct {
 	exporter netip.AddrPort
 	domain   uint32
@@ -102,6 +106,9 @@ func (p *Pairer) Add(f *Flow, now time.Time, out []Flow) []Flow {
 		}
 	}
 	w := &waiting{f: *f, key: k, forward: fwd, deadline: now.Add(p.window)}
+	if ws := p.pending[k]; len(ws) >= maxPerKey {
+		out = p.leave(ws[0], out) // a key repeated over and over costs no more than maxPerKey
+	}
 	p.pending[k] = append(p.pending[k], w)
 	p.queue = append(p.queue, w)
 	p.waiting++
