@@ -19,10 +19,11 @@ import (
 
 	"github.com/cloudevents/sdk-go/v2/event"
 
+	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/collect"
-	"github.com/flowsense/flowsense/functions"
-	"github.com/flowsense/flowsense/wasm"
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm/host"
 )
 
 // runCollect is flowsense collect: a NetFlow v5/v9/IPFIX collector that
@@ -143,20 +144,20 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 
 // classifier runs the model's module on flows.
 type classifier struct {
-	mod     *wasm.Module
+	mod     *host.Module
 	mapper  *collect.Mapper
 	classes []string
 	ref     cloudevents.ModelRef
 	rows    []float32
-	res     []wasm.Result
+	res     []model.Result
 }
 
 func newClassifier(ctx context.Context, path string) (*classifier, error) {
-	b, err := functions.ReadModule(path)
+	b, err := artifact.ReadModule(path)
 	if err != nil {
 		return nil, err
 	}
-	mod, err := wasm.Load(ctx, b)
+	mod, err := host.Load(ctx, b)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -167,7 +168,7 @@ func newClassifier(ctx context.Context, path string) (*classifier, error) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
 	return &classifier{mod: mod, mapper: m, classes: md.Classes, ref: cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
-		res: make([]wasm.Result, mod.MaxBatch())}, nil
+		res: make([]model.Result, mod.MaxBatch())}, nil
 }
 
 func (c *classifier) classify(ctx context.Context, flows []collect.Flow) ([]cloudevents.Classification, error) {
