@@ -361,4 +361,3 @@ func (s *httpSink) write(flows []collect.Flow, res []cloudevents.Classification,
 
 func (s *httpSink) flush() error { return nil }
 func (s *httpSink) close()       {}
-
