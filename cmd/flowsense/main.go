@@ -23,6 +23,7 @@ func commands() []command {
 		{"compile", "compile model.json into a standalone WebAssembly module (model.wasm)", runCompile},
 		{"import", "import a model trained elsewhere: import xgboost MODEL.json --out DIR", runImport},
 		{"drift", "compare current data with a reference: Evidently's data-drift tests, JSON summary, HTML report", runDrift},
+		{"collect", "a NetFlow v5/v9/IPFIX collector: classify every flow with a model, verdicts to a sink; --out writes CSV", runCollect},
 		{"simulate", "send labelled flows to a running function at a bounded rate; live line, then a JSON summary", runSimulate},
 		{"tune", "search the model parameters (successive halving, cross-validated); best vs defaults on held-out data", runTune},
 		{"runs", "recorded runs: runs list | show ID | compare ID ID", runRuns},

@@ -4,7 +4,7 @@
 //   - model/ and the wasm packages depend on the standard library and each
 //     other only, and wasm/host on wazero besides;
 //   - serving code (model/, wasm/, functions/, cloudevents/, artifact/,
-//     flowdata/, drift/) never depends on anything under trainer/;
+//     flowdata/, drift/, collect/) never depends on anything under trainer/;
 //   - the trainer, the compiler, the artifact package and the simulator
 //     never link wazero.
 //
