@@ -1,0 +1,297 @@
+package extract
+
+// tcpState follows a TCP connection's teardown as the corrected
+// CICFlowMeter does (its TcpFlowState): a flow that reached stateReady is
+// ended by the next SYN of the same 5-tuple, not by the FIN or RST itself,
+// so the packets after the first FIN stay in the flow (no "TCP appendix").
+type tcpState uint8
+
+const (
+	stateOpen      tcpState = iota // no FIN seen (the reference's null)
+	stateFirstFIN                  // a FIN in one direction
+	stateSecondFIN                 // FINs in both directions
+	stateReady                     // the last ACK after both FINs, or an RST
+)
+
+// endpoint orientation of a flow: who is "forward".
+type orient struct {
+	src, dst     [16]byte
+	sport, dport uint16
+}
+
+func (o orient) reversed() orient {
+	return orient{src: o.dst, dst: o.src, sport: o.dport, dport: o.sport}
+}
+
+// bulk is one direction's bulk-transfer tracker (updateForwardBulk and
+// updateBackwardBulk): runs of at least four payload packets with no gap
+// over a second and no packet with payload from the other side between.
+type bulk struct {
+	startHelper int64
+	cntHelper   int64
+	sizeHelper  int64
+	last        int64 // time of the last payload packet in this direction
+	stateCount  int64 // bulks
+	pktCount    int64
+	sizeTotal   int64
+	duration    int64
+}
+
+func (b *bulk) update(p *packet, otherLast int64) {
+	size := int64(p.payload)
+	if otherLast > b.startHelper {
+		b.startHelper = 0
+	}
+	if size <= 0 {
+		return
+	}
+	ts := p.ts
+	if b.startHelper == 0 {
+		b.startHelper, b.cntHelper, b.sizeHelper, b.last = ts, 1, size, ts
+		return
+	}
+	if float64(ts-b.last)/1e6 > 1.0 { // too much idle time: a new candidate
+		b.startHelper, b.last, b.cntHelper, b.sizeHelper = ts, ts, 1, size
+		return
+	}
+	b.cntHelper++
+	b.sizeHelper += size
+	switch {
+	case b.cntHelper == 4: // a new bulk
+		b.stateCount++
+		b.pktCount += b.cntHelper
+		b.sizeTotal += b.sizeHelper
+		b.duration += ts - b.startHelper
+	case b.cntHelper > 4: // the bulk goes on
+		b.pktCount++
+		b.sizeTotal += size
+		b.duration += ts - b.last
+	}
+	b.last = ts
+}
+
+// flow is one flow's accumulators: BasicFlow's fields, computed by the
+// same rules in the same order.
+type flow struct {
+	orient           // the flow's direction: src sent its first packet (mostly)
+	id        orient // the orientation its Flow ID is written in
+	v6        bool
+	proto     uint8
+	icmpType  int16
+	icmpCode  int16
+	start     int64 // first packet, µs
+	lastSeen  int64
+	fwdLast   int64
+	bwdLast   int64
+	fwd, bwd  int64 // packets per direction
+	fwdBytes  int64
+	bwdBytes  int64
+	fwdHdr    int64
+	bwdHdr    int64
+	fwdWire   int64 // frame bytes, for cross-checks only
+	bwdWire   int64
+	fwdLen    summary // payload lengths per direction and of the flow
+	bwdLen    summary
+	allLen    summary
+	flowIAT   summary
+	fwdIAT    summary
+	bwdIAT    summary
+	active    summary
+	idle      summary
+	startAct  int64
+	endAct    int64
+	flags     [8]int32 // FIN SYN RST PSH ACK URG ECE CWR, both directions
+	fPSH      int32
+	bPSH      int32
+	fURG      int32
+	bURG      int32
+	fFIN      int32
+	bFIN      int32
+	fRST      int32
+	bRST      int32
+	actFwd    int64
+	minSegFwd int64
+	winFwd    int32
+	winBwd    int32
+	sfLast    int64
+	sfCount   int64
+	fb, bb    bulk
+	state     tcpState
+	cum       int64 // the connection's time before this flow (Total TCP Flow Time)
+	early     bool  // already emitted by Options.Early
+	seq       uint64
+}
+
+func (f *flow) forward(p *packet) bool {
+	// BasicFlow compares source addresses only: between two ports of one
+	// host every packet is forward.
+	return p.src == f.src
+}
+
+// begin is BasicFlow's constructor and firstPacket: o is the flow's
+// orientation (the packet's own unless the generator continues an older
+// flow or reverses a SYN-ACK).
+func (f *flow) begin(p *packet, o, id orient, q *quirks) {
+	*f = flow{orient: o, id: id, v6: p.v6, sfLast: -1}
+	f.updateBulk(p)
+	f.countFlags(p)
+	f.endAct, f.start, f.lastSeen, f.startAct = p.ts, p.ts, p.ts, p.ts
+	f.subflow(p, q)
+	f.allLen.add(float64(p.payload))
+	if f.forward(p) {
+		f.minSegFwd = int64(p.header)
+		f.winFwd = int32(p.window)
+		f.fwdLen.add(float64(p.payload))
+		f.fwdHdr = int64(p.header)
+		f.fwdLast = p.ts
+		f.fwdBytes += int64(p.payload)
+		f.fwd++
+		f.fwdWire += int64(p.wire)
+		f.dirFlags(p, true, q.firstPacketUncounted)
+		if !q.firstPacketUncounted && p.payload >= 1 {
+			f.actFwd++
+		}
+	} else {
+		f.winBwd = int32(p.window)
+		f.bwdLen.add(float64(p.payload))
+		f.bwdHdr = int64(p.header)
+		f.bwdLast = p.ts
+		f.bwdBytes += int64(p.payload)
+		f.bwd++
+		f.bwdWire += int64(p.wire)
+		f.dirFlags(p, false, q.firstPacketUncounted)
+	}
+	f.proto = p.proto
+	f.icmpType, f.icmpCode = p.icmpType, p.icmpCode
+}
+
+// add is BasicFlow.addPacket.
+func (f *flow) add(p *packet, q *quirks) {
+	f.updateBulk(p)
+	f.subflow(p, q)
+	f.countFlags(p)
+	ts := p.ts
+	f.allLen.add(float64(p.payload))
+	if f.forward(p) {
+		if p.payload >= 1 {
+			f.actFwd++
+		}
+		f.fwdLen.add(float64(p.payload))
+		f.fwdHdr += int64(p.header)
+		f.fwd++
+		f.fwdWire += int64(p.wire)
+		f.fwdBytes += int64(p.payload)
+		if f.fwd > 1 {
+			f.fwdIAT.add(float64(ts - f.fwdLast))
+		}
+		f.fwdLast = ts
+		f.minSegFwd = min(int64(p.header), f.minSegFwd)
+		f.dirFlags(p, true, false)
+	} else {
+		f.bwdLen.add(float64(p.payload))
+		if q.bwdWindowLast || f.winBwd == 0 {
+			f.winBwd = int32(p.window)
+		}
+		f.bwdHdr += int64(p.header)
+		f.bwd++
+		f.bwdWire += int64(p.wire)
+		f.bwdBytes += int64(p.payload)
+		if f.bwd > 1 {
+			f.bwdIAT.add(float64(ts - f.bwdLast))
+		}
+		f.bwdLast = ts
+		f.dirFlags(p, false, false)
+	}
+	f.flowIAT.add(float64(ts - f.lastSeen))
+	f.lastSeen = ts
+}
+
+// dirFlags counts the directional PSH, URG, FIN and RST flags; the
+// CIC-IDS2017 version counts FIN and RST in addPacket only.
+func (f *flow) dirFlags(p *packet, fwd, skipFinRst bool) {
+	if fwd {
+		if p.has(flagPSH) {
+			f.fPSH++
+		}
+		if p.has(flagURG) {
+			f.fURG++
+		}
+		if !skipFinRst {
+			if p.has(flagFIN) {
+				f.fFIN++
+			}
+			if p.has(flagRST) {
+				f.fRST++
+			}
+		}
+		return
+	}
+	if p.has(flagPSH) {
+		f.bPSH++
+	}
+	if p.has(flagURG) {
+		f.bURG++
+	}
+	if !skipFinRst {
+		if p.has(flagFIN) {
+			f.bFIN++
+		}
+		if p.has(flagRST) {
+			f.bRST++
+		}
+	}
+}
+
+func (f *flow) countFlags(p *packet) {
+	if p.flags == 0 {
+		return
+	}
+	for i := range f.flags {
+		if p.flags&(1<<i) != 0 {
+			f.flags[i]++
+		}
+	}
+}
+
+func (f *flow) updateBulk(p *packet) {
+	if f.forward(p) {
+		f.fb.update(p, f.bb.last)
+	} else {
+		f.bb.update(p, f.fb.last)
+	}
+}
+
+// subflow is detectUpdateSubflows. Its call to updateActiveIdleTime always
+// comes after the generator's with the same time, where it changes nothing,
+// so it is left out.
+func (f *flow) subflow(p *packet, q *quirks) {
+	if f.sfLast == -1 {
+		f.sfLast = p.ts
+	}
+	if q.subflowEveryPacket {
+		if float64(p.ts)-float64(f.sfLast)/1e6 > 1.0 {
+			f.sfCount++
+		}
+	} else if float64(p.ts-f.sfLast)/1e6 > 1.0 {
+		f.sfCount++
+	}
+	f.sfLast = p.ts
+}
+
+// activeIdle is updateActiveIdleTime: a gap over the activity timeout ends
+// an active period (recorded if it lasted) and is recorded as idle time.
+func (f *flow) activeIdle(now, threshold int64) {
+	if now-f.endAct > threshold {
+		if f.endAct-f.startAct > 0 {
+			f.active.add(float64(f.endAct - f.startAct))
+		}
+		f.idle.add(float64(now - f.endAct))
+		f.startAct, f.endAct = now, now
+		return
+	}
+	f.endAct = now
+}
+
+func (f *flow) duration() int64 { return f.lastSeen - f.start }
+
+func (f *flow) packets() int64 { return f.fwd + f.bwd }
