@@ -1,23 +1,29 @@
 package extract
 
-// key is a flow's 5-tuple with the endpoints in a canonical order, so a
-// packet and its reply find the same entry: the reference looks a packet up
-// under its forward and its backward key string, which is the same thing.
-type key struct {
-	a, b   [16]byte
-	pa, pb uint16
-	proto  uint8
-	v6     bool
+// key4 and key6 are a flow's 5-tuple with the endpoints in a canonical
+// order, so a packet and its reply find the same entry: the reference looks
+// a packet up under its forward and its backward key string, which is the
+// same thing. They are plain memory (no padding), so the map hashes and
+// compares them as bytes; IPv4 keys are 16 bytes.
+type key4 struct {
+	ab    uint64 // address a in the high half, b in the low half
+	ports uint32 // port a in the high half
+	proto uint32
 }
 
-func keyOf(p *packet) key {
-	k := key{proto: p.proto, v6: p.v6}
+type key6 struct {
+	a, b  [16]byte
+	ports uint32
+	proto uint32
+}
+
+// canonical reports the packet's endpoints in key order: a sorts before
+// b by address, then port.
+func canonical(p *packet) (a [16]byte, pa uint16, b [16]byte, pb uint16) {
 	if less(p.src, p.sport, p.dst, p.dport) {
-		k.a, k.pa, k.b, k.pb = p.src, p.sport, p.dst, p.dport
-	} else {
-		k.a, k.pa, k.b, k.pb = p.dst, p.dport, p.src, p.sport
+		return p.src, p.sport, p.dst, p.dport
 	}
-	return k
+	return p.dst, p.dport, p.src, p.sport
 }
 
 func less(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
@@ -29,10 +35,16 @@ func less(a [16]byte, pa uint16, b [16]byte, pb uint16) bool {
 	return pa <= pb
 }
 
+func be32(b [16]byte) uint64 {
+	return uint64(b[0])<<24 | uint64(b[1])<<16 | uint64(b[2])<<8 | uint64(b[3])
+}
+
 // entry is the table's slot for one 5-tuple: the live flow, or after the
 // flow was emitted because the clock passed its timeout, a tombstone with
 // what the reference's next flow of the 5-tuple would take from it.
 type entry struct {
+	k4 key4
+	k6 *key6 // nil for IPv4
 	f  *flow
 	id orient // the orientation of the Flow ID, fixed by the first flow
 	// tombstone (f == nil)
@@ -43,9 +55,9 @@ type entry struct {
 	tombSeq uint64
 }
 
-// queued is a flow in the expiry queue, by start time.
+// queued is a flow (or a tombstone) in an expiry queue, in start order.
 type queued struct {
-	k     key
+	e     *entry
 	seq   uint64
 	start int64
 }
@@ -74,7 +86,8 @@ type generator struct {
 	maxTombs int
 	emit     func(*Flow) error
 
-	table   map[key]*entry
+	t4      map[key4]*entry
+	t6      map[key6]*entry
 	live    int
 	tombs   int
 	queue   []queued // live flows by start time; stale items skipped
@@ -98,7 +111,8 @@ func newGenerator(opt *Options, stats *Stats, emit func(*Flow) error) *generator
 		maxFlows: opt.MaxFlows,
 		maxTombs: opt.MaxFlows,
 		emit:     emit,
-		table:    make(map[key]*entry, 1024),
+		t4:       make(map[key4]*entry, 1024),
+		t6:       make(map[key6]*entry),
 		stats:    stats,
 	}
 }
@@ -111,24 +125,22 @@ func (g *generator) add(p *packet) error {
 	if err := g.expire(p.ts); err != nil {
 		return err
 	}
-	k := keyOf(p)
-	e := g.table[k]
-	if e == nil {
+	e, fresh := g.lookup(p)
+	if fresh {
 		// Not part of a flow: a new one in the packet's direction, or the
 		// reverse for a SYN-ACK in the current version.
 		o := orient{src: p.src, dst: p.dst, sport: p.sport, dport: p.dport}
 		if !g.q.synAckKeepsDirection && p.has(flagSYN) && p.has(flagACK) {
 			o = o.reversed()
 		}
-		e = &entry{id: o}
-		g.table[k] = e
-		return g.open(k, e, p, o, 0)
+		e.id = o
+		return g.open(e, p, o, 0)
 	}
 	if e.f == nil {
 		// The clock ended this 5-tuple's flow by its timeout; the reference
 		// would end it now, at this packet, exactly so.
 		g.tombs--
-		return g.restart(k, e, p, e.tomb, e.state, e.cum, e.last, protoOf(k))
+		return g.restart(e, p, e.tomb, e.state, e.cum, e.last, p.proto)
 	}
 	f := e.f
 	ts := p.ts
@@ -143,7 +155,7 @@ func (g *generator) add(p *packet) error {
 		if err := g.finish(e, end); err != nil {
 			return err
 		}
-		return g.restart(k, e, p, o, state, cum, last, proto)
+		return g.restart(e, p, o, state, cum, last, proto)
 	case p.has(flagFIN):
 		f.activeIdle(ts, g.activity)
 		f.add(p, &g.q)
@@ -170,7 +182,7 @@ func (g *generator) add(p *packet) error {
 			return err
 		}
 		o := orient{src: p.src, dst: p.dst, sport: p.sport, dport: p.dport}
-		return g.open(k, e, p, o, 0)
+		return g.open(e, p, o, 0)
 	default:
 		f.activeIdle(ts, g.activity)
 		f.add(p, &g.q)
@@ -178,12 +190,10 @@ func (g *generator) add(p *packet) error {
 	return g.maybeEarly(e)
 }
 
-func protoOf(k key) uint8 { return k.proto }
-
 // restart opens the flow after one that ended at packet p: the
 // FlowGenerator's timeout branch. o, state, cum and last describe the ended
 // flow.
-func (g *generator) restart(k key, e *entry, p *packet, o orient, state tcpState, cum, last int64, proto uint8) error {
+func (g *generator) restart(e *entry, p *packet, o orient, state tcpState, cum, last int64, proto uint8) error {
 	ready := state == stateReady && p.has(flagSYN)
 	var fresh bool
 	if g.q.tcpOnlyConnectionTime {
@@ -197,15 +207,15 @@ func (g *generator) restart(k key, e *entry, p *packet, o orient, state tcpState
 		if !g.q.synAckKeepsDirection && p.has(flagSYN) && p.has(flagACK) {
 			n = n.reversed()
 		}
-		return g.open(k, e, p, n, 0)
+		return g.open(e, p, n, 0)
 	}
 	// A connection that outlived the flow timeout: the next flow keeps
 	// its direction and carries its time, gap included.
-	return g.open(k, e, p, o, cum+(p.ts-last))
+	return g.open(e, p, o, cum+(p.ts-last))
 }
 
 // open starts a flow in e with packet p.
-func (g *generator) open(k key, e *entry, p *packet, o orient, cum int64) error {
+func (g *generator) open(e *entry, p *packet, o orient, cum int64) error {
 	var f *flow
 	if n := len(g.free); n > 0 {
 		f, g.free = g.free[n-1], g.free[:n-1]
@@ -218,7 +228,7 @@ func (g *generator) open(k key, e *entry, p *packet, o orient, cum int64) error 
 	f.seq = g.seq
 	e.f = f
 	g.live++
-	g.queue = append(g.queue, queued{k: k, seq: f.seq, start: f.start})
+	g.queue = append(g.queue, queued{e: e, seq: f.seq, start: f.start})
 	if g.maxFlows > 0 && g.live > g.maxFlows {
 		if err := g.evictOldest(); err != nil {
 			return err
@@ -256,7 +266,7 @@ func (g *generator) finish(e *entry, end EndReason) error {
 
 // entomb emits e's flow and leaves a tombstone for the next flow of its
 // 5-tuple.
-func (g *generator) entomb(k key, e *entry, end EndReason) error {
+func (g *generator) entomb(e *entry, end EndReason) error {
 	f := e.f
 	e.tomb, e.state, e.last = f.orient, f.state, f.lastSeen
 	e.cum = f.connectionTime(&g.q)
@@ -266,7 +276,7 @@ func (g *generator) entomb(k key, e *entry, end EndReason) error {
 	g.seq++
 	e.tombSeq = g.seq
 	g.tombs++
-	g.tombQ = append(g.tombQ, queued{k: k, seq: e.tombSeq})
+	g.tombQ = append(g.tombQ, queued{e: e, seq: e.tombSeq})
 	return g.trimTombs()
 }
 
@@ -275,8 +285,8 @@ func (g *generator) entomb(k key, e *entry, end EndReason) error {
 func (g *generator) expire(now int64) error {
 	for g.qhead < len(g.queue) {
 		it := &g.queue[g.qhead]
-		e := g.table[it.k]
-		if e == nil || e.f == nil || e.f.seq != it.seq {
+		e := it.e
+		if e.f == nil || e.f.seq != it.seq {
 			g.qhead++ // stale: that flow ended otherwise
 			continue
 		}
@@ -284,7 +294,7 @@ func (g *generator) expire(now int64) error {
 			break
 		}
 		g.qhead++
-		if err := g.entomb(it.k, e, EndTimeout); err != nil {
+		if err := g.entomb(e, EndTimeout); err != nil {
 			return err
 		}
 	}
@@ -297,12 +307,12 @@ func (g *generator) evictOldest() error {
 	for g.qhead < len(g.queue) {
 		it := g.queue[g.qhead]
 		g.qhead++
-		e := g.table[it.k]
-		if e == nil || e.f == nil || e.f.seq != it.seq {
+		e := it.e
+		if e.f == nil || e.f.seq != it.seq {
 			continue
 		}
 		g.stats.Evicted++
-		return g.entomb(it.k, e, EndEvicted)
+		return g.entomb(e, EndEvicted)
 	}
 	return nil
 }
@@ -313,11 +323,11 @@ func (g *generator) trimTombs() error {
 	for g.maxTombs > 0 && g.tombs > g.maxTombs && g.tqhead < len(g.tombQ) {
 		it := g.tombQ[g.tqhead]
 		g.tqhead++
-		e := g.table[it.k]
-		if e == nil || e.f != nil || e.tombSeq != it.seq {
+		e := it.e
+		if e.f != nil || e.tombSeq != it.seq {
 			continue
 		}
-		delete(g.table, it.k)
+		g.remove(e)
 		g.tombs--
 	}
 	return nil
@@ -338,7 +348,7 @@ func (g *generator) compact() {
 	if pending := len(g.queue) - g.qhead; pending > 4096 && pending > 4*g.live {
 		w := 0
 		for _, it := range g.queue[g.qhead:] {
-			if e := g.table[it.k]; e != nil && e.f != nil && e.f.seq == it.seq {
+			if e := it.e; e.f != nil && e.f.seq == it.seq {
 				g.queue[w] = it
 				w++
 			}
@@ -348,7 +358,7 @@ func (g *generator) compact() {
 	if pending := len(g.tombQ) - g.tqhead; pending > 4096 && pending > 4*g.tombs {
 		w := 0
 		for _, it := range g.tombQ[g.tqhead:] {
-			if e := g.table[it.k]; e != nil && e.f == nil && e.tombSeq == it.seq {
+			if e := it.e; e.f == nil && e.tombSeq == it.seq {
 				g.tombQ[w] = it
 				w++
 			}
@@ -361,8 +371,8 @@ func (g *generator) compact() {
 func (g *generator) flush() error {
 	for ; g.qhead < len(g.queue); g.qhead++ {
 		it := g.queue[g.qhead]
-		e := g.table[it.k]
-		if e == nil || e.f == nil || e.f.seq != it.seq {
+		e := it.e
+		if e.f == nil || e.f.seq != it.seq {
 			continue
 		}
 		if err := g.finish(e, EndCapture); err != nil {
@@ -372,7 +382,38 @@ func (g *generator) flush() error {
 	}
 	g.queue, g.qhead = g.queue[:0], 0
 	g.tombQ, g.tqhead = g.tombQ[:0], 0
-	clear(g.table)
+	clear(g.t4)
+	clear(g.t6)
 	g.tombs, g.live = 0, 0
 	return nil
+}
+
+// lookup finds the packet's entry, or makes an empty one (fresh).
+func (g *generator) lookup(p *packet) (e *entry, fresh bool) {
+	a, pa, b, pb := canonical(p)
+	if !p.v6 {
+		k := key4{ab: be32(a)<<32 | be32(b), ports: uint32(pa)<<16 | uint32(pb), proto: uint32(p.proto)}
+		if e = g.t4[k]; e != nil {
+			return e, false
+		}
+		e = &entry{k4: k}
+		g.t4[k] = e
+		return e, true
+	}
+	k := key6{a: a, b: b, ports: uint32(pa)<<16 | uint32(pb), proto: uint32(p.proto)}
+	if e = g.t6[k]; e != nil {
+		return e, false
+	}
+	e = &entry{k6: &k}
+	g.t6[k] = e
+	return e, true
+}
+
+// remove deletes an entry from its table.
+func (g *generator) remove(e *entry) {
+	if e.k6 != nil {
+		delete(g.t6, *e.k6)
+		return
+	}
+	delete(g.t4, e.k4)
 }

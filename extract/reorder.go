@@ -22,6 +22,7 @@ type reorderer struct {
 	out    func(*packet) error
 	late   *int64
 	moved  *int64
+	cur    packet // the packet being released (a field, so it does not escape per packet)
 }
 
 func less2(a, b *packet) bool {
@@ -77,11 +78,11 @@ func (r *reorderer) peek() *packet {
 }
 
 func (r *reorderer) release() error {
-	var p packet
+	p := &r.cur
 	if len(r.heap) > 0 && (r.fhead == len(r.fifo) || less2(&r.heap[0], &r.fifo[r.fhead])) {
-		p = r.heapPop()
+		*p = r.heapPop()
 	} else {
-		p = r.fifo[r.fhead]
+		*p = r.fifo[r.fhead]
 		r.fhead++
 		if r.fhead > 1024 && r.fhead*2 > len(r.fifo) {
 			n := copy(r.fifo, r.fifo[r.fhead:])
@@ -93,7 +94,7 @@ func (r *reorderer) release() error {
 	} else {
 		r.last = p.ts
 	}
-	return r.out(&p)
+	return r.out(p)
 }
 
 func (r *reorderer) heapPush(p *packet) {
