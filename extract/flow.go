@@ -73,16 +73,23 @@ func (b *bulk) update(p *packet, otherLast int64) {
 // flow is one flow's accumulators: BasicFlow's fields, computed by the
 // same rules in the same order.
 type flow struct {
-	orient           // the flow's direction: src sent its first packet (mostly)
-	id        orient // the orientation its Flow ID is written in
+	// Hot: read or written for every packet, kept together so that a
+	// packet touches as few cache lines as possible.
+	orient    // the flow's direction: src sent its first packet (mostly)
 	v6        bool
 	proto     uint8
+	state     tcpState
+	early     bool // already emitted by Options.Early
 	icmpType  int16
 	icmpCode  int16
 	start     int64 // first packet, µs
 	lastSeen  int64
 	fwdLast   int64
 	bwdLast   int64
+	startAct  int64
+	endAct    int64
+	sfLast    int64
+	sfCount   int64
 	fwd, bwd  int64 // packets per direction
 	fwdBytes  int64
 	bwdBytes  int64
@@ -90,16 +97,7 @@ type flow struct {
 	bwdHdr    int64
 	fwdWire   int64 // frame bytes, for cross-checks only
 	bwdWire   int64
-	fwdLen    summary // payload lengths per direction and of the flow
-	bwdLen    summary
-	allLen    summary
-	flowIAT   summary
-	fwdIAT    summary
-	bwdIAT    summary
-	active    summary
-	idle      summary
-	startAct  int64
-	endAct    int64
+	actFwd    int64
 	flags     [8]int32 // FIN SYN RST PSH ACK URG ECE CWR, both directions
 	fPSH      int32
 	bPSH      int32
@@ -109,17 +107,22 @@ type flow struct {
 	bFIN      int32
 	fRST      int32
 	bRST      int32
-	actFwd    int64
-	minSegFwd int64
 	winFwd    int32
 	winBwd    int32
-	sfLast    int64
-	sfCount   int64
+	minSegFwd int64
+	allLen    summary // payload lengths of the flow and per direction
+	fwdLen    summary
+	bwdLen    summary
+	flowIAT   summary
+	fwdIAT    summary
+	bwdIAT    summary
 	fb, bb    bulk
-	state     tcpState
-	cum       int64 // the connection's time before this flow (Total TCP Flow Time)
-	early     bool  // already emitted by Options.Early
-	seq       uint64
+	// Cold: written at gaps, or read when the flow is emitted.
+	active summary
+	idle   summary
+	id     orient // the orientation its Flow ID is written in
+	cum    int64  // the connection's time before this flow (Total TCP Flow Time)
+	seq    uint64
 }
 
 func (f *flow) forward(p *packet) bool {
