@@ -58,6 +58,7 @@ type Capture struct {
 	link  layers.LinkType
 	n     int64 // records returned
 	err   error // sticky
+	max   int   // longest record
 }
 
 var (
@@ -71,7 +72,7 @@ func NewCapture(r io.Reader, name string, maxPacket int) (*Capture, error) {
 	if maxPacket <= 0 {
 		maxPacket = DefaultMaxPacket
 	}
-	c := &Capture{name: name}
+	c := &Capture{name: name, max: maxPacket}
 	br := bufio.NewReaderSize(r, 64<<10)
 	head, err := br.Peek(4)
 	if len(head) == 0 {
@@ -174,6 +175,10 @@ func (c *Capture) Next() ([]byte, gopacket.CaptureInfo, layers.LinkType, error) 
 		return nil, ci, 0, c.err
 	}
 	c.n++
+	if len(data) > c.max {
+		c.err = &Error{File: c.name, Packet: c.n, Err: ErrTooLong, Detail: fmt.Sprintf("%d bytes, the limit is %d", len(data), c.max)}
+		return nil, ci, 0, c.err
+	}
 	if c.ng != nil {
 		if _, ok := firstLayer(link); !ok {
 			c.err = &Error{File: c.name, Packet: c.n, Err: ErrLinkType, Detail: linkName(link)}
@@ -196,7 +201,7 @@ func (c *Capture) fail(packet int64, err error) *Error {
 	msg := err.Error()
 	switch {
 	case errors.Is(err, errGuard):
-		e.Err, e.Detail = ErrTooLong, fmt.Sprintf("more than %d bytes for one record", c.guard.limit-guardSlack)
+		e.Err, e.Detail = ErrTooLong, fmt.Sprintf("more than %d bytes for one record", c.max)
 	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
 		e.Err, e.Detail = ErrTruncated, "the file ends inside a record"
 		if packet == 0 {
