@@ -274,10 +274,10 @@ func TestPairCICFlowMeter4RealData(t *testing.T) {
 		t.Fatalf("first %d packets: %d flows", refPackets, len(first))
 	}
 	v4 := map[string]string{
-		"Fwd PSH Flags": "version 4 counts directional PSH flags in the flow's first packet only",
-		"Bwd PSH Flags": "version 4 counts directional PSH flags in the flow's first packet only",
+		"Fwd PSH Flags":      "version 4 counts directional PSH flags in the flow's first packet only",
+		"Bwd PSH Flags":      "version 4 counts directional PSH flags in the flow's first packet only",
 		"Packet Length Mean": "this build of version 4 adds the first packet's length twice (34 values for 33 packets)",
-		"Packet Length Std": "the first packet's length twice", "Packet Length Variance": "the first packet's length twice",
+		"Packet Length Std":  "the first packet's length twice", "Packet Length Variance": "the first packet's length twice",
 		"Subflow Fwd Packets": "version 4 here counts sub-flows at gaps over 1 s (2), the CIC-IDS2017 tool counts every packet",
 		"Subflow Fwd Bytes":   "sub-flow count", "Subflow Bwd Packets": "sub-flow count", "Subflow Bwd Bytes": "sub-flow count",
 	}
