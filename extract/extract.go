@@ -66,6 +66,11 @@ type Options struct {
 	MaxFlows int
 	// MaxPacket bounds one packet record in bytes (256 KiB).
 	MaxPacket int
+	// MinPackets, when above 1, drops flows of fewer packets instead of
+	// emitting them (Stats.Short). The reference emits every flow; the
+	// CIC-IDS2017 sample holds none of fewer than 2 packets, so a model
+	// trained there has never seen one.
+	MinPackets int
 	// IPv4Only drops IPv6 packets as the reference does (it reads IPv4
 	// only). By default IPv6 flows are extracted with the same rules.
 	IPv4Only bool
@@ -99,6 +104,8 @@ func (o Options) withDefaults() (Options, error) {
 		return o, fmt.Errorf("extract: negative Early %d", o.Early)
 	case o.ReorderLimit < 0:
 		return o, fmt.Errorf("extract: negative reorder limit %d", o.ReorderLimit)
+	case o.MinPackets < 0:
+		return o, fmt.Errorf("extract: negative MinPackets %d", o.MinPackets)
 	case o.MaxPacket < 0:
 		return o, fmt.Errorf("extract: negative MaxPacket %d", o.MaxPacket)
 	case o.Profile > CICFlowMeter:

@@ -71,6 +71,7 @@ type Stats struct {
 	Malformed int64 // IP packets whose headers did not decode
 	Late      int64 // packets older than the reorder window let through
 	Flows     int64 // flow records emitted
+	Short     int64 // flows dropped by Options.MinPackets
 	Evicted   int64 // flows emitted early because the table was full
 	Reordered int64 // packets that came before an earlier-stamped one
 }
@@ -82,6 +83,7 @@ type generator struct {
 	timeout  int64 // µs
 	activity int64 // µs
 	early    int64
+	minPkts  int64
 	maxFlows int
 	maxTombs int
 	emit     func(*Flow) error
@@ -108,6 +110,7 @@ func newGenerator(opt *Options, stats *Stats, emit func(*Flow) error) *generator
 		timeout:  opt.FlowTimeout.Microseconds(),
 		activity: opt.ActivityTimeout.Microseconds(),
 		early:    int64(opt.Early),
+		minPkts:  int64(opt.MinPackets),
 		maxFlows: opt.MaxFlows,
 		maxTombs: opt.MaxFlows,
 		emit:     emit,
@@ -255,7 +258,9 @@ func (g *generator) finish(e *entry, end EndReason) error {
 	e.f = nil
 	g.live--
 	var err error
-	if !f.early {
+	if !f.early && f.packets() < g.minPkts {
+		g.stats.Short++
+	} else if !f.early {
 		f.record(&g.rec, &g.q, end)
 		g.stats.Flows++
 		err = g.emit(&g.rec)

@@ -401,3 +401,10 @@ func TestEmitErrorStops(t *testing.T) {
 		t.Errorf("Close: %v, want the emit error", err)
 	}
 }
+
+func TestMinPackets(t *testing.T) {
+	fs, st := flows(t, Options{MinPackets: 2}, teardown)
+	if len(fs) != 1 || st.Short != 1 || st.Flows != 1 {
+		t.Errorf("%d flows, %d short, %d counted; want the one-packet flow dropped", len(fs), st.Short, st.Flows)
+	}
+}

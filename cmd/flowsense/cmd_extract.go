@@ -24,6 +24,7 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	activity := f.String("activity-timeout", "5s", "gap that separates active periods")
 	window := f.String("reorder-window", "10s", "put packets up to this much capture time out of order back in order (negative: off)")
 	f.String("max-flows", "1048576", "open flows kept; beyond, the oldest is emitted early (negative: no cap)")
+	f.String("min-packets", "1", "drop flows of fewer packets (the CIC-IDS2017 sample has none below 2)")
 	ipv4 := f.Bool("ipv4-only", "drop IPv6 packets, as the reference does")
 	label := f.String("label", extract.DefaultLabel, "text of the Label column")
 	strictOrder := f.Bool("strict-order", "fail on a packet that comes later than the reorder window instead of counting it")
@@ -49,6 +50,12 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if err := f.Int("early", &opt.Early); err != nil {
 		return err
+	}
+	if err := f.Int("min-packets", &opt.MinPackets); err != nil {
+		return err
+	}
+	if opt.MinPackets < 0 {
+		return fmt.Errorf("%w: --min-packets must not be negative", errUsage)
 	}
 	if err := f.Int("max-flows", &opt.MaxFlows); err != nil {
 		return err
@@ -118,6 +125,9 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintf(stderr, ", %d IPv6 dropped", total.IPv6)
 	}
 	fmt.Fprintf(stderr, ") to %s\n", dest)
+	if total.Short > 0 {
+		fmt.Fprintf(stderr, "dropped %d flows of fewer than %d packets\n", total.Short, opt.MinPackets)
+	}
 	if total.Reordered > 0 {
 		fmt.Fprintf(stderr, "put %d packets back in time order\n", total.Reordered)
 	}
@@ -153,13 +163,14 @@ func add(t *extract.Stats, s extract.Stats) {
 	t.Malformed += s.Malformed
 	t.Late += s.Late
 	t.Flows += s.Flows
+	t.Short += s.Short
 	t.Evicted += s.Evicted
 	t.Reordered += s.Reordered
 }
 
 func diff(a, b extract.Stats) extract.Stats {
 	return extract.Stats{Packets: a.Packets - b.Packets, IP: a.IP - b.IP, NotIP: a.NotIP - b.NotIP, IPv6: a.IPv6 - b.IPv6,
-		Malformed: a.Malformed - b.Malformed, Late: a.Late - b.Late, Flows: a.Flows - b.Flows,
+		Malformed: a.Malformed - b.Malformed, Late: a.Late - b.Late, Flows: a.Flows - b.Flows, Short: a.Short - b.Short,
 		Evicted: a.Evicted - b.Evicted, Reordered: a.Reordered - b.Reordered}
 }
 
