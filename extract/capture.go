@@ -2,6 +2,7 @@ package extract
 
 import (
 	"bufio"
+	"bytes"
 	"compress/flate"
 	"compress/gzip"
 	"errors"
@@ -18,10 +19,13 @@ import (
 // libpcap's MAXIMUM_SNAPLEN.
 const DefaultMaxPacket = 256 << 10
 
+// readBuffer is the read-ahead buffer above the guard.
+const readBuffer = 64 << 10
+
 // guardSlack is what may be read between two packets besides the packet
-// itself: pcapng interface, statistics and name blocks, and bufio's read
-// ahead.
-const guardSlack = 64 << 10
+// itself: pcapng interface, statistics and name blocks, and the buffer's
+// read-ahead.
+const guardSlack = 2*readBuffer + 64<<10
 
 var errGuard = errors.New("too many bytes for one record")
 
@@ -73,44 +77,45 @@ func NewCapture(r io.Reader, name string, maxPacket int) (*Capture, error) {
 		maxPacket = DefaultMaxPacket
 	}
 	c := &Capture{name: name, max: maxPacket}
-	br := bufio.NewReaderSize(r, 64<<10)
-	head, err := br.Peek(4)
-	if len(head) == 0 {
+	var lead [2]byte
+	n, err := io.ReadFull(r, lead[:])
+	if n == 0 {
 		if err != nil && err != io.EOF {
 			return nil, c.fail(0, err)
 		}
 		return nil, &Error{File: name, Err: ErrNotCapture, Detail: "empty file"}
 	}
-	var src io.Reader = br
-	if len(head) >= 2 && head[0] == 0x1f && head[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
+	src := io.MultiReader(bytes.NewReader(lead[:n]), r)
+	if n == 2 && lead[0] == 0x1f && lead[1] == 0x8b {
+		zr, err := gzip.NewReader(src)
 		if err != nil {
 			return nil, c.fail(0, err)
 		}
-		zbr := bufio.NewReaderSize(zr, 64<<10)
-		if head, err = zbr.Peek(4); len(head) < 4 {
-			if err == nil || err == io.EOF {
-				return nil, &Error{File: name, Err: ErrNotCapture, Detail: "gzip stream holds no capture"}
-			}
-			return nil, c.fail(0, err)
-		}
-		src = zbr
+		src = zr
 	}
+	// The guard counts decompressed bytes (a record of zeros compresses a
+	// thousandfold), and one buffer sits above it: pcapgo reads a
+	// *bufio.Reader as it is instead of wrapping it in another.
+	c.guard = &guard{r: src, limit: maxPacket + guardSlack}
+	br := bufio.NewReaderSize(c.guard, readBuffer)
+	head, err := br.Peek(4)
 	if len(head) < 4 {
-		return nil, &Error{File: name, Err: ErrNotCapture, Detail: fmt.Sprintf("%d bytes", len(head))}
+		if err == nil || err == io.EOF {
+			return nil, &Error{File: name, Err: ErrNotCapture, Detail: fmt.Sprintf("%d bytes", len(head))}
+		}
+		return nil, c.fail(0, err)
 	}
 	var magic [4]byte
 	copy(magic[:], head)
-	c.guard = &guard{r: src, limit: maxPacket + guardSlack}
 	switch {
 	case magic == magicNg:
-		ng, err := pcapgo.NewNgReader(c.guard, pcapgo.NgReaderOptions{WantMixedLinkType: true})
+		ng, err := pcapgo.NewNgReader(br, pcapgo.NgReaderOptions{WantMixedLinkType: true})
 		if err != nil {
 			return nil, c.fail(0, err)
 		}
 		c.ng = ng
 	case isPcapMagic(magic):
-		pr, err := pcapgo.NewReader(c.guard)
+		pr, err := pcapgo.NewReader(br)
 		if err != nil {
 			return nil, c.fail(0, err)
 		}
