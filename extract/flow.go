@@ -70,53 +70,48 @@ func (b *bulk) update(p *packet, otherLast int64) {
 	b.last = ts
 }
 
+// side is one direction of a flow: everything a packet in that direction
+// updates besides the flow-wide fields, kept together so that a packet
+// touches few cache lines.
+type side struct {
+	packets int64
+	bytes   int64 // payload bytes
+	hdr     int64 // transport header bytes
+	wire    int64 // frame bytes, for cross-checks only
+	last    int64 // time of the last packet
+	psh     int32
+	urg     int32
+	fin     int32
+	rst     int32
+	win     int32 // Init Win Bytes
+	length  summary
+	iat     summary
+	bulk    bulk
+}
+
 // flow is one flow's accumulators: BasicFlow's fields, computed by the
 // same rules in the same order.
 type flow struct {
-	// Hot: read or written for every packet, kept together so that a
-	// packet touches as few cache lines as possible.
-	orient    // the flow's direction: src sent its first packet (mostly)
-	v6        bool
-	proto     uint8
-	state     tcpState
-	early     bool // already emitted by Options.Early
-	icmpType  int16
-	icmpCode  int16
-	start     int64 // first packet, µs
-	lastSeen  int64
-	fwdLast   int64
-	bwdLast   int64
-	startAct  int64
-	endAct    int64
-	sfLast    int64
-	sfCount   int64
-	fwd, bwd  int64 // packets per direction
-	fwdBytes  int64
-	bwdBytes  int64
-	fwdHdr    int64
-	bwdHdr    int64
-	fwdWire   int64 // frame bytes, for cross-checks only
-	bwdWire   int64
-	actFwd    int64
-	flags     [8]int32 // FIN SYN RST PSH ACK URG ECE CWR, both directions
-	fPSH      int32
-	bPSH      int32
-	fURG      int32
-	bURG      int32
-	fFIN      int32
-	bFIN      int32
-	fRST      int32
-	bRST      int32
-	winFwd    int32
-	winBwd    int32
-	minSegFwd int64
-	allLen    summary // payload lengths of the flow and per direction
-	fwdLen    summary
-	bwdLen    summary
-	flowIAT   summary
-	fwdIAT    summary
-	bwdIAT    summary
-	fb, bb    bulk
+	// Hot: read or written for every packet.
+	orient   // the flow's direction: src sent its first packet (mostly)
+	v6       bool
+	proto    uint8
+	state    tcpState
+	early    bool // already emitted by Options.Early
+	icmpType int16
+	icmpCode int16
+	start    int64 // first packet, µs
+	lastSeen int64
+	startAct int64
+	endAct   int64
+	sfLast   int64
+	sfCount  int64
+	actFwd   int64
+	minSeg   int64    // Fwd Seg Size Min
+	flags    [8]int32 // FIN SYN RST PSH ACK URG ECE CWR, both directions
+	allLen   summary  // payload lengths of all packets
+	flowIAT  summary
+	d        [2]side // forward, backward
 	// Cold: written at gaps, or read when the flow is emitted.
 	active summary
 	idle   summary
@@ -131,116 +126,92 @@ func (f *flow) forward(p *packet) bool {
 	return p.src == f.src
 }
 
+func dirOf(fwd bool) int {
+	if fwd {
+		return 0
+	}
+	return 1
+}
+
 // begin is BasicFlow's constructor and firstPacket: o is the flow's
 // orientation (the packet's own unless the generator continues an older
 // flow or reverses a SYN-ACK).
 func (f *flow) begin(p *packet, o, id orient, q *quirks) {
 	*f = flow{orient: o, id: id, v6: p.v6, sfLast: -1}
-	f.updateBulk(p)
+	fwd := f.forward(p)
+	f.updateBulk(p, fwd)
 	f.countFlags(p)
 	f.endAct, f.start, f.lastSeen, f.startAct = p.ts, p.ts, p.ts, p.ts
 	f.subflow(p, q)
 	f.allLen.add(float64(p.payload))
-	if f.forward(p) {
-		f.minSegFwd = int64(p.header)
-		f.winFwd = int32(p.window)
-		f.fwdLen.add(float64(p.payload))
-		f.fwdHdr = int64(p.header)
-		f.fwdLast = p.ts
-		f.fwdBytes += int64(p.payload)
-		f.fwd++
-		f.fwdWire += int64(p.wire)
-		f.dirFlags(p, true, q.firstPacketUncounted)
+	s := &f.d[dirOf(fwd)]
+	if fwd {
+		f.minSeg = int64(p.header)
 		if !q.firstPacketUncounted && p.payload >= 1 {
 			f.actFwd++
 		}
-	} else {
-		f.winBwd = int32(p.window)
-		f.bwdLen.add(float64(p.payload))
-		f.bwdHdr = int64(p.header)
-		f.bwdLast = p.ts
-		f.bwdBytes += int64(p.payload)
-		f.bwd++
-		f.bwdWire += int64(p.wire)
-		f.dirFlags(p, false, q.firstPacketUncounted)
 	}
+	s.win = int32(p.window)
+	s.length.add(float64(p.payload))
+	s.hdr = int64(p.header)
+	s.last = p.ts
+	s.bytes += int64(p.payload)
+	s.packets++
+	s.wire += int64(p.wire)
+	s.countFlags(p, q.firstPacketUncounted)
 	f.proto = p.proto
 	f.icmpType, f.icmpCode = p.icmpType, p.icmpCode
 }
 
 // add is BasicFlow.addPacket.
 func (f *flow) add(p *packet, q *quirks) {
-	f.updateBulk(p)
+	fwd := f.forward(p)
+	f.updateBulk(p, fwd)
 	f.subflow(p, q)
 	f.countFlags(p)
 	ts := p.ts
 	f.allLen.add(float64(p.payload))
-	if f.forward(p) {
+	s := &f.d[dirOf(fwd)]
+	if fwd {
 		if p.payload >= 1 {
 			f.actFwd++
 		}
-		f.fwdLen.add(float64(p.payload))
-		f.fwdHdr += int64(p.header)
-		f.fwd++
-		f.fwdWire += int64(p.wire)
-		f.fwdBytes += int64(p.payload)
-		if f.fwd > 1 {
-			f.fwdIAT.add(float64(ts - f.fwdLast))
-		}
-		f.fwdLast = ts
-		f.minSegFwd = min(int64(p.header), f.minSegFwd)
-		f.dirFlags(p, true, false)
-	} else {
-		f.bwdLen.add(float64(p.payload))
-		if q.bwdWindowLast || f.winBwd == 0 {
-			f.winBwd = int32(p.window)
-		}
-		f.bwdHdr += int64(p.header)
-		f.bwd++
-		f.bwdWire += int64(p.wire)
-		f.bwdBytes += int64(p.payload)
-		if f.bwd > 1 {
-			f.bwdIAT.add(float64(ts - f.bwdLast))
-		}
-		f.bwdLast = ts
-		f.dirFlags(p, false, false)
+		f.minSeg = min(int64(p.header), f.minSeg)
+	} else if q.bwdWindowLast || s.win == 0 {
+		s.win = int32(p.window)
 	}
+	s.length.add(float64(p.payload))
+	s.hdr += int64(p.header)
+	s.packets++
+	s.wire += int64(p.wire)
+	s.bytes += int64(p.payload)
+	if s.packets > 1 {
+		s.iat.add(float64(ts - s.last))
+	}
+	s.last = ts
+	s.countFlags(p, false)
 	f.flowIAT.add(float64(ts - f.lastSeen))
 	f.lastSeen = ts
 }
 
-// dirFlags counts the directional PSH, URG, FIN and RST flags; the
+// countFlags counts the directional PSH, URG, FIN and RST flags; the
 // CIC-IDS2017 version counts FIN and RST in addPacket only.
-func (f *flow) dirFlags(p *packet, fwd, skipFinRst bool) {
-	if fwd {
-		if p.has(flagPSH) {
-			f.fPSH++
-		}
-		if p.has(flagURG) {
-			f.fURG++
-		}
-		if !skipFinRst {
-			if p.has(flagFIN) {
-				f.fFIN++
-			}
-			if p.has(flagRST) {
-				f.fRST++
-			}
-		}
+func (s *side) countFlags(p *packet, skipFinRst bool) {
+	if p.flags == 0 {
 		return
 	}
 	if p.has(flagPSH) {
-		f.bPSH++
+		s.psh++
 	}
 	if p.has(flagURG) {
-		f.bURG++
+		s.urg++
 	}
 	if !skipFinRst {
 		if p.has(flagFIN) {
-			f.bFIN++
+			s.fin++
 		}
 		if p.has(flagRST) {
-			f.bRST++
+			s.rst++
 		}
 	}
 }
@@ -256,11 +227,11 @@ func (f *flow) countFlags(p *packet) {
 	}
 }
 
-func (f *flow) updateBulk(p *packet) {
-	if f.forward(p) {
-		f.fb.update(p, f.bb.last)
+func (f *flow) updateBulk(p *packet, fwd bool) {
+	if fwd {
+		f.d[0].bulk.update(p, f.d[1].bulk.last)
 	} else {
-		f.bb.update(p, f.fb.last)
+		f.d[1].bulk.update(p, f.d[0].bulk.last)
 	}
 }
 
@@ -297,4 +268,4 @@ func (f *flow) activeIdle(now, threshold int64) {
 
 func (f *flow) duration() int64 { return f.lastSeen - f.start }
 
-func (f *flow) packets() int64 { return f.fwd + f.bwd }
+func (f *flow) packets() int64 { return f.d[0].packets + f.d[1].packets }

@@ -166,7 +166,7 @@ func (g *generator) add(p *packet) error {
 		case stateOpen:
 			f.state = stateFirstFIN
 		case stateFirstFIN:
-			if f.fFIN > 0 && f.bFIN > 0 {
+			if f.d[0].fin > 0 && f.d[1].fin > 0 {
 				f.state = stateSecondFIN
 			}
 		}

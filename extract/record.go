@@ -128,40 +128,41 @@ func (f *flow) record(r *Flow, q *quirks, end EndReason) {
 	r.Protocol = f.proto
 	r.StartMicros = f.start
 	r.End = end
-	r.FwdFrames, r.BwdFrames = f.fwd, f.bwd
-	r.FwdFrameBytes, r.BwdFrameBytes = f.fwdWire, f.bwdWire
+	r.FwdFrames, r.BwdFrames = f.d[0].packets, f.d[1].packets
+	r.FwdFrameBytes, r.BwdFrameBytes = f.d[0].wire, f.d[1].wire
 
 	v := &r.values
+	fw, bw := &f.d[0], &f.d[1]
 	dur := f.duration()
 	secs := float64(dur) / 1e6
 	n := f.packets()
 	v[FlowDuration] = float64(dur)
-	v[TotalFwdPacket] = float64(f.fwd)
-	v[TotalBwdPackets] = float64(f.bwd)
-	v[TotalLengthOfFwdPacket] = f.fwdLen.sum
-	v[TotalLengthOfBwdPacket] = f.bwdLen.sum
-	lengths(v[FwdPacketLengthMax:FwdPacketLengthStd+1], &f.fwdLen)
-	lengths(v[BwdPacketLengthMax:BwdPacketLengthStd+1], &f.bwdLen)
-	v[FlowBytesPerSec] = float64(f.fwdBytes+f.bwdBytes) / secs // NaN or Inf at zero duration, as in Java
+	v[TotalFwdPacket] = float64(fw.packets)
+	v[TotalBwdPackets] = float64(bw.packets)
+	v[TotalLengthOfFwdPacket] = fw.length.sum
+	v[TotalLengthOfBwdPacket] = bw.length.sum
+	lengths(v[FwdPacketLengthMax:FwdPacketLengthStd+1], &fw.length)
+	lengths(v[BwdPacketLengthMax:BwdPacketLengthStd+1], &bw.length)
+	v[FlowBytesPerSec] = float64(fw.bytes+bw.bytes) / secs // NaN or Inf at zero duration, as in Java
 	v[FlowPacketsPerSec] = float64(n) / secs
 	v[FlowIATMean] = f.flowIAT.mean() // unguarded: NaN for a single packet
 	v[FlowIATStd] = f.flowIAT.std()
 	v[FlowIATMax] = f.flowIAT.maximum()
 	v[FlowIATMin] = f.flowIAT.minimum()
-	iat(v[FwdIATTotal:FwdIATMin+1], &f.fwdIAT, f.fwd)
-	iat(v[BwdIATTotal:BwdIATMin+1], &f.bwdIAT, f.bwd)
-	v[FwdPSHFlags] = float64(f.fPSH)
-	v[BwdPSHFlags] = float64(f.bPSH)
-	v[FwdURGFlags] = float64(f.fURG)
-	v[BwdURGFlags] = float64(f.bURG)
-	v[FwdRSTFlags] = float64(f.fRST)
-	v[BwdRSTFlags] = float64(f.bRST)
-	v[FwdHeaderLength] = float64(f.fwdHdr)
-	v[BwdHeaderLength] = float64(f.bwdHdr)
+	iat(v[FwdIATTotal:FwdIATMin+1], &fw.iat, fw.packets)
+	iat(v[BwdIATTotal:BwdIATMin+1], &bw.iat, bw.packets)
+	v[FwdPSHFlags] = float64(fw.psh)
+	v[BwdPSHFlags] = float64(bw.psh)
+	v[FwdURGFlags] = float64(fw.urg)
+	v[BwdURGFlags] = float64(bw.urg)
+	v[FwdRSTFlags] = float64(fw.rst)
+	v[BwdRSTFlags] = float64(bw.rst)
+	v[FwdHeaderLength] = float64(fw.hdr)
+	v[BwdHeaderLength] = float64(bw.hdr)
 	v[FwdPacketsPerSec], v[BwdPacketsPerSec] = 0, 0
 	if dur > 0 {
-		v[FwdPacketsPerSec] = float64(f.fwd) / secs
-		v[BwdPacketsPerSec] = float64(f.bwd) / secs
+		v[FwdPacketsPerSec] = float64(fw.packets) / secs
+		v[BwdPacketsPerSec] = float64(bw.packets) / secs
 	}
 	v[PacketLengthMin] = f.allLen.minimum()
 	v[PacketLengthMax] = f.allLen.maximum()
@@ -179,23 +180,23 @@ func (f *flow) record(r *Flow, q *quirks, end EndReason) {
 	v[CWRFlagCount] = float64(f.flags[7])
 	v[ECEFlagCount] = float64(f.flags[6])
 	v[DownUpRatio] = 0
-	if f.fwd > 0 {
-		v[DownUpRatio] = float64(f.bwd) / float64(f.fwd)
+	if fw.packets > 0 {
+		v[DownUpRatio] = float64(bw.packets) / float64(fw.packets)
 	}
 	v[AveragePacketSize] = 0
 	if n > 0 {
 		v[AveragePacketSize] = f.allLen.sum / float64(n)
 	}
 	v[FwdSegmentSizeAvg], v[BwdSegmentSizeAvg] = 0, 0
-	if f.fwd != 0 {
-		v[FwdSegmentSizeAvg] = f.fwdLen.sum / float64(f.fwd)
+	if fw.packets != 0 {
+		v[FwdSegmentSizeAvg] = fw.length.sum / float64(fw.packets)
 	}
-	if f.bwd != 0 {
-		v[BwdSegmentSizeAvg] = f.bwdLen.sum / float64(f.bwd)
+	if bw.packets != 0 {
+		v[BwdSegmentSizeAvg] = bw.length.sum / float64(bw.packets)
 	}
-	bulkAverages(v[FwdBytesPerBulkAvg:FwdBulkRateAvg+1], &f.fb, q.integerBulk)
-	bulkAverages(v[BwdBytesPerBulkAvg:BwdBulkRateAvg+1], &f.bb, q.integerBulk)
-	subflows := [4]int64{f.fwd, f.fwdBytes, f.bwd, f.bwdBytes}
+	bulkAverages(v[FwdBytesPerBulkAvg:FwdBulkRateAvg+1], &fw.bulk, q.integerBulk)
+	bulkAverages(v[BwdBytesPerBulkAvg:BwdBulkRateAvg+1], &bw.bulk, q.integerBulk)
+	subflows := [4]int64{fw.packets, fw.bytes, bw.packets, bw.bytes}
 	for i, x := range subflows {
 		switch {
 		case f.sfCount <= 0:
@@ -206,10 +207,10 @@ func (f *flow) record(r *Flow, q *quirks, end EndReason) {
 			v[SubflowFwdPackets+Feature(i)] = float64(x) / float64(f.sfCount)
 		}
 	}
-	v[FWDInitWinBytes] = float64(f.winFwd)
-	v[BwdInitWinBytes] = float64(f.winBwd)
+	v[FWDInitWinBytes] = float64(fw.win)
+	v[BwdInitWinBytes] = float64(bw.win)
 	v[FwdActDataPkts] = float64(f.actFwd)
-	v[FwdSegSizeMin] = float64(f.minSegFwd)
+	v[FwdSegSizeMin] = float64(f.minSeg)
 	guarded(v[ActiveMean:ActiveMin+1], &f.active)
 	guarded(v[IdleMean:IdleMin+1], &f.idle)
 	v[ICMPCode] = float64(f.icmpCode)
