@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/flowsense/flowsense/extract"
+	"github.com/flowsense/flowsense/internal/atomicfile"
 )
 
 // runExtract is `flowsense extract`: packet captures to flow records in the
@@ -110,7 +111,7 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *out == "" {
 		err = write(stdout)
 	} else {
-		err = writeFileAtomic(*out, write)
+		err = atomicfile.Write(*out, write)
 	}
 	if err != nil {
 		return err
