@@ -106,7 +106,8 @@ func TestBadCaptures(t *testing.T) {
 			err: ErrTooLong, packet: 1},
 		"unknown link type":        {data: pcapHeader(65535, 147), err: ErrLinkType, detail: "147"},
 		"pcapng unknown link type": {data: unknownNg, err: ErrLinkType, packet: 1, detail: "147"},
-		"pcapng huge block":        {data: hugeBlock(t), err: ErrTooLong, packet: 1},
+		"pcapng huge block":        {data: hugeBlock(t, 1<<20), err: ErrTooLong, packet: 1},
+		"gzipped huge block":       {data: gz(hugeBlock(t, 64<<20)), err: ErrTooLong, packet: 1},
 		"bad version":              {data: setByte(pcapHeader(65535, 1), 4, 9), err: ErrNotCapture},
 		"gzip corrupt":             {data: corruptGz, err: ErrCorrupt},
 		"gzip cut":                 {data: gz(good)[:len(gz(good))-12], err: ErrTruncated},
@@ -136,8 +137,9 @@ func TestBadCaptures(t *testing.T) {
 	}
 }
 
-// hugeBlock is a pcapng file whose first packet block claims 256 MiB.
-func hugeBlock(t *testing.T) []byte {
+// hugeBlock is a pcapng file whose first packet block claims 256 MiB and
+// is followed by fill bytes of zeros (which gzip shrinks a thousandfold).
+func hugeBlock(t *testing.T, fill int) []byte {
 	ng := pcapng(t, layers.LinkTypeEthernet, teardown[:1])
 	// The section header and the interface block come first; find the
 	// enhanced packet block (type 6) and make its lengths enormous.
@@ -149,7 +151,7 @@ func hugeBlock(t *testing.T) []byte {
 			binary.LittleEndian.PutUint32(ng[off+4:], 1<<28+32)
 			binary.LittleEndian.PutUint32(ng[off+20:], 1<<28)
 			binary.LittleEndian.PutUint32(ng[off+24:], 1<<28)
-			return append(ng, make([]byte, 1<<20)...)
+			return append(ng, make([]byte, fill)...)
 		}
 		off += l
 	}

@@ -154,6 +154,9 @@ func TestSynAckFirst(t *testing.T) {
 	if len(old) != 1 || len(cur) != 1 {
 		t.Fatalf("%d and %d flows", len(old), len(cur))
 	}
+	if cur[0].ID() != cli+"-"+srv+"-40002-80-6" || old[0].ID() != srv+"-"+cli+"-80-40002-6" {
+		t.Errorf("Flow IDs %s (cicids2017) and %s (cicflowmeter): each in its flow's direction", old[0].ID(), cur[0].ID())
+	}
 	if old[0].Src.String() != srv || cur[0].Src.String() != cli {
 		t.Errorf("sources %s (cicids2017, want %s) and %s (cicflowmeter, want %s)", old[0].Src, srv, cur[0].Src, cli)
 	}
@@ -279,14 +282,15 @@ func TestBulk(t *testing.T) {
 
 func TestActiveIdle(t *testing.T) {
 	var ps []pk
-	for _, m := range []int{0, 1000, 7000, 7500, 20000} {
+	for _, m := range []int{0, 1000, 7000, 7500, 20000, 26000} {
 		ps = append(ps, pk{t: ms(m), src: cli, dst: srv, sp: 8000, dp: 8001, proto: "udp"})
 	}
 	fs, _ := flows(t, Options{}, ps)
-	// The last active period (from 20 s) is never recorded: the reference
+	// The period of the packet at 20 s alone lasted 0 and is not recorded;
+	// the last active period (from 26 s) is never recorded: the reference
 	// does not close it when the flow ends.
 	want(t, &fs[0], map[Feature]float64{ActiveMean: 0.75e6, ActiveStd: sampleStd(1e6, 0.5e6), ActiveMax: 1e6,
-		ActiveMin: 0.5e6, IdleMean: 9.25e6, IdleMax: 12.5e6, IdleMin: 6e6})
+		ActiveMin: 0.5e6, IdleMean: (6e6 + 12.5e6 + 6e6) / 3, IdleMax: 12.5e6, IdleMin: 6e6})
 }
 
 func TestEarly(t *testing.T) {
@@ -339,6 +343,16 @@ func TestReorder(t *testing.T) {
 	}
 	if len(in) != len(out) || in[0].values != out[0].values {
 		t.Errorf("out-of-order input gave other flows")
+	}
+	// Equal times keep capture order (a stable sort): the first packet
+	// captured opens the flow.
+	tie, _ := flows(t, Options{}, []pk{
+		{t: ms(9), src: cli, dst: srv, sp: 1, dp: 1, proto: "udp"},
+		{t: ms(5), src: srv, dst: cli, sp: 53, dp: 999, proto: "udp"},
+		{t: ms(5), src: cli, dst: srv, sp: 999, dp: 53, proto: "udp"},
+	})
+	if len(tie) != 2 || tie[0].Src.String() != srv {
+		t.Errorf("tie: flow from %s, want %s (capture order)", tie[0].Src, srv)
 	}
 	// Beyond the window: late, or an error.
 	var late []pk
@@ -406,5 +420,34 @@ func TestMinPackets(t *testing.T) {
 	fs, st := flows(t, Options{MinPackets: 2}, teardown)
 	if len(fs) != 1 || st.Short != 1 || st.Flows != 1 {
 		t.Errorf("%d flows, %d short, %d counted; want the one-packet flow dropped", len(fs), st.Short, st.Flows)
+	}
+}
+
+func TestECEAndCWR(t *testing.T) {
+	fs, _ := flows(t, Options{}, []pk{
+		{src: cli, dst: srv, sp: 1, dp: 2, flags: "SEC"},
+		{t: ms(1), src: srv, dst: cli, sp: 2, dp: 1, flags: "SAE"},
+		{t: ms(2), src: cli, dst: srv, sp: 1, dp: 2, flags: "AU", payload: 1},
+	})
+	want(t, &fs[0], map[Feature]float64{ECEFlagCount: 2, CWRFlagCount: 1, URGFlagCount: 1, FwdURGFlags: 1, SYNFlagCount: 2, ACKFlagCount: 2})
+}
+
+// TestSnapLength: a packet cut by the snap length counts the payload its
+// IP header says it carried.
+func TestSnapLength(t *testing.T) {
+	var out []Flow
+	x, _ := New(Options{}, func(f *Flow) error { out = append(out, *f); return nil })
+	f := frame(t, pk{src: cli, dst: srv, sp: 1, dp: 2, flags: "PA", payload: 1000})
+	ci := gopacket.CaptureInfo{Timestamp: t0, CaptureLength: 96, Length: len(f)}
+	if err := x.Packet(f[:96], ci, layers.LinkTypeEthernet); err != nil {
+		t.Fatal(err)
+	}
+	x.Close()
+	if len(out) != 1 {
+		t.Fatalf("%d flows", len(out))
+	}
+	want(t, &out[0], map[Feature]float64{TotalLengthOfFwdPacket: 1000, FwdHeaderLength: 20})
+	if out[0].FwdFrameBytes != int64(len(f)) {
+		t.Errorf("frame bytes %d, want the original length %d", out[0].FwdFrameBytes, len(f))
 	}
 }
