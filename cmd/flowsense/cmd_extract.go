@@ -91,7 +91,19 @@ func runExtract(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var total extract.Stats
 	write := func(w io.Writer) error {
 		cw := extract.NewCSVWriter(w, *label)
-		x, err := extract.New(opt, cw.Write)
+		emit := cw.Write
+		for _, p := range pcapFiles {
+			if p == "-" {
+				// A live stream: each flow reaches the reader when it ends.
+				emit = func(fl *extract.Flow) error {
+					if err := cw.Write(fl); err != nil {
+						return err
+					}
+					return cw.Flush()
+				}
+			}
+		}
+		x, err := extract.New(opt, emit)
 		if err != nil {
 			return err
 		}
