@@ -49,9 +49,10 @@ test-data:
 # Benchmarks (ratios against baselines run in the same process or script).
 bench: build
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
-	$(GO) test -run '^$$' -bench . -benchmem -count=1 -tags realdata ./trainer/...
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 -tags realdata ./trainer/... ./extract/
 	cd functions/knative && $(GO) test -run '^$$' -bench . -benchmem -count=1 .
 	bench/train_vs_sklearn.sh $(BIN)
+	bench/extract.sh $(BIN)
 
 # A short run of every fuzz target.
 fuzz:

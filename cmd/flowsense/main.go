@@ -27,6 +27,7 @@ func commands() []command {
 		{"simulate", "send labelled flows to a running function at a bounded rate; live line, then a JSON summary", runSimulate},
 		{"tune", "search the model parameters (successive halving, cross-validated); best vs defaults on held-out data", runTune},
 		{"runs", "recorded runs: runs list | show ID | compare ID ID", runRuns},
+		{"extract", "packet captures (pcap, pcapng) to flow records in the CIC-IDS2017 columns, each flow as it ends", runExtract},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},
 		{"version", "print the version", func(context.Context, []string, io.Writer, io.Writer) error {
