@@ -8,6 +8,7 @@
 #   SEEDS             flowsense training seeds, default 1-5
 #   RUNS              timed runs of each side, default 3
 #   TASKS             accuracy tasks, default all five
+#   SKIP_ACCURACY=1   run part 2 only
 #
 # 1. /usr/bin/python3 bench/accuracy.py: every labelled set with random
 #    forest, HistGradientBoosting (codes; native categorical on the KDD sets),
@@ -55,9 +56,11 @@ done
 echo "flowsense: $BIN"
 echo "machine:   nproc $(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//'), load $(cut -d' ' -f1 /proc/loadavg)"
 echo
-echo "## Accuracy (seeds $SEEDS)"
-echo
-"$PY" bench/accuracy.py "$DATA" --fs "$BIN" --seeds "$SEEDS" ${TASKS:+--tasks "$TASKS"}
+if [[ -z ${SKIP_ACCURACY:-} ]]; then
+	echo "## Accuracy (seeds $SEEDS)"
+	echo
+	"$PY" bench/accuracy.py "$DATA" --fs "$BIN" --seeds "$SEEDS" ${TASKS:+--tasks "$TASKS"}
+fi
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/accuracy.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
