@@ -30,8 +30,8 @@ func trainingSummary(b *gbdt.Result, p gbdt.Params) *eval.Training {
 	for _, r := range b.Curve {
 		tr := eval.TrainingRound{Round: r.Round, TrainLoss: r.Train}
 		if !math.IsNaN(r.Valid) {
-			v := r.Valid
-			tr.ValidLoss = &v
+			v, e := r.Valid, r.ValidError
+			tr.ValidLoss, tr.ValidError = &v, &e
 		}
 		t.Curve = append(t.Curve, tr)
 	}
@@ -42,9 +42,9 @@ func trainingSummary(b *gbdt.Result, p gbdt.Params) *eval.Training {
 func stopReason(b *gbdt.Result, p gbdt.Params) string {
 	switch b.Stop {
 	case gbdt.StopPatience:
-		return fmt.Sprintf("the validation loss did not improve for %d rounds after round %d (of %d trained; budget %d)", p.EarlyStopping, b.BestRound, b.Rounds, p.Rounds)
+		return fmt.Sprintf("the validation error did not fall for %d rounds after round %d (of %d trained; budget %d)", p.EarlyStopping, b.BestRound, b.Rounds, p.Rounds)
 	case gbdt.StopBudget:
-		return fmt.Sprintf("the round budget of %d ran out; the validation loss was lowest at round %d", p.Rounds, b.BestRound)
+		return fmt.Sprintf("the round budget of %d ran out; the validation error was lowest first at round %d", p.Rounds, b.BestRound)
 	}
 	if p.EarlyStopping == 0 {
 		return fmt.Sprintf("early stopping is off: all %d rounds trained", p.Rounds)

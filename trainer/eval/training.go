@@ -49,4 +49,7 @@ type TrainingRound struct {
 	Round     int      `json:"round"`
 	TrainLoss float64  `json:"train_loss"`
 	ValidLoss *float64 `json:"valid_loss,omitempty"`
+	// ValidError is the share of validation rows misclassified, what
+	// early stopping watched.
+	ValidError *float64 `json:"valid_error,omitempty"`
 }

@@ -57,8 +57,8 @@
 //     sampled per tree from a PCG generator seeded by Seed. With EarlyStopping
 //     rounds of patience and at least 100 rows, a stratified
 //     ValidationFraction of the rows is held out; training stops when their
-//     log-loss (every row weighing alike, whatever its class weight) has not
-//     improved for EarlyStopping rounds and the ensemble is cut back to the
+//     error rate (every row weighing alike, whatever its class weight) has not
+//     fallen for EarlyStopping rounds and the ensemble is cut back to the
 //     best round. With Refit it is then trained again on every row for that
 //     many rounds. Result.Stop says why training ended.
 //   - Class weighting. WeightAuto trains with balanced weights and weighs

@@ -119,10 +119,11 @@ type Params struct {
 // DefaultParams are the defaults: a procedure more than constants, chosen
 // by the cross-dataset benchmark (bench/accuracy.py; RATIONALE.md has the
 // figures). Trees of depth at most 4 with vector leaves at learning rate
-// 0.3, half the features per tree, up to 1,000 rounds with early stopping:
-// a stratified 10% of the rows is held out, training stops when its
-// log-loss (each row weighing alike, whatever its class weight) has not
-// improved for 20 rounds, and the ensemble is cut back to the best round
+// 0.15, half the features per tree, up to 1,000 rounds with early stopping:
+// a stratified 10% of the rows is held out, training stops when its error
+// rate (the share misclassified, each row weighing alike whatever its
+// class weight) has not fallen for 20 rounds, and the ensemble is cut back
+// to the first round of fewest errors
 // and then trained again on every row for that many rounds (Refit), so the
 // held-out rows of small classes are learnt from. Easy sets stop after a
 // few dozen rounds; a set that keeps improving gets up to 1,000. The class
@@ -131,7 +132,7 @@ type Params struct {
 func DefaultParams() Params {
 	return Params{
 		Rounds:             1000,
-		LearningRate:       0.3,
+		LearningRate:       0.15,
 		MaxDepth:           4,
 		MaxLeaves:          31,
 		Growth:             GrowLeaf,

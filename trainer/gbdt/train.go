@@ -37,7 +37,10 @@ type Round struct {
 	// on the training rows and on the held-out validation rows; Valid is
 	// NaN when no rows are held out.
 	Train, Valid float64
-	Elapsed      time.Duration // since Train began
+	// ValidError is the share of validation rows misclassified after the
+	// round, what early stopping watches; NaN when no rows are held out.
+	ValidError float64
+	Elapsed    time.Duration // since Train began
 	// Weight is the class weighting being trained (see WeightAuto).
 	Weight string
 }
@@ -78,7 +81,7 @@ type Result struct {
 
 // Reasons training stopped (Result.Stop).
 const (
-	StopPatience     = "patience"      // the validation loss had not improved for EarlyStopping rounds
+	StopPatience     = "patience"      // the validation error had not fallen for EarlyStopping rounds
 	StopBudget       = "budget"        // Rounds were trained
 	StopNoValidation = "no-validation" // early stopping off or no rows to hold out: Rounds were trained
 )
@@ -271,7 +274,7 @@ func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 	}
 	nf := len(d.Columns)
 	var impByRound [][]float64
-	bestLoss := math.Inf(1)
+	bestErr := math.Inf(1)
 	best := 0
 	stop := p.EarlyStopping > 0 && len(t.valid) > 0
 	inBag := make([]int32, 0, len(t.train))
@@ -339,15 +342,19 @@ func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 			t.update(nodes, g.rows, inBag, isIn, int(out))
 		}
 		impByRound = append(impByRound, imp)
-		validLoss := math.NaN()
+		validLoss, validErr := math.NaN(), math.NaN()
 		if len(t.valid) > 0 {
-			validLoss = t.validLoss()
+			validLoss, validErr = t.validLoss(), t.validErrors()
 		}
-		res.Curve = append(res.Curve, Round{Round: round, Valid: validLoss, Elapsed: time.Since(start)})
+		res.Curve = append(res.Curve, Round{Round: round, Valid: validLoss, ValidError: validErr, Elapsed: time.Since(start)})
 		res.Rounds = round
 		if stop {
-			if validLoss < bestLoss-1e-7*math.Max(1, math.Abs(bestLoss)) || best == 0 {
-				bestLoss, best = math.Min(validLoss, bestLoss), round
+			// The first round of fewest validation errors: the log-loss
+			// goes on falling long after the classes stop changing (it
+			// rewards confidence), and trees added for it fit the
+			// training distribution ever closer.
+			if validErr < bestErr || best == 0 {
+				bestErr, best = validErr, round
 				bestValid = t.validScores(bestValid)
 			} else if round-best >= p.EarlyStopping {
 				res.Stop = StopPatience
@@ -621,6 +628,30 @@ func (t *trainer) validLoss() float64 {
 		part[bi], wpart[bi] = ls, ws
 	})
 	return sumRatio(part, wpart)
+}
+
+// validErrors is the share of validation rows misclassified (argmax).
+func (t *trainer) validErrors() float64 {
+	bad := 0
+	for _, r := range t.valid {
+		s := t.scores[int(r)*t.k : int(r)*t.k+t.k]
+		pred := 0
+		if t.k == 1 {
+			if s[0] > 0 {
+				pred = 1
+			}
+		} else {
+			for j, v := range s {
+				if v > s[pred] {
+					pred = j
+				}
+			}
+		}
+		if pred != int(t.d.Y[r]) {
+			bad++
+		}
+	}
+	return float64(bad) / float64(len(t.valid))
 }
 
 // loss is the mean weighted log-loss of rows.
