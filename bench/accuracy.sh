@@ -72,28 +72,32 @@ field() { "$PY" -c 'import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])
 echo
 echo "## Training time, one thread each ($RUNS alternating runs, medians)"
 echo
-echo "| set | XGBoost read+fit s | XGBoost whole process s | flowsense train whole process s | flowsense / XGBoost read+fit | model.wasm bytes | XGBoost JSON bytes | wasm / JSON |"
+echo "Wall seconds, and CPU seconds (user+sys: what a loaded machine does not inflate much)."
+echo
+echo "| set | XGBoost read+fit s (CPU) | XGBoost whole process s | flowsense train whole process s (CPU) | flowsense / XGBoost read+fit, wall (CPU) | model.wasm bytes | XGBoost JSON bytes | wasm / JSON |"
 echo "|---|---:|---:|---:|---:|---:|---:|---:|"
 for task in nsl-kdd/kdd5 cicids2017; do
 	case $task in
 	nsl-kdd/kdd5) args=(--data "$DATA/nsl-kdd/KDDTrain+.txt.gz" --test "$DATA/nsl-kdd/KDDTest+.txt.gz" --label-map kdd5) ;;
 	cicids2017) args=(--data "$DATA/cicids2017/train.csv.gz" --test "$DATA/cicids2017/test.csv.gz") ;;
 	esac
-	XR=() XW=() FW=()
+	XR=() XW=() FW=() XC=() FC=()
 	for ((i = 1; i <= RUNS; i++)); do
 		{ time OMP_NUM_THREADS=1 "$PY" bench/accuracy.py "$DATA" --time-xgb "$task" >"$WORK/x.out" 2>"$WORK/x.err"; } 2>"$WORK/x.time" ||
 			{ cat "$WORK/x.err" >&2; die "XGBoost run on $task failed"; }
 		XJ=$(tail -n 1 "$WORK/x.out")
 		XR+=("$(field "$XJ" read_fit_s)")
+		XC+=("$(field "$XJ" read_fit_cpu_s)")
 		XW+=("$(awk '{ print $1 }' "$WORK/x.time")")
 		rm -rf "$WORK/fs"
 		{ time "$BIN" train "${args[@]}" --threads 1 --no-run --quiet --out "$WORK/fs" >"$WORK/f.out" 2>"$WORK/f.err"; } 2>"$WORK/f.time" ||
 			{ cat "$WORK/f.out" "$WORK/f.err" >&2; die "flowsense train on $task failed"; }
 		FW+=("$(awk '{ print $1 }' "$WORK/f.time")")
-		echo "# $task run $i: XGBoost read+fit ${XR[-1]} s (process ${XW[-1]} s), flowsense ${FW[-1]} s" >&2
+		FC+=("$(awk '{ printf "%.3f", $2 + $3 }' "$WORK/f.time")")
+		echo "# $task run $i: XGBoost read+fit ${XR[-1]} s (CPU ${XC[-1]} s, process ${XW[-1]} s), flowsense ${FW[-1]} s (CPU ${FC[-1]} s)" >&2
 	done
 	wasm=$(stat -c %s "$WORK/fs/model.wasm")
 	xjson=$(field "$XJ" json_bytes)
-	xr=$(median "${XR[@]}") xw=$(median "${XW[@]}") fw=$(median "${FW[@]}")
-	echo "| $task | $xr | $xw | $fw | $(ratio "$fw" "$xr") | $wasm | $xjson | $(ratio "$wasm" "$xjson") |"
+	xr=$(median "${XR[@]}") xw=$(median "${XW[@]}") fw=$(median "${FW[@]}") xc=$(median "${XC[@]}") fc=$(median "${FC[@]}")
+	echo "| $task | $xr ($xc) | $xw | $fw ($fc) | $(ratio "$fw" "$xr") ($(ratio "$fc" "$xc")) | $wasm | $xjson | $(ratio "$wasm" "$xjson") |"
 done
