@@ -139,3 +139,18 @@ def read_labelled_csv(data_dir, rel, drop, label="Label"):
         raise DataError(path, f"non-numeric feature columns {obj}")
     X = X.astype(np.float64).replace([np.inf, -np.inf], np.nan)
     return X, y
+
+
+def read_kddcup99(data_dir, name):
+    """One KDD Cup 99 file (kddcup99/NAME) as (features frame, raw attack names).
+
+    The 41 feature names are NSL-KDD's (nsl-kdd/Field_Names.csv: NSL-KDD is
+    derived from these files, same columns in the same order); the label
+    column carries a trailing dot (`normal.`), stripped here.
+    """
+    path = _need(os.path.join(data_dir, "kddcup99", name))
+    names = kdd_field_names(data_dir)
+    df = pd.read_csv(path, header=None, names=names + ["label"])
+    if df["label"].isna().any():
+        raise DataError(path, "want 42 columns per row")
+    return df[names], df["label"].astype(str).str.rstrip(".")

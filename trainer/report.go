@@ -32,6 +32,10 @@ func (r *Result) writeReport(w io.Writer) error {
 		in.Training = append(in.Training, report.Round{Round: c.Round, Train: c.Train, Valid: c.Valid})
 	}
 	in.BestRound = r.Boost.BestRound
+	if t := r.Metrics.Training; t != nil {
+		in.TrainingNote = fmt.Sprintf("Kept %d of %d rounds: %s. %s.", t.BestRound, t.Rounds, t.StopReason, weightSummary(r.Boost))
+		in.TrainingNote = strings.ToUpper(in.TrainingNote[:1]) + in.TrainingNote[1:]
+	}
 	for j, g := range r.Boost.Importance {
 		in.Importance = append(in.Importance, report.Importance{Name: r.Model.Schema.Features[j].Name, Gain: g})
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"time"
 
@@ -215,6 +216,9 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	trainSeconds := time.Since(start).Seconds()
 
 	params := cfg.Boost.Map()
+	params["class_weight_chosen"] = boost.ClassWeight
+	params["best_round"] = strconv.Itoa(boost.BestRound)
+	params["stop"] = boost.Stop
 	if m.Outlier != nil {
 		params["outlier"] = cfg.OutlierParams.String()
 	}
@@ -261,6 +265,7 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	met.NTrain, met.NTest = nTrain, nTest
 	met.TrainSeconds = trainSeconds
+	met.Training = trainingSummary(boost, cfg.Boost)
 	m.Meta.Metrics = map[string]float64{
 		"accuracy": met.Accuracy, "macro_f1": met.MacroF1, "weighted_f1": met.WeightedF1, "roc_auc": met.ROCAUC,
 	}
@@ -296,6 +301,9 @@ func (r *Result) Summary() string {
 	m := r.Metrics
 	fmt.Fprintf(&b, "classes: %s\n", strings.Join(r.Model.Classes, ", "))
 	fmt.Fprintf(&b, "trained on %d rows, tested on %d rows in %.2fs: %d trees, %d rounds\n", m.NTrain, m.NTest, m.TrainSeconds, len(r.Model.Ensemble.Trees), r.Boost.Rounds)
+	if t := m.Training; t != nil {
+		fmt.Fprintf(&b, "kept %d of %d rounds: %s; %s\n", t.BestRound, t.Rounds, t.StopReason, weightSummary(r.Boost))
+	}
 	fmt.Fprintf(&b, "accuracy %.4f  macro-F1 %.4f  weighted-F1 %.4f  ROC-AUC %.4f\n", m.Accuracy, m.MacroF1, m.WeightedF1, m.ROCAUC)
 	if n := r.Train.Skipped; n > 0 {
 		fmt.Fprintf(&b, "skipped %d malformed training rows (--skip-bad)", n)

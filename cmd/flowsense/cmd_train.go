@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -73,10 +74,11 @@ var boostOptions = []struct{ name, help string }{
 	{"subsample", "fraction of rows drawn per tree"},
 	{"colsample", "fraction of features drawn per tree"},
 	{"max-bins", "histogram bins per numeric feature"},
-	{"class-weight", "none or balanced"},
+	{"class-weight", "auto (chosen on the validation split), balanced, sqrt or none"},
 	{"multiclass", "vector (one tree with vector leaves per round) or per-class"},
 	{"early-stopping", "patience in rounds on the validation split (0: off)"},
 	{"validation-fraction", "fraction of training rows held out for early stopping"},
+	{"refit", "after early stopping, train again on every row for the best round (true or false)"},
 	{"seed", "random seed (same seed, same model)"},
 	{"threads", "worker goroutines (0: all cores); never changes the model"},
 }
@@ -118,6 +120,13 @@ func (b boostFlags) params() (gbdt.Params, error) {
 	}
 	if f.Set("class-weight") {
 		p.ClassWeight = *f.specs["class-weight"].str
+	}
+	if f.Set("refit") {
+		v, err := strconv.ParseBool(*f.specs["refit"].str)
+		if err != nil {
+			return p, fmt.Errorf("%w: --refit %q: want true or false", errUsage, *f.specs["refit"].str)
+		}
+		p.Refit = v
 	}
 	if f.Set("multiclass") {
 		p.Multiclass = *f.specs["multiclass"].str
@@ -192,6 +201,9 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	bar := progress.New(log, "training", cfg.Boost.Rounds, 10)
 	cfg.Progress = func(r gbdt.Round) {
 		status := fmt.Sprintf("train loss %.4f", r.Train)
+		if r.Weight != "" {
+			status = r.Weight + " " + status
+		}
 		if !math.IsNaN(r.Valid) { // NaN: no validation split (early stopping off)
 			status += fmt.Sprintf(" valid loss %.4f", r.Valid)
 		}

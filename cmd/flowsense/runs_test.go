@@ -109,7 +109,7 @@ func TestRunsRecordListShowCompare(t *testing.T) {
 	if code != 0 {
 		t.Fatal(e)
 	}
-	for _, re := range []string{`(?m)^rounds\s+5\s+8\s*$`, `(?m)^learning_rate\s+0\.3\s+0\.1\s*$`, `(?m)^accuracy\s+\S+\s+\S+\s+[-+]\S+$`} {
+	for _, re := range []string{`(?m)^rounds\s+5\s+8\s*$`, `(?m)^learning_rate\s+0\.15\s+0\.1\s*$`, `(?m)^accuracy\s+\S+\s+\S+\s+[-+]\S+$`} {
 		if !regexp.MustCompile(re).MatchString(cmp) {
 			t.Errorf("compare lacks %s:\n%s", re, cmp)
 		}

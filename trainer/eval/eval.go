@@ -51,6 +51,8 @@ type Metrics struct {
 	// WasmBytes is the size of the compiled module (set by the caller).
 	WasmBytes int64           `json:"wasm_bytes,omitempty"`
 	Outlier   *OutlierMetrics `json:"outlier,omitempty"`
+	// Training is how the classifier was trained (set by the caller).
+	Training *Training `json:"training,omitempty"`
 }
 
 // Curves are the curves behind the areas of [Metrics], at most

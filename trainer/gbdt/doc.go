@@ -55,10 +55,16 @@
 //     the training rows equal the trainer's.
 //   - Sampling and stopping. Rows (Subsample) and features (ColSample) are
 //     sampled per tree from a PCG generator seeded by Seed. With EarlyStopping
-//     rounds of patience and more than 10,000 rows, a stratified
-//     ValidationFraction of the rows is held out; training stops when its
-//     loss has not improved for EarlyStopping rounds and the ensemble is cut
-//     back to the best round.
+//     rounds of patience and at least 100 rows, a stratified
+//     ValidationFraction of the rows is held out; training stops when their
+//     error rate (every row weighing alike, whatever its class weight) has not
+//     fallen for EarlyStopping rounds and the ensemble is cut back to the
+//     best round. With Refit it is then trained again on every row for that
+//     many rounds. Result.Stop says why training ended.
+//   - Class weighting. WeightAuto trains with balanced weights and weighs
+//     balanced, its square root and none on the validation rows as offsets
+//     of the raw scores (auto.go); the choice and its scores are in
+//     Result.Weights.
 //
 // The same Data and Params give the same ensemble, bit for bit, whatever
 // Threads is.

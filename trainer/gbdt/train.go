@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/flowsense/flowsense/model"
@@ -36,7 +37,12 @@ type Round struct {
 	// on the training rows and on the held-out validation rows; Valid is
 	// NaN when no rows are held out.
 	Train, Valid float64
-	Elapsed      time.Duration // since Train began
+	// ValidError is the share of validation rows misclassified after the
+	// round, what early stopping watches; NaN when no rows are held out.
+	ValidError float64
+	Elapsed    time.Duration // since Train began
+	// Weight is the class weighting being trained (see WeightAuto).
+	Weight string
 }
 
 // Result is a trained ensemble with what was learnt on the way.
@@ -53,11 +59,36 @@ type Result struct {
 	Rounds int
 	// TrainRows and ValidRows are the row counts used to fit and to stop.
 	TrainRows, ValidRows int
+	// Stop says why training ended: StopPatience, StopBudget or StopNoValidation.
+	Stop string
+	// ClassWeight is the class weighting the ensemble was trained with
+	// (WeightNone, WeightSqrt or WeightBalanced; "explicit" for
+	// Params.ClassWeights), and Weights the choice behind it when
+	// Params.ClassWeight is WeightAuto (nil otherwise).
+	ClassWeight string
+	Weights     []WeightTrial
+	// Refit is true when Ensemble was trained again on every row for
+	// BestRound rounds after the validation split chose BestRound (and the
+	// class weighting).
+	Refit bool
+
+	// validScores are the raw scores of the validation rows at BestRound
+	// (k per row), validY their classes; nil without a validation split.
+	validScores []float64
+	validY      []int32
+	trainedBase []float32 // BaseScore before a chosen offset
 }
 
-// autoValidationRows: early stopping holds rows out only above this size,
-// like scikit-learn's early_stopping="auto".
-const autoValidationRows = 10000
+// Reasons training stopped (Result.Stop).
+const (
+	StopPatience     = "patience"      // the validation error had not fallen for EarlyStopping rounds
+	StopBudget       = "budget"        // Rounds were trained
+	StopNoValidation = "no-validation" // early stopping off or no rows to hold out: Rounds were trained
+)
+
+// minValidationRows: early stopping holds rows out only from at least this
+// many rows; below, there is nothing to stop on and Rounds are trained.
+const minValidationRows = 100
 
 // block is the fixed row block of loss and gradient passes; fixed so that
 // partial sums are added in the same order whatever the thread count.
@@ -133,8 +164,51 @@ type trainer struct {
 // Train fits an ensemble to d. It stops early when ctx is done, returning
 // ctx's error. progress, when not nil, is called after every round.
 func Train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Result, error) {
+	if p.ClassWeight == WeightAuto && len(p.ClassWeights) == 0 {
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		return trainAuto(ctx, d, p, progress)
+	}
 	res, _, err := train(ctx, d, p, progress)
-	return res, err
+	if err != nil || !p.Refit {
+		return res, err
+	}
+	return refit(ctx, d, p, res)
+}
+
+// refit trains again on every row, validation rows included, for
+// res.BestRound rounds with the weighting res was trained with, moves a
+// chosen score offset over, and returns res with the new ensemble (its
+// curve and choices stay those of the run that chose them).
+func refit(ctx context.Context, d *Data, p Params, res *Result) (*Result, error) {
+	if res.ValidRows == 0 {
+		return res, nil
+	}
+	q := p
+	q.Rounds, q.EarlyStopping = res.BestRound, 0
+	q.ClassWeight = res.ClassWeight
+	if q.ClassWeight == "explicit" {
+		q.ClassWeight = p.ClassWeight
+	}
+	if i := strings.IndexByte(q.ClassWeight, '+'); i >= 0 {
+		q.ClassWeight = q.ClassWeight[:i]
+	}
+	r2, _, err := train(ctx, d, q, nil)
+	if err != nil {
+		return nil, err
+	}
+	base := res.Ensemble.BaseScore
+	trained := res.trainedBase
+	res.Ensemble = r2.Ensemble
+	if trained != nil { // carry a chosen offset over
+		for j := range res.Ensemble.BaseScore {
+			res.Ensemble.BaseScore[j] += base[j] - trained[j]
+		}
+	}
+	res.Importance = r2.Importance
+	res.Refit = true
+	return res, nil
 }
 
 // train is Train, also returning the trainer's state for tests.
@@ -200,11 +274,16 @@ func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 	}
 	nf := len(d.Columns)
 	var impByRound [][]float64
-	bestLoss := math.Inf(1)
+	bestErr := math.Inf(1)
 	best := 0
 	stop := p.EarlyStopping > 0 && len(t.valid) > 0
 	inBag := make([]int32, 0, len(t.train))
 	isIn := make([]bool, n)
+	var bestValid []float64
+	res.Stop = StopBudget
+	if !stop {
+		res.Stop = StopNoValidation
+	}
 	for round := 1; round <= p.Rounds; round++ {
 		if err := ctx.Err(); err != nil {
 			return nil, nil, fmt.Errorf("gbdt: round %d: %w", round, err)
@@ -263,16 +342,22 @@ func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 			t.update(nodes, g.rows, inBag, isIn, int(out))
 		}
 		impByRound = append(impByRound, imp)
-		validLoss := math.NaN()
+		validLoss, validErr := math.NaN(), math.NaN()
 		if len(t.valid) > 0 {
-			validLoss = t.loss(t.valid)
+			validLoss, validErr = t.validLoss(), t.validErrors()
 		}
-		res.Curve = append(res.Curve, Round{Round: round, Valid: validLoss, Elapsed: time.Since(start)})
+		res.Curve = append(res.Curve, Round{Round: round, Valid: validLoss, ValidError: validErr, Elapsed: time.Since(start)})
 		res.Rounds = round
 		if stop {
-			if validLoss < bestLoss-1e-7*math.Max(1, math.Abs(bestLoss)) || best == 0 {
-				bestLoss, best = math.Min(validLoss, bestLoss), round
+			// The first round of fewest validation errors: the log-loss
+			// goes on falling long after the classes stop changing (it
+			// rewards confidence), and trees added for it fit the
+			// training distribution ever closer.
+			if validErr < bestErr || best == 0 {
+				bestErr, best = validErr, round
+				bestValid = t.validScores(bestValid)
 			} else if round-best >= p.EarlyStopping {
+				res.Stop = StopPatience
 				break
 			}
 		}
@@ -285,7 +370,18 @@ func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 	}
 	if !stop {
 		best = res.Rounds
+		if len(t.valid) > 0 {
+			bestValid = t.validScores(bestValid)
+		}
 	}
+	if len(t.valid) > 0 {
+		res.validScores = bestValid
+		res.validY = make([]int32, len(t.valid))
+		for i, r := range t.valid {
+			res.validY[i] = d.Y[r]
+		}
+	}
+	res.ClassWeight = t.weightName()
 	res.BestRound = best
 	ens.Trees = ens.Trees[:best*treesPerRound]
 	res.Importance = make([]float64, nf)
@@ -297,11 +393,20 @@ func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 	return res, t, nil
 }
 
+// validScores copies the raw scores of the validation rows into dst.
+func (t *trainer) validScores(dst []float64) []float64 {
+	dst = dst[:0]
+	for _, r := range t.valid {
+		dst = append(dst, t.scores[int(r)*t.k:int(r)*t.k+t.k]...)
+	}
+	return dst
+}
+
 // split chooses the stratified validation rows.
 func (t *trainer) split() {
 	n := len(t.d.Y)
 	frac := t.p.ValidationFraction
-	if t.p.EarlyStopping == 0 || frac == 0 || n <= autoValidationRows {
+	if t.p.EarlyStopping == 0 || frac == 0 || n < minValidationRows {
 		t.train = make([]int32, n)
 		for i := range t.train {
 			t.train[i] = int32(i)
@@ -343,7 +448,7 @@ func (t *trainer) weights() {
 	switch {
 	case len(t.p.ClassWeights) > 0:
 		copy(cw, t.p.ClassWeights)
-	case t.p.ClassWeight == WeightBalanced:
+	case t.p.ClassWeight == WeightBalanced || t.p.ClassWeight == WeightSqrt:
 		cnt := make([]float64, d.Classes)
 		for _, r := range t.train {
 			cnt[d.Y[r]]++
@@ -352,6 +457,9 @@ func (t *trainer) weights() {
 			cw[c] = 0
 			if cnt[c] > 0 {
 				cw[c] = float64(len(t.train)) / (float64(d.Classes) * cnt[c])
+				if t.p.ClassWeight == WeightSqrt {
+					cw[c] = math.Sqrt(cw[c])
+				}
 			}
 		}
 	}
@@ -363,6 +471,17 @@ func (t *trainer) weights() {
 		}
 		t.rw[r] = float32(w)
 	}
+}
+
+// weightName names the class weighting the rows were trained with.
+func (t *trainer) weightName() string {
+	switch {
+	case len(t.p.ClassWeights) > 0:
+		return "explicit"
+	case t.p.ClassWeight == "":
+		return WeightNone
+	}
+	return t.p.ClassWeight
 }
 
 // baseScore is the log of the weighted class priors of the training rows
@@ -482,6 +601,57 @@ func sumRatio(part, wpart []float64) float64 {
 		return 0
 	}
 	return ls / ws
+}
+
+// validLoss is the mean log-loss of the validation rows, each row weighing
+// its own weight only, not its class weight: with balanced class weights a
+// class of a handful of rows would otherwise decide when to stop (one
+// Heartbleed row of CIC-IDS2017's validation split weighs as much as 130
+// benign ones, and its loss turns up after a few rounds while every other
+// class is still improving).
+func (t *trainer) validLoss() float64 {
+	rows := t.valid
+	nb := (len(rows) + block - 1) / block
+	part := make([]float64, nb)
+	wpart := make([]float64, nb)
+	parallelFor(t.threads, nb, func(bi int) {
+		p := make([]float64, t.k)
+		var ls, ws float64
+		for _, r := range rows[bi*block : min((bi+1)*block, len(rows))] {
+			w := 1.0
+			if t.d.Weights != nil {
+				w = float64(t.d.Weights[r])
+			}
+			ls += w * t.rowLoss(int(r), p)
+			ws += w
+		}
+		part[bi], wpart[bi] = ls, ws
+	})
+	return sumRatio(part, wpart)
+}
+
+// validErrors is the share of validation rows misclassified (argmax).
+func (t *trainer) validErrors() float64 {
+	bad := 0
+	for _, r := range t.valid {
+		s := t.scores[int(r)*t.k : int(r)*t.k+t.k]
+		pred := 0
+		if t.k == 1 {
+			if s[0] > 0 {
+				pred = 1
+			}
+		} else {
+			for j, v := range s {
+				if v > s[pred] {
+					pred = j
+				}
+			}
+		}
+		if pred != int(t.d.Y[r]) {
+			bad++
+		}
+	}
+	return float64(bad) / float64(len(t.valid))
 }
 
 // loss is the mean weighted log-loss of rows.

@@ -2,6 +2,7 @@ package outlier
 
 import (
 	"math"
+	"math/rand/v2"
 
 	"github.com/flowsense/flowsense/model"
 )
@@ -59,7 +60,14 @@ func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
 		return nil, errorf(op, ErrEmpty, "%d rows, want at least 2", n)
 	}
 
-	logs := log1pFlags(cols, p.Log1p)
+	return fit(cols, features, p, log1pFlags(cols, p.Log1p))
+}
+
+// fit is Fit with the log1p flags decided (the cross-validation folds
+// keep the whole fit's).
+func fit(cols [][]float32, features []int32, p Params, logs []bool) (*model.Outlier, error) {
+	const op = "fit"
+	d, n := len(cols), len(cols[0])
 	mean := make([]float64, d)
 	scale := make([]float64, d)
 	var live []int // non-constant columns
@@ -129,7 +137,7 @@ func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
 		Projection: proj,
 		InvCov:     inv,
 	}
-	o.Threshold = fitThreshold(o, cols, p)
+	o.Threshold = fitThreshold(o, cols, p, logs)
 	if math.IsNaN(o.Threshold) || math.IsInf(o.Threshold, 0) {
 		return nil, errorf(op, ErrNumeric, "threshold %v", o.Threshold)
 	}
@@ -195,11 +203,14 @@ func standardised(v float32, logp bool, mean, scale float64) float64 {
 
 // fitThreshold applies p's threshold rule to the training scores, which
 // are computed by the reference scorer, model.Outlier.Score.
-func fitThreshold(o *model.Outlier, cols [][]float32, p Params) float64 {
+func fitThreshold(o *model.Outlier, cols [][]float32, p Params, logs []bool) float64 {
 	if p.Threshold > 0 {
 		return p.Threshold
 	}
 	scores := trainingScores(o, cols)
+	if cv := crossScores(cols, o.Features, p, logs); cv != nil {
+		scores = cv
+	}
 	if p.ThresholdStdev > 0 {
 		var sum float64
 		for _, s := range scores {
@@ -232,4 +243,58 @@ func trainingScores(o *model.Outlier, cols [][]float32) []float64 {
 		scores[i] = o.Score(row)
 	}
 	return scores
+}
+
+// minFoldRows is the fewest rows a fold may hold for cross-validated
+// threshold scores.
+const minFoldRows = 20
+
+// crossScores scores every row of cols with a detector fitted on the other
+// folds (p.ThresholdFolds of them, rows dealt at random with a fixed seed),
+// or returns nil when p asks for none or the rows are too few.
+func crossScores(cols [][]float32, features []int32, p Params, logs []bool) []float64 {
+	k := p.ThresholdFolds
+	n := len(cols[0])
+	if k < 2 || n < k*minFoldRows {
+		return nil
+	}
+	fold := make([]int, n)
+	for i := range fold {
+		fold[i] = i % k
+	}
+	rng := rand.New(rand.NewPCG(0x6f75746c, 0x69657273))
+	rng.Shuffle(n, func(i, j int) { fold[i], fold[j] = fold[j], fold[i] })
+	q := p
+	q.ThresholdFolds, q.ThresholdQuantile, q.ThresholdStdev, q.Threshold = 0, 0, 0, 1 // no threshold search inside
+	scores := make([]float64, n)
+	for f := range k {
+		var train, held []int
+		for i, g := range fold {
+			if g == f {
+				held = append(held, i)
+			} else {
+				train = append(train, i)
+			}
+		}
+		o, err := fit(gatherRows(cols, train), features, q, logs)
+		if err != nil { // a fold without variation: fall back to the training scores
+			return nil
+		}
+		for r, s := range trainingScores(o, gatherRows(cols, held)) {
+			scores[held[r]] = s
+		}
+	}
+	return scores
+}
+
+func gatherRows(cols [][]float32, rows []int) [][]float32 {
+	out := make([][]float32, len(cols))
+	for j, c := range cols {
+		g := make([]float32, len(rows))
+		for r, i := range rows {
+			g[r] = c[i]
+		}
+		out[j] = g
+	}
+	return out
 }

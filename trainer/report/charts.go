@@ -93,11 +93,18 @@ func trainingChart(rounds []Round, bestRound int) (string, string, bool) {
 	xTicks := ticksIn(xlo, xhi, math.Max(1, niceStep(xhi-xlo, 8)))
 	ylo, yhi, yTicks := niceRange(ylo, yhi, 5)
 
-	c := newChart("training", "Training and validation loss per boosting round", 720, 360, 64, 150, 14, 50)
+	title := "Training and validation loss per boosting round"
+	if !hasValidation(rounds) {
+		title = "Training loss per boosting round"
+	}
+	c := newChart("training", title, 720, 360, 64, 150, 14, 50)
 	c.axes(xlo, xhi, xTicks, ylo, yhi, yTicks, "Boosting round", "Loss")
 	c.polyline(xs, tr, palette[0], "", 1.8, "training loss")
-	c.polyline(xs, va, palette[1], "", 1.8, "validation loss")
-	entries := []legendEntry{{label: "training", color: palette[0]}, {label: "validation", color: palette[1]}}
+	entries := []legendEntry{{label: "training", color: palette[0]}}
+	if hasValidation(rounds) {
+		c.polyline(xs, va, palette[1], "", 1.8, "validation loss")
+		entries = append(entries, legendEntry{label: "validation", color: palette[1]})
+	}
 	note := ""
 	if best >= 0 {
 		r := rounds[best]
@@ -113,10 +120,24 @@ func trainingChart(rounds []Round, bestRound int) (string, string, bool) {
 				f1(x), f1(c.y.px(loss)), r.Round, esc(fshort(loss)))
 		}
 		entries = append(entries, legendEntry{label: fmt.Sprintf("best round %d", r.Round), color: "#2ca02c", dash: "5 4"})
-		note = fmt.Sprintf("The best round, %d (validation loss %s), is marked.", r.Round, fshort(r.Valid))
+		if finite(r.Valid) {
+			note = fmt.Sprintf("The best round, %d (validation loss %s), is marked.", r.Round, fshort(r.Valid))
+		} else {
+			note = fmt.Sprintf("The last round kept, %d, is marked.", r.Round)
+		}
 	}
 	c.legend(c.right+20, c.top+8, entries, 20)
 	return c.end(), note, true
+}
+
+// hasValidation reports whether any round has a validation loss to draw.
+func hasValidation(rounds []Round) bool {
+	for _, r := range rounds {
+		if plottable(r.Valid) {
+			return true
+		}
+	}
+	return false
 }
 
 // importanceChart draws the top features by gain as horizontal bars

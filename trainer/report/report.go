@@ -47,6 +47,9 @@ type Input struct {
 	// that number, the round of lowest validation loss is marked.
 	Training  []Round
 	BestRound int
+	// TrainingNote, when set, is shown under the training curve: why
+	// training stopped and which class weighting was kept, say.
+	TrainingNote string
 
 	// Importance lists features with their gain, in any order; the top
 	// TopFeatures by gain are drawn.
@@ -163,9 +166,16 @@ func page(b *strings.Builder, in Input) {
 
 	b.WriteString("<section id=\"sec-training\">\n<h2>Training curve</h2>\n")
 	if svg, best, ok := trainingChart(in.Training, in.BestRound); ok {
-		figure(b, "fig-training", svg, "Loss per boosting round on the training and validation sets. "+best)
+		caption := "Loss per boosting round on the training and validation sets. "
+		if !hasValidation(in.Training) {
+			caption = "Loss per boosting round on the training set (no validation split). "
+		}
+		figure(b, "fig-training", svg, caption+best)
 	} else {
 		missing(b, "no training curve given")
+	}
+	if in.TrainingNote != "" {
+		fmt.Fprintf(b, "<p id=\"training-note\">%s</p>\n", esc(in.TrainingNote))
 	}
 	b.WriteString("</section>\n")
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"strings"
@@ -289,5 +290,21 @@ func TestWriteGolden(t *testing.T) {
 		}
 		t.Errorf("report differs from %s at byte %d:\ngot  %q\nwant %q\n(run go test -update if the change is intended)",
 			path, i, a[i:min(len(a), i+120)], b[i:min(len(b), i+120)])
+	}
+}
+
+// The validation loss is drawn, and named in the legend, exactly when some
+// round has one (issue 10: the legend named a line that was never drawn).
+func TestTrainingChartValidationLine(t *testing.T) {
+	nan := math.NaN()
+	with := []Round{{Round: 1, Train: 0.5, Valid: 0.6}, {Round: 2, Train: 0.3, Valid: 0.4}}
+	without := []Round{{Round: 1, Train: 0.5, Valid: nan}, {Round: 2, Train: 0.3, Valid: nan}}
+	svg, _, ok := trainingChart(with, 2)
+	if !ok || !strings.Contains(svg, "<title>validation loss</title></path>") || !strings.Contains(svg, ">validation<") {
+		t.Fatalf("with validation losses: no validation line or legend entry:\n%s", svg)
+	}
+	svg, note, ok := trainingChart(without, 2)
+	if !ok || strings.Contains(svg, "validation") || strings.Contains(note, "NaN") {
+		t.Fatalf("without validation losses: a validation line, legend entry or NaN note %q:\n%s", note, svg)
 	}
 }

@@ -1,0 +1,55 @@
+package eval
+
+// Training describes how the classifier was trained: the rounds, where and
+// why boosting stopped, the validation curve and the class weighting that
+// was chosen. The trainer fills it in (Evaluate does not); it is
+// metrics.json's "training" object.
+type Training struct {
+	// RoundBudget is the most rounds allowed, Rounds the rounds trained,
+	// BestRound the rounds kept (the best validation loss).
+	RoundBudget int `json:"round_budget"`
+	Rounds      int `json:"rounds"`
+	BestRound   int `json:"best_round"`
+	// Stop is why training ended: "patience" (the validation loss had not
+	// improved for Patience rounds), "budget" (RoundBudget reached) or
+	// "no-validation" (no validation split: RoundBudget trained);
+	// StopReason says it in a sentence.
+	Stop       string `json:"stop"`
+	StopReason string `json:"stop_reason"`
+	Patience   int    `json:"patience"`
+	// TrainRows and ValidRows are the rows boosting fitted and stopped on.
+	TrainRows int `json:"train_rows"`
+	ValidRows int `json:"valid_rows"`
+	// Refit is true when the kept ensemble was trained again on every row
+	// (validation rows included) for BestRound rounds.
+	Refit bool `json:"refit"`
+	// ClassWeight is the weighting the kept ensemble was trained with;
+	// ClassWeightTrials the weightings tried and their validation scores
+	// when it was chosen (empty when it was given).
+	ClassWeight       string        `json:"class_weight"`
+	ClassWeightTrials []WeightTrial `json:"class_weight_trials,omitempty"`
+	// Curve is the loss after every round trained (of the chosen
+	// weighting), including the rounds after BestRound that were cut off.
+	Curve []TrainingRound `json:"curve"`
+}
+
+// WeightTrial is one class weighting tried, scored on the validation rows
+// at its best round.
+type WeightTrial struct {
+	Weight    string  `json:"weight"`
+	Accuracy  float64 `json:"valid_accuracy"`
+	MacroF1   float64 `json:"valid_macro_f1"`
+	BestRound int     `json:"best_round"`
+	Chosen    bool    `json:"chosen"`
+}
+
+// TrainingRound is one point of the training curve. ValidLoss is absent
+// without a validation split.
+type TrainingRound struct {
+	Round     int      `json:"round"`
+	TrainLoss float64  `json:"train_loss"`
+	ValidLoss *float64 `json:"valid_loss,omitempty"`
+	// ValidError is the share of validation rows misclassified, what
+	// early stopping watched.
+	ValidError *float64 `json:"valid_error,omitempty"`
+}
