@@ -110,9 +110,12 @@ func b2i(b bool) int {
 // published training split, classifies the flows flowsense extracts from
 // the attack captures and from benign captures made with scapy
 // (extract/testdata/benign/mkbenign.py). The bars are the shares measured
-// when this test was written (rounded down): they guard against
-// regressions in extraction and training, they are not a claim that this
-// model generalises; FEATURES.md discusses the figures.
+// when this test was written (rounded down), and again when the trainer's
+// defaults changed (issue 10: early stopping on the validation error; the
+// SYN flood went from under 1% to 100% attack labels, the nmap version
+// scan from over 35% to 27.8% of its 18 flows): they guard against regressions in
+// extraction and training, they are not a claim that this model
+// generalises; FEATURES.md discusses the figures.
 func TestClassifyCapturesRealData(t *testing.T) {
 	train := realdata.File(t, "cicids2017/train.csv.gz")
 	test := realdata.File(t, "cicids2017/test.csv.gz")
@@ -131,7 +134,7 @@ func TestClassifyCapturesRealData(t *testing.T) {
 	}
 	caps := []capture{
 		{"SYN flood", realdata.File(t, "pcap/captures/stopddos-tcp-synflood-spoofed.pcap.gz"), 0.004, 0.99, 0.99},
-		{"nmap scans", realdata.File(t, "pcap/captures/zeek-nmap-vsn.pcap"), 0.35, 0.65, 0.80},
+		{"nmap scans", realdata.File(t, "pcap/captures/zeek-nmap-vsn.pcap"), 0.25, 0.45, 0.70},
 		{"nmap scans", realdata.File(t, "pcap/captures/concap-nmap-udp-version.pcap"), 0.08, 0.35, 0.95},
 		{"nmap scans", realdata.File(t, "pcap/pairs/concap-nmap-ss/dump.pcap"), 0.75, 0.75, 0.95},
 		{"FTP/SSH brute force", realdata.File(t, "pcap/captures/zeek-ftp-bruteforce.pcap"), 0.05, 0.05, 0.05},
