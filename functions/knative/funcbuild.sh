@@ -10,7 +10,12 @@ command -v func >/dev/null || { echo "funcbuild.sh: the knative func CLI is not 
 download="$(go env GOMODCACHE)/cache/download"
 upstream=$(go env GOPROXY)
 "$here/modproxy.sh" "$here/.func/modproxy" >/dev/null
-export GOMODCACHE="$here/.func/modcache" GOFLAGS=-modcacherw GONOSUMDB=github.com/flowsense/flowsense GOWORK=off
+# FUNC_ENABLE_HOST_BUILDER: func v0.44.0 refuses --builder host without it.
+# -mod=mod: the host builder runs only `go build` in its scaffold (a main
+# module whose go.mod lists func-go and function alone, go 1.21), so go must
+# be allowed to add function's requirements to that generated go.mod.
+export FUNC_ENABLE_HOST_BUILDER=true
+export GOMODCACHE="$here/.func/modcache" GOFLAGS="-mod=mod -modcacherw" GONOSUMDB=github.com/flowsense/flowsense GOWORK=off
 export GOPROXY="file://$here/.func/modproxy,file://$download,$upstream"
 rm -rf "$GOMODCACHE"/github.com/flowsense/flowsense@* "$GOMODCACHE/cache/download/github.com/flowsense/flowsense"
 cd "$here"
