@@ -30,9 +30,10 @@ const funcYAMLPath = "../functions/knative/func.yaml"
 //     the later one only);
 //   - Function requires specVersion and created; created is a date-time;
 //     name matches funcNamePattern; invoke is http or cloudevent;
-//   - build.builder is pack or s2i (the schema predates the host builder,
-//     so func.yaml leaves builder out and func build is given
-//     --builder host);
+//   - build.builder is pack or s2i, or host: func v0.44.0's schema
+//     (schema/func_yaml-schema.json at v0.44.0) still lists pack and s2i
+//     only, but its func build --builder host writes builder: host into
+//     func.yaml itself, so host is accepted here as func does;
 //   - Env names match envNamePattern; Label keys (required) and values
 //     match their patterns;
 //   - scale: min, max integers >= 0; metric concurrency or rps; target a
@@ -210,8 +211,8 @@ func schemaRules(f *funcSpec) []error {
 		}
 	}
 	if b := f.Build; b != nil {
-		if b.Builder != "" && b.Builder != "pack" && b.Builder != "s2i" {
-			bad("build.builder: %q is not pack or s2i", b.Builder)
+		if b.Builder != "" && b.Builder != "pack" && b.Builder != "s2i" && b.Builder != "host" {
+			bad("build.builder: %q is not pack, s2i or host", b.Builder)
 		}
 		env("build.buildEnvs", b.BuildEnvs)
 	}
@@ -332,8 +333,11 @@ func TestFuncYAMLSchema(t *testing.T) {
 	if h == nil || h.Liveness != "/health/liveness" || h.Readiness != "/health/readiness" {
 		t.Errorf("healthEndpoints %+v, want /health/liveness and /health/readiness", h)
 	}
-	if f.Build != nil && f.Build.Builder != "" {
-		t.Errorf("build.builder %q: leave it out (func build --builder host; the schema knows pack and s2i only)", f.Build.Builder)
+	// builder: host as func build --builder host writes it (v0.44.0), so
+	// that a build leaves the committed func.yaml unchanged
+	// (functions/knative/testfunc.sh checks that with the real func).
+	if f.Build == nil || f.Build.Builder != "host" {
+		t.Errorf("build %+v: want builder: host", f.Build)
 	}
 }
 
@@ -435,8 +439,8 @@ func TestFuncYAMLMutationsRejected(t *testing.T) {
 		"memory not a quantity":     {"memory: 128Mi", "memory: lots", "limits.memory"},
 		"concurrency in requests":   {"        memory: 64Mi", "        memory: 64Mi\n        concurrency: 10", "requests.concurrency"},
 		"concurrency negative":      {"concurrency: 200", "concurrency: -1", "limits.concurrency"},
-		"builder unknown":           {"\ninvoke: http\n", "\ninvoke: http\nbuild:\n  builder: docker\n", "build.builder"},
-		"bad build env name":        {"\ninvoke: http\n", "\ninvoke: http\nbuild:\n  buildEnvs:\n  - name: 1BAD\n    value: x\n", "buildEnvs[0].name"},
+		"builder unknown":           {"  builder: host", "  builder: docker", "build.builder"},
+		"bad build env name":        {"  builder: host", "  builder: host\n  buildEnvs:\n  - name: 1BAD\n    value: x", "buildEnvs[0].name"},
 		"volume with two sources":   {"\ninvoke: http\n", "\ninvoke: http\nrun:\n  volumes:\n  - secret: s\n    configMap: c\n    path: /x\n", "run.volumes[0]"},
 		"health endpoint a number":  {"liveness: /health/liveness", "liveness: 8080", "liveness"},
 	}

@@ -5,7 +5,7 @@
 # tracked files (git stash create; HEAD when clean), without the nested
 # modules (deploy/, functions/knative/). func build needs it: the
 # scaffolding func generates ignores this function's replace directive
-# (README.md, "func build"). funcbuild.sh and TestFuncHostBuild use it.
+# (README.md, "func build"). funcbuild.sh uses it.
 set -euo pipefail
 out=${1:?usage: modproxy.sh DIR}
 here=$(cd "$(dirname "$0")" && pwd)
