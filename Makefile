@@ -8,7 +8,7 @@ export FLOWSENSE_DATA
 BUNDLED       := data/flows.csv
 MODEL_DIR     := out/model
 
-.PHONY: all build run test test-data bench fuzz vet clean lambda \
+.PHONY: all build run deps test test-data bench fuzz vet clean lambda \
         knative-model test-knative test-func bench-wrk bench-instructions
 
 all: build
@@ -28,10 +28,16 @@ run: build
 vet:
 	$(GO) vet ./...
 
+# The Debian packages the tests need (.ci/packages, the one list; .ci/run
+# uses it too): installed when missing if run as root, otherwise the exact
+# apt-get command is printed and make stops. FLOWSENSE_APT=0 only checks.
+deps:
+	.ci/deps.sh test
+
 # Unit, property and browser tests on data the tests generate themselves.
 # The browser tests open report.html, the drift page and the function's web
-# page in headless Chromium (apt-get install chromium).
-test: vet
+# page in headless Chromium.
+test: deps vet
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/ ./drift/
 	$(GO) test -count=1 -tags browser ./functions/web/
@@ -40,6 +46,7 @@ test: vet
 # Real-data checks on $(FLOWSENSE_DATA) (default ../shared/data): readers on
 # every file, and the accuracy bars of the trainer and the outlier detector.
 test-data:
+	.ci/deps.sh test test-data
 	@test -d "$(FLOWSENSE_DATA)" || { echo "test-data: $(FLOWSENSE_DATA) not found: set FLOWSENSE_DATA to the shared datasets directory"; exit 2; }
 	$(GO) test -count=1 -tags realdata -timeout 30m $$($(GO) list ./... | grep -v -e '/trainer$$' -e '/trainer/outlier$$' -e '/trainer/tune$$')
 	@echo "== accuracy and outlier bars, tuning against the defaults (figures logged per dataset and seed) =="
