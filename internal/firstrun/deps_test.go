@@ -239,4 +239,3 @@ func TestOneList(t *testing.T) {
 		t.Fatal(err)
 	}
 }
-
