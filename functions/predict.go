@@ -13,9 +13,10 @@ import (
 	"github.com/flowsense/flowsense/flowdata"
 )
 
-// servePredict answers POST /predict: JSON flows or a CSV upload.
+// servePredict answers POST /predict: JSON flows, a CSV upload or a
+// packet capture (pcap.go).
 func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) error {
-	kind, err := bodyKind(r.Header.Get("Content-Type"))
+	kind, err := predictKind(r.Header.Get("Content-Type"))
 	if err != nil {
 		return err
 	}
@@ -23,8 +24,16 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if kind == kindSniff {
+		if kind, err = sniffKind(r.Header.Get("Content-Type"), body); err != nil {
+			return err
+		}
+	}
 	ctx, cancel := s.requestContext(r.Context())
 	defer cancel()
+	if kind == kindCapture {
+		return s.servePredictCapture(ctx, w, body)
+	}
 	var flows cloudevents.Flows
 	if kind == kindCSV {
 		flows, err = s.decodeCSV(body)
