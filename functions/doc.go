@@ -9,7 +9,9 @@
 //     replies in the encoding they came in (package cloudevents is the
 //     contract);
 //   - POST /predict with plain JSON (one flow object, an array of flows, or
-//     {"features": [...]}) or a text/csv upload, answered with JSON;
+//     {"features": [...]}), a text/csv upload, or a pcap/pcapng capture
+//     (extracted by package extract into CICFlowMeter flows), answered
+//     with JSON;
 //   - POST /feedback (and io.flowsense.feedback.v1 events on POST /): the
 //     label returned for a flow and its true label, counted into the
 //     metrics and never stored;

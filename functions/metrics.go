@@ -64,11 +64,12 @@ const (
 	encLabelBinary
 	encLabelStructured
 	encLabelBatch
-	encLabelOther // a content type the endpoint refuses
+	encLabelCapture // a pcap or pcapng upload (pcap.go)
+	encLabelOther   // a content type the endpoint refuses
 	nEnc
 )
 
-var encNames = [nEnc]string{"none", "json", "csv", "binary", "structured", "batch", "other"}
+var encNames = [nEnc]string{"none", "json", "csv", "binary", "structured", "batch", "capture", "other"}
 
 // endpointOther labels requests for paths the server does not have.
 const endpointOther = "other"
@@ -206,6 +207,8 @@ func requestEncoding(r *http.Request) int {
 		return encLabelJSON
 	case strings.EqualFold(mt, "text/csv"), strings.EqualFold(mt, "application/csv"):
 		return encLabelCSV
+	case captureTypes[strings.ToLower(mt)], strings.EqualFold(mt, "application/octet-stream"):
+		return encLabelCapture
 	}
 	return encLabelOther
 }

@@ -670,6 +670,9 @@ func TestRequestEncoding(t *testing.T) {
 		"structured event": {"POST", "/", "application/cloudevents+json", "", encLabelStructured},
 		"batch":            {"POST", "/", "application/cloudevents-batch+json", "", encLabelBatch},
 		"refused":          {"POST", "/predict", "text/plain", "", encLabelOther},
+		"pcap":             {"POST", "/predict", "application/vnd.tcpdump.pcap", "", encLabelCapture},
+		"pcapng":           {"POST", "/predict", "application/x-pcapng", "", encLabelCapture},
+		"octet-stream":     {"POST", "/predict", "application/octet-stream", "", encLabelCapture},
 		"no content type":  {"POST", "/predict", "", "", encLabelNone},
 		"just +json":       {"POST", "/predict", "+json", "", encLabelOther},
 	}

@@ -122,15 +122,24 @@ type CaptureResult struct {
 	cloudevents.Classification
 }
 
+// captureReorderLimit caps the packets an upload holds back to put them in
+// time order (extract's default is 1 Mi, about 80 MiB). A gzip body of a
+// few MiB can hold millions of packets with one timestamp; 64 Ki keeps one
+// request within about 5 MiB of reorder state and still reorders every
+// capture whose late packets are fewer than 64 Ki packets late.
+const captureReorderLimit = 1 << 16
+
 // flowsOfCapture extracts the flows of a capture body (CICFlowMeter's
-// CIC-IDS2017 profile, extract's defaults) and maps them onto the model's
-// schema through the same CSV column mapping as a CSV upload.
+// CIC-IDS2017 profile, extract's defaults but captureReorderLimit) and maps
+// them onto the model's schema through the same CSV column mapping as a CSV
+// upload, so a model that lacks a CICFlowMeter column answers 422 naming it.
+// Open flows are capped at the request's flow limit, the flows emitted too.
 func (s *Server) flowsOfCapture(ctx context.Context, body []byte) ([]FlowKey, cloudevents.Flows, error) {
 	var keys []FlowKey
 	var csv bytes.Buffer
 	cw := extract.NewCSVWriter(&csv, "")
 	errTooMany := fmt.Errorf("%w: more than %d flows in one capture", cloudevents.ErrTooManyFlows, s.cfg.maxFlows)
-	x, err := extract.New(extract.Options{MaxFlows: s.cfg.maxFlows + 1}, func(f *extract.Flow) error {
+	x, err := extract.New(extract.Options{MaxFlows: s.cfg.maxFlows + 1, ReorderLimit: captureReorderLimit}, func(f *extract.Flow) error {
 		if len(keys) == s.cfg.maxFlows {
 			return errTooMany
 		}
