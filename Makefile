@@ -9,7 +9,7 @@ BUNDLED       := data/flows.csv
 MODEL_DIR     := out/model
 
 .PHONY: all build run deps test test-data bench fuzz vet clean lambda \
-        knative-model test-knative test-func bench-wrk bench-instructions
+        knative-model test-knative test-func bench-wrk bench-instructions lint
 
 all: build
 
@@ -33,6 +33,29 @@ vet:
 # apt-get command is printed and make stops. FLOWSENSE_APT=0 only checks.
 deps:
 	.ci/deps.sh test
+
+# Static checks on every module: gofmt, go vet (with the browser and
+# realdata build tags too), staticcheck, go.mod tidiness, and the 32-bit
+# builds (386, arm/v7: func's host builder targets linux/arm/v7).
+STATICCHECK_VERSION := v0.6.1
+TOOLS_BIN     ?= $(HOME)/.cache/flowsense/bin
+STATICCHECK   := $(TOOLS_BIN)/staticcheck-$(STATICCHECK_VERSION)
+MODULES       := . deploy functions/knative
+$(STATICCHECK):
+	@mkdir -p $(TOOLS_BIN)/.staticcheck
+	GOBIN=$(abspath $(TOOLS_BIN))/.staticcheck $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+	mv $(TOOLS_BIN)/.staticcheck/staticcheck $@
+lint: $(STATICCHECK)
+	@bad=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$bad" || { echo "lint: gofmt -l lists:"; echo "$$bad"; exit 1; }
+	@for m in $(MODULES); do \
+	  echo "lint: $$m: vet, staticcheck, go mod tidy -diff"; \
+	  ( cd $$m && $(GO) vet ./... && $(GO) vet -tags 'browser realdata' ./... \
+	    && $(abspath $(STATICCHECK)) -tags browser,realdata ./... \
+	    && $(GO) mod tidy -diff ) || { echo "lint: $$m failed"; exit 1; }; \
+	done
+	@echo "lint: 32-bit builds (GOARCH=386, GOARCH=arm GOARM=7)"
+	GOARCH=386 $(GO) build ./... && GOARCH=arm GOARM=7 $(GO) build ./...
+	cd functions/knative && GOARCH=arm GOARM=7 $(GO) build ./...
 
 # Unit, property and browser tests on data the tests generate themselves.
 # The browser tests open report.html, the drift page and the function's web

@@ -2,7 +2,6 @@ package drift
 
 import (
 	"math"
-	"slices"
 )
 
 // This file ports scipy.stats.ks_2samp (scipy 1.10, two-sided,
@@ -419,7 +418,8 @@ func kolmogornPomeranz(n int, x float64) float64 {
 	V1 := make([]float64, npwrs)
 	V1[0] = 1
 	V0s, V1s := 0, 0
-	j1, j2 := pomeranzJ1J2(0, n, ll, ceilf, roundf)
+	j1, _ := pomeranzJ1J2(0, n, ll, ceilf, roundf)
+	var j2 int
 	for i := 1; i < 2*n+2; i++ {
 		k1 := j1
 		V0, V1 = V1, V0
@@ -534,16 +534,4 @@ func kolmogornPelzGood(n int, x float64) float64 {
 		sum += K[i] / math.Pow(float64(n), float64(i)/2)
 	}
 	return sum
-}
-
-// sortedFinite returns the finite values of xs as float64, sorted.
-func sortedFinite(xs []float64) []float64 {
-	out := make([]float64, 0, len(xs))
-	for _, v := range xs {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out = append(out, v)
-		}
-	}
-	slices.Sort(out)
-	return out
 }

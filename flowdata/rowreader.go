@@ -18,7 +18,6 @@ type RowReader struct {
 	p       *parser
 	lay     *layout
 	opt     Options
-	started bool
 	eof     bool
 	skipped int
 	errs    []error

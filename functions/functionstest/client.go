@@ -65,6 +65,7 @@ func CheckReply(t testing.TB, in string, got *event.Event, source, wantVerdict, 
 	t.Helper()
 	if got == nil {
 		t.Fatalf("reply to %s: no event", in)
+		return
 	}
 	if err := got.Validate(); err != nil {
 		t.Errorf("reply to %s does not validate: %v", in, err)

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"io"
 	"os/exec"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 )
@@ -14,7 +12,7 @@ import (
 // goList runs `go list -deps -json` over the whole module.
 func goList(t *testing.T) []Package {
 	t.Helper()
-	gobin := filepath.Join(runtime.GOROOT(), "bin", "go")
+	gobin := goBinary(t)
 	cmd := exec.Command(gobin, "list", "-deps", "-json=ImportPath,Standard,Imports,Deps", Module+"/...")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -112,4 +110,15 @@ func TestCheckCatchesWrongImports(t *testing.T) {
 			t.Errorf("%s: got %v, want a violation %q of %s -> %s", name, v, c.rule, c.pkg, c.dep)
 		}
 	}
+}
+
+// goBinary is the go command that runs this test: $GOROOT/bin/go from
+// `go env GOROOT` when go is on PATH, else "go".
+func goBinary(t *testing.T) string {
+	t.Helper()
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v (the import rules need the go command on PATH)", err)
+	}
+	return strings.TrimSpace(string(out)) + "/bin/go"
 }

@@ -22,11 +22,9 @@ type task struct {
 }
 
 var (
-	kdd5      = task{"nsl-kdd/KDDTrain+.txt.gz", "nsl-kdd/KDDTest+.txt.gz", "kdd5", nil}
-	kddBinary = task{"nsl-kdd/KDDTrain+.txt.gz", "nsl-kdd/KDDTest+.txt.gz", "binary", nil}
-	cicids    = task{"cicids2017/train.csv.gz", "cicids2017/test.csv.gz", "",
+	kdd5   = task{"nsl-kdd/KDDTrain+.txt.gz", "nsl-kdd/KDDTest+.txt.gz", "kdd5", nil}
+	cicids = task{"cicids2017/train.csv.gz", "cicids2017/test.csv.gz", "",
 		[]string{"id", "Flow ID", "Src IP", "Src Port", "Dst IP", "Timestamp", "Attempted Category"}}
-	apa = task{"apa-ddos/train.csv.gz", "apa-ddos/test.csv.gz", "", []string{"ip.src", "ip.dst", "frame.time"}}
 )
 
 func readTrain(tb testing.TB, tk task) *flowdata.Dataset {

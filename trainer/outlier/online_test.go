@@ -75,7 +75,6 @@ type alibiOracle struct {
 	nstdev    float64
 	startClip int
 	history   [][]float64 // clipped rows seen
-	first     bool
 }
 
 func meanCov(rows [][]float64, d int) ([]float64, []float64) {
