@@ -2,7 +2,9 @@
 // the feature schema, the tree ensemble as a struct of arrays, the
 // Mahalanobis outlier detector, reference histograms and provenance, with
 // the file format that carries them (FORMAT.md) and the native reference
-// predictor.
+// predictor, with its explanations (Explainer: exact path-dependent
+// TreeSHAP per class from the trees' node covers, and the outlier score
+// split per feature).
 //
 // The native predictor is the reference answer: every other way of running a
 // model (the compiled WebAssembly module, a browser) is checked against it.

@@ -251,6 +251,11 @@ type Tree struct {
 	// no InSet node.
 	CatBegin []int32  `json:"cat_begin,omitempty"`
 	CatBits  []uint32 `json:"cat_bits,omitempty"`
+	// Cover is, per node, the hessian sum of the training rows that
+	// reached it (XGBoost's sum_hessian): the weights TreeSHAP gives a
+	// node's children when a feature is not known (see Explainer). Optional:
+	// a model without covers predicts the same but cannot be explained.
+	Cover []float64 `json:"cover,omitempty"`
 }
 
 // Len is the number of nodes.

@@ -176,6 +176,19 @@ func validateTree(t *Tree, p string, outputs int, s *Schema) error {
 			return errAt(p+"."+c.name, ErrShape, "%d entries, want %d for %d nodes", c.got, c.want, n)
 		}
 	}
+	if len(t.Cover) != 0 {
+		if len(t.Cover) != n {
+			return errAt(p+".cover", ErrShape, "%d entries, want %d for %d nodes", len(t.Cover), n, n)
+		}
+		for i, c := range t.Cover {
+			if !finite(c) {
+				return errAt(fmt.Sprintf("%s.cover[%d]", p, i), ErrNonFinite, "%v", c)
+			}
+			if c < 0 {
+				return errAt(fmt.Sprintf("%s.cover[%d]", p, i), ErrInvalid, "negative cover %v", c)
+			}
+		}
+	}
 	hasSets := len(t.CatBegin) != 0 || len(t.CatBits) != 0
 	if hasSets && len(t.CatBegin) != n {
 		return errAt(p+".cat_begin", ErrShape, "%d entries, want %d", len(t.CatBegin), n)

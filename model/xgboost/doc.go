@@ -17,7 +17,10 @@
 // left when x < split_condition: model.Less) and missing values with a
 // default direction per node. Every feature becomes a numeric feature;
 // rows carry NaN for a missing value, whatever `missing` value the
-// training DMatrix used.
+// training DMatrix used. Each node's sum_hessian becomes its cover
+// (model.Tree.Cover), so an imported model is explained by TreeSHAP like
+// a trained one (model.Explainer), with the values XGBoost's
+// pred_contribs gives.
 //
 // Not supported, each rejected with ErrUnsupported naming it: other
 // objectives (regression, ranking, binary:logitraw, ...), the gblinear

@@ -132,6 +132,7 @@ type xtree struct {
 	DefaultLeft     []flexBool `json:"default_left"`
 	SplitType       []int64    `json:"split_type"`
 	CategoriesNodes []int64    `json:"categories_nodes"`
+	SumHessian      []float64  `json:"sum_hessian"`
 }
 
 // flexBool reads a default_left entry: 0/1 (XGBoost 1.x and later) or
@@ -543,6 +544,9 @@ func convertTree(x *xtree, p string, nf int, output int32, dst *model.Tree) erro
 			return errAt(p+"."+c.name, ErrShape, "%d entries for %d nodes", c.got, n)
 		}
 	}
+	if x.SumHessian != nil && len(x.SumHessian) != n {
+		return errAt(p+".sum_hessian", ErrShape, "%d entries for %d nodes", len(x.SumHessian), n)
+	}
 	if x.SplitType != nil && len(x.SplitType) != n {
 		return errAt(p+".split_type", ErrShape, "%d entries for %d nodes", len(x.SplitType), n)
 	}
@@ -593,7 +597,19 @@ func convertTree(x *xtree, p string, nf int, output int32, dst *model.Tree) erro
 		Right:       make([]int32, m),
 		Value:       make([]float32, m),
 	}
+	if x.SumHessian != nil {
+		t.Cover = make([]float64, m)
+	}
 	for j, i := range order {
+		if x.SumHessian != nil {
+			// the node cover TreeSHAP weighs children by (pred_contribs
+			// reads the same array)
+			c := x.SumHessian[i]
+			if !(c >= 0) || math.IsInf(c, 0) {
+				return errAt(at("sum_hessian", i), ErrRange, "cover %v is not a finite non-negative number", c)
+			}
+			t.Cover[j] = c
+		}
 		v := float32(x.SplitConditions[i])
 		if !finite32(v) {
 			return errAt(at("split_conditions", i), ErrNonFinite, "%v (float32 %v)", x.SplitConditions[i], v)

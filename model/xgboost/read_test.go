@@ -277,6 +277,7 @@ func TestDeletedNodesDropped(t *testing.T) {
 		{`"split_type": [0, 0, 0, 0, 0]`, `"split_type": [0, 0, 0, 0, 0, 0]`},
 		{`"default_left": [1, 0, 0, 0, 0]`, `"default_left": [1, 0, 0, 0, 0, 0]`},
 		{`"num_nodes": "5"`, `"num_nodes": "6"`},
+		{`"sum_hessian": [10, 4, 6, 3, 3]`, `"sum_hessian": [10, 4, 6, 3, 3, 0]`},
 	} {
 		if !strings.Contains(doc, kv[0]) {
 			t.Fatalf("tinyDoc lacks %s", kv[0])
@@ -337,6 +338,7 @@ func TestStump(t *testing.T) {
 		{`"split_type": [0, 0, 0, 0, 0]`, `"split_type": [0]`},
 		{`"default_left": [1, 0, 0, 0, 0]`, `"default_left": [0]`},
 		{`"num_nodes": "5"`, `"num_nodes": "1"`},
+		{`"sum_hessian": [10, 4, 6, 3, 3]`, `"sum_hessian": [10]`},
 	} {
 		doc = strings.Replace(doc, kv[0], kv[1], 1)
 	}

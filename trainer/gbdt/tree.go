@@ -667,6 +667,7 @@ func toModel(nodes []node, b *binned, output int32) model.Tree {
 		Left:        make([]int32, n),
 		Right:       make([]int32, n),
 		Value:       make([]float32, n*w),
+		Cover:       make([]float64, n),
 	}
 	hasSets := false
 	for i := range nodes {
@@ -680,6 +681,11 @@ func toModel(nodes []node, b *binned, output int32) model.Tree {
 	for i := range nodes {
 		nd := &nodes[i]
 		copy(t.Value[i*w:i*w+w], nd.value)
+		// the node's cover: its rows' hessian sum (over every output of a
+		// vector-leaf tree), what TreeSHAP weighs its children by
+		for j := 0; j < w; j++ {
+			t.Cover[i] += nd.gh[2*j+1]
+		}
 		if hasSets {
 			t.CatBegin[i] = -1
 		}
