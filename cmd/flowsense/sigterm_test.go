@@ -74,31 +74,50 @@ func TestServeSIGTERM(t *testing.T) {
 	w.WriteAll(recs[:51])
 	half := body.Len() / 2
 
-	// n requests, each with half its body sent when SIGTERM arrives
+	// n requests, each with half its body sent when SIGTERM arrives. Each
+	// asks for 100 Continue, which the server sends when the handler first
+	// reads the body: the requests are being handled, not waiting in a
+	// backlog, when the signal comes.
 	const n = 4
 	conns := make([]net.Conn, n)
+	readers := make([]*bufio.Reader, n)
 	for i := range conns {
 		c, err := net.Dial("tcp", addr)
 		if err != nil {
 			t.Fatal(err)
 		}
 		defer c.Close()
-		fmt.Fprintf(c, "POST /predict HTTP/1.1\r\nHost: %s\r\nContent-Type: text/csv\r\nContent-Length: %d\r\n\r\n", addr, body.Len())
+		fmt.Fprintf(c, "POST /predict HTTP/1.1\r\nHost: %s\r\nContent-Type: text/csv\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", addr, body.Len())
+		readers[i] = bufio.NewReader(c)
+		resp, err := http.ReadResponse(readers[i], nil)
+		if err != nil || resp.StatusCode != http.StatusContinue {
+			t.Fatalf("request %d: want 100 Continue before the body, got %v %v", i, resp, err)
+		}
 		if _, err := c.Write(body.Bytes()[:half]); err != nil {
 			t.Fatal(err)
 		}
 		conns[i] = c
 	}
-	time.Sleep(200 * time.Millisecond) // let the server read the halves: not an assertion
 	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(200 * time.Millisecond) // shutdown has begun while the bodies are incomplete
+	// Shutdown has begun when the listener is closed: new connections are
+	// refused while the bodies are still incomplete.
+	for deadline := time.Now().Add(time.Minute); ; time.Sleep(5 * time.Millisecond) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			break
+		}
+		c.Close()
+		if time.Now().After(deadline) { // a guard, not a speed assertion
+			t.Fatal("serve still accepts connections a minute after SIGTERM")
+		}
+	}
 	for i, c := range conns {
 		if _, err := c.Write(body.Bytes()[half:]); err != nil {
 			t.Fatalf("request %d: the rest of the body: %v", i, err)
 		}
-		resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+		resp, err := http.ReadResponse(readers[i], nil)
 		if err != nil {
 			t.Fatalf("request %d in flight at SIGTERM got no answer: %v", i, err)
 		}

@@ -372,48 +372,42 @@ func (g *grower) catSplit(n *node, f int, fh []int64, parent float64, best *spli
 			}
 			return 0
 		})
-		for dir := 0; dir < 2; dir++ {
-			clear(acc)
-			for i := range order {
-				k := order[i]
-				if dir == 1 {
-					k = order[len(order)-1-i]
+		// Prefixes of one ordering, with missing values on either side,
+		// are every split the ordering allows: the prefixes of the reverse
+		// ordering are the complements of these, the same partitions
+		// mirrored with exactly the same gain (TestSplitSearchOracle).
+		clear(acc)
+		for i, k := range order {
+			b := fh[int(k)*s : int(k)*s+s]
+			for j := range acc {
+				acc[j] += b[j]
+			}
+			prefix := i + 1
+			try := func(l []int64, dl bool) {
+				gain, ok := g.eval(n, l[0], l[1:], rq, parent)
+				if !ok || !(gain > best.gain) {
+					return
 				}
-				b := fh[int(k)*s : int(k)*s+s]
+				best.gain, best.feature, best.cat = gain, f, true
+				best.lcnt = l[0]
+				copy(best.lq, l[1:])
+				if miss[0] == 0 {
+					dl = l[0] >= n.cnt-l[0]
+				}
+				best.defaultLeft = dl
+				best.cats = best.cats[:0]
+				for _, c := range order[:prefix] {
+					best.cats = append(best.cats, c-1)
+				}
+			}
+			if prefix < len(order) || miss[0] > 0 {
+				try(acc, false)
+			}
+			if miss[0] > 0 && prefix < len(order) {
 				for j := range acc {
-					acc[j] += b[j]
+					withM[j] = acc[j] + miss[j]
 				}
-				prefix := i + 1
-				try := func(l []int64, dl bool) {
-					gain, ok := g.eval(n, l[0], l[1:], rq, parent)
-					if !ok || !(gain > best.gain) {
-						return
-					}
-					best.gain, best.feature, best.cat = gain, f, true
-					best.lcnt = l[0]
-					copy(best.lq, l[1:])
-					if miss[0] == 0 {
-						dl = l[0] >= n.cnt-l[0]
-					}
-					best.defaultLeft = dl
-					best.cats = best.cats[:0]
-					for t := 0; t < prefix; t++ {
-						c := order[t]
-						if dir == 1 {
-							c = order[len(order)-1-t]
-						}
-						best.cats = append(best.cats, c-1)
-					}
-				}
-				if prefix < len(order) || miss[0] > 0 {
-					try(acc, false)
-				}
-				if miss[0] > 0 && prefix < len(order) {
-					for j := range acc {
-						withM[j] = acc[j] + miss[j]
-					}
-					try(withM, true)
-				}
+				try(withM, true)
 			}
 		}
 	}
@@ -424,34 +418,7 @@ func (g *grower) catSplit(n *node, f int, fh []int64, parent float64, best *spli
 func (g *grower) grow(importance []float64) []node {
 	g.nodes = g.nodes[:0]
 	p := g.p
-	g.quantise()
-	// integer sums: blocks in parallel, any order gives the same total
-	nb := (len(g.rows) + block - 1) / block
-	parts := make([]int64, nb*g.w)
-	parallelFor(g.threads, nb, func(bi int) {
-		part := parts[bi*g.w : bi*g.w+g.w]
-		for _, r := range g.rows[bi*block : min((bi+1)*block, len(g.rows))] {
-			for j, x := range g.qa[int(r)*g.w : int(r)*g.w+g.w] {
-				part[j] += x
-			}
-		}
-	})
-	sum := make([]int64, g.w)
-	for i, x := range parts {
-		sum[i%g.w] += x
-	}
-	root := node{begin: 0, end: len(g.rows), cnt: int64(len(g.rows)), q: sum}
-	if cap(g.oq) < len(g.rows)*g.w {
-		g.oq = make([]int64, len(g.rows)*g.w)
-	}
-	if cap(g.tmp) < len(g.rows) {
-		g.tmp = make([]int32, len(g.rows))
-	}
-	root.hist = g.getHist()
-	g.build(&root, root.hist)
-	g.findSplit(&root)
-	root.feature = -1
-	g.nodes = append(g.nodes, root)
+	g.nodes = append(g.nodes, g.root())
 	open := []int{0}
 	leaves := 1
 	for leaves < p.MaxLeaves {
@@ -540,6 +507,39 @@ func (g *grower) grow(importance []float64) []node {
 		}
 	}
 	return g.nodes
+}
+
+// root quantises the gradients of g.rows and returns the root node with
+// its histogram and best split.
+func (g *grower) root() node {
+	g.quantise()
+	// integer sums: blocks in parallel, any order gives the same total
+	nb := (len(g.rows) + block - 1) / block
+	parts := make([]int64, nb*g.w)
+	parallelFor(g.threads, nb, func(bi int) {
+		part := parts[bi*g.w : bi*g.w+g.w]
+		for _, r := range g.rows[bi*block : min((bi+1)*block, len(g.rows))] {
+			for j, x := range g.qa[int(r)*g.w : int(r)*g.w+g.w] {
+				part[j] += x
+			}
+		}
+	})
+	sum := make([]int64, g.w)
+	for i, x := range parts {
+		sum[i%g.w] += x
+	}
+	root := node{begin: 0, end: len(g.rows), cnt: int64(len(g.rows)), q: sum}
+	if cap(g.oq) < len(g.rows)*g.w {
+		g.oq = make([]int64, len(g.rows)*g.w)
+	}
+	if cap(g.tmp) < len(g.rows) {
+		g.tmp = make([]int32, len(g.rows))
+	}
+	root.hist = g.getHist()
+	g.build(&root, root.hist)
+	g.findSplit(&root)
+	root.feature = -1
+	return root
 }
 
 // apply splits node id by its best split and prepares its children.
