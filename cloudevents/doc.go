@@ -8,8 +8,10 @@
 // Out: type io.flowsense.flow.classified.v1 (TypeClassified), subject the
 // incoming event's id, data a Classification (or an array of them), and the
 // extension attributes verdict and flowclass for routing. Feedback: type
-// io.flowsense.feedback.v1 (TypeFeedback), data {"predicted": LABEL,
-// "truth": LABEL} or an array of them, no reply. README.md documents the
+// io.flowsense.feedback.v1 (TypeFeedback), data {"id": REPLY_ID, "truth":
+// LABEL} (the reply id of a classification; or {"predicted": LABEL,
+// "truth": LABEL} where a host counts unverified feedback) or an array of
+// them, no reply. README.md documents the
 // contract with an example of each event.
 //
 // FlowDecoder turns the JSON data of a flow event (and the body of a plain

@@ -18,7 +18,7 @@ type ClassificationEncoder struct {
 	quoted  [][]byte       // JSON string of each class
 	sorted  []int          // class positions in the key order of encoding/json
 	ref     ModelRef
-	model   []byte // `"model":{...}}`
+	model   []byte // `"model":{...}`
 }
 
 var quotedVerdicts = map[string]string{"benign": `"benign"`, "malicious": `"malicious"`, "anomalous": `"anomalous"`}
@@ -44,7 +44,7 @@ func NewClassificationEncoder(classes []string, ref ModelRef) *ClassificationEnc
 		e.sorted = append(e.sorted, e.classes[c])
 	}
 	m, _ := json.Marshal(ref)
-	e.model = append(append([]byte(`"model":`), m...), '}')
+	e.model = append([]byte(`"model":`), m...)
 	return e
 }
 
@@ -87,7 +87,15 @@ func (e *ClassificationEncoder) Append(b []byte, c *Classification) ([]byte, err
 	b = append(b, v...)
 	b = append(b, ',')
 	b = append(b, e.model...)
-	return b, nil
+	if c.ID != "" {
+		if !plainID(c.ID) {
+			return e.slow(b[:start], c)
+		}
+		b = append(b, `,"id":"`...)
+		b = append(b, c.ID...)
+		b = append(b, '"')
+	}
+	return append(b, '}'), nil
 }
 
 // plainString reports whether a quoted name holds no escapes, so that its
@@ -95,6 +103,18 @@ func (e *ClassificationEncoder) Append(b []byte, c *Classification) ([]byte, err
 func plainString(q []byte) bool {
 	for _, c := range q[1 : len(q)-1] {
 		if c == '\\' {
+			return false
+		}
+	}
+	return true
+}
+
+// plainID reports whether an id is written by encoding/json as is
+// (letters, digits, '-' and '_', as base64url ids are).
+func plainID(id string) bool {
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {
 			return false
 		}
 	}

@@ -53,12 +53,14 @@ func TestClassificationEncoder(t *testing.T) {
 
 // FuzzClassificationEncoder: the encoder writes what encoding/json writes.
 func FuzzClassificationEncoder(f *testing.F) {
-	f.Add("BENIGN", "attack", 0.5, 1e-7, 12.5, uint8(1))
-	f.Add("a\u2028b", "<&>", 1e21, 0.0, 5e-324, uint8(2))
-	f.Fuzz(func(t *testing.T, c0, c1 string, p0, p1, score float64, v uint8) {
+	f.Add("BENIGN", "attack", 0.5, 1e-7, 12.5, uint8(1), "")
+	f.Add("a\u2028b", "<&>", 1e21, 0.0, 5e-324, uint8(2), "AQAAAAAA-_9")
+	f.Add("x", "y", 0.25, 0.75, 1.0, uint8(0), "a\"b<")
+	f.Fuzz(func(t *testing.T, c0, c1 string, p0, p1, score float64, v uint8, id string) {
 		classes := []string{c0, c1}
 		ref := ModelRef{Name: c1, SHA256: c0}
 		c := Classify(classes, int(v)%2, []float64{p0, p1}, score, model.Verdict(v%3), ref)
+		c.ID = id
 		want, werr := json.Marshal(c)
 		got, gerr := NewClassificationEncoder(classes, ref).Append(nil, &c)
 		if (werr == nil) != (gerr == nil) {

@@ -24,17 +24,27 @@ var (
 	ErrUnknownLabel = errors.New("unknown label")
 )
 
-// Feedback is one item of feedback data: the label the function returned
-// and the true label, both exactly as the model names its classes.
+// Feedback is one item of feedback data: the reply id of the prediction
+// (Classification.ID), the label the function returned and the true label,
+// both exactly as the model names its classes. With an id, Predicted may
+// be left out (the id names it); a host that checks ids counts no item
+// without one.
 type Feedback struct {
-	Predicted string `json:"predicted"`
+	ID        string `json:"id,omitempty"`
+	Predicted string `json:"predicted,omitempty"`
 	Truth     string `json:"truth"`
 }
 
-// LabelPair is one decoded item of feedback as class indices.
+// LabelPair is one decoded item of feedback as class indices. Predicted
+// is -1 when the item gave only an id.
 type LabelPair struct {
 	Predicted, Truth int
+	// ID is the item's reply id, "" for none.
+	ID string
 }
+
+// MaxIDLen bounds the reply id of a feedback item.
+const MaxIDLen = 256
 
 // FeedbackDecoder reads feedback data (the body of POST /feedback and the
 // data of a TypeFeedback event) against a model's classes. It is safe for
@@ -103,7 +113,7 @@ func (d *FeedbackDecoder) item(data []byte, at string) (LabelPair, error) {
 	}
 	var unknown []string
 	for k := range obj {
-		if k != "predicted" && k != "truth" {
+		if k != "predicted" && k != "truth" && k != "id" {
 			unknown = append(unknown, k)
 		}
 	}
@@ -115,11 +125,20 @@ func (d *FeedbackDecoder) item(data []byte, at string) (LabelPair, error) {
 		return LabelPair{}, &Error{Flow: -1, Err: ErrUnknownField, Fields: unknown, Detail: at + quoteList(unknown)}
 	}
 	var p LabelPair
+	if raw, ok := obj["id"]; ok {
+		if err := json.Unmarshal(raw, &p.ID); err != nil || p.ID == "" || len(p.ID) > MaxIDLen {
+			return LabelPair{}, &Error{Flow: -1, Err: ErrFieldValue, Fields: []string{"id"}, Detail: at + "id is not a reply id (a non-empty string of at most " + itoa(MaxIDLen) + " bytes)"}
+		}
+	}
 	for _, f := range [...]struct {
 		name string
 		dst  *int
 	}{{"predicted", &p.Predicted}, {"truth", &p.Truth}} {
 		raw, ok := obj[f.name]
+		if !ok && f.name == "predicted" && p.ID != "" {
+			p.Predicted = -1
+			continue
+		}
 		if !ok {
 			return LabelPair{}, &Error{Flow: -1, Err: ErrNotFeedback, Fields: []string{f.name}, Detail: at + "no " + f.name + " label"}
 		}
@@ -166,15 +185,19 @@ func ValidateFeedbackEvent(e *event.Event) error {
 
 // FeedbackSchema returns a JSON Schema (draft 2020-12) of the data of a
 // TypeFeedback event (and of a POST /feedback body) for a model's classes:
-// one {"predicted", "truth"} object or a non-empty array of them, both
-// labels one of classes. id is the schema's $id (a URI; empty for none).
+// one {"id", "truth"} object (or {"id", "predicted", "truth"}, or, where a
+// host counts feedback without ids, {"predicted", "truth"}) or a non-empty
+// array of them, labels one of classes. id is the schema's $id (a URI;
+// empty for none).
 func FeedbackSchema(classes []string, id string) ([]byte, error) {
 	label := map[string]any{"type": "string", "enum": append([]string{}, classes...)}
 	item := map[string]any{
 		"type":                 "object",
-		"required":             []string{"predicted", "truth"},
+		"required":             []string{"truth"},
+		"anyOf":                []any{map[string]any{"required": []string{"id"}}, map[string]any{"required": []string{"predicted"}}},
 		"additionalProperties": false,
 		"properties": map[string]any{
+			"id":        map[string]any{"type": "string", "minLength": 1, "maxLength": MaxIDLen, "description": "the reply id the function returned with the prediction"},
 			"predicted": withDescription(label, "the label the function returned"),
 			"truth":     withDescription(label, "the flow's true label"),
 		},

@@ -20,8 +20,14 @@ func TestFeedbackDecode(t *testing.T) {
 		fields []string
 		detail string
 	}{
-		"one":             {in: `{"predicted": "PortScan", "truth": "BENIGN"}`, want: []LabelPair{{1, 0}}},
-		"array":           {in: ` [{"predicted": "BENIGN", "truth": "BENIGN"}, {"truth": "Brute Force", "predicted": "PortScan"}] `, want: []LabelPair{{0, 0}, {1, 2}}},
+		"one":             {in: `{"predicted": "PortScan", "truth": "BENIGN"}`, want: []LabelPair{{Predicted: 1, Truth: 0}}},
+		"id only":         {in: `{"id": "abc", "truth": "BENIGN"}`, want: []LabelPair{{Predicted: -1, Truth: 0, ID: "abc"}}},
+		"id and label":    {in: `{"id": "abc", "predicted": "PortScan", "truth": "BENIGN"}`, want: []LabelPair{{Predicted: 1, Truth: 0, ID: "abc"}}},
+		"id empty":        {in: `{"id": "", "truth": "BENIGN"}`, err: ErrFieldValue, fields: []string{"id"}},
+		"id a number":     {in: `{"id": 7, "truth": "BENIGN"}`, err: ErrFieldValue, fields: []string{"id"}},
+		"id too long":     {in: `{"id": "` + strings.Repeat("a", MaxIDLen+1) + `", "truth": "BENIGN"}`, err: ErrFieldValue, fields: []string{"id"}},
+		"no id, no label": {in: `{"truth": "BENIGN"}`, err: ErrNotFeedback, fields: []string{"predicted"}},
+		"array":           {in: ` [{"predicted": "BENIGN", "truth": "BENIGN"}, {"truth": "Brute Force", "predicted": "PortScan"}] `, want: []LabelPair{{Predicted: 0, Truth: 0}, {Predicted: 1, Truth: 2}}},
 		"malformed":       {in: `{"predicted": "BENIGN",`, err: ErrMalformed},
 		"empty body":      {in: ``, err: ErrMalformed},
 		"number":          {in: `42`, err: ErrNotFeedback},
@@ -65,7 +71,7 @@ func TestFeedbackDecode(t *testing.T) {
 // TestFeedbackRoundTrip: what encoding/json writes from []Feedback decodes
 // to the same labels.
 func TestFeedbackRoundTrip(t *testing.T) {
-	in := []Feedback{{"BENIGN", "PortScan"}, {"Brute Force", "Brute Force"}}
+	in := []Feedback{{Predicted: "BENIGN", Truth: "PortScan"}, {ID: "x-1", Predicted: "Brute Force", Truth: "Brute Force"}}
 	b, err := json.Marshal(in)
 	if err != nil {
 		t.Fatal(err)
@@ -75,7 +81,7 @@ func TestFeedbackRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i, p := range got {
-		if feedbackClasses[p.Predicted] != in[i].Predicted || feedbackClasses[p.Truth] != in[i].Truth {
+		if feedbackClasses[p.Predicted] != in[i].Predicted || feedbackClasses[p.Truth] != in[i].Truth || p.ID != in[i].ID {
 			t.Errorf("item %d: got %v, want %v", i, p, in[i])
 		}
 	}
@@ -86,7 +92,7 @@ func TestValidateFeedbackEvent(t *testing.T) {
 	e.SetID("1")
 	e.SetSource("/s")
 	e.SetType(TypeFeedback)
-	if err := e.SetData("application/json", Feedback{"BENIGN", "BENIGN"}); err != nil {
+	if err := e.SetData("application/json", Feedback{Predicted: "BENIGN", Truth: "BENIGN"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := ValidateFeedbackEvent(&e); err != nil {
@@ -128,7 +134,7 @@ func TestFeedbackSchema(t *testing.T) {
 	if doc.Schema != JSONSchemaDialect || doc.ID != "urn:flowsense:schema:feedback" {
 		t.Errorf("$schema %q $id %q", doc.Schema, doc.ID)
 	}
-	if !slices.Equal(f.Required, []string{"predicted", "truth"}) || f.Additional == nil || *f.Additional {
+	if !slices.Equal(f.Required, []string{"truth"}) || f.Additional == nil || *f.Additional || f.Properties["id"].Enum != nil {
 		t.Errorf("required %v additionalProperties %v", f.Required, f.Additional)
 	}
 	for _, k := range []string{"predicted", "truth"} {
@@ -145,6 +151,7 @@ func FuzzFeedbackDecode(f *testing.F) {
 	for _, s := range []string{
 		`{"predicted": "PortScan", "truth": "BENIGN"}`, `[{"predicted": "BENIGN", "truth": "BENIGN"}]`,
 		`[]`, `42`, `{"predicted": 1}`, `[{"predicted": "x", "truth": "BENIGN"}]`, `{"a": 1}`, `[[]]`,
+		`{"id": "AQ", "truth": "BENIGN"}`, `[{"id": "x", "predicted": "BENIGN", "truth": "PortScan"}]`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -168,7 +175,10 @@ func FuzzFeedbackDecode(f *testing.F) {
 		}
 		items := make([]Feedback, len(got))
 		for i, p := range got {
-			items[i] = Feedback{feedbackClasses[p.Predicted], feedbackClasses[p.Truth]}
+			items[i] = Feedback{ID: p.ID, Truth: feedbackClasses[p.Truth]}
+			if p.Predicted >= 0 {
+				items[i].Predicted = feedbackClasses[p.Predicted]
+			}
 		}
 		again, err := json.Marshal(items)
 		if err != nil {

@@ -86,7 +86,8 @@ const ClassificationSchema = `{
           "type": "object",
           "required": ["name", "sha256"],
           "properties": {"name": {"type": "string"}, "sha256": {"type": "string"}}
-        }
+        },
+        "id": {"type": "string", "description": "the reply id of the prediction: feedback quotes it to be counted"}
       }
     }
   },

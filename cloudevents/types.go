@@ -48,6 +48,9 @@ type Classification struct {
 	// Verdict is benign, malicious or anomalous.
 	Verdict string   `json:"verdict"`
 	Model   ModelRef `json:"model"`
+	// ID is the reply id of the prediction: feedback quotes it (Feedback.ID)
+	// to be counted. Empty when the host issues none.
+	ID string `json:"id,omitempty"`
 }
 
 // Classify builds a Classification from a class index, its probabilities

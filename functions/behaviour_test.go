@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/flowsense/flowsense/functions/functionstest"
@@ -32,4 +33,17 @@ func TestBehaviourLoopback(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("Serve: %v", err)
 	}
+}
+
+// TestFeedbackIDs: the feedback suite (functionstest.RunFeedbackIDs) in
+// process and over a real listener.
+func TestFeedbackIDs(t *testing.T) {
+	t.Run("handler", func(t *testing.T) {
+		functionstest.RunFeedbackIDs(t, behaviourDir, functionstest.HandlerDoer(newTestServer(t)))
+	})
+	t.Run("listener", func(t *testing.T) {
+		ts := httptest.NewServer(newTestServer(t))
+		defer ts.Close()
+		functionstest.RunFeedbackIDs(t, behaviourDir, functionstest.URLDoer(ts.URL, ts.Client()))
+	})
 }

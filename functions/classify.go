@@ -8,6 +8,7 @@ import (
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/functions/replyid"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm/abi"
 )
@@ -25,6 +26,9 @@ func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]clo
 	}
 	res := make([]model.Result, min(n, abi.DefaultMaxBatch))
 	out := make([]cloudevents.Classification, 0, n)
+	now := s.cfg.now()
+	nonce := s.signer.Reserve(n)
+	ids := make([]byte, 0, n*replyid.Len) // one allocation for every id
 	for start := 0; start < n; start += len(res) {
 		if err := ctx.Err(); err != nil {
 			return nil, fmt.Errorf("%w: %v", ErrTimeout, err)
@@ -39,8 +43,14 @@ func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]clo
 		s.metrics.observeFlows(rows[start*s.nf:(start+k)*s.nf], s.nf, res[:k])
 		for i := range res[:k] {
 			r := &res[i]
-			out = append(out, cloudevents.Classify(s.meta.Classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, s.ref))
+			c := cloudevents.Classify(s.meta.Classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, s.ref)
+			ids = s.signer.Append(ids, nonce+uint64(start+i), r.Class, now)
+			out = append(out, c)
 		}
+	}
+	all := string(ids) // every id is replyid.Len characters
+	for i := range out {
+		out[i].ID = all[i*replyid.Len : (i+1)*replyid.Len]
 	}
 	s.metrics.batch.Observe(float64(n))
 	return out, nil

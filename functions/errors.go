@@ -134,6 +134,14 @@ func problemFor(err error) *Error {
 		p.Status, p.Title, p.Type = http.StatusBadRequest, "invalid CloudEvent", "event"
 	case errors.Is(err, ErrMissingColumns), errors.Is(err, flowdata.ErrMissingFeature):
 		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "missing feature columns", "missing-columns"
+	case errors.Is(err, ErrFeedbackID):
+		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "feedback for no prediction of this function", "feedback-id"
+	case errors.Is(err, ErrFeedbackExpired):
+		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "feedback for an expired prediction", "feedback-expired"
+	case errors.Is(err, ErrFeedbackDuplicate):
+		p.Status, p.Title, p.Type = http.StatusConflict, "feedback already counted", "feedback-duplicate"
+	case errors.Is(err, ErrFeedbackFull):
+		p.Status, p.Title, p.Type = http.StatusServiceUnavailable, "too much feedback to remember", "feedback-full"
 	case errors.Is(err, ErrCSV):
 		p.Status, p.Title, p.Type = http.StatusBadRequest, "bad CSV upload", "csv"
 	case errors.Is(err, ErrNotFound):

@@ -73,7 +73,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
 			if err != nil {
 				return err
 			}
-			s.metrics.observeFeedback(items)
+			if _, err := s.countFeedback(items); err != nil {
+				return err
+			}
 			w.WriteHeader(http.StatusAccepted) // no reply event
 			return nil
 		}
@@ -134,7 +136,11 @@ func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []b
 		budget -= n
 		replies = append(replies, out)
 	}
-	s.metrics.observeFeedback(feedback)
+	if len(feedback) > 0 {
+		if _, err := s.countFeedback(feedback); err != nil {
+			return err
+		}
+	}
 	if len(replies) == 0 {
 		w.WriteHeader(http.StatusAccepted)
 		return nil
@@ -219,7 +225,9 @@ func (s *Server) Handle(ctx context.Context, e event.Event) (*event.Event, error
 		if err != nil {
 			return nil, problemFor(err)
 		}
-		s.metrics.observeFeedback(items)
+		if _, err := s.countFeedback(items); err != nil {
+			return nil, problemFor(err)
+		}
 		return nil, nil
 	}
 	ctx, cancel := s.requestContext(ctx)

@@ -105,35 +105,46 @@ func ExampleServer_ClassifyJSON() {
 	// 400 true
 }
 
-// Feedback is counted into GET /metrics: the confusion of returned against
-// true labels, and the rolling accuracy.
+// Feedback quotes the reply id of a classification and is counted into
+// GET /metrics (the confusion of returned against true labels, and the
+// rolling accuracy) once: the same id again, or an id the server did not
+// make, is refused and counts nothing.
 func ExampleServer_Feedback() {
 	ctx := context.Background()
 	wasmBytes, _ := functionstest.ModelWasm()
-	srv, err := functions.New(ctx, wasmBytes)
+	srv, err := functions.New(ctx, wasmBytes, functions.WithReplyKey([]byte("a per-deployment secret, 32 bytes or more")))
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	defer srv.Close(ctx)
 
-	req := httptest.NewRequest("POST", "/feedback", strings.NewReader(
-		`[{"predicted": "SYN Flood", "truth": "SYN Flood"}, {"predicted": "BENIGN", "truth": "PortScan"}]`))
-	req.Header.Set("Content-Type", "application/json")
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, req)
-	fmt.Print(rec.Code, " ", rec.Body)
+	res, _, _ := srv.ClassifyJSON(ctx, []byte(synFlood))
+	feedback := fmt.Sprintf(`{"id": %q, "truth": "PortScan"}`, res[0].ID)
+	for _, body := range []string{feedback, feedback, `{"id": "AQAHnRcAAVvGZL0jGbe549Hus7oEi_rWpd3doRzoIg", "truth": "BENIGN"}`} {
+		req := httptest.NewRequest("POST", "/feedback", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		fmt.Print(rec.Code, " ", rec.Body)
+	}
 
-	rec = httptest.NewRecorder()
+	rec := httptest.NewRecorder()
 	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	for _, line := range strings.Split(rec.Body.String(), "\n") {
 		if strings.HasPrefix(line, "flowsense_feedback_rolling_accuracy ") ||
-			strings.HasPrefix(line, `flowsense_feedback_total{predicted="BENIGN",truth="PortScan"}`) {
+			strings.HasPrefix(line, `flowsense_feedback_total{predicted="SYN Flood",truth="PortScan"}`) ||
+			strings.HasPrefix(line, `flowsense_feedback_refused_total{reason="duplicate"}`) ||
+			strings.HasPrefix(line, `flowsense_feedback_refused_total{reason="forged"}`) {
 			fmt.Println(line)
 		}
 	}
 	// Output:
-	// 200 {"accepted":2,"correct":1}
-	// flowsense_feedback_rolling_accuracy 0.5
-	// flowsense_feedback_total{predicted="BENIGN",truth="PortScan"} 1
+	// 200 {"accepted":1,"correct":0}
+	// 409 {"type":"urn:flowsense:problem:feedback-duplicate","title":"feedback already counted","status":409,"detail":"this id's feedback was counted already"}
+	// 422 {"type":"urn:flowsense:problem:feedback-id","title":"feedback for no prediction of this function","status":422,"detail":"reply id not issued by this deployment"}
+	// flowsense_feedback_refused_total{reason="duplicate"} 1
+	// flowsense_feedback_refused_total{reason="forged"} 1
+	// flowsense_feedback_rolling_accuracy 0
+	// flowsense_feedback_total{predicted="SYN Flood",truth="PortScan"} 1
 }

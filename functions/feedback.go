@@ -54,9 +54,11 @@ func jsonBody(ct string) error {
 
 // Feedback counts the feedback in body (the JSON of POST /feedback or of
 // an io.flowsense.feedback.v1 event's data) into the metrics: the
-// confusion counts and the rolling accuracy. Nothing is kept per item, so
-// any replica may take any feedback. A bad document counts nothing and
-// gives an *Error (StatusOf < 500).
+// confusion counts and the rolling accuracy. Each item must quote the
+// reply id of a prediction this server's key made for this model (the
+// predicted label is the id's), and each id counts once: a document with
+// a forged, expired or used id counts nothing. A bad document gives an
+// *Error (StatusOf < 500, but 503 when the memory of used ids is full).
 func (s *Server) Feedback(body []byte) (FeedbackSummary, error) {
 	if int64(len(body)) > s.cfg.maxBody {
 		return FeedbackSummary{}, problemFor(fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(body), s.cfg.maxBody))
@@ -65,7 +67,10 @@ func (s *Server) Feedback(body []byte) (FeedbackSummary, error) {
 	if err != nil {
 		return FeedbackSummary{}, problemFor(err)
 	}
-	right := s.metrics.observeFeedback(items)
+	right, err := s.countFeedback(items)
+	if err != nil {
+		return FeedbackSummary{}, problemFor(err)
+	}
 	return FeedbackSummary{Accepted: len(items), Correct: right}, nil
 }
 

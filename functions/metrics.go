@@ -34,6 +34,7 @@ type metrics struct {
 	coldStart   prometheus.Gauge
 	accuracy    *accuracyRing
 	drift       *drift
+	refused     *prometheus.CounterVec // feedback refused, by reason (feedbackid.go)
 }
 
 // AccuracyWindow is how many of the latest feedback items the rolling
@@ -78,6 +79,7 @@ func newMetrics(md *abi.Metadata, routes []string) *metrics {
 	reg := prometheus.NewRegistry()
 	m := &metrics{reg: reg, latency: make(map[string]*[nEnc]latencyCell, len(routes)+1)}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	m.refused = newRefused(reg)
 
 	pred := prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "flowsense_predictions_total",
@@ -229,7 +231,7 @@ func (m *metrics) observeFlows(rows []float32, nf int, res []model.Result) {
 // observeFeedback counts feedback items.
 func (m *metrics) observeFeedback(items []cloudevents.LabelPair) (right int) {
 	for _, p := range items {
-		if p.Predicted < len(m.feedback) && p.Truth < len(m.feedback) {
+		if p.Predicted >= 0 && p.Predicted < len(m.feedback) && p.Truth >= 0 && p.Truth < len(m.feedback) {
 			m.feedback[p.Predicted][p.Truth].Inc()
 		}
 		ok := p.Predicted == p.Truth

@@ -203,7 +203,7 @@ func TestMetricsPredictions(t *testing.T) {
 // in the confusion counts and the rolling accuracy; a batch that mixes
 // flows and feedback answers the flows only.
 func TestMetricsFeedback(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, WithUnverifiedFeedback())
 	confusion := map[[2]string]float64{}
 	var right, all float64
 	add := func(p, tr string) {
@@ -307,7 +307,7 @@ func newEventBody(t testing.TB, typ string, data any) []byte {
 // TestRollingAccuracyWindow: the accuracy covers the last AccuracyWindow
 // items only: wrong ones pushed out by right ones no longer count.
 func TestRollingAccuracyWindow(t *testing.T) {
-	s := newTestServer(t)
+	s := newTestServer(t, WithUnverifiedFeedback())
 	send := func(p, tr string, n int) {
 		items := make([]cloudevents.Feedback, n)
 		for i := range items {
@@ -543,17 +543,26 @@ func trafficAndFeedback(t testing.TB, h http.Handler) {
 	})
 }
 
-// sendTraffic sends predictions and feedback of every kind with send.
+// sendTraffic sends predictions and feedback of every kind with send: the
+// feedback quotes the reply ids of the predictions.
 func sendTraffic(t testing.TB, send func(path string, hdr http.Header, body []byte) (int, string)) {
 	t.Helper()
+	code, body := send("/predict", http.Header{"Content-Type": {"text/csv"}}, synthCSV(t, DriftMinFlows, 3))
+	if code >= 300 {
+		t.Fatalf("/predict: %d %s", code, body)
+	}
+	var answers []cloudevents.Classification
+	if err := json.Unmarshal([]byte(body), &answers); err != nil || len(answers) < 3 {
+		t.Fatalf("/predict: %v: %.200s", err, body)
+	}
+	fb, _ := json.Marshal([]cloudevents.Feedback{{ID: answers[0].ID, Truth: "BENIGN"}, {ID: answers[1].ID, Truth: "PortScan"}})
 	for _, r := range []struct {
 		path string
 		hdr  http.Header
 		body []byte
 	}{
-		{"/predict", http.Header{"Content-Type": {"text/csv"}}, synthCSV(t, DriftMinFlows, 3)},
-		{"/feedback", jsonHeader, []byte(`[{"predicted": "BENIGN", "truth": "BENIGN"}, {"predicted": "PortScan", "truth": "BENIGN"}]`)},
-		{"/", http.Header{"Content-Type": {cloudevents.MediaTypeStructured}}, newEventBody(t, cloudevents.TypeFeedback, cloudevents.Feedback{Predicted: "Slow DoS", Truth: "Slow DoS"})},
+		{"/feedback", jsonHeader, fb},
+		{"/", http.Header{"Content-Type": {cloudevents.MediaTypeStructured}}, newEventBody(t, cloudevents.TypeFeedback, cloudevents.Feedback{ID: answers[2].ID, Truth: "Slow DoS"})},
 	} {
 		if code, body := send(r.path, r.hdr, r.body); code >= 300 {
 			t.Fatalf("%s: %d %s", r.path, code, body)

@@ -17,6 +17,7 @@ import (
 
 	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/functions/replyid"
 	"github.com/flowsense/flowsense/functions/web"
 	"github.com/flowsense/flowsense/wasm/abi"
 	"github.com/flowsense/flowsense/wasm/host"
@@ -42,6 +43,11 @@ type config struct {
 	wasmOpts []host.Option
 	now      func() time.Time
 	start    time.Time
+	// reply ids (feedbackid.go)
+	replyKey   []byte
+	replyTTL   time.Duration
+	maxSeen    int
+	unverified bool
 }
 
 // WithMaxBodyBytes bounds a request body (default DefaultMaxBodyBytes);
@@ -97,6 +103,8 @@ type Server struct {
 	fdec    *cloudevents.FeedbackDecoder
 	fschema []byte // JSON Schema of feedback data for this model
 	metrics *metrics
+	signer  *replyid.Signer
+	seen    *replyid.Seen
 }
 
 // route is a handler of the Server, registered in its ServeMux. ServeHTTP
@@ -136,8 +144,14 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		_ = mod.Close(ctx)
 		return nil, fmt.Errorf("functions: feedback schema: %w", err)
 	}
+	signer, used, err := newSigner(&cfg, md.ModelSHA256)
+	if err != nil {
+		_ = mod.Close(ctx)
+		return nil, err
+	}
 	sum := sha256.Sum256(wasmBytes)
 	s := &Server{
+		signer: signer, seen: used,
 		cfg: cfg, mod: mod, meta: md, metaJSON: append(mj, '\n'), wasm: wasmBytes,
 		etag: `"` + hex.EncodeToString(sum[:]) + `"`, schema: append(flowSchema, '\n'),
 		ref:  cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},

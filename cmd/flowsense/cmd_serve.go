@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"os"
 	"os/signal"
@@ -16,6 +17,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	f := newFlags("serve")
 	modelPath := f.String("model", "", "model directory, model.json or model.wasm")
 	addr := f.String("addr", "127.0.0.1:8080", "listen address")
+	replyKey := f.String("reply-key-file", "", "file holding the per-deployment key of reply ids, 32 bytes or more (default $"+functions.EnvReplyKeyFile+"; none: a random key per process)")
+	unverified := f.Bool("unverified-feedback", "also count feedback without a reply id (a closed lab only: anyone who may post feedback moves the metrics)")
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -29,7 +32,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	}
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	srv, err := functions.LoadFile(ctx, *modelPath, functions.WithSource("urn:flowsense:serve"))
+	env := func(k string) string {
+		switch {
+		case k == functions.EnvReplyKeyFile && *replyKey != "":
+			return *replyKey
+		case k == functions.EnvUnverifiedFeedback && *unverified:
+			return "true"
+		}
+		return os.Getenv(k)
+	}
+	opts, err := functions.OptionsFromEnv(env)
+	if err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	srv, err := functions.LoadFile(ctx, *modelPath, append(opts, functions.WithSource("urn:flowsense:serve"), functions.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))...)
 	if err != nil {
 		return err
 	}
@@ -45,6 +61,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  curl -s %s/model | head\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: text/csv' --data-binary @flows.csv %s/predict\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"%s\": 0}' %s/predict\n", md.Schema.Features[0].Name, url)
-	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"predicted\": \"%s\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], md.Classes[0], url, url)
+	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"id\": \"ID OF AN ANSWER\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], url, url)
 	return functions.Serve(ctx, ln, srv)
 }

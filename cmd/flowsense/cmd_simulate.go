@@ -26,7 +26,7 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	f.String("attack-fraction", "", "draw this fraction of flows from attack rows, the rest from benign rows (default: the file's mix)")
 	f.String("outlier-fraction", "0", "fraction of flows sent as outliers: benign rows with numeric features scaled")
 	f.String("outlier-scale", strconv.Itoa(simulate.DefaultOutlierScale), "factor applied to an outlier's finite non-zero numeric features")
-	feedback := f.Bool("feedback", "post {predicted, truth} to TARGET/feedback after each answer")
+	feedback := f.Bool("feedback", "post {id, predicted, truth} to TARGET/feedback after each answer (id: the answer's reply id)")
 	f.String("seed", "1", "seed of the draws (same seed, same flows in the same order)")
 	timeout := f.String("timeout", simulate.DefaultTimeout.String(), "time limit of one request")
 	quiet := f.Bool("quiet", "no live line on stderr")

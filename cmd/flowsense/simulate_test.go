@@ -17,13 +17,13 @@ import (
 
 // startServe runs `flowsense serve` in-process on a loopback port and
 // returns its URL; the server stops with the test.
-func startServe(t *testing.T, modelDir string) string {
+func startServe(t *testing.T, modelDir string, extra ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var out, errOut syncBuffer
 	done := make(chan int)
 	go func() {
-		done <- run(ctx, []string{"serve", "--model", modelDir, "--addr", "127.0.0.1:0"}, &out, &errOut)
+		done <- run(ctx, append([]string{"serve", "--model", modelDir, "--addr", "127.0.0.1:0"}, extra...), &out, &errOut)
 	}()
 	t.Cleanup(func() {
 		cancel()

@@ -96,11 +96,12 @@ func (f *Function) Start(ctx context.Context, cfg map[string]string) error {
 	if f.started.Swap(true) {
 		return ErrStarted
 	}
-	opts := []functions.Option{functions.WithSource(sourceOf(cfg)), functions.WithLogger(f.log)}
-	var (
-		srv *functions.Server
-		err error
-	)
+	opts, err := functions.OptionsFromEnv(func(k string) string { return cfg[k] })
+	if err != nil {
+		return err
+	}
+	opts = append(opts, functions.WithSource(sourceOf(cfg)), functions.WithLogger(f.log))
+	var srv *functions.Server
 	if path := cfg[EnvModel]; path != "" {
 		if srv, err = functions.LoadFile(ctx, path, opts...); err != nil {
 			return &ModelError{Source: path, Err: err}

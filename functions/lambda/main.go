@@ -47,8 +47,9 @@ func configFrom(getenv func(string) string) config {
 }
 
 // load opens the server: FLOWSENSE_MODEL if set, else the embedded module.
-func load(ctx context.Context, c config, embedded fs.FS, log *slog.Logger) (*functions.Server, error) {
-	opts := []functions.Option{functions.WithSource(c.source), functions.WithLogger(log)}
+// extra are the options of functions.OptionsFromEnv.
+func load(ctx context.Context, c config, embedded fs.FS, log *slog.Logger, extra ...functions.Option) (*functions.Server, error) {
+	opts := append(extra, functions.WithSource(c.source), functions.WithLogger(log))
 	if c.modelPath != "" {
 		s, err := functions.LoadFile(ctx, c.modelPath, opts...)
 		if err != nil {
@@ -72,7 +73,12 @@ func load(ctx context.Context, c config, embedded fs.FS, log *slog.Logger) (*fun
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	srv, err := load(context.Background(), configFrom(os.Getenv), bundle, log)
+	extra, err := functions.OptionsFromEnv(os.Getenv)
+	if err != nil {
+		log.Error("configuration", slog.String("error", err.Error()))
+		os.Exit(1)
+	}
+	srv, err := load(context.Background(), configFrom(os.Getenv), bundle, log, extra...)
 	if err != nil {
 		// the init phase fails: Lambda reports it and retries the cold start
 		log.Error("loading the model", slog.String("error", err.Error()))

@@ -70,6 +70,7 @@ func (e *flowEncoder) appendFlow(b []byte, row []float32) []byte {
 type answer struct {
 	Label   string `json:"label"`
 	Verdict string `json:"verdict"`
+	ID      string `json:"id"` // the reply id feedback quotes
 }
 
 // decodeAnswers reads the classifications of a request of n flows: one

@@ -263,7 +263,9 @@ func startLive(w io.Writer, st *stats, start time.Time) func() {
 	}
 }
 
-// feedback posts {"predicted", "truth"} items to TARGET/feedback.
+// feedback posts {"id", "predicted", "truth"} items to TARGET/feedback:
+// the id is the reply id of the answer (a target counts only feedback
+// that quotes one it issued).
 type feedback struct {
 	url    string
 	client *http.Client
@@ -274,6 +276,7 @@ type feedback struct {
 }
 
 type feedbackItem struct {
+	ID        string `json:"id,omitempty"`
 	Predicted string `json:"predicted"`
 	Truth     string `json:"truth"`
 }
@@ -288,7 +291,7 @@ func (f *feedback) send(ctx context.Context, r *rows, d []draw, ans []answer) {
 	items := make([]feedbackItem, 0, len(d))
 	for i, x := range d {
 		if t := r.truth[x.row]; !x.outlier && t != "" {
-			items = append(items, feedbackItem{Predicted: ans[i].Label, Truth: t})
+			items = append(items, feedbackItem{ID: ans[i].ID, Predicted: ans[i].Label, Truth: t})
 		}
 	}
 	if len(items) == 0 {

@@ -64,3 +64,10 @@ func TestSampleEvents(t *testing.T) {
 		})
 	}
 }
+
+// TestFeedbackIDsFunctionURL: the feedback suite
+// (functionstest.RunFeedbackIDs) as Function URL events.
+func TestFeedbackIDsFunctionURL(t *testing.T) {
+	h := New(testServer(t), WithLogger(quiet))
+	functionstest.RunFeedbackIDs(t, behaviourDir, eventDoer(t, h, readTestdata(t, "function-url-request.json")))
+}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/functions"
+	"github.com/flowsense/flowsense/functions/functionstest"
 )
 
 // collector is a Sink that keeps what it is given.
@@ -102,13 +103,14 @@ func TestSQSBatch(t *testing.T) {
 		reply, results, _ := srv.HandleMessage(t.Context(), []byte(m.Body))
 		if reply != nil {
 			gotReply := col.replies[m.MessageId]
+			// each prediction has its own reply id
 			if gotReply == nil || gotReply.ID() != reply.ID() || gotReply.Subject() != reply.Subject() ||
-				string(gotReply.Data()) != string(reply.Data()) {
+				string(functionstest.MaskReplyIDs(gotReply.Data())) != string(functionstest.MaskReplyIDs(reply.Data())) {
 				t.Errorf("message %s: sink reply %v, want %v", m.MessageId, gotReply, reply)
 			}
 			continue
 		}
-		if len(results) == 0 || !reflect.DeepEqual(col.results[m.MessageId], results) {
+		if len(results) == 0 || !reflect.DeepEqual(withoutIDs(t, col.results[m.MessageId]), withoutIDs(t, results)) {
 			t.Errorf("message %s: sink results %v, want %v", m.MessageId, col.results[m.MessageId], results)
 		}
 	}
@@ -180,30 +182,73 @@ func TestSQSFailures(t *testing.T) {
 	}
 }
 
-// TestSQSFeedback: a feedback event on the queue is counted by the
-// function (its /metrics confusion moves) and is not handed to the sink,
-// whose contract is classifications.
+// TestSQSFeedback: a feedback event on the queue that quotes the reply id
+// of a prediction is counted by the function (its /metrics confusion
+// moves) and is not handed to the sink, whose contract is
+// classifications; the same message again, and one with a forged id, are
+// batch item failures and count nothing.
 func TestSQSFeedback(t *testing.T) {
 	srv := testServer(t)
 	col := newCollector()
 	h := New(srv, WithLogger(quiet), WithSink(col.sink))
-	body, err := json.Marshal(map[string]any{
-		"specversion": "1.0", "id": "fb-1", "source": "/test/sqs", "type": cloudevents.TypeFeedback,
-		"datacontenttype": "application/json", "data": map[string]string{"predicted": "BENIGN", "truth": "PortScan"},
-	})
+	res, _, err := srv.ClassifyJSON(t.Context(), []byte(`{"Dst Port": 22}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	payload, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-fb", EventSource: "aws:sqs", Body: string(body)}}})
-	if got := failedIDs(t, h, payload); len(got) != 0 {
+	predicted := res[0].Label
+	message := func(id, feedbackID string) []byte {
+		body, err := json.Marshal(map[string]any{
+			"specversion": "1.0", "id": id, "source": "/test/sqs", "type": cloudevents.TypeFeedback,
+			"datacontenttype": "application/json", "data": map[string]string{"id": feedbackID, "truth": "PortScan"},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, _ := json.Marshal(events.SQSEvent{Records: []events.SQSMessage{{MessageId: "m-" + id, EventSource: "aws:sqs", Body: string(body)}}})
+		return payload
+	}
+	counted := func() string {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		for _, line := range strings.Split(rec.Body.String(), "\n") {
+			if strings.HasPrefix(line, `flowsense_feedback_total{predicted="`+predicted+`",truth="PortScan"} `) {
+				return line
+			}
+		}
+		return "no series"
+	}
+	if got := failedIDs(t, h, message("fb-1", res[0].ID)); len(got) != 0 {
 		t.Fatalf("batchItemFailures = %v, want none", got)
 	}
 	if len(col.ids) != 0 {
 		t.Errorf("the sink got %v for a feedback message", col.ids)
 	}
-	rec := httptest.NewRecorder()
-	srv.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
-	if !strings.Contains(rec.Body.String(), `flowsense_feedback_total{predicted="BENIGN",truth="PortScan"} 1`) {
-		t.Errorf("the feedback was not counted:\n%s", rec.Body.String())
+	want := `flowsense_feedback_total{predicted="` + predicted + `",truth="PortScan"} 1`
+	if got := counted(); got != want {
+		t.Fatalf("the feedback was not counted: %s, want %s", got, want)
 	}
+	forged := []byte(res[0].ID)
+	forged[20] ^= 1
+	for name, p := range map[string][]byte{"replayed": message("fb-2", res[0].ID), "forged": message("fb-3", string(forged))} {
+		if got := failedIDs(t, h, p); len(got) != 1 {
+			t.Errorf("%s: batchItemFailures = %v, want the message", name, got)
+		}
+	}
+	if got := counted(); got != want {
+		t.Errorf("refused feedback moved the metrics: %s, want %s", got, want)
+	}
+}
+
+// withoutIDs clears the reply ids of classifications (each prediction has
+// its own), checking that each had one.
+func withoutIDs(t *testing.T, cs []cloudevents.Classification) []cloudevents.Classification {
+	t.Helper()
+	out := slices.Clone(cs)
+	for i := range out {
+		if out[i].ID == "" {
+			t.Errorf("classification %d has no reply id", i)
+		}
+		out[i].ID = ""
+	}
+	return out
 }
