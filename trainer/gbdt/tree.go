@@ -542,6 +542,24 @@ func (g *grower) root() node {
 	return root
 }
 
+// partition moves the rows whose bin in col goes left to the front of
+// rows, keeping the order on each side, and returns how many went left;
+// tmp is scratch of at least len(rows).
+func partition[B uint8 | uint16](rows, tmp []int32, col []B, goLeft []bool) int {
+	nl := 0
+	tmp = tmp[:0]
+	for _, r := range rows {
+		if goLeft[col[r]] {
+			rows[nl] = r
+			nl++
+		} else {
+			tmp = append(tmp, r)
+		}
+	}
+	copy(rows[nl:], tmp)
+	return nl
+}
+
 // apply splits node id by its best split and prepares its children.
 func (g *grower) apply(id int, importance []float64) (int, int) {
 	nd := &g.nodes[id]
@@ -562,30 +580,12 @@ func (g *grower) apply(id int, importance []float64) (int, int) {
 	}
 	// stable partition
 	rows := g.rows[nd.begin:nd.end]
-	nl := 0
-	tmp := g.tmp[:0]
+	var nl int
 	if g.b.u8 != nil {
-		col := g.b.u8[f]
-		for _, r := range rows {
-			if goLeft[col[r]] {
-				rows[nl] = r
-				nl++
-			} else {
-				tmp = append(tmp, r)
-			}
-		}
+		nl = partition(rows, g.tmp, g.b.u8[f], goLeft)
 	} else {
-		col := g.b.u16[f]
-		for _, r := range rows {
-			if goLeft[col[r]] {
-				rows[nl] = r
-				nl++
-			} else {
-				tmp = append(tmp, r)
-			}
-		}
+		nl = partition(rows, g.tmp, g.b.u16[f], goLeft)
 	}
-	copy(rows[nl:], tmp)
 	mid := nd.begin + nl
 	lq := slices.Clone(sp.lq)
 	rq := make([]int64, len(lq))
