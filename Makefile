@@ -9,7 +9,7 @@ BUNDLED       := data/flows.csv
 MODEL_DIR     := out/model
 
 .PHONY: all build run deps test test-data bench fuzz vet clean lambda \
-        knative-model test-knative test-func bench-wrk bench-instructions lint
+        knative-model test-knative test-func test-lambda-rie bench-wrk bench-instructions lint
 
 all: build
 
@@ -104,6 +104,17 @@ test-knative:
 # func run --container=false, func invoke (functions/knative/testfunc.sh).
 test-func:
 	functions/knative/testfunc.sh
+# The real AWS Lambda Runtime Interface Emulator in front of the real
+# bootstrap: the behaviour suite, SQS, direct and init-failure invocations,
+# cold first invocation timed (functions/lambda/internal/awslambda/rie_test.go).
+# aws-lambda-rie is installed into ~/.cache/flowsense/bin if absent; the
+# version is pinned (what @latest resolved to on 2026-12-03).
+RIE_VERSION ?= v0.0.0-20261030222936-bef5c4ba774d
+RIE_BIN     ?= $(HOME)/.cache/flowsense/bin/aws-lambda-rie
+test-lambda-rie:
+	@test -x $(RIE_BIN) || { echo "test-lambda-rie: installing aws-lambda-rie $(RIE_VERSION) into $(dir $(RIE_BIN))"; \
+	  GOBIN=$(abspath $(dir $(RIE_BIN))) $(GO) install github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie@$(RIE_VERSION); }
+	FLOWSENSE_RIE=$(RIE_BIN) $(GO) test -count=1 -tags rie -v -run RIE ./functions/lambda/internal/awslambda/ | grep -v -E '^\s*(=== (RUN|PAUSE|CONT)|--- PASS)'
 # HTTP load on loopback with wrk (apt-get install wrk jq).
 bench-wrk:
 	bench/wrk.sh

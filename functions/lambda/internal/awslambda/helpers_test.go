@@ -73,7 +73,12 @@ func readTestdata(t testing.TB, name string) []byte {
 // lambda.NewHandler(h).Invoke, and rebuilds the HTTP answer from the
 // event response, as the Function URL or API Gateway front end would.
 func eventDoer(t testing.TB, h *Handler, template []byte) functionstest.Doer {
-	inv := invoker(h)
+	return eventDoerVia(t, invoker(h), template)
+}
+
+// eventDoerVia is eventDoer through any lambda.Handler: in process, or
+// the real bootstrap under the Runtime Interface Emulator (rie_test.go).
+func eventDoerVia(t testing.TB, inv lambda.Handler, template []byte) functionstest.Doer {
 	return func(r *http.Request) (*http.Response, error) {
 		var ev map[string]any
 		if err := json.Unmarshal(template, &ev); err != nil {

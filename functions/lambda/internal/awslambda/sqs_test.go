@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/cloudevents/sdk-go/v2/event"
 
 	"github.com/flowsense/flowsense/cloudevents"
@@ -42,7 +43,13 @@ func (c *collector) sink(_ context.Context, id string, reply *event.Event, resul
 // reported item identifiers.
 func failedIDs(t *testing.T, h *Handler, payload []byte) []string {
 	t.Helper()
-	out, err := invoker(h).Invoke(t.Context(), payload)
+	return failedIDsVia(t, invoker(h), payload)
+}
+
+// failedIDsVia is failedIDs through any lambda.Handler.
+func failedIDsVia(t *testing.T, inv lambda.Handler, payload []byte) []string {
+	t.Helper()
+	out, err := inv.Invoke(t.Context(), payload)
 	if err != nil {
 		t.Fatalf("Invoke: %v", err)
 	}
