@@ -35,7 +35,7 @@ deps:
 	.ci/deps.sh test
 
 # Static checks on every module: gofmt, go vet (with the browser and
-# realdata build tags too), staticcheck, go.mod tidiness, and the 32-bit
+# realdata and rie build tags too), staticcheck, go.mod tidiness, and the 32-bit
 # builds (386, arm/v7: func's host builder targets linux/arm/v7).
 STATICCHECK_VERSION := v0.6.1
 TOOLS_BIN     ?= $(HOME)/.cache/flowsense/bin
@@ -49,8 +49,8 @@ lint: $(STATICCHECK)
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); test -z "$$bad" || { echo "lint: gofmt -l lists:"; echo "$$bad"; exit 1; }
 	@for m in $(MODULES); do \
 	  echo "lint: $$m: vet, staticcheck, go mod tidy -diff"; \
-	  ( cd $$m && $(GO) vet ./... && $(GO) vet -tags 'browser realdata' ./... \
-	    && $(abspath $(STATICCHECK)) -tags browser,realdata ./... \
+	  ( cd $$m && $(GO) vet ./... && $(GO) vet -tags 'browser realdata rie' ./... \
+	    && $(abspath $(STATICCHECK)) -tags browser,realdata,rie ./... \
 	    && $(GO) mod tidy -diff ) || { echo "lint: $$m failed"; exit 1; }; \
 	done
 	@echo "lint: 32-bit builds (GOARCH=386, GOARCH=arm GOARM=7)"
