@@ -3,6 +3,7 @@ package flowdata
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/csv"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -693,6 +694,27 @@ func TestRecordsAcrossChunks(t *testing.T) {
 		if !slices.Equal(recs, want) || !slices.Equal(lines, []int{1, 2, 4, 6}) {
 			t.Fatalf("block size %d: records %q at lines %v", size, recs, lines)
 		}
+	}
+}
+
+// TestBareQuote pins the bare-quote rule that split.go documents, next to
+// what encoding/csv's LazyQuotes reads from the same record.
+func TestBareQuote(t *testing.T) {
+	const rec = `3,zz"q,y`
+	var it recIter
+	it.reset([]byte(rec), 1)
+	r, _, ok := it.next()
+	if !ok {
+		t.Fatal("no record")
+	}
+	if got, want := r.strings(), []string{"3", "zzq,y"}; !slices.Equal(got, want) {
+		t.Errorf("flowdata reads %q as %q, want %q", rec, got, want)
+	}
+	cr := csv.NewReader(strings.NewReader(rec))
+	cr.LazyQuotes = true
+	lazy, err := cr.Read()
+	if err != nil || len(lazy) != 3 {
+		t.Errorf("encoding/csv LazyQuotes reads %q as %q (%v), the doc says three fields", rec, lazy, err)
 	}
 }
 

@@ -16,8 +16,12 @@ import (
 // they agree on where a record ends: a newline ends a record when an even
 // number of double quotes precede it in the record. Inside a record a quote
 // toggles quoting, and two quotes in a row inside quotes stand for one. This
-// is RFC 4180 for well-formed input and never fails on bad input (a bare
-// quote is read leniently, like encoding/csv's LazyQuotes).
+// is RFC 4180 for well-formed input and never fails on bad input. A bare
+// quote inside a field also starts quoting, which is not what
+// encoding/csv's LazyQuotes does: `3,zz"q,y` reads as two fields, "3" and
+// "zzq,y" (LazyQuotes keeps the quote as a character and reads three), and
+// an unclosed quote runs to the end of the input or MaxRecordBytes
+// (TestBareQuote).
 
 // MaxRecordBytes bounds one record (and so the memory an unclosed quote can
 // take).

@@ -22,6 +22,9 @@
 //     histograms);
 //   - GET /health/readiness and /health/liveness (the func CLI's defaults),
 //     GET /model (the module's metadata as JSON) and GET /model.wasm;
+//   - GET /schema/flow, /schema/classification and /schema/feedback: the
+//     JSON Schemas of the flow record, the classification reply and the
+//     feedback message (package cloudevents);
 //   - GET / and /static/..., the web page (package web) that classifies a
 //     CSV in the browser with /model.wasm.
 //

@@ -30,10 +30,7 @@ func commands() []command {
 		{"extract", "packet captures (pcap, pcapng) to flow records in the CIC-IDS2017 columns, each flow as it ends", runExtract},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},
-		{"version", "print the version", func(context.Context, []string, io.Writer, io.Writer) error {
-			fmt.Println("flowsense", version())
-			return nil
-		}},
+		{"version", "print the version", runVersion},
 	}
 }
 
@@ -77,6 +74,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 var errHelp = errors.New("help shown")
+
+func runVersion(_ context.Context, args []string, stdout, _ io.Writer) error {
+	f := newFlags("version")
+	help := f.Bool("help", "show this help")
+	if err := f.Parse(args); err != nil {
+		return err
+	}
+	if *help {
+		f.usage(stdout, "")
+		return errHelp
+	}
+	if len(f.args) > 0 {
+		return fmt.Errorf("%w: version takes no arguments", errUsage)
+	}
+	fmt.Fprintln(stdout, "flowsense", version())
+	return nil
+}
 
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "usage: flowsense COMMAND [options]   (flowsense COMMAND --help for its options)")

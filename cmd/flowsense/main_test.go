@@ -426,3 +426,22 @@ func TestListOptionsTakeSeveralValues(t *testing.T) {
 		t.Fatalf("data %v out %q drop %v", *d, *o, *drop)
 	}
 }
+
+// TestEveryCommandHelp checks that every command answers --help with its
+// usage on stdout and exit status 0, and that version prints the version
+// on the writer it is given.
+func TestEveryCommandHelp(t *testing.T) {
+	for _, c := range commands() {
+		code, out, errOut := flowsense(t, c.name, "--help")
+		if code != 0 || !strings.HasPrefix(out, "usage: flowsense "+c.name) {
+			t.Errorf("flowsense %s --help: exit %d, stdout %.80q, stderr %.200q", c.name, code, out, errOut)
+		}
+	}
+	code, out, _ := flowsense(t, "version")
+	if code != 0 || !strings.HasPrefix(out, "flowsense "+version()) {
+		t.Errorf("flowsense version: exit %d, stdout %q", code, out)
+	}
+	if code, _, errOut := flowsense(t, "version", "extra"); code != 2 || !strings.Contains(errOut, "no arguments") {
+		t.Errorf("flowsense version extra: exit %d, stderr %q", code, errOut)
+	}
+}
