@@ -42,7 +42,7 @@ func BenchmarkParseChunk_kdd_1000rows(b *testing.B) {
 	b.SetBytes(int64(len(data)))
 	b.ReportAllocs()
 	for b.Loop() {
-		out := p.process(0, data, 1)
+		out := p.process(data, 1)
 		if out.err != nil || out.rows != 1000 {
 			b.Fatal(out.err, out.rows)
 		}

@@ -216,7 +216,6 @@ func itoa(i int) string {
 // chunkOut is what a worker makes of one chunk: the rows in column-major
 // order, with chunk-local category and label codes.
 type chunkOut struct {
-	seq     int
 	rows    int
 	cols    [][]float32
 	texts   [][]int32 // modeInfer: local text code per row, -1 for a number; nil when none
@@ -228,7 +227,7 @@ type chunkOut struct {
 }
 
 // process parses a chunk of whole records starting at line.
-func (p *parser) process(seq int, data []byte, line int) *chunkOut {
+func (p *parser) process(data []byte, line int) *chunkOut {
 	n := len(p.lay.cols)
 	// est bounds the rows of the chunk: each kept record but the last ends
 	// with a newline, and has nfields-1 commas.
@@ -236,7 +235,7 @@ func (p *parser) process(seq int, data []byte, line int) *chunkOut {
 	if m := len(data)/max(p.lay.nfields, 1) + 1; m < est {
 		est = m
 	}
-	out := &chunkOut{seq: seq, cols: make([][]float32, n), texts: make([][]int32, n), dicts: make([]dict, n)}
+	out := &chunkOut{cols: make([][]float32, n), texts: make([][]int32, n), dicts: make([]dict, n)}
 	// One block, column j at [j*est, (j+1)*est), written by index: no
 	// slice headers are stored per cell (and so no write barriers).
 	block := make([]float32, n*est)

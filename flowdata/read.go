@@ -348,48 +348,53 @@ next:
 	}
 }
 
+// job is one chunk for a parsing worker, with the channel its result goes
+// to.
 type job struct {
-	seq  int
 	data []byte
 	line int
-	err  error
+	out  chan<- *chunkOut
 }
 
 // run parses one file's records in parallel and merges the chunks in
-// order.
+// order: the producer queues each chunk's result channel in input order
+// (the queue's capacity bounds the chunks in flight) and hands the chunk
+// to a worker; the merge reads the queue in order and waits on each.
 func (b *builder) run(idx int, path string, s *source) error {
-	workers := runtime.GOMAXPROCS(0)
-	if workers < 1 {
-		workers = 1
-	}
+	workers := max(runtime.GOMAXPROCS(0), 1)
 	s.br.pool = &b.pool
 	jobs := make(chan job, workers)
-	results := make(chan *chunkOut, workers)
-	tokens := make(chan struct{}, 2*workers+2) // chunks in flight
+	order := make(chan chan *chunkOut, 2*workers+2)
 	done := make(chan struct{})
-	var prod, work sync.WaitGroup
+	var wg sync.WaitGroup
 
-	prod.Add(1)
+	wg.Add(1)
 	go func() {
-		defer prod.Done()
+		defer wg.Done()
+		defer close(order)
 		defer close(jobs)
-		seq := 0
-		send := func(j job) bool {
+		queue := func() (chan *chunkOut, bool) {
+			out := make(chan *chunkOut, 1)
 			select {
-			case tokens <- struct{}{}:
+			case order <- out:
+				return out, true
 			case <-done:
+				return nil, false
+			}
+		}
+		send := func(data []byte, line int) bool {
+			out, ok := queue()
+			if !ok {
 				return false
 			}
-			j.seq = seq
-			seq++
 			select {
-			case jobs <- j:
+			case jobs <- job{data: data, line: line, out: out}:
 				return true
 			case <-done:
 				return false
 			}
 		}
-		if len(s.first) > 0 && !send(job{data: s.first, line: s.line}) {
+		if len(s.first) > 0 && !send(s.first, s.line) {
 			return
 		}
 		for {
@@ -398,73 +403,40 @@ func (b *builder) run(idx int, path string, s *source) error {
 				return
 			}
 			if err != nil {
-				send(job{line: line, err: &ParseError{File: path, Line: line, Err: err}})
+				if out, ok := queue(); ok {
+					out <- &chunkOut{err: &ParseError{File: path, Line: line, Err: err}}
+				}
 				return
 			}
-			if !send(job{data: data, line: line}) {
+			if !send(data, line) {
 				return
 			}
 		}
 	}()
 	for w := 0; w < workers; w++ {
-		work.Add(1)
+		wg.Add(1)
 		go func() {
-			defer work.Done()
+			defer wg.Done()
 			p := newParser(s.lay, path, b.enc, b.mapLabel, b.opt.SkipBad)
 			for j := range jobs {
-				var out *chunkOut
-				if j.err != nil {
-					out = &chunkOut{seq: j.seq, err: j.err}
-				} else {
-					out = p.process(j.seq, j.data, j.line)
-					s.br.recycle(j.data)
-				}
-				select {
-				case results <- out:
-				case <-done:
-					return
-				}
+				out := p.process(j.data, j.line)
+				s.br.recycle(j.data)
+				j.out <- out // buffered: never blocks
 			}
 		}()
 	}
-	go func() {
-		work.Wait()
-		close(results)
-	}()
 
-	pending := make(map[int]*chunkOut)
-	next := 0
 	var err error
-	stop := func(e error) {
-		if err == nil {
-			err = e
-			close(done)
+	for out := range order {
+		o := <-out
+		if o.err != nil {
+			err = o.err
+			break
 		}
+		b.merge(idx, o)
 	}
-	for out := range results {
-		pending[out.seq] = out
-		for {
-			o, ok := pending[next]
-			if !ok {
-				break
-			}
-			delete(pending, next)
-			next++
-			<-tokens
-			if err != nil {
-				continue
-			}
-			if o.err != nil {
-				stop(o.err)
-				continue
-			}
-			b.merge(idx, o)
-		}
-	}
-	if err == nil {
-		close(done)
-	}
-	prod.Wait()
+	close(done)
+	wg.Wait()
 	return err
 }
 
