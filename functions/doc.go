@@ -25,6 +25,11 @@
 //   - GET /schema/flow, /schema/classification and /schema/feedback: the
 //     JSON Schemas of the flow record, the classification reply and the
 //     feedback message (package cloudevents);
+//   - the Open Inference Protocol (KServe V2) under /v2: server and model
+//     metadata and health, and POST /v2/models/{name}/infer with the
+//     flows as an [N, F] tensor or one tensor per feature, answered with
+//     label, probabilities, outlier_score and verdict tensors, with the
+//     binary tensor data extension (oip.go, oip_rest.go);
 //   - GET / and /static/..., the web page (package web) that classifies a
 //     CSV in the browser with /model.wasm.
 //

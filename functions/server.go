@@ -48,6 +48,8 @@ type config struct {
 	replyTTL   time.Duration
 	maxSeen    int
 	unverified bool
+	// modelName is the model's name in the Open Inference Protocol.
+	modelName string
 }
 
 // WithMaxBodyBytes bounds a request body (default DefaultMaxBodyBytes);
@@ -105,6 +107,7 @@ type Server struct {
 	metrics *metrics
 	signer  *replyid.Signer
 	seen    *replyid.Seen
+	oip     *oipState // the Open Inference Protocol (oip.go)
 }
 
 // route is a handler of the Server, registered in its ServeMux. ServeHTTP
@@ -174,6 +177,10 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		"POST /feedback":             (*Server).serveFeedback,
 		"GET /metrics":               (*Server).serveMetrics,
 	}
+	for p, h := range oipRoutes { // the Open Inference Protocol (oip_rest.go)
+		patterns[p] = h
+	}
+	s.oip = newOIPState(md, cfg.modelName)
 	for _, p := range web.Paths() {
 		if p == "/" {
 			p = "/{$}"
@@ -234,7 +241,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if p := ProblemOf(err); p.Status >= 500 {
 			s.logf("%s %s: %v", r.Method, r.URL.Path, err)
 		}
-		writeProblem(w, err)
+		writeErrorFor(w, r, err)
 	}
 	s.metrics.observeRequest(routePath(pattern), requestEncoding(r), time.Since(start))
 }

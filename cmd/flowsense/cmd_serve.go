@@ -19,12 +19,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	addr := f.String("addr", "127.0.0.1:8080", "listen address")
 	replyKey := f.String("reply-key-file", "", "file holding the per-deployment key of reply ids, 32 bytes or more (default $"+functions.EnvReplyKeyFile+"; none: a random key per process)")
 	unverified := f.Bool("unverified-feedback", "also count feedback without a reply id (a closed lab only: anyone who may post feedback moves the metrics)")
+	modelName := f.String("model-name", "", "the model's name under /v2/models/ (Open Inference Protocol); default: the name in its metadata")
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if *help {
-		f.usage(stdout, "--model DIR|model.wasm [--addr HOST:PORT]")
+		f.usage(stdout, "--model DIR|model.wasm [--addr HOST:PORT] [--model-name NAME]")
 		return errHelp
 	}
 	if *modelPath == "" {
@@ -45,7 +46,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	srv, err := functions.LoadFile(ctx, *modelPath, append(opts, functions.WithSource("urn:flowsense:serve"), functions.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))))...)
+	srv, err := functions.LoadFile(ctx, *modelPath, append(opts, functions.WithSource("urn:flowsense:serve"), functions.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))), functions.WithModelName(*modelName))...)
 	if err != nil {
 		return err
 	}
@@ -61,6 +62,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  curl -s %s/model | head\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: text/csv' --data-binary @flows.csv %s/predict\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"%s\": 0}' %s/predict\n", md.Schema.Features[0].Name, url)
+	fmt.Fprintf(stdout, "  curl -s %s/v2/models/%s   # the Open Inference Protocol (KServe V2)\n", url, srv.OIPModelName())
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"id\": \"ID OF AN ANSWER\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], url, url)
 	return functions.Serve(ctx, ln, srv)
 }

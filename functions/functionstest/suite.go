@@ -3,6 +3,7 @@ package functionstest
 import (
 	"bufio"
 	"bytes"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -102,9 +104,11 @@ func ParseRequest(b []byte) (*http.Request, error) {
 }
 
 // Answer renders a response the way goldens hold it: the status code, the
-// Content-Type, Allow and Ce-* headers (but Ce-Time) sorted, a blank line,
-// and the body: JSON re-indented with "time" removed from events, a wasm
-// module as whether it is one, anything else as is.
+// Content-Type, Allow, Inference-Header-Content-Length and Ce-* headers
+// (but Ce-Time) sorted, a blank line, and the body: JSON re-indented with
+// "time" removed from events, a wasm module as whether it is one, an
+// answer of the binary tensor data extension as its JSON re-indented and
+// its binary part in hex, anything else as is.
 func Answer(resp *http.Response) ([]byte, error) {
 	body, err := io.ReadAll(resp.Body)
 	_ = resp.Body.Close()
@@ -116,7 +120,7 @@ func Answer(resp *http.Response) ([]byte, error) {
 	var keys []string
 	for k := range resp.Header {
 		ck := http.CanonicalHeaderKey(k)
-		if ck == "Content-Type" || ck == "Allow" || (strings.HasPrefix(ck, "Ce-") && ck != "Ce-Time") {
+		if ck == "Content-Type" || ck == "Allow" || ck == "Inference-Header-Content-Length" || (strings.HasPrefix(ck, "Ce-") && ck != "Ce-Time") {
 			keys = append(keys, ck)
 		}
 	}
@@ -126,6 +130,20 @@ func Answer(resp *http.Response) ([]byte, error) {
 	}
 	b.WriteByte('\n')
 	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	if n, err := strconv.Atoi(resp.Header.Get("Inference-Header-Content-Length")); err == nil && n >= 0 && n <= len(body) {
+		// the binary tensor data extension: the JSON, then the tensors
+		// as hex, 32 bytes a line
+		js, err := indentJSON(body[:n])
+		if err != nil {
+			return nil, fmt.Errorf("the JSON part of a binary answer: %w", err)
+		}
+		b.Write(js)
+		for rest := body[n:]; len(rest) > 0; rest = rest[min(len(rest), 32):] {
+			b.WriteString(hex.EncodeToString(rest[:min(len(rest), 32)]))
+			b.WriteByte('\n')
+		}
+		return b.Bytes(), nil
+	}
 	switch {
 	case mt == "application/wasm":
 		// not the bytes: they change with the compiler, not the handler
@@ -192,6 +210,21 @@ func maskReplyIDs(v any) {
 // replyIDLen is replyid.Len (not imported: this package stays free of the
 // handler's internals).
 const replyIDLen = 42
+
+// indentJSON re-indents one JSON document, with a final newline.
+func indentJSON(body []byte) ([]byte, error) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.UseNumber()
+	if err := dec.Decode(&v); err != nil {
+		return nil, err
+	}
+	out, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
 
 // dropTime removes the time attribute of a structured event or of the
 // events of a batch.
