@@ -1,11 +1,14 @@
 package xgboost_test
 
 import (
+	"context"
 	"math"
 	"path/filepath"
 	"testing"
 
 	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm/compiler"
+	"github.com/flowsense/flowsense/wasm/host"
 )
 
 // contribTol is the agreement asked of flowsense's TreeSHAP with
@@ -31,21 +34,38 @@ func TestContributionsMatchXGBoost(t *testing.T) {
 			if len(want) != len(g.rows) || len(hdr) != m.Ensemble.Outputs*x.Stride() {
 				t.Fatalf("%s_contribs.csv: %d rows of %d columns, want %d of %d", name, len(want), len(hdr), len(g.rows), m.Ensemble.Outputs*x.Stride())
 			}
+			b, err := compiler.Compile(m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mod, err := host.Load(context.Background(), b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer mod.Close(context.Background())
 			phi := make([]float64, len(hdr))
-			var worst float64
+			wphi := make([]float64, len(hdr))
+			var worst, worstW float64
 			for i, row := range g.rows {
 				if err := x.Contributions(row, phi); err != nil {
 					t.Fatal(err)
 				}
+				if err := mod.Contributions(context.Background(), row, wphi, nil); err != nil {
+					t.Fatal(err)
+				}
 				for j := range phi {
 					d := math.Abs(phi[j] - want[i][j])
-					worst = max(worst, d)
+					dw := math.Abs(wphi[j] - want[i][j])
+					worst, worstW = max(worst, d), max(worstW, dw)
 					if d > contribTol {
 						t.Errorf("row %d %s: %.9g, xgboost %.9g", i, hdr[j], phi[j], want[i][j])
 					}
+					if dw > contribTol {
+						t.Errorf("row %d %s: module %.9g, xgboost %.9g", i, hdr[j], wphi[j], want[i][j])
+					}
 				}
 			}
-			t.Logf("%s: %d rows, largest difference from pred_contribs %.3g", name, len(g.rows), worst)
+			t.Logf("%s: %d rows, largest difference from pred_contribs: native %.3g, module %.3g", name, len(g.rows), worst, worstW)
 		})
 	}
 }

@@ -4,6 +4,11 @@ package abi
 // (wasm/ABI.md). A host refuses a module whose version it does not know.
 const Version = 1
 
+// Minor is the minor version of the interface: 1 adds the optional explain
+// export (wasm/ABI.md). A version-1 host runs every minor version; a module
+// exports it as the abi_minor global (absent: 0).
+const Minor = 1
+
 // SectionName is the custom section that carries a module's Metadata.
 const SectionName = "flowsense.model"
 
@@ -18,6 +23,15 @@ const (
 	ExportInput    = "input"
 	ExportOutput   = "output"
 	ExportStride   = "output_stride"
+)
+
+// Export names added by ABI 1.1, present when the module can explain
+// (its model has node covers; see wasm/ABI.md).
+const (
+	ExportMinor   = "abi_minor"
+	ExportExplain = "explain"
+	ExportContrib = "contrib"
+	ExportOutputs = "n_outputs"
 )
 
 // Layout constants of ABI version 1.

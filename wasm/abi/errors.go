@@ -31,6 +31,9 @@ var (
 	ErrFieldType = errors.New("unsupported field type")
 	// ErrPredict: the module did not run (a trap or a refused batch).
 	ErrPredict = errors.New("module call failed")
+	// ErrNoExplain: the module has no explain export (ABI 1.1): its model
+	// had no node covers, or it was compiled without it.
+	ErrNoExplain = errors.New("module cannot explain its predictions (no explain export; compile a model with node covers)")
 )
 
 // Error is a failure with its context: what was being done (Op: "compile",

@@ -14,8 +14,16 @@ import (
 type CompileOption func(*compileConfig)
 
 type compileConfig struct {
-	sha    string
-	noSIMD bool
+	sha       string
+	noSIMD    bool
+	noExplain bool
+}
+
+// WithoutExplain leaves out the explain export (ABI 1.1) that Compile
+// adds for a model with node covers: a smaller module that predicts the
+// same.
+func WithoutExplain() CompileOption {
+	return func(c *compileConfig) { c.noExplain = true }
 }
 
 // WithoutSIMD compiles a WebAssembly 1.0 (MVP) module: no v128
@@ -64,6 +72,15 @@ func Compile(m *model.Model, opts ...CompileOption) ([]byte, error) {
 	if err != nil {
 		return nil, &abi.Error{Op: "compile", Offset: -1, Err: err}
 	}
+	var x *explainLayout
+	if !cfg.noExplain {
+		if x, err = lowerExplain(m, l.dataBase+uint32(len(l.data))); err != nil {
+			return nil, &abi.Error{Op: "compile", Offset: -1, Err: err}
+		}
+		if x != nil {
+			l.pages = max(l.pages, uint32((uint64(x.end)+abi.PageBytes-1)/abi.PageBytes))
+		}
+	}
 	if cfg.sha == "" {
 		b, err := m.MarshalIndent()
 		if err != nil {
@@ -76,5 +93,5 @@ func Compile(m *model.Model, opts ...CompileOption) ([]byte, error) {
 	if err != nil {
 		return nil, &abi.Error{Op: "compile", Offset: -1, Err: fmt.Errorf("%w: metadata: %w", abi.ErrModel, err)}
 	}
-	return emit(l, meta), nil
+	return emit(l, meta, x), nil
 }

@@ -9,7 +9,10 @@
 // Lowering comes first and emitting second: lower.go decides every
 // address and constant, emit.go writes instructions from that layout, and
 // mathfn.go holds the exp and log the module carries (WebAssembly has
-// none).
+// none). explain.go lays out and emits the optional explain export (ABI
+// 1.1: TreeSHAP and the outlier shares, model.Explainer's arithmetic) with
+// tables of its own, added for a model with node covers unless
+// WithoutExplain.
 //
 // It imports the standard library and package model only (no runtime):
 // the trainer compiles with it, and wasm/host runs what it makes.

@@ -27,21 +27,28 @@ const (
 
 // emit writes the module for a lowered model, with meta as its custom
 // section.
-func emit(l *layout, meta []byte) []byte {
+func emit(l *layout, meta []byte, x *explainLayout) []byte {
 	m := wb.NewModule()
 	m.Custom(abi.SectionName, meta)
-	m.Section(wb.SecType, wb.Vec(
+	types := [][]byte{
 		wb.FuncType([]byte{wb.I32}, []byte{wb.I32}),
 		wb.FuncType([]byte{wb.I32, wb.I32}, nil),
 		wb.FuncType([]byte{wb.F64}, []byte{wb.F64}),
-	))
-	m.Section(wb.SecFunction, wb.Vec(
+	}
+	funcs := [][]byte{
 		wb.AppendU32(nil, tyI32ToI32),
 		wb.AppendU32(nil, tyRow),
 		wb.AppendU32(nil, tyF64ToF64),
 		wb.AppendU32(nil, tyF64ToF64),
 		wb.AppendU32(nil, tyF64ToF64),
-	))
+	}
+	fnExplain := uint32(len(funcs)) // the explain functions follow (explain.go)
+	if x != nil {
+		funcs = append(funcs, explainFuncTypes(uint32(len(types)))...)
+		types = append(types, explainTypes()...)
+	}
+	m.Section(wb.SecType, wb.Vec(types...))
+	m.Section(wb.SecFunction, wb.Vec(funcs...))
 	// memory: fixed size, minimum = maximum
 	mem := []byte{0x01}
 	mem = wb.AppendU32(mem, l.pages)
@@ -58,6 +65,13 @@ func emit(l *layout, meta []byte) []byte {
 		{abi.ExportInput, int32(l.input)},
 		{abi.ExportOutput, int32(l.output)},
 		{abi.ExportStride, int32(l.stride)},
+		{abi.ExportMinor, abi.Minor},
+	}
+	if x != nil {
+		globals = append(globals, []struct {
+			name string
+			v    int32
+		}{{abi.ExportContrib, int32(x.contrib)}, {abi.ExportOutputs, int32(x.outputs)}}...)
 	}
 	var gs [][]byte
 	for _, g := range globals {
@@ -75,21 +89,32 @@ func emit(l *layout, meta []byte) []byte {
 	for i, g := range globals {
 		ex = append(ex, exp(g.name, wb.ExportGlobal, uint32(i)))
 	}
+	if x != nil {
+		ex = append(ex, exp(abi.ExportExplain, wb.ExportFunc, fnExplain))
+	}
 	m.Section(wb.SecExport, wb.Vec(ex...))
-	m.Section(wb.SecCode, wb.Vec(
+	code := [][]byte{
 		emitPredict(l),
 		emitRow(l),
 		emitExp(),
 		emitLog(),
 		emitSignedLog1p(),
-	))
+	}
+	if x != nil {
+		code = append(code, explainCode(l, x, fnExplain, fnSignedLog1p)...)
+	}
+	m.Section(wb.SecCode, wb.Vec(code...))
 	// one active data segment at dataBase
 	seg := []byte{0x00, wb.OpI32Const}
 	seg = wb.AppendS64(seg, int64(int32(l.dataBase)))
 	seg = append(seg, wb.OpEnd)
 	seg = wb.AppendU32(seg, uint32(len(l.data)))
 	seg = append(seg, l.data...)
-	m.Section(wb.SecData, wb.Vec(seg))
+	segs := [][]byte{seg}
+	if x != nil {
+		segs = append(segs, explainSegment(x))
+	}
+	m.Section(wb.SecData, wb.Vec(segs...))
 	return m.Bytes()
 }
 

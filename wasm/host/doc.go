@@ -15,6 +15,9 @@
 // under both wazero engines and Node.js (testdata/run.mjs, a host written
 // from ABI.md alone).
 //
+// Contributions runs the optional explain export (ABI 1.1) on one row:
+// TreeSHAP values and outlier shares, as model.Explainer computes them.
+//
 // It imports the standard library, wazero, and the model and wasm
 // packages only.
 package host

@@ -63,6 +63,9 @@ func FuzzParity(f *testing.F) {
 		want := nativeAnswers(t, m, rows)
 		compare(t, "fuzz", want, wasmAnswers(t, load(t, compile(t, m), host.WithInterpreter()), rows), rows, len(m.Schema.Features))
 		compare(t, "fuzz, MVP module", want, wasmAnswers(t, load(t, compile(t, m, compiler.WithoutSIMD()), host.WithInterpreter()), rows), rows, len(m.Schema.Features))
+		// the explain export (ABI 1.1) against the native Explainer
+		withCovers(m)
+		compareExplain(t, "fuzz explain", m, load(t, compile(t, m), host.WithInterpreter()), rows)
 	})
 }
 

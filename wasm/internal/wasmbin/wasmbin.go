@@ -219,6 +219,7 @@ const (
 	OpI32LtU = 0x49
 	OpI32GtS = 0x4a
 	OpI32GtU = 0x4b
+	OpI32LeS = 0x4c
 	OpI32GeS = 0x4e
 	OpI32GeU = 0x4f
 
