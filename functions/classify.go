@@ -15,8 +15,8 @@ import (
 
 // ClassifyRows classifies n rows given row-major in schema order (the
 // module's Features() values each, categorical values as codes, NaN for
-// missing). It checks ctx between module calls, so a request out of time
-// stops within one batch (abi.DefaultMaxBatch rows).
+// missing). It checks ctx between module calls, and the sandbox stops a
+// module call when ctx ends, so a request out of time stops at once.
 func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]cloudevents.Classification, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
@@ -38,7 +38,7 @@ func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]clo
 			if s.closed.Load() {
 				return nil, ErrClosed
 			}
-			return nil, fmt.Errorf("%w: %w", ErrModel, err)
+			return nil, s.moduleError(ctx, err)
 		}
 		s.metrics.observeFlows(rows[start*s.nf:(start+k)*s.nf], s.nf, res[:k])
 		for i := range res[:k] {

@@ -108,6 +108,7 @@ type Server struct {
 	signer  *replyid.Signer
 	seen    *replyid.Seen
 	oip     *oipState // the Open Inference Protocol (oip.go)
+	guard   guard     // health, admission and limits (health.go)
 }
 
 // route is a handler of the Server, registered in its ServeMux. ServeHTTP
@@ -205,9 +206,10 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 // Metadata returns a copy of the model's metadata.
 func (s *Server) Metadata() *abi.Metadata { return s.mod.Metadata() }
 
-// Ready reports whether the server answers classifications (it is loaded
-// and not closed).
-func (s *Server) Ready() bool { return !s.closed.Load() }
+// Ready reports whether the server answers classifications: it is loaded,
+// not closed, and its module, if a call failed since the last probe,
+// passes its smoke test again.
+func (s *Server) Ready() bool { return !s.closed.Load() && s.moduleSound() == nil }
 
 // Close releases the model. Requests after Close are answered 503; call
 // it once the requests in flight are done (after Serve returns).

@@ -34,6 +34,13 @@ var (
 	// ErrNoExplain: the module has no explain export (ABI 1.1): its model
 	// had no node covers, or it was compiled without it.
 	ErrNoExplain = errors.New("module cannot explain its predictions (no explain export; compile a model with node covers)")
+	// ErrRefused: a well-formed module the host's sandbox does not run (a
+	// start function, memory over the host's limit).
+	ErrRefused = errors.New("module refused by the sandbox")
+	// ErrSmoke: the module failed the prediction a host runs at load (or
+	// in a readiness check): a trap, a timeout, or answers out of shape
+	// or range.
+	ErrSmoke = errors.New("module failed its smoke test")
 )
 
 // Error is a failure with its context: what was being done (Op: "compile",

@@ -93,5 +93,5 @@ func Compile(m *model.Model, opts ...CompileOption) ([]byte, error) {
 	if err != nil {
 		return nil, &abi.Error{Op: "compile", Offset: -1, Err: fmt.Errorf("%w: metadata: %w", abi.ErrModel, err)}
 	}
-	return emit(l, meta, x), nil
+	return abi.AppendDigest(emit(l, meta, x)), nil
 }

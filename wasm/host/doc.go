@@ -9,6 +9,16 @@
 // ClassifyRecord takes named fields and maps categorical strings through
 // the schema. A Module is an artifact.Predictor.
 //
+// A Module is a sandbox for modules it did not compile: a call stops when
+// its context ends (wazero's WithCloseOnContextDone; the instance is then
+// discarded), a module declaring more memory than WithMemoryLimit or
+// carrying a start function is refused (abi.ErrRefused), a module whose
+// closing flowsense.sha256 section does not match its bytes is refused
+// (abi.ErrCorrupt), at most WithMaxInstances instances live at once, and
+// Load runs a prediction under WithLoadTimeout whose answers must meet
+// ABI.md's output contract (abi.ErrSmoke otherwise; Check runs it again).
+// Package hostiletest builds modules that misbehave, for these tests.
+//
 // Its tests hold every module to the native predictor
 // ((*model.Model).Predict): the same class, probabilities within 1e-6 and
 // the outlier score within 1e-5 relative, on random and trained models,

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"time"
 
 	"github.com/flowsense/flowsense/wasm/abi"
 
@@ -19,9 +20,12 @@ import (
 type Option func(*config)
 
 type config struct {
-	interpreter bool
-	cacheDir    string
-	poolSize    int
+	interpreter  bool
+	cacheDir     string
+	poolSize     int
+	memoryLimit  uint64        // bytes of linear memory a module may declare
+	maxInstances int           // live instances at once
+	loadTimeout  time.Duration // the smoke test's time
 }
 
 // WithInterpreter runs the module on wazero's interpreter instead of its
@@ -48,6 +52,9 @@ type Module struct {
 	cache    wazero.CompilationCache
 	compiled wazero.CompiledModule
 	pool     chan *instance
+	// slots holds one token per live instance (WithMaxInstances): a
+	// caller that finds neither an idle instance nor a free slot waits.
+	slots chan struct{}
 
 	features, classes, maxBatch int
 	input, output, stride       uint32
@@ -66,10 +73,11 @@ type instance struct {
 // compiles it once and returns it ready to classify. The bytes are not
 // retained.
 func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error) {
-	cfg := config{poolSize: 8}
+	cfg := config{poolSize: 8, memoryLimit: DefaultMemoryLimit, maxInstances: DefaultMaxInstances, loadTimeout: DefaultLoadTimeout}
 	for _, o := range opts {
 		o(&cfg)
 	}
+	cfg.poolSize = min(cfg.poolSize, cfg.maxInstances)
 	md, raw, err := abi.ReadMetadataRaw(wasmBytes)
 	if err != nil {
 		return nil, err
@@ -81,7 +89,13 @@ func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error
 	if cfg.interpreter {
 		rc = wazero.NewRuntimeConfigInterpreter()
 	}
-	rc = rc.WithCoreFeatures(api.CoreFeaturesV1 | api.CoreFeatureSIMD)
+	// The sandbox: a call stops when its context is done (the module is
+	// then closed), and no memory may be larger than the limit (checked by
+	// checkSections first, with a clear error; wazero's own check is the
+	// net).
+	rc = rc.WithCoreFeatures(api.CoreFeaturesV1 | api.CoreFeatureSIMD).
+		WithCloseOnContextDone(true).
+		WithMemoryLimitPages(uint32(cfg.memoryLimit / abi.PageBytes))
 	var cache wazero.CompilationCache
 	if cfg.cacheDir != "" {
 		cache, err = wazero.NewCompilationCacheWithDir(cfg.cacheDir)
@@ -91,13 +105,19 @@ func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error
 		rc = rc.WithCompilationCache(cache)
 	}
 	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	m := &Module{meta: md, metaJSON: raw, rt: rt, cache: cache, pool: make(chan *instance, cfg.poolSize)}
+	m := &Module{meta: md, metaJSON: raw, rt: rt, cache: cache, pool: make(chan *instance, cfg.poolSize), slots: make(chan struct{}, cfg.maxInstances)}
 	fail := func(err error) (*Module, error) {
 		_ = m.Close(ctx)
 		return nil, err
 	}
 	if err := checkFunctionTypes(wasmBytes); err != nil {
 		return fail(&abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: err.Error()})
+	}
+	if err := abi.CheckDigest(wasmBytes); err != nil {
+		return fail(err)
+	}
+	if err := checkSections(wasmBytes, cfg.memoryLimit); err != nil {
+		return fail(err)
 	}
 	m.compiled, err = compileModule(ctx, rt, wasmBytes)
 	if err != nil {
@@ -107,12 +127,20 @@ func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error
 		return fail(err)
 	}
 	m.enc = model.NewEncoder(&m.meta.Schema)
-	// one instance to read the ABI globals and prove the module runs
+	// one instance to read the ABI globals, then a prediction to prove the
+	// module runs (under the load timeout: a module that loops fails here)
+	m.slots <- struct{}{}
 	inst, err := m.instantiate(ctx)
 	if err != nil {
+		<-m.slots
 		return fail(err)
 	}
 	m.put(inst)
+	sctx, cancel := context.WithTimeout(ctx, cfg.loadTimeout)
+	defer cancel()
+	if err := m.smoke(sctx, "load"); err != nil {
+		return fail(err)
+	}
 	return m, nil
 }
 
@@ -257,21 +285,43 @@ func (m *Module) instantiate(ctx context.Context) (*instance, error) {
 	return &instance{mod: mod, predict: mod.ExportedFunction(abi.ExportPredict), in: inView, out: outView, stack: make([]uint64, 1)}, nil
 }
 
+// get takes an idle instance or makes one; when WithMaxInstances are
+// live, it waits for one to come back (or for ctx).
 func (m *Module) get(ctx context.Context) (*instance, error) {
 	select {
 	case i := <-m.pool:
 		return i, nil
 	default:
-		return m.instantiate(ctx)
 	}
+	select {
+	case i := <-m.pool:
+		return i, nil
+	case m.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, &abi.Error{Op: "classify", Offset: -1, Err: ctx.Err(), Detail: fmt.Sprintf("waiting for one of %d instances", cap(m.slots))}
+	}
+	i, err := m.instantiate(ctx)
+	if err != nil {
+		<-m.slots
+		return nil, err
+	}
+	return i, nil
 }
 
+// put returns an instance to the pool, or closes it when the pool is full.
 func (m *Module) put(i *instance) {
 	select {
 	case m.pool <- i:
 	default:
-		_ = i.mod.Close(context.Background())
+		m.discard(context.Background(), i)
 	}
+}
+
+// discard closes an instance (after a trap its state is unknown) and
+// frees its slot.
+func (m *Module) discard(ctx context.Context, i *instance) {
+	_ = i.mod.Close(ctx)
+	<-m.slots
 }
 
 // Metadata returns a copy of the module's metadata.
@@ -326,7 +376,7 @@ func (m *Module) Classify(ctx context.Context, rows []float32, out []model.Resul
 	for start := 0; start < len(out); start += m.maxBatch {
 		n := min(m.maxBatch, len(out)-start)
 		if err := m.run(ctx, inst, rows[start*nf:(start+n)*nf], out[start:start+n]); err != nil {
-			_ = inst.mod.Close(ctx) // its state is unknown after a trap
+			m.discard(ctx, inst) // its state is unknown after a trap
 			return err
 		}
 	}
@@ -341,6 +391,10 @@ func (m *Module) run(ctx context.Context, inst *instance, rows []float32, out []
 	}
 	inst.stack[0] = uint64(len(out))
 	if err := inst.predict.CallWithStack(ctx, inst.stack); err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			// the runtime stopped the call (WithCloseOnContextDone)
+			return &abi.Error{Op: "classify", Offset: -1, Err: cerr, Detail: "the module call was stopped"}
+		}
 		return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrPredict, Detail: err.Error()}
 	}
 	if int32(inst.stack[0]) != int32(len(out)) {

@@ -216,7 +216,10 @@ func TestClassifyRecord(t *testing.T) {
 	}
 }
 
-// TestClassifyAllocs: the hot path allocates nothing once results have room.
+// TestClassifyAllocs: once results have room, the hot path allocates only
+// what the sandbox costs per module call (wazero's WithCloseOnContextDone
+// starts a watcher goroutine with a channel for each call: at most 4
+// allocations per call of up to MaxBatch rows), never per row.
 func TestClassifyAllocs(t *testing.T) {
 	m := randModel(t, rand.New(rand.NewPCG(5, 5)), shapes["outlier log1p and clip"])
 	mod := load(t, compile(t, m))
@@ -232,8 +235,9 @@ func TestClassifyAllocs(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
-		if allocs != 0 {
-			t.Errorf("%d rows: %v allocations per call, want 0", n, allocs)
+		calls := (n + mod.MaxBatch() - 1) / mod.MaxBatch()
+		if allocs > float64(4*calls) {
+			t.Errorf("%d rows (%d module calls): %v allocations per Classify, want at most %d", n, calls, allocs, 4*calls)
 		}
 	}
 }
