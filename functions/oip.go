@@ -524,7 +524,7 @@ func (s *Server) classifyTensors(ctx context.Context, rows []float32, n int, res
 			if s.closed.Load() {
 				return ErrClosed
 			}
-			return fmt.Errorf("%w: %w", ErrModel, err)
+			return s.moduleError(ctx, err)
 		}
 		s.metrics.observeFlows(batch, s.nf, buf[:k])
 		for i := range buf[:k] {
