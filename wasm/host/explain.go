@@ -66,7 +66,11 @@ func (m *Module) Contributions(ctx context.Context, row []float32, phi, outlier 
 	}
 	stack := []uint64{0}
 	if err := fn.CallWithStack(ctx, stack); err != nil {
-		_ = inst.mod.Close(ctx) // its state is unknown after a trap
+		m.discard(ctx, inst) // its state is unknown after a trap
+		if cerr := ctx.Err(); cerr != nil {
+			// the runtime stopped the call (WithCloseOnContextDone)
+			return &abi.Error{Op: "explain", Offset: -1, Err: cerr, Detail: "the module call was stopped"}
+		}
 		return &abi.Error{Op: "explain", Offset: -1, Err: abi.ErrPredict, Detail: err.Error()}
 	}
 	if int32(stack[0]) != 0 {
@@ -75,7 +79,7 @@ func (m *Module) Contributions(ctx context.Context, row []float32, phi, outlier 
 	}
 	buf, ok := inst.mod.ExportedMemory(abi.ExportMemory).Read(uint32(g.Get()), uint32(8*(len(phi)+len(outlier))))
 	if !ok {
-		_ = inst.mod.Close(ctx)
+		m.discard(ctx, inst)
 		return &abi.Error{Op: "explain", Offset: -1, Err: abi.ErrCorrupt, Detail: "explanation buffer outside memory"}
 	}
 	for i := range phi {
