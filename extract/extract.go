@@ -214,6 +214,27 @@ func (x *Extractor) Close() error {
 	return nil
 }
 
+// Advance tells the extractor that the capture's clock has reached t
+// without a packet, and does what a packet at t would do: packets held for
+// reordering more than the window before t are processed, and flows whose
+// timeout has passed by then (t less the reorder window, the time up to
+// which every packet is in) are emitted (EndTimeout). A live capture calls
+// it on a timer so that flows end on a quiet link; reading a file never
+// needs it. A t before the newest packet does nothing.
+func (x *Extractor) Advance(t time.Time) error {
+	if x.closed {
+		return errors.New("extract: Advance after Close")
+	}
+	now := t.UnixMicro()
+	if err := x.ro.advance(now); err != nil {
+		return err
+	}
+	if x.ro.window >= 0 {
+		now -= x.ro.window
+	}
+	return x.gen.advance(now)
+}
+
 // Stats reports what was read so far.
 func (x *Extractor) Stats() Stats { return x.stats }
 

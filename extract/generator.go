@@ -285,6 +285,15 @@ func (g *generator) entomb(e *entry, end EndReason) error {
 	return g.trimTombs()
 }
 
+// advance moves the clock to now without a packet (Extractor.Advance).
+func (g *generator) advance(now int64) error {
+	if !g.started || now <= g.clock {
+		return nil
+	}
+	g.clock = now
+	return g.expire(now)
+}
+
 // expire emits the flows that can take no more packets: those whose first
 // packet is more than the flow timeout before now.
 func (g *generator) expire(now int64) error {

@@ -55,6 +55,21 @@ func (r *reorderer) push(p *packet) error {
 	return nil
 }
 
+// advance moves the newest time seen to now (a clock tick without a
+// packet) and releases what is then older than the window.
+func (r *reorderer) advance(now int64) error {
+	if !r.any || now <= r.newest {
+		return nil
+	}
+	r.newest = now
+	for r.held() > 0 && r.newest-r.peek().ts > r.window {
+		if err := r.release(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // drain releases everything: the end of the input.
 func (r *reorderer) drain() error {
 	for r.held() > 0 {
