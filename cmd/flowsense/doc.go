@@ -10,6 +10,7 @@
 //	flowsense inspect DIR|model.json|model.wasm                   what a model is
 //	flowsense drift   --reference FILE... --current FILE...      Evidently's data-drift tests (JSON; --out report.html)
 //	flowsense simulate --target URL --data FILE... [--rate R]    send labelled flows to a function; live line, JSON summary
+//	flowsense sensor  --pcap FILE|--interface IF --sink URL      packets to flows to CloudEvents at a Broker or a function
 //	flowsense tune    --data FILE... --trials N --out DIR         parameter search; best vs defaults on held-out data (JSON)
 //	flowsense runs    list | show ID | compare ID ID              the runs train and tune record (./runs, $FLOWSENSE_RUNS)
 //

@@ -28,6 +28,7 @@ func commands() []command {
 		{"tune", "search the model parameters (successive halving, cross-validated); best vs defaults on held-out data", runTune},
 		{"runs", "recorded runs: runs list | show ID | compare ID ID", runRuns},
 		{"extract", "packet captures (pcap, pcapng) to flow records in the CIC-IDS2017 columns, each flow as it ends", runExtract},
+		{"sensor", "capture packets (a pcap, stdin, or a live interface), assemble flows, send them as CloudEvents to a Broker or a function", runSensor},
 		{"gen", "write a synthetic CICFlowMeter-style labelled dataset", runGen},
 		{"inspect", "describe a model", runInspect},
 		{"version", "print the version", runVersion},

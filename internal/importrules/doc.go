@@ -4,7 +4,8 @@
 //   - model/ and the wasm packages depend on the standard library and each
 //     other only, and wasm/host on wazero besides;
 //   - serving code (model/, wasm/, functions/, cloudevents/, artifact/,
-//     flowdata/, drift/, collect/) never depends on anything under trainer/;
+//     flowdata/, drift/, collect/, extract/, sensor/) never depends on
+//     anything under trainer/;
 //   - the trainer, the compiler, the artifact package and the simulator
 //     never link wazero.
 //

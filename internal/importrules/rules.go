@@ -71,7 +71,7 @@ func Check(pkgs []Package) []Violation {
 		}
 		core := under(r, "model") || (under(r, "wasm") && !under(r, "wasm/host"))
 		host := under(r, "wasm/host")
-		serving := underAny(r, "model", "wasm", "functions", "cloudevents", "artifact", "flowdata", "drift", "collect", "extract")
+		serving := underAny(r, "model", "wasm", "functions", "cloudevents", "artifact", "flowdata", "drift", "collect", "extract", "sensor")
 		noWazero := underAny(r, "trainer", "artifact", "internal/simulate", "wasm/compiler", "wasm/abi", "model", "flowdata")
 		// What the core imports itself: the module's packages it may import
 		// are held to the same rule, so what they link is covered too, while

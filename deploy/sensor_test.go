@@ -1,0 +1,180 @@
+package deploy_test
+
+import (
+	"errors"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+)
+
+func decodeDaemonSet(b []byte) (*appsv1.DaemonSet, error) {
+	docs := splitDocs(b)
+	if len(docs) != 1 {
+		return nil, &manifestError{File: "daemonset.yaml", Err: errors.Join(errManifest, errors.New("want one document"))}
+	}
+	var ds appsv1.DaemonSet
+	if err := strict(docs[0], &ds); err != nil {
+		return nil, &manifestError{File: "daemonset.yaml", Err: err}
+	}
+	if ds.APIVersion != "apps/v1" || ds.Kind != "DaemonSet" {
+		return nil, &manifestError{File: "daemonset.yaml", Err: errors.Join(errManifest, errors.New("not an apps/v1 DaemonSet"))}
+	}
+	return &ds, nil
+}
+
+// sensorFlags are the flags flowsense sensor defines, read from its source.
+func sensorFlags(t *testing.T) map[string]bool {
+	b, err := os.ReadFile("../cmd/flowsense/cmd_sensor.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := map[string]bool{}
+	for _, m := range regexp.MustCompile(`f\.(?:String|Bool|List)\("([a-z-]+)"`).FindAllSubmatch(b, -1) {
+		flags[string(m[1])] = true
+	}
+	if len(flags) < 10 {
+		t.Fatalf("found %d sensor flags in cmd_sensor.go: the pattern no longer matches", len(flags))
+	}
+	return flags
+}
+
+// TestSensorDaemonSet: the sensor runs on every node with the host's
+// network and CAP_NET_RAW only, sends to the ingress of the Broker that
+// eventing.yaml defines (whose Trigger hands io.flowsense.flow.v1 to the
+// function), reads the schema from that function, and uses only flags the
+// sensor has and variables the pod defines.
+func TestSensorDaemonSet(t *testing.T) {
+	ds, err := decodeDaemonSet(readFile(t, "sensor/daemonset.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sel := ds.Spec.Selector.MatchLabels; len(sel) == 0 || !mapsSubset(sel, ds.Spec.Template.Labels) {
+		t.Errorf("selector %v does not select the template's labels %v", sel, ds.Spec.Template.Labels)
+	}
+	pod := ds.Spec.Template.Spec
+	if !pod.HostNetwork || pod.DNSPolicy != corev1.DNSClusterFirstWithHostNet {
+		t.Errorf("hostNetwork %v, dnsPolicy %q: the sensor needs the node's interfaces and cluster DNS", pod.HostNetwork, pod.DNSPolicy)
+	}
+	if !slices.ContainsFunc(pod.Tolerations, func(tl corev1.Toleration) bool { return tl.Operator == corev1.TolerationOpExists && tl.Key == "" }) {
+		t.Errorf("tolerations %+v: not every node", pod.Tolerations)
+	}
+	if len(pod.Containers) != 1 {
+		t.Fatalf("%d containers", len(pod.Containers))
+	}
+	c := pod.Containers[0]
+	sc := c.SecurityContext
+	if sc == nil || sc.Capabilities == nil || !slices.Equal(sc.Capabilities.Add, []corev1.Capability{"NET_RAW"}) ||
+		!slices.Contains(sc.Capabilities.Drop, "ALL") || sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation ||
+		(sc.Privileged != nil && *sc.Privileged) {
+		t.Errorf("security context %+v: want NET_RAW added, ALL dropped, no escalation, not privileged", sc)
+	}
+	for _, r := range []corev1.ResourceName{corev1.ResourceCPU, corev1.ResourceMemory} {
+		req, lim := c.Resources.Requests[r], c.Resources.Limits[r]
+		if req.IsZero() || lim.IsZero() {
+			t.Errorf("no %s request and limit", r)
+		}
+	}
+	if !slices.Equal(c.Command, []string{"flowsense", "sensor"}) {
+		t.Errorf("command %v", c.Command)
+	}
+	env := map[string]corev1.EnvVar{}
+	for _, e := range c.Env {
+		env[e.Name] = e
+	}
+	if e := env["POD_NAMESPACE"]; e.ValueFrom == nil || e.ValueFrom.FieldRef == nil || e.ValueFrom.FieldRef.FieldPath != "metadata.namespace" {
+		t.Errorf("POD_NAMESPACE %+v: want the downward API's metadata.namespace", e)
+	}
+	flags := sensorFlags(t)
+	args := map[string]string{}
+	for _, a := range c.Args {
+		k, v, ok := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+		if !strings.HasPrefix(a, "--") || !ok {
+			t.Errorf("arg %q: want --flag=value", a)
+			continue
+		}
+		if !flags[k] {
+			t.Errorf("arg %q: flowsense sensor has no --%s", a, k)
+		}
+		args[k] = v
+		for _, m := range regexp.MustCompile(`\$\(([A-Z_]+)\)`).FindAllStringSubmatch(v, -1) {
+			if _, ok := env[m[1]]; !ok {
+				t.Errorf("arg %q uses $(%s), which the container does not define", a, m[1])
+			}
+		}
+	}
+	if args["interface"] == "" {
+		t.Error("no --interface")
+	}
+	if d, err := time.ParseDuration(args["drain-timeout"]); err != nil || pod.TerminationGracePeriodSeconds == nil ||
+		time.Duration(*pod.TerminationGracePeriodSeconds)*time.Second <= d {
+		t.Errorf("terminationGracePeriodSeconds %v must exceed --drain-timeout %q", pod.TerminationGracePeriodSeconds, args["drain-timeout"])
+	}
+	if n, err := strconv.Atoi(args["buffer"]); err != nil || n <= 0 {
+		t.Errorf("--buffer %q", args["buffer"])
+	}
+
+	// the sink is the Broker eventing.yaml defines, and its Trigger takes
+	// what the sensor sends to the Service serving GET /model
+	objs, err := knativeObjects("knative/eventing.yaml", readFile(t, "knative/eventing.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var broker string
+	var subscriber string
+	for _, o := range objs {
+		switch x := o.(type) {
+		case *eventingv1.Broker:
+			broker = x.Name
+		case *eventingv1.Trigger:
+			if x.Spec.Filter != nil && x.Spec.Filter.Attributes["type"] == "io.flowsense.flow.v1" && x.Spec.Subscriber.Ref != nil {
+				subscriber = x.Spec.Subscriber.Ref.Name
+				if x.Spec.Broker != broker {
+					t.Errorf("Trigger %s is on broker %q, the sensor sends to %q", x.Name, x.Spec.Broker, broker)
+				}
+			}
+		}
+	}
+	if want := "http://broker-ingress.knative-eventing.svc.cluster.local/$(POD_NAMESPACE)/" + broker; args["sink"] != want {
+		t.Errorf("--sink %q, want the ingress of Broker %q: %s", args["sink"], broker, want)
+	}
+	if subscriber == "" {
+		t.Fatal("no Trigger sends io.flowsense.flow.v1 to a Service")
+	}
+	if want := "http://" + subscriber + ".$(POD_NAMESPACE).svc.cluster.local/model"; args["schema"] != want {
+		t.Errorf("--schema %q, want the GET /model of Service %q: %s", args["schema"], subscriber, want)
+	}
+}
+
+func mapsSubset(a, b map[string]string) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return true
+}
+
+// TestSensorDaemonSetRejects: the checks fail on the mistakes they exist for.
+func TestSensorDaemonSetRejects(t *testing.T) {
+	good := string(readFile(t, "sensor/daemonset.yaml"))
+	for name, c := range map[string][2]string{
+		"unknown field":   {"hostNetwork: true", "hostNetwork: true\n      hostNetwrk: true"},
+		"two documents":   {"apiVersion: apps/v1", "apiVersion: v1\nkind: ConfigMap\n---\napiVersion: apps/v1"},
+		"not a DaemonSet": {"kind: DaemonSet", "kind: Deployment"},
+	} {
+		if !strings.Contains(good, c[0]) {
+			t.Fatalf("%s: %q not in the manifest", name, c[0])
+		}
+		if _, err := decodeDaemonSet([]byte(strings.Replace(good, c[0], c[1], 1))); !errors.Is(err, errManifest) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
