@@ -1,7 +1,9 @@
 // Command bootstrap is the AWS Lambda host of flowsense: one binary for the
 // provided.al2023 runtime (linux arm64 or amd64, built with -tags
 // lambda.norpc) that serves Function URL and API Gateway HTTP API
-// requests, SQS batches and direct invocations through the one handler of
+// requests, SQS, Kinesis, DynamoDB Streams and Kafka (MSK, self-managed)
+// batches, Firehose transformations, CloudWatch Logs subscriptions (VPC
+// Flow Logs among them) and direct invocations through the one handler of
 // package functions (internal/awslambda dispatches on the payload's
 // shape).
 //

@@ -19,8 +19,8 @@ var (
 // reports it to the caller as errorType "Error" with errorMessage
 // Error(). Status and Problem are what HTTP would have answered.
 type Error struct {
-	// Kind is the shape the payload was taken for: "http", "sqs" or
-	// "direct".
+	// Kind is the shape the payload was taken for: "http", "sqs",
+	// "kinesis", "dynamodb", "kafka", "firehose", "logs" or "direct".
 	Kind    string
 	Status  int
 	Problem functions.Problem

@@ -14,10 +14,21 @@ import (
 // FuzzInvoke sends arbitrary payloads to the dispatcher. Whatever the
 // shape: no panic; an error is an *Error and never a server fault; an HTTP
 // event is answered (never an error, never a 5xx); an SQS batch accounts
-// for every message, each either reported or given to the sink.
+// for every message, each either reported or given to the sink; a Kinesis
+// batch reports no more than it has, never without a sequence number; a
+// Firehose transformation answers every record; a logs subscription's
+// classified events are the ones given to the sink.
 func FuzzInvoke(f *testing.F) {
 	for _, name := range []string{"function-url-request.json", "apigw-v2-request.json", "sqs-batch-10.json"} {
 		b, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
+	}
+	samples, _ := filepath.Glob(filepath.Join("testdata", "aws-lambda-go", "*.json"))
+	for _, p := range samples {
+		b, err := os.ReadFile(p)
 		if err != nil {
 			f.Fatal(err)
 		}
@@ -74,6 +85,31 @@ func FuzzInvoke(f *testing.F) {
 			resp := out.(events.SQSEventResponse)
 			if len(resp.BatchItemFailures)+len(col.ids) != len(ev.Records) {
 				t.Fatalf("%d failed + %d classified of %d messages", len(resp.BatchItemFailures), len(col.ids), len(ev.Records))
+			}
+		case shapeKinesis:
+			var ev struct{ Records []json.RawMessage }
+			_ = json.Unmarshal(payload, &ev)
+			resp := out.(events.KinesisEventResponse)
+			if len(resp.BatchItemFailures)+len(col.ids) > len(ev.Records) {
+				t.Fatalf("%d failed + %d classified of %d records", len(resp.BatchItemFailures), len(col.ids), len(ev.Records))
+			}
+			for _, f := range resp.BatchItemFailures {
+				if f.ItemIdentifier == "" {
+					t.Fatal("a failure without a sequence number fails the whole batch")
+				}
+			}
+		case shapeFirehose:
+			var ev struct {
+				Records []json.RawMessage `json:"records"`
+			}
+			_ = json.Unmarshal(payload, &ev)
+			if resp := out.(events.KinesisFirehoseResponse); len(resp.Records) != len(ev.Records) {
+				t.Fatalf("%d of %d records answered", len(resp.Records), len(ev.Records))
+			}
+		case shapeLogs:
+			resp := out.(LogsResponse)
+			if len(resp.Classified) < len(col.ids) { // feedback is counted among classified, not given to the sink
+				t.Fatalf("%d classified, %d given to the sink", len(resp.Classified), len(col.ids))
 			}
 		}
 	})

@@ -57,39 +57,70 @@ const (
 	shapeDirect shape = iota
 	shapeHTTP
 	shapeSQS
+	shapeKinesis
+	shapeDynamoDB
+	shapeKafka
+	shapeFirehose
+	shapeLogs
 )
 
-// probe holds the members that tell the shapes apart.
-type probe struct {
-	RequestContext *struct {
-		HTTP       *json.RawMessage `json:"http"`
-		DomainName string           `json:"domainName"`
-	} `json:"requestContext"`
-	Records []struct {
-		EventSource string `json:"eventSource"`
-	} `json:"Records"`
-}
-
-// classify tells the shape of payload from its top-level members: a
-// Function URL or HTTP API request has requestContext.http (a Function
-// URL's domainName is <url-id>.lambda-url.<region>.on.aws; the two
-// response types have the same JSON but for API Gateway's
-// multiValueHeaders), an SQS batch has Records from aws:sqs.
-// Anything else (a flow, an array, a CloudEvent) is direct.
+// classify tells the shape of payload from its top-level members (names
+// matched exactly, not as encoding/json matches fields): a Function URL or
+// HTTP API request has requestContext.http (a Function URL's domainName
+// is <url-id>.lambda-url.<region>.on.aws; the two response types have the
+// same JSON but for API Gateway's multiValueHeaders); SQS, Kinesis and
+// DynamoDB Streams batches have Records whose first eventSource is
+// aws:sqs, aws:kinesis or aws:dynamodb; an MSK or self-managed Kafka batch
+// has eventSource aws:kafka or SelfManagedKafka and records; a Firehose
+// transformation has invocationId, deliveryStreamArn and records; a
+// CloudWatch Logs subscription has awslogs. Anything else (a flow, an
+// array, a CloudEvent) is direct.
 func classify(payload []byte) (s shape, apigw bool) {
 	p := bytes.TrimLeft(payload, " \t\r\n")
 	if len(p) == 0 || p[0] != '{' {
 		return shapeDirect, false
 	}
-	var pr probe
-	if json.Unmarshal(p, &pr) != nil {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(p, &top) != nil {
 		return shapeDirect, false
 	}
-	if pr.RequestContext != nil && pr.RequestContext.HTTP != nil {
-		return shapeHTTP, !strings.Contains(pr.RequestContext.DomainName, ".lambda-url.")
+	if rc, ok := top["requestContext"]; ok {
+		var r struct {
+			HTTP       *json.RawMessage `json:"http"`
+			DomainName string           `json:"domainName"`
+		}
+		if json.Unmarshal(rc, &r) == nil && r.HTTP != nil {
+			return shapeHTTP, !strings.Contains(r.DomainName, ".lambda-url.")
+		}
 	}
-	if len(pr.Records) > 0 && pr.Records[0].EventSource == "aws:sqs" {
-		return shapeSQS, false
+	if recs, ok := top["Records"]; ok {
+		var r []struct {
+			EventSource string `json:"eventSource"`
+		}
+		if json.Unmarshal(recs, &r) == nil && len(r) > 0 {
+			switch r[0].EventSource {
+			case "aws:sqs":
+				return shapeSQS, false
+			case "aws:kinesis":
+				return shapeKinesis, false
+			case "aws:dynamodb":
+				return shapeDynamoDB, false
+			}
+		}
+	}
+	_, hasRecords := top["records"]
+	var source string
+	if src, ok := top["eventSource"]; ok && json.Unmarshal(src, &source) == nil &&
+		(source == "aws:kafka" || source == "SelfManagedKafka") && hasRecords {
+		return shapeKafka, false
+	}
+	_, hasInvocation := top["invocationId"]
+	_, hasStream := top["deliveryStreamArn"]
+	if hasInvocation && hasStream && hasRecords {
+		return shapeFirehose, false
+	}
+	if _, ok := top["awslogs"]; ok {
+		return shapeLogs, false
 	}
 	return shapeDirect, false
 }
@@ -97,18 +128,33 @@ func classify(payload []byte) (s shape, apigw bool) {
 // Invoke answers one invocation; its signature is the one
 // lambda.Start/lambda.NewHandler take. The answer is an
 // events.LambdaFunctionURLResponse or events.APIGatewayV2HTTPResponse for
-// an HTTP request, an events.SQSEventResponse for an SQS batch, and for a
-// direct invocation a cloudevents.Classification (one flow), a
+// an HTTP request, an events.SQSEventResponse, events.KinesisEventResponse,
+// events.DynamoDBEventResponse or KafkaEventResponse for a batch, an
+// events.KinesisFirehoseResponse for a Firehose transformation, a
+// LogsResponse for a CloudWatch Logs subscription, and for a direct
+// invocation a cloudevents.Classification (one flow), a
 // []cloudevents.Classification (a batch) or the reply *event.Event (a
 // CloudEvent). Errors are *Error; HTTP requests never fail (a client's
-// mistake is an HTTP answer), and an SQS batch fails only if it cannot be
-// decoded.
+// mistake is an HTTP answer); a batch fails only if it cannot be decoded
+// (or a record has no identifier to report it by); a Firehose batch or a
+// logs event also fails when the server cannot answer a record now, so
+// that the whole of it is retried.
 func (h *Handler) Invoke(ctx context.Context, payload json.RawMessage) (any, error) {
 	switch s, apigw := classify(payload); s {
 	case shapeHTTP:
 		return h.serveHTTP(ctx, payload, apigw)
 	case shapeSQS:
 		return h.serveSQS(ctx, payload)
+	case shapeKinesis:
+		return h.serveKinesis(ctx, payload)
+	case shapeDynamoDB:
+		return h.serveDynamoDB(ctx, payload)
+	case shapeKafka:
+		return h.serveKafka(ctx, payload)
+	case shapeFirehose:
+		return h.serveFirehose(ctx, payload)
+	case shapeLogs:
+		return h.serveLogs(ctx, payload)
 	default:
 		return h.serveDirect(ctx, payload)
 	}

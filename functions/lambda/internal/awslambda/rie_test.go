@@ -21,6 +21,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"sort"
@@ -345,6 +346,54 @@ func TestRIE(t *testing.T) {
 		}
 	})
 
+	t.Run("kinesis batch", func(t *testing.T) {
+		bodies := suiteBodies(t, srv)
+		payload, seqs := kinesisBatch(t, bodies)
+		var wantFailed, wantGood []string
+		for i, b := range bodies {
+			if b.bad {
+				wantFailed = append(wantFailed, seqs[i])
+			} else {
+				wantGood = append(wantGood, seqs[i])
+			}
+		}
+		before := len(e.classifiedIDs())
+		var resp events.KinesisEventResponse
+		invokeAs(t, e, payload, &resp)
+		var got []string
+		for _, f := range resp.BatchItemFailures {
+			got = append(got, f.ItemIdentifier)
+		}
+		if !slices.Equal(got, wantFailed) {
+			t.Errorf("batchItemFailures = %v, want exactly the bad %v", got, wantFailed)
+		}
+		var logged []string
+		for range 100 {
+			if logged = e.classifiedIDs()[before:]; len(logged) >= len(wantGood) {
+				break
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		if !slices.Equal(logged, wantGood) {
+			t.Errorf("classified records logged for %v, want the good %v", logged, wantGood)
+		}
+	})
+
+	t.Run("firehose and vpc flow logs", func(t *testing.T) {
+		var fh events.KinesisFirehoseResponse
+		invokeAs(t, e, sample(t, "kinesis-firehose-event.json"), &fh)
+		if len(fh.Records) != 2 || fh.Records[0].Result != events.KinesisFirehoseTransformedStateProcessingFailed {
+			t.Errorf("firehose sample answered %+v", fh)
+		}
+		var logs LogsResponse
+		invokeAs(t, e, logsEvent(t, "DATA_MESSAGE", []string{vpcAccept, vpcNoData, vpcBadPort}), &logs)
+		want := LogsResponse{MessageType: "DATA_MESSAGE", LogGroup: "/flowsense/flows",
+			Classified: []string{"event00"}, Skipped: []string{"event01"}, Failed: []string{"event02"}}
+		if !reflect.DeepEqual(logs, want) {
+			t.Errorf("logs answered %+v, want %+v", logs, want)
+		}
+	})
+
 	t.Run("direct", func(t *testing.T) {
 		for _, name := range []string{"predict_object", "predict_values", "predict_array", "predict_features_wrapper"} {
 			body := reqBody(t, name)
@@ -449,15 +498,37 @@ func TestRIEInitFailure(t *testing.T) {
 	}
 }
 
-// jsonEqual compares two JSON documents by value.
+// jsonEqual compares two JSON documents by value, but for the reply ids of
+// classifications (a fresh nonce each time, and the emulator's process has
+// a key of its own).
 func jsonEqual(a, b []byte) bool {
 	var x, y any
 	if json.Unmarshal(a, &x) != nil || json.Unmarshal(b, &y) != nil {
 		return false
 	}
+	dropReplyIDs(x)
+	dropReplyIDs(y)
 	xb, _ := json.Marshal(x)
 	yb, _ := json.Marshal(y)
 	return bytes.Equal(xb, yb)
+}
+
+// dropReplyIDs deletes "id" from every classification (an object with a
+// "label") in v.
+func dropReplyIDs(v any) {
+	switch v := v.(type) {
+	case map[string]any:
+		if _, ok := v["label"]; ok {
+			delete(v, "id")
+		}
+		for _, e := range v {
+			dropReplyIDs(e)
+		}
+	case []any:
+		for _, e := range v {
+			dropReplyIDs(e)
+		}
+	}
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
