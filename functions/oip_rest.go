@@ -277,7 +277,7 @@ func DecodeInferRequest(body []byte, headerLen int) (*InferRequest, BinaryOutput
 			if size > int64(len(raw)) {
 				return nil, bin, badInfer("input %q: binary_data_size %d, only %d bytes of binary data are left", t.Name, size, len(raw))
 			}
-			if err := decodeBinaryTensor(raw[:size], t); err != nil {
+			if err := DecodeRawTensor(raw[:size], t); err != nil {
 				return nil, bin, err
 			}
 			raw = raw[size:]
@@ -591,10 +591,12 @@ func elemSize(dt string) int {
 	return 0
 }
 
-// decodeBinaryTensor reads a tensor's binary data: little-endian
-// elements of the datatype's size, row-major; for BYTES each element a
-// 4-byte little-endian length and its bytes; BOOL one byte, 0 or 1.
-func decodeBinaryTensor(b []byte, t *Tensor) error {
+// DecodeRawTensor reads a tensor's binary data (the REST binary
+// extension's and gRPC's raw_input_contents) into t.Values or t.Bytes by
+// t.Datatype: little-endian elements of the datatype's size, row-major;
+// for BYTES each element a 4-byte little-endian length and its bytes;
+// BOOL one byte, 0 or 1; FP16 widened to float32. Errors are *Error (400).
+func DecodeRawTensor(b []byte, t *Tensor) error {
 	if t.Datatype == "BYTES" {
 		for len(b) > 0 {
 			if len(b) < 4 {
@@ -708,21 +710,7 @@ func (s *Server) appendInferResponse(b []byte, res *InferResult, bin BinaryOutpu
 		b = append(b, ']')
 		if bin.has(name) {
 			n0 := len(tail)
-			switch {
-			case strs != nil:
-				for _, x := range strs {
-					tail = binary.LittleEndian.AppendUint32(tail, uint32(len(x)))
-					tail = append(tail, x...)
-				}
-			case fp32 != nil:
-				for _, x := range fp32 {
-					tail = binary.LittleEndian.AppendUint32(tail, math.Float32bits(x))
-				}
-			default:
-				for _, x := range fp64 {
-					tail = binary.LittleEndian.AppendUint64(tail, math.Float64bits(x))
-				}
-			}
+			tail = res.AppendRaw(tail, name)
 			b = append(b, `,"parameters":{"binary_data_size":`...)
 			b = strconv.AppendInt(b, int64(len(tail)-n0), 10)
 			b = append(b, "}}"...)
@@ -773,6 +761,28 @@ func (s *Server) appendInferResponse(b []byte, res *InferResult, bin BinaryOutpu
 	}
 	n := len(b)
 	return append(b, tail...), n, nil
+}
+
+// AppendRaw appends output name's binary form (as DecodeRawTensor reads
+// it) to b.
+func (r *InferResult) AppendRaw(b []byte, name string) []byte {
+	_, _, strs, fp32, fp64 := r.Output(name)
+	switch {
+	case strs != nil:
+		for _, x := range strs {
+			b = binary.LittleEndian.AppendUint32(b, uint32(len(x)))
+			b = append(b, x...)
+		}
+	case fp32 != nil:
+		for _, x := range fp32 {
+			b = binary.LittleEndian.AppendUint32(b, math.Float32bits(x))
+		}
+	default:
+		for _, x := range fp64 {
+			b = binary.LittleEndian.AppendUint64(b, math.Float64bits(x))
+		}
+	}
+	return b
 }
 
 // appendQuotedClass appends a class name as a JSON string.

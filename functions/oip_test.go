@@ -476,7 +476,7 @@ func TestBinaryDatatypes(t *testing.T) {
 				dt = "BOOL"
 			}
 			tn := Tensor{Name: "x", Datatype: dt}
-			err := decodeBinaryTensor(tc.raw, &tn)
+			err := DecodeRawTensor(tc.raw, &tn)
 			if tc.bad != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.bad) {
 					t.Fatalf("error %v, want %q", err, tc.bad)
@@ -491,10 +491,10 @@ func TestBinaryDatatypes(t *testing.T) {
 	tn := Tensor{Name: "s", Datatype: "BYTES"}
 	raw := append(le.AppendUint32(nil, 3), "ssh"...)
 	raw = append(le.AppendUint32(raw, 0), le.AppendUint32(nil, 9)...)
-	if err := decodeBinaryTensor(raw[:11], &tn); err != nil || len(tn.Bytes) != 2 || string(tn.Bytes[0]) != "ssh" || len(tn.Bytes[1]) != 0 {
+	if err := DecodeRawTensor(raw[:11], &tn); err != nil || len(tn.Bytes) != 2 || string(tn.Bytes[0]) != "ssh" || len(tn.Bytes[1]) != 0 {
 		t.Fatalf("%q %v", tn.Bytes, err)
 	}
-	if err := decodeBinaryTensor(raw, &Tensor{Name: "s", Datatype: "BYTES"}); err == nil || !strings.Contains(err.Error(), "length 9, 0 bytes are left") {
+	if err := DecodeRawTensor(raw, &Tensor{Name: "s", Datatype: "BYTES"}); err == nil || !strings.Contains(err.Error(), "length 9, 0 bytes are left") {
 		t.Fatalf("a truncated element: %v", err)
 	}
 }

@@ -25,7 +25,8 @@ const (
 // returns nil. It bounds reading a request (ReadTimeout, so a client
 // cannot hold a connection by dripping its body) and writing the answer
 // (the handler's time per request plus WriteMargin, when h is a *Server).
-// It does not close h.
+// It speaks HTTP/1.1 and, without TLS, HTTP/2 (h2c with prior
+// knowledge). It does not close h.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 	write := DefaultTimeout + WriteMargin
 	if s, ok := h.(*Server); ok && s.cfg.timeout > 0 {
@@ -39,6 +40,11 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 	}
+	// HTTP/1.1 and HTTP/2 without TLS (prior knowledge, as gRPC clients
+	// speak it: oipgrpc.Handler puts gRPC on this port)
+	srv.Protocols = new(http.Protocols)
+	srv.Protocols.SetHTTP1(true)
+	srv.Protocols.SetUnencryptedHTTP2(true)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	select {

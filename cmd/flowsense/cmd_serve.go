@@ -11,6 +11,7 @@ import (
 	"syscall"
 
 	"github.com/flowsense/flowsense/functions"
+	"github.com/flowsense/flowsense/functions/oipgrpc"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -62,7 +63,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  curl -s %s/model | head\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: text/csv' --data-binary @flows.csv %s/predict\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"%s\": 0}' %s/predict\n", md.Schema.Features[0].Name, url)
-	fmt.Fprintf(stdout, "  curl -s %s/v2/models/%s   # the Open Inference Protocol (KServe V2)\n", url, srv.OIPModelName())
+	fmt.Fprintf(stdout, "  curl -s %s/v2/models/%s   # the Open Inference Protocol (KServe V2); gRPC inference.GRPCInferenceService on the same port\n", url, srv.OIPModelName())
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"id\": \"ID OF AN ANSWER\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], url, url)
-	return functions.Serve(ctx, ln, srv)
+	// gRPC inference.GRPCInferenceService on the same port (h2c)
+	return functions.Serve(ctx, ln, oipgrpc.Handler(oipgrpc.NewServer(srv), srv))
 }
