@@ -103,10 +103,22 @@ func runDeps(t *testing.T, prefix []string, env []string, args ...string) (int, 
 	return 0, "", ""
 }
 
+// dpkgInstalled reports whether a dpkg:PACKAGE check passes on this
+// machine: a minimal PATH cannot hide what dpkg knows, so deps.sh finds
+// such a package present whatever PATH says.
+func dpkgInstalled(l pkgLine) bool {
+	pkg, ok := strings.CutPrefix(l.check, "dpkg:")
+	if !ok {
+		return false
+	}
+	out, err := exec.Command("dpkg-query", "-W", "-f=${Status}", pkg).Output()
+	return err == nil && strings.Contains(string(out), "ok installed")
+}
+
 func wantPackages(t *testing.T, lines []pkgLine, targets ...string) []string {
 	var want []string
 	for _, l := range lines {
-		if slices.Contains(targets, l.target) && !slices.Contains(want, l.pkg) {
+		if slices.Contains(targets, l.target) && !slices.Contains(want, l.pkg) && !dpkgInstalled(l) {
 			want = append(want, l.pkg)
 		}
 	}
@@ -140,7 +152,7 @@ func TestDepsNotRoot(t *testing.T) {
 		t.Errorf("stderr does not start by saying what is missing:\n%s", stderr)
 	}
 	for _, l := range lines {
-		if l.target == "test" && !strings.Contains(stderr, "  "+l.pkg+" (") {
+		if l.target == "test" && !dpkgInstalled(l) && !strings.Contains(stderr, "  "+l.pkg+" (") {
 			t.Errorf("stderr does not name %s:\n%s", l.pkg, stderr)
 		}
 		if l.target != "test" && strings.Contains(stderr, " "+l.pkg+" ") && !slices.Contains(want, l.pkg) {
