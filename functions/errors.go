@@ -142,6 +142,12 @@ func problemFor(err error) *Error {
 		p.Status, p.Title, p.Type = http.StatusConflict, "feedback already counted", "feedback-duplicate"
 	case errors.Is(err, ErrFeedbackFull):
 		p.Status, p.Title, p.Type = http.StatusServiceUnavailable, "too much feedback to remember", "feedback-full"
+	case errors.Is(err, ErrUnauthorized):
+		p.Status, p.Title, p.Type = http.StatusUnauthorized, "unauthorized", "unauthorized"
+	case errors.Is(err, ErrForbidden):
+		p.Status, p.Title, p.Type = http.StatusForbidden, "forbidden", "forbidden"
+	case errors.Is(err, ErrAuthUnavailable):
+		p.Status, p.Title, p.Type = http.StatusServiceUnavailable, "token verification unavailable", "auth-unavailable"
 	case errors.Is(err, ErrCSV):
 		p.Status, p.Title, p.Type = http.StatusBadRequest, "bad CSV upload", "csv"
 	case errors.Is(err, ErrNotFound):

@@ -69,6 +69,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		if isFeedback(e) {
+			if err := s.allowEvent(ctx, RouteFeedback); err != nil {
+				return err
+			}
 			items, err := s.decodeFeedbackEvent(e, nil)
 			if err != nil {
 				return err
@@ -78,6 +81,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
 			}
 			w.WriteHeader(http.StatusAccepted) // no reply event
 			return nil
+		}
+		if err := s.allowEvent(ctx, RouteClassify); err != nil {
+			return err
 		}
 		out, _, err := s.reply(ctx, e, s.cfg.maxFlows)
 		if err != nil {
@@ -120,6 +126,13 @@ func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []b
 	var feedback []cloudevents.LabelPair
 	budget := s.cfg.maxFlows
 	for i := range events {
+		route := RouteClassify
+		if isFeedback(&events[i]) {
+			route = RouteFeedback
+		}
+		if err := s.allowEvent(ctx, route); err != nil {
+			return atEvent(err, i)
+		}
 		if isFeedback(&events[i]) {
 			if feedback, err = s.decodeFeedbackEvent(&events[i], feedback); err != nil {
 				return atEvent(err, i)

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 
 	"github.com/flowsense/flowsense/functions/replyid"
 )
@@ -22,7 +23,33 @@ const (
 	// EnvUnverifiedFeedback, set to true, also counts feedback without a
 	// reply id (WithUnverifiedFeedback).
 	EnvUnverifiedFeedback = "FLOWSENSE_UNVERIFIED_FEEDBACK"
+
+	// EnvAuthClassify, EnvAuthFeedback and EnvAuthMetrics are the
+	// policies of the routes (ParsePolicy): "none", or a comma-separated
+	// list of "token=FILE" (a bearer token, the file's content) and
+	// "oidc=SUBJECT" (a verified OIDC token of that subject; a bare
+	// service account name means system:serviceaccount:NAMESPACE:NAME;
+	// "*" any subject). Unset is "none".
+	EnvAuthClassify = "FLOWSENSE_AUTH_CLASSIFY"
+	EnvAuthFeedback = "FLOWSENSE_AUTH_FEEDBACK"
+	EnvAuthMetrics  = "FLOWSENSE_AUTH_METRICS"
+	// EnvOIDCIssuer and EnvOIDCAudience turn on OIDC sender verification
+	// (OIDCConfig); EnvOIDCCAFile and EnvOIDCTokenFile default, in a pod,
+	// to the service account's ca.crt and token.
+	EnvOIDCIssuer    = "FLOWSENSE_OIDC_ISSUER"
+	EnvOIDCAudience  = "FLOWSENSE_OIDC_AUDIENCE"
+	EnvOIDCCAFile    = "FLOWSENSE_OIDC_CA_FILE"
+	EnvOIDCTokenFile = "FLOWSENSE_OIDC_TOKEN_FILE"
+	// EnvNamespace is the namespace of bare service account names in
+	// "oidc=" policies; default, in a pod, the service account's.
+	EnvNamespace = "FLOWSENSE_NAMESPACE"
+	// EnvMetricsAddr, when set, serves GET /metrics on this address only
+	// (WithSeparateMetrics, MetricsHandler).
+	EnvMetricsAddr = "FLOWSENSE_METRICS_ADDR"
 )
+
+// ServiceAccountDir is where a pod's service account is mounted.
+var ServiceAccountDir = "/var/run/secrets/kubernetes.io/serviceaccount"
 
 // ErrConfig: a host setting that cannot be used (a key file that cannot be
 // read or is too short, a value that is not a boolean).
@@ -49,7 +76,86 @@ func OptionsFromEnv(getenv func(string) string) ([]Option, error) {
 			opts = append(opts, WithUnverifiedFeedback())
 		}
 	}
+	ns := getenv(EnvNamespace)
+	if ns == "" {
+		if b, err := os.ReadFile(ServiceAccountDir + "/namespace"); err == nil {
+			ns = string(bytes.TrimSpace(b))
+		}
+	}
+	for _, r := range []struct {
+		env   string
+		route Route
+	}{{EnvAuthClassify, RouteClassify}, {EnvAuthFeedback, RouteFeedback}, {EnvAuthMetrics, RouteMetrics}} {
+		v := getenv(r.env)
+		if v == "" {
+			continue
+		}
+		p, err := ParsePolicy(v, ns)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %v", ErrConfig, r.env, err)
+		}
+		opts = append(opts, WithAuth(r.route, p))
+	}
+	if iss := getenv(EnvOIDCIssuer); iss != "" {
+		o := OIDCConfig{Issuer: iss, Audience: getenv(EnvOIDCAudience), CAFile: getenv(EnvOIDCCAFile), TokenFile: getenv(EnvOIDCTokenFile)}
+		if o.Audience == "" {
+			return nil, fmt.Errorf("%w: %s is set but %s is not", ErrConfig, EnvOIDCIssuer, EnvOIDCAudience)
+		}
+		if o.CAFile == "" && exists(ServiceAccountDir+"/ca.crt") {
+			o.CAFile = ServiceAccountDir + "/ca.crt"
+		}
+		if o.TokenFile == "" && exists(ServiceAccountDir+"/token") {
+			o.TokenFile = ServiceAccountDir + "/token"
+		}
+		opts = append(opts, WithOIDC(o))
+	}
+	if getenv(EnvMetricsAddr) != "" {
+		opts = append(opts, WithSeparateMetrics())
+	}
 	return opts, nil
+}
+
+func exists(path string) bool { _, err := os.Stat(path); return err == nil }
+
+// MinTokenBytes is the shortest bearer token a policy accepts.
+const MinTokenBytes = 16
+
+// ParsePolicy reads a route policy: "none", or alternatives separated by
+// commas, each "token=FILE" (the file's content, at least MinTokenBytes,
+// less one trailing newline) or "oidc=SUBJECT". A SUBJECT without a colon
+// is a service account of namespace (system:serviceaccount:NS:NAME); "*"
+// is any subject the issuer vouches for with the right audience.
+func ParsePolicy(v, namespace string) (Policy, error) {
+	v = strings.TrimSpace(v)
+	if v == "none" {
+		return Policy{Public: true}, nil
+	}
+	var p Policy
+	for _, alt := range strings.Split(v, ",") {
+		kind, val, ok := strings.Cut(strings.TrimSpace(alt), "=")
+		val = strings.TrimSpace(val)
+		switch {
+		case !ok || val == "":
+			return Policy{}, fmt.Errorf("%q: want none, token=FILE or oidc=SUBJECT", alt)
+		case kind == "token":
+			tok, err := ReadKeyFile(val, MinTokenBytes)
+			if err != nil {
+				return Policy{}, err
+			}
+			p.Tokens = append(p.Tokens, tok)
+		case kind == "oidc":
+			if val != "*" && !strings.Contains(val, ":") {
+				if namespace == "" {
+					return Policy{}, fmt.Errorf("oidc=%s names a service account, but the namespace is unknown (set %s)", val, EnvNamespace)
+				}
+				val = "system:serviceaccount:" + namespace + ":" + val
+			}
+			p.Subjects = append(p.Subjects, val)
+		default:
+			return Policy{}, fmt.Errorf("%q: unknown kind %q: want none, token=FILE or oidc=SUBJECT", alt, kind)
+		}
+	}
+	return p, nil
 }
 
 // ReadKeyFile reads a secret from a file (a mounted Secret's key): its

@@ -50,6 +50,10 @@ type config struct {
 	unverified bool
 	// modelName is the model's name in the Open Inference Protocol.
 	modelName string
+	// who may call it (auth.go)
+	auth           map[Route]Policy
+	oidc           *OIDCConfig
+	metricsOffMain bool
 }
 
 // WithMaxBodyBytes bounds a request body (default DefaultMaxBodyBytes);
@@ -109,6 +113,7 @@ type Server struct {
 	seen    *replyid.Seen
 	oip     *oipState // the Open Inference Protocol (oip.go)
 	guard   guard     // health, admission and limits (health.go)
+	auth    *auth     // nil: every route open
 }
 
 // route is a handler of the Server, registered in its ServeMux. ServeHTTP
@@ -153,9 +158,14 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		_ = mod.Close(ctx)
 		return nil, err
 	}
+	au, err := newAuth(&cfg)
+	if err != nil {
+		_ = mod.Close(ctx)
+		return nil, err
+	}
 	sum := sha256.Sum256(wasmBytes)
 	s := &Server{
-		signer: signer, seen: used,
+		signer: signer, seen: used, auth: au,
 		cfg: cfg, mod: mod, meta: md, metaJSON: append(mj, '\n'), wasm: wasmBytes,
 		etag: `"` + hex.EncodeToString(sum[:]) + `"`, schema: append(flowSchema, '\n'),
 		ref:  cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
@@ -234,9 +244,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	h, pattern := s.mux.Handler(r)
 	var err error
-	if rt, ok := h.(route); ok {
+	if s.cfg.metricsOffMain && pattern == "GET /metrics" {
+		h, pattern = http.NotFoundHandler(), ""
+	}
+	rt, ok := h.(route)
+	if ok {
+		r, err = s.authorize(r, pattern)
+	}
+	switch {
+	case err != nil:
+		if errors.Is(err, ErrUnauthorized) {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="flowsense"`)
+		}
+	case ok:
 		err = rt(s, w, r)
-	} else {
+	default:
 		err = unrouted(h, w, r)
 	}
 	if err != nil {

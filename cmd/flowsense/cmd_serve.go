@@ -19,6 +19,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	modelPath := f.String("model", "", "model directory, model.json or model.wasm")
 	addr := f.String("addr", "127.0.0.1:8080", "listen address")
 	replyKey := f.String("reply-key-file", "", "file holding the per-deployment key of reply ids, 32 bytes or more (default $"+functions.EnvReplyKeyFile+"; none: a random key per process)")
+	metricsAddr := f.String("metrics-addr", "", "serve GET /metrics on this address only, apart from the traffic (default $"+functions.EnvMetricsAddr+"; none: on --addr)")
 	unverified := f.Bool("unverified-feedback", "also count feedback without a reply id (a closed lab only: anyone who may post feedback moves the metrics)")
 	modelName := f.String("model-name", "", "the model's name under /v2/models/ (Open Inference Protocol); default: the name in its metadata")
 	help := f.Bool("help", "show this help")
@@ -40,6 +41,8 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return *replyKey
 		case k == functions.EnvUnverifiedFeedback && *unverified:
 			return "true"
+		case k == functions.EnvMetricsAddr && *metricsAddr != "":
+			return *metricsAddr
 		}
 		return os.Getenv(k)
 	}
@@ -59,6 +62,20 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	url := "http://" + ln.Addr().String()
 	md := srv.Metadata()
 	fmt.Fprintf(stdout, "serving %s (%d features, classes %v) on %s\n", *modelPath, len(md.Schema.Features), md.Classes, url)
+	metricsDone := make(chan error, 1)
+	mctx, mcancel := context.WithCancel(ctx)
+	defer func() { mcancel(); <-metricsDone }()
+	if ma := env(functions.EnvMetricsAddr); ma != "" {
+		mln, err := net.Listen("tcp", ma)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("%w: %s %s: %v", errUsage, functions.EnvMetricsAddr, ma, err)
+		}
+		fmt.Fprintf(stdout, "  metrics on http://%s/metrics (and not on %s)\n", mln.Addr(), url)
+		go func() { metricsDone <- functions.Serve(mctx, mln, srv.MetricsHandler()) }()
+	} else {
+		metricsDone <- nil
+	}
 	fmt.Fprintf(stdout, "  open %s/ in a browser: upload a CSV, every flow classified in the browser by model.wasm\n", url)
 	fmt.Fprintf(stdout, "  curl -s %s/model | head\n", url)
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: text/csv' --data-binary @flows.csv %s/predict\n", url)

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowsense/flowsense/functions/functionstest"
 )
@@ -97,4 +100,56 @@ func postFeedback(t *testing.T, url, id string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestServeAuth: the credential suite (functionstest.RunAuth) against a
+// running flowsense serve configured by the environment, with OIDC tokens
+// of an issuer the test runs; then --metrics-addr puts /metrics on a port
+// of its own.
+func TestServeAuth(t *testing.T) {
+	a := functionstest.NewAuthSetup(t)
+	for k, v := range a.Env {
+		t.Setenv(k, v)
+	}
+	url := startServe(t, serveTestModel(t))
+	functionstest.RunAuth(t, behaviourDir, functionstest.URLDoer(url, http.DefaultClient), a)
+}
+
+func TestServeMetricsAddr(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--model", serveTestModel(t), "--addr", "127.0.0.1:0", "--metrics-addr", "127.0.0.1:0"}, &out, &errOut)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	re := regexp.MustCompile(`metrics on (http://[0-9.:]+)/metrics \(and not on (http://[0-9.:]+)\)`)
+	var m []string
+	for i := 0; i < 500 && m == nil; i++ {
+		m = re.FindStringSubmatch(out.String())
+		time.Sleep(10 * time.Millisecond)
+	}
+	if m == nil {
+		t.Fatalf("serve printed no metrics URL: %q %q", out.String(), errOut.String())
+	}
+	for _, c := range []struct {
+		url  string
+		want int
+	}{{m[1] + "/metrics", 200}, {m[2] + "/metrics", 404}, {m[1] + "/model", 404}, {m[2] + "/model", 200}} {
+		resp, err := http.Get(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: %d, want %d", c.url, resp.StatusCode, c.want)
+		}
+	}
 }

@@ -39,3 +39,36 @@ func TestStartBadReplyKey(t *testing.T) {
 		t.Fatalf("Start: %v, want an error naming %s", err, path)
 	}
 }
+
+// TestAuth: the credential suite (functionstest.RunAuth) against the
+// function as func-go serves it, configured by the environment (OIDC
+// tokens of an issuer the test runs, bearer tokens from files).
+func TestAuth(t *testing.T) {
+	a := functionstest.NewAuthSetup(t)
+	for k, v := range a.Env {
+		t.Setenv(k, v)
+	}
+	base := startService(t, testModelPath(t))
+	functionstest.RunAuth(t, behaviourDir, functionstest.URLDoer(base, http.DefaultClient), a)
+}
+
+// TestMetricsAddr: FLOWSENSE_METRICS_ADDR serves /metrics on its own port
+// and takes it off the function's.
+func TestMetricsAddr(t *testing.T) {
+	addr := freeAddr(t)
+	t.Setenv(functions.EnvMetricsAddr, addr)
+	base := startService(t, testModelPath(t))
+	for _, c := range []struct {
+		url  string
+		want int
+	}{{"http://" + addr + "/metrics", 200}, {base + "/metrics", 404}, {"http://" + addr + "/model", 404}} {
+		resp, err := http.Get(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: %d, want %d", c.url, resp.StatusCode, c.want)
+		}
+	}
+}

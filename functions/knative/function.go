@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"sync/atomic"
@@ -79,6 +80,9 @@ type Function struct {
 	log     *slog.Logger
 	started atomic.Bool                      // Start has been called
 	srv     atomic.Pointer[functions.Server] // nil until loaded, and after Stop
+	// the metrics port (FLOWSENSE_METRICS_ADDR), if any
+	stopMetrics context.CancelFunc
+	metricsEnd  chan error
 }
 
 // New returns a function with no model; Start loads it. Its logs are JSON
@@ -108,6 +112,17 @@ func (f *Function) Start(ctx context.Context, cfg map[string]string) error {
 		}
 	} else if srv, err = functions.New(ctx, embeddedModel, opts...); err != nil {
 		return &ModelError{Source: "embedded", Err: err}
+	}
+	if addr := cfg[functions.EnvMetricsAddr]; addr != "" {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			_ = srv.Close(ctx)
+			return fmt.Errorf("%s %s: %w", functions.EnvMetricsAddr, addr, err)
+		}
+		mctx, cancel := context.WithCancel(context.Background())
+		f.stopMetrics, f.metricsEnd = cancel, make(chan error, 1)
+		go func() { f.metricsEnd <- functions.Serve(mctx, ln, srv.MetricsHandler()) }()
+		f.log.Info("metrics port", slog.String("addr", ln.Addr().String()))
 	}
 	f.srv.Store(srv)
 	md := srv.Metadata()
@@ -168,6 +183,10 @@ func (f *Function) Stop(ctx context.Context) error {
 	srv := f.srv.Swap(nil)
 	if srv == nil {
 		return nil
+	}
+	if f.stopMetrics != nil {
+		f.stopMetrics()
+		<-f.metricsEnd
 	}
 	if err := srv.Close(ctx); err != nil {
 		return fmt.Errorf("close model: %w", err)

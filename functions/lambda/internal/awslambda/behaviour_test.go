@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/functionstest"
 )
 
@@ -70,4 +71,17 @@ func TestSampleEvents(t *testing.T) {
 func TestFeedbackIDsFunctionURL(t *testing.T) {
 	h := New(testServer(t), WithLogger(quiet))
 	functionstest.RunFeedbackIDs(t, behaviourDir, eventDoer(t, h, readTestdata(t, "function-url-request.json")))
+}
+
+// TestAuthFunctionURL: the credential suite (functionstest.RunAuth) as
+// Function URL events, for a function configured with per-route
+// credentials behind (or instead of) the URL's AWS_IAM.
+func TestAuthFunctionURL(t *testing.T) {
+	a := functionstest.NewAuthSetup(t)
+	opts, err := functions.OptionsFromEnv(func(k string) string { return a.Env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := New(testServer(t, opts...), WithLogger(quiet))
+	functionstest.RunAuth(t, behaviourDir, eventDoer(t, h, readTestdata(t, "function-url-request.json")), a)
 }

@@ -1,0 +1,416 @@
+package functions
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+)
+
+// Route is a group of endpoints that one credential opens.
+type Route string
+
+// The routes of per-route credentials (WithAuth). Health probes (also
+// the Open Inference Protocol's /v2/health/*) are always open.
+const (
+	// RouteClassify: POST /predict, flow events on POST /, the Open
+	// Inference Protocol's /v2 paths, and every GET of the model, its
+	// schemas and the page (the model is what an attacker would probe
+	// offline).
+	RouteClassify Route = "classify"
+	// RouteFeedback: POST /feedback and feedback events on POST /.
+	RouteFeedback Route = "feedback"
+	// RouteMetrics: GET /metrics (on the main port, or on the metrics
+	// port of MetricsHandler).
+	RouteMetrics Route = "metrics"
+)
+
+// Routes lists the routes in a fixed order.
+var Routes = []Route{RouteClassify, RouteFeedback, RouteMetrics}
+
+var (
+	// ErrUnauthorized: a protected route without a valid credential: no
+	// Authorization header, a bearer token no policy knows, or an OIDC
+	// token that fails verification (signature, issuer, audience, expiry,
+	// algorithm). 401 with WWW-Authenticate: Bearer.
+	ErrUnauthorized = errors.New("unauthorized")
+	// ErrForbidden: a valid credential that does not open this route (a
+	// classify token on /feedback, a sender not named). 403.
+	ErrForbidden = errors.New("forbidden")
+	// ErrAuthUnavailable: the OIDC discovery document or key set could not
+	// be fetched (503: the sender retries).
+	ErrAuthUnavailable = errors.New("token verification unavailable")
+)
+
+// Policy says who may call one route: anyone (Public), or a caller with
+// one of Tokens as its bearer token, or an OIDC token (verified against
+// WithOIDC's issuer and audience) whose subject is one of Subjects ("*":
+// any subject).
+type Policy struct {
+	Public   bool
+	Tokens   [][]byte
+	Subjects []string
+}
+
+func (p Policy) String() string {
+	if p.Public {
+		return "none"
+	}
+	var parts []string
+	for range p.Tokens {
+		parts = append(parts, "token")
+	}
+	for _, s := range p.Subjects {
+		parts = append(parts, "oidc="+s)
+	}
+	return strings.Join(parts, ",")
+}
+
+// OIDCConfig is where sender tokens come from: Knative Eventing's
+// authentication-oidc feature has the Broker's filter send, per Trigger,
+// a service account token of the cluster's issuer whose audience is the
+// subscriber's.
+type OIDCConfig struct {
+	// Issuer is the issuer URL; its discovery document is
+	// Issuer/.well-known/openid-configuration (`kubectl get --raw
+	// /.well-known/openid-configuration` shows the cluster's).
+	Issuer string
+	// Audience is the audience a token must carry (the Trigger's
+	// subscriber.audience).
+	Audience string
+	// CAFile, when set, holds the PEM certificates that the issuer's TLS
+	// certificate is checked against (in a pod, the service account's
+	// ca.crt) instead of the system roots.
+	CAFile string
+	// TokenFile, when set, holds a bearer token sent when fetching the
+	// discovery document and the key set (a Kubernetes API server serves
+	// them to authenticated callers: the pod's own service account token).
+	TokenFile string
+	// Client, when set, is the HTTP client of those fetches (tests);
+	// CAFile and TokenFile are then ignored.
+	Client *http.Client
+}
+
+// WithAuth sets the policy of a route (default: Public). A route that is
+// not public answers 401 to a request without a credential it accepts.
+func WithAuth(r Route, p Policy) Option {
+	return func(c *config) {
+		if c.auth == nil {
+			c.auth = map[Route]Policy{}
+		}
+		c.auth[r] = p
+	}
+}
+
+// WithOIDC verifies OIDC sender tokens (for policies naming subjects).
+func WithOIDC(o OIDCConfig) Option { return func(c *config) { c.oidc = &o } }
+
+// auth is the Server's credential checker.
+type auth struct {
+	policies map[Route]Policy
+	oidc     *oidcVerifier
+}
+
+// identity is what a request proved.
+type identity struct {
+	present bool           // an Authorization header was given
+	tokens  map[Route]bool // routes whose token it carried
+	subject string         // the verified OIDC subject
+}
+
+type identityKey struct{}
+
+func newAuth(cfg *config) (*auth, error) {
+	if len(cfg.auth) == 0 && cfg.oidc == nil {
+		return nil, nil
+	}
+	a := &auth{policies: map[Route]Policy{}}
+	needOIDC := false
+	for r, p := range cfg.auth {
+		if p.Public && (len(p.Tokens) > 0 || len(p.Subjects) > 0) {
+			return nil, fmt.Errorf("%w: route %s: public and with credentials", ErrConfig, r)
+		}
+		if !p.Public && len(p.Tokens) == 0 && len(p.Subjects) == 0 {
+			return nil, fmt.Errorf("%w: route %s: no credential opens it", ErrConfig, r)
+		}
+		needOIDC = needOIDC || len(p.Subjects) > 0
+		a.policies[r] = p
+	}
+	if needOIDC && cfg.oidc == nil {
+		return nil, fmt.Errorf("%w: a route names OIDC senders, but no issuer is configured (%s)", ErrConfig, EnvOIDCIssuer)
+	}
+	if cfg.oidc != nil {
+		v, err := newOIDCVerifier(*cfg.oidc, cfg.now)
+		if err != nil {
+			return nil, err
+		}
+		a.oidc = v
+	}
+	return a, nil
+}
+
+// policy is a route's policy; an unset one is public.
+func (a *auth) policy(r Route) Policy {
+	if p, ok := a.policies[r]; ok {
+		return p
+	}
+	return Policy{Public: true}
+}
+
+// identify checks the Authorization header: no header is the anonymous
+// identity; a header that is not a known token or a valid OIDC token is
+// ErrUnauthorized.
+func (a *auth) identify(ctx context.Context, h http.Header) (identity, error) {
+	v := h.Get("Authorization")
+	if v == "" {
+		return identity{}, nil
+	}
+	scheme, tok, ok := strings.Cut(v, " ")
+	tok = strings.TrimSpace(tok)
+	if !ok || !strings.EqualFold(scheme, "Bearer") || tok == "" {
+		return identity{}, fmt.Errorf("%w: the Authorization header is not a bearer token", ErrUnauthorized)
+	}
+	id := identity{present: true}
+	sum := sha256.Sum256([]byte(tok))
+	for r, p := range a.policies {
+		for _, t := range p.Tokens {
+			want := sha256.Sum256(t)
+			if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
+				if id.tokens == nil {
+					id.tokens = map[Route]bool{}
+				}
+				id.tokens[r] = true
+			}
+		}
+	}
+	if len(id.tokens) > 0 {
+		return id, nil
+	}
+	if a.oidc == nil || strings.Count(tok, ".") != 2 {
+		return identity{}, fmt.Errorf("%w: unknown bearer token", ErrUnauthorized)
+	}
+	sub, err := a.oidc.verify(ctx, tok)
+	if err != nil {
+		return identity{}, err
+	}
+	id.subject = sub
+	return id, nil
+}
+
+// allows reports whether id may call route r: nil, ErrUnauthorized (no
+// credential) or ErrForbidden (a credential for something else).
+func (a *auth) allows(id identity, r Route) error {
+	p := a.policy(r)
+	if p.Public || id.tokens[r] {
+		return nil
+	}
+	if id.subject != "" {
+		for _, s := range p.Subjects {
+			if s == "*" || s == id.subject {
+				return nil
+			}
+		}
+	}
+	if !id.present {
+		return fmt.Errorf("%w: %s needs a bearer token", ErrUnauthorized, r)
+	}
+	who := "this token"
+	if id.subject != "" {
+		who = "sender " + id.subject
+	}
+	return fmt.Errorf("%w: %s may not call %s", ErrForbidden, who, r)
+}
+
+// routeOf is the route of a pattern; "" for the always-open probes and
+// for POST /, whose events say (allowEvent).
+func routeOf(pattern string, r *http.Request) Route {
+	switch pattern {
+	case "GET /health/readiness", "GET /health/liveness", "GET /v2/health/live", "GET /v2/health/ready":
+		return "" // the probes, also the Open Inference Protocol's
+	case "POST /feedback":
+		return RouteFeedback
+	case "GET /metrics":
+		return RouteMetrics
+	case "POST /{$}":
+		if eventEncoding(r.Header) == encNone {
+			return RouteClassify // as /predict
+		}
+		return ""
+	}
+	return RouteClassify
+}
+
+// authorize checks a request before its handler runs and puts what it
+// proved into its context for allowEvent. It lets POST / with events
+// through when any of classify and feedback may be open to the caller.
+func (s *Server) authorize(r *http.Request, pattern string) (*http.Request, error) {
+	if s.auth == nil {
+		return r, nil
+	}
+	id, err := s.auth.identify(r.Context(), r.Header)
+	if err != nil {
+		return r, err
+	}
+	route := routeOf(pattern, r)
+	switch {
+	case route != "":
+		if err := s.auth.allows(id, route); err != nil {
+			return r, err
+		}
+	case pattern == "POST /{$}":
+		errC, errF := s.auth.allows(id, RouteClassify), s.auth.allows(id, RouteFeedback)
+		if errC != nil && errF != nil {
+			return r, errC
+		}
+	}
+	return r.WithContext(context.WithValue(r.Context(), identityKey{}, id)), nil
+}
+
+// allowEvent checks that the caller of POST / may send an event of this
+// kind (a flow event: classify; feedback: feedback).
+func (s *Server) allowEvent(ctx context.Context, r Route) error {
+	if s.auth == nil {
+		return nil
+	}
+	id, _ := ctx.Value(identityKey{}).(identity)
+	return s.auth.allows(id, r)
+}
+
+// oidcVerifier verifies tokens with go-oidc: the discovery document and
+// key set are fetched on first use (so a cold start does not wait on the
+// issuer, and an issuer briefly down is a 503, retried, not a crash), and
+// the key set is refetched when a token names an unknown key.
+type oidcVerifier struct {
+	cfg    OIDCConfig
+	client *http.Client
+	now    func() time.Time
+
+	mu       sync.Mutex
+	verifier *oidc.IDTokenVerifier
+}
+
+func newOIDCVerifier(o OIDCConfig, now func() time.Time) (*oidcVerifier, error) {
+	if o.Issuer == "" || o.Audience == "" {
+		return nil, fmt.Errorf("%w: OIDC needs an issuer and an audience (%s, %s)", ErrConfig, EnvOIDCIssuer, EnvOIDCAudience)
+	}
+	v := &oidcVerifier{cfg: o, client: o.Client, now: now}
+	if v.client == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		if o.CAFile != "" {
+			pem, err := os.ReadFile(o.CAFile)
+			if err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrConfig, EnvOIDCCAFile, err)
+			}
+			pool := x509.NewCertPool()
+			if !pool.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("%w: %s: %s holds no PEM certificate", ErrConfig, EnvOIDCCAFile, o.CAFile)
+			}
+			tr.TLSClientConfig = &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+		}
+		var rt http.RoundTripper = tr
+		if o.TokenFile != "" {
+			if _, err := os.Stat(o.TokenFile); err != nil {
+				return nil, fmt.Errorf("%w: %s: %v", ErrConfig, EnvOIDCTokenFile, err)
+			}
+			rt = &bearerTransport{file: o.TokenFile, next: tr}
+		}
+		v.client = &http.Client{Transport: rt, Timeout: 10 * time.Second}
+	}
+	return v, nil
+}
+
+// bearerTransport sends the token of a file (reread each time: a
+// projected service account token is rotated in place).
+type bearerTransport struct {
+	file string
+	next http.RoundTripper
+}
+
+func (b *bearerTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	tok, err := os.ReadFile(b.file)
+	if err != nil {
+		return nil, err
+	}
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+strings.TrimSpace(string(tok)))
+	return b.next.RoundTrip(r)
+}
+
+func (v *oidcVerifier) get(ctx context.Context) (*oidc.IDTokenVerifier, error) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if v.verifier != nil {
+		return v.verifier, nil
+	}
+	cctx := oidc.ClientContext(context.WithoutCancel(ctx), v.client)
+	p, err := oidc.NewProvider(cctx, v.cfg.Issuer)
+	if err != nil {
+		return nil, fmt.Errorf("%w: discovery of %s: %v", ErrAuthUnavailable, v.cfg.Issuer, err)
+	}
+	v.verifier = p.VerifierContext(cctx, &oidc.Config{ClientID: v.cfg.Audience, Now: v.now})
+	return v.verifier, nil
+}
+
+// verify returns the subject of a valid token.
+func (v *oidcVerifier) verify(ctx context.Context, raw string) (string, error) {
+	ver, err := v.get(ctx)
+	if err != nil {
+		return "", err
+	}
+	tok, err := ver.Verify(ctx, raw)
+	if err != nil {
+		var exp *oidc.TokenExpiredError
+		switch {
+		case errors.As(err, &exp):
+			return "", fmt.Errorf("%w: the token expired at %s", ErrUnauthorized, exp.Expiry.UTC().Format(time.RFC3339))
+		case strings.Contains(err.Error(), "fetching keys"):
+			return "", fmt.Errorf("%w: %v", ErrAuthUnavailable, err)
+		}
+		return "", fmt.Errorf("%w: %s", ErrUnauthorized, strings.TrimPrefix(err.Error(), "oidc: "))
+	}
+	if tok.Subject == "" {
+		return "", fmt.Errorf("%w: the token has no subject", ErrUnauthorized)
+	}
+	return tok.Subject, nil
+}
+
+// WithSeparateMetrics takes GET /metrics off the main handler (it answers
+// 404 there); the host serves MetricsHandler on a port of its own, for
+// the scraper only (FLOWSENSE_METRICS_ADDR).
+func WithSeparateMetrics() Option { return func(c *config) { c.metricsOffMain = true } }
+
+// MetricsHandler serves GET /metrics alone, under the metrics route's
+// policy: for a metrics port apart from the traffic (WithSeparateMetrics).
+// Every other path is 404, another method 405, as problem documents.
+func (s *Server) MetricsHandler() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var err error
+		switch {
+		case r.URL.Path != "/metrics":
+			err = &Error{Problem: withDetail(problemFor(ErrNotFound).Problem, "no endpoint "+r.URL.Path+" on the metrics port"), Err: ErrNotFound}
+		case r.Method != http.MethodGet && r.Method != http.MethodHead:
+			w.Header().Set("Allow", "GET, HEAD")
+			err = fmt.Errorf("%w: %s %s", ErrMethod, r.Method, r.URL.Path)
+		default:
+			r, err = s.authorize(r, "GET /metrics")
+		}
+		if err != nil {
+			if errors.Is(err, ErrUnauthorized) {
+				w.Header().Set("WWW-Authenticate", `Bearer realm="flowsense"`)
+			}
+			writeProblem(w, err)
+			return
+		}
+		s.metrics.handler.ServeHTTP(w, r)
+	})
+}
