@@ -257,6 +257,8 @@ func RunAuth(t *testing.T, dir string, do Doer, a *AuthSetup) {
 		"flow event by feedback sender":  {event(bearer(good(a.FeedbackSender)), "io.flowsense.flow.v1", flows["PortScan"]), 403},
 		"flow event with no credential":  {event("", "io.flowsense.flow.v1", flows["PortScan"]), 401},
 		"model with no credential":       {call{"GET", "/model.wasm", "", "", nil}, 401},
+		"v2 infer with no credential":    {call{"POST", "/v2/models/flowsense/infer", "application/json", "", []byte(`{"inputs": []}`)}, 401},
+		"v2 metadata by feedback sender": {call{"GET", "/v2", "", bearer(good(a.FeedbackSender)), nil}, 403},
 		"metrics with no credential":     {call{"GET", "/metrics", "", "", nil}, 401},
 		"metrics with the classify key":  {call{"GET", "/metrics", "", bearer(a.ClassifyToken), nil}, 403},
 		"metrics by the classifier":      {call{"GET", "/metrics", "", bearer(classifier), nil}, 403},
@@ -292,6 +294,7 @@ func RunAuth(t *testing.T, dir string, do Doer, a *AuthSetup) {
 		"feedback by the feedback sender":  {call{"POST", "/feedback", "application/json", bearer(good(a.FeedbackSender)), []byte(`{"id": "` + c.ID + `", "truth": "BENIGN"}`)}, 200},
 		"liveness with no credential":      {call{"GET", "/health/liveness", "", "", nil}, 200},
 		"readiness with no credential":     {call{"GET", "/health/readiness", "", "", nil}, 200},
+		"v2 liveness with no credential":   {call{"GET", "/v2/health/live", "", "", nil}, 200},
 		"metrics with the scraper's token": {call{"GET", "/metrics", "", bearer(a.MetricsToken), nil}, 200},
 	}
 	for name, o := range opened {
