@@ -414,3 +414,18 @@ func (s *Server) MetricsHandler() http.Handler {
 		s.metrics.handler.ServeHTTP(w, r)
 	})
 }
+
+// Authorize checks r's credential for route, for a handler outside the
+// Server's own routes (the gRPC service on the same port): nil when the
+// route is open to the caller, else an error wrapping ErrUnauthorized,
+// ErrForbidden or ErrAuthUnavailable.
+func (s *Server) Authorize(r *http.Request, route Route) error {
+	if s.auth == nil {
+		return nil
+	}
+	id, err := s.auth.identify(r.Context(), r.Header)
+	if err != nil {
+		return err
+	}
+	return s.auth.allows(id, route)
+}

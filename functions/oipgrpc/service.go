@@ -38,10 +38,15 @@ func NewServer(s *functions.Server, opts ...grpc.ServerOption) *grpc.Server {
 // Handler serves gRPC requests (HTTP/2 with a Content-Type of
 // application/grpc...) with g and every other request with h, so that one
 // port speaks both; the http.Server must accept HTTP/2 without TLS
-// (functions.Serve does).
+// (functions.Serve does). When h is a *functions.Server, a gRPC call but
+// the probes needs its classify route's credential (bearer token or OIDC
+// token in the authorization metadata).
 func Handler(g *grpc.Server, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.ProtoMajor == 2 && strings.HasPrefix(r.Header.Get("Content-Type"), "application/grpc") {
+			if fs, ok := h.(*functions.Server); ok && !authorize(fs, w, r) {
+				return // the classify route's credentials (auth.go)
+			}
 			g.ServeHTTP(w, r)
 			return
 		}

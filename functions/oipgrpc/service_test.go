@@ -30,14 +30,14 @@ const behaviourDir = "../testdata/behaviour"
 
 // serve runs the test model behind functions.Serve with gRPC and the
 // HTTP handler on one loopback port, and returns the address.
-func serve(t testing.TB) (string, *functions.Server) {
+func serve(t testing.TB, opts ...functions.Option) (string, *functions.Server) {
 	t.Helper()
 	wasm, err := functionstest.ModelWasm()
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	s, err := functions.New(ctx, wasm)
+	s, err := functions.New(ctx, wasm, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
