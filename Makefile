@@ -40,7 +40,7 @@ deps:
 STATICCHECK_VERSION := v0.6.1
 TOOLS_BIN     ?= $(HOME)/.cache/flowsense/bin
 STATICCHECK   := $(TOOLS_BIN)/staticcheck-$(STATICCHECK_VERSION)
-MODULES       := . deploy functions/knative
+MODULES       := . deploy deploy/kserve functions/knative
 $(STATICCHECK):
 	@mkdir -p $(TOOLS_BIN)/.staticcheck
 	GOBIN=$(abspath $(TOOLS_BIN))/.staticcheck $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -137,6 +137,7 @@ lambda:
         clean-knative clean-eventing clean-lambda clean-trainer
 test-deploy:
 	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
+	cd deploy/kserve && $(GO) vet ./... && $(GO) test -count=1 ./...
 deploy-knative:
 	kubectl apply -f deploy/knative/service.yaml
 deploy-eventing: deploy-knative
