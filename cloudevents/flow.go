@@ -72,6 +72,9 @@ func (d *FlowDecoder) Decode(b []byte, buf []float32) (Flows, error) {
 
 // decodeGeneral is Decode without the fast pass: the reference.
 func (d *FlowDecoder) decodeGeneral(b []byte, buf []float32) (Flows, error) {
+	if err := d.bound(b); err != nil { // bound.go
+		return Flows{}, err
+	}
 	v, err := parseJSON(b)
 	if err != nil {
 		return Flows{}, err

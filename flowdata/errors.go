@@ -36,6 +36,9 @@ var (
 	ErrFormat = errors.New("bad format")
 	// ErrOption: an invalid option or argument.
 	ErrOption = errors.New("invalid option")
+	// ErrLimit: the input is over a bound the caller set
+	// (Options.MaxColumns, Options.MaxBlankLines).
+	ErrLimit = errors.New("over a limit")
 	// ErrLongRecord: a record exceeds MaxRecordBytes (usually an unclosed
 	// quote).
 	ErrLongRecord = errors.New("record too long")

@@ -45,6 +45,14 @@ type Options struct {
 	SkipBad bool
 	// Log receives one line per file read; nil is silent.
 	Log io.Writer
+	// MaxColumns, when positive, bounds the columns of a header: a wider
+	// one fails with ErrLimit before any per-column work (a hostile upload
+	// of a million columns).
+	MaxColumns int
+	// MaxBlankLines, when positive, bounds the blank lines a RowReader
+	// skips: one more fails with ErrLimit (a hostile upload of nothing but
+	// newlines costs time without giving rows).
+	MaxBlankLines int
 }
 
 // MaxSkippedErrors is how many skipped-row errors a Dataset keeps.
@@ -262,6 +270,9 @@ func readHeader(br *blockReader, file string, opt *Options) (*layout, []byte, in
 			}
 			if isBlank(rec) {
 				continue
+			}
+			if opt.MaxColumns > 0 && rec.len() > opt.MaxColumns {
+				return nil, nil, 0, &ParseError{File: file, Line: ln, Err: fmt.Errorf("%w: the header has %d columns, more than %d", ErrLimit, rec.len(), opt.MaxColumns)}
 			}
 			f := opt.Format
 			if f == "" || f == FormatAuto {

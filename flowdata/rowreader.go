@@ -20,6 +20,7 @@ type RowReader struct {
 	opt     Options
 	eof     bool
 	skipped int
+	blank   int
 	errs    []error
 }
 
@@ -80,6 +81,12 @@ func (r *RowReader) Next(dst []float32) (label string, err error) {
 	}
 	for {
 		rec, line, ok := r.it.next()
+		if max := r.opt.MaxBlankLines; max > 0 && r.blank+r.it.empty > max {
+			if !ok {
+				line = r.it.line
+			}
+			return "", &ParseError{File: r.name, Line: line, Err: fmt.Errorf("%w: more than %d blank lines", ErrLimit, max)}
+		}
 		if !ok {
 			if r.eof {
 				return "", io.EOF
@@ -97,6 +104,7 @@ func (r *RowReader) Next(dst []float32) (label string, err error) {
 			continue
 		}
 		if isBlank(rec) {
+			r.blank++ // of empty fields; checked at the next record
 			continue
 		}
 		if err := r.p.row(rec, line); err != nil {

@@ -168,6 +168,7 @@ type recIter struct {
 	line    int // line number of data[pos]
 	rec     record
 	scratch []byte
+	empty   int // empty lines skipped, in all
 }
 
 func (it *recIter) reset(data []byte, line int) {
@@ -203,6 +204,7 @@ func (it *recIter) next() (rec *record, line int, ok bool) {
 			r = r[:len(r)-1]
 		}
 		if len(r) == 0 {
+			it.empty++
 			continue
 		}
 		if quoted {

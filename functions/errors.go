@@ -156,6 +156,8 @@ func problemFor(err error) *Error {
 		p.Status, p.Title, p.Type = http.StatusMethodNotAllowed, "method not allowed", "method"
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		p.Status, p.Title, p.Type = http.StatusServiceUnavailable, "request timed out", "timeout"
+	case errors.Is(err, ErrBusy):
+		p.Status, p.Title, p.Type = http.StatusServiceUnavailable, "busy", "busy"
 	case errors.Is(err, ErrClosed), errors.Is(err, context.Canceled):
 		p.Status, p.Title, p.Type = http.StatusServiceUnavailable, "unavailable", "unavailable"
 	default:

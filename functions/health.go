@@ -21,6 +21,7 @@ type checker interface {
 // guard is a Server's state for bounding work and watching the module.
 type guard struct {
 	health health
+	heavy  chan struct{} // a token per heavy request in flight (limits.go)
 }
 
 // health is what readiness knows about the module beyond its being

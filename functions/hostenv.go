@@ -112,7 +112,11 @@ func OptionsFromEnv(getenv func(string) string) ([]Option, error) {
 	if getenv(EnvMetricsAddr) != "" {
 		opts = append(opts, WithSeparateMetrics())
 	}
-	return opts, nil
+	lim, err := limitsFromEnv(getenv) // limits.go
+	if err != nil {
+		return nil, err
+	}
+	return append(opts, lim...), nil
 }
 
 func exists(path string) bool { _, err := os.Stat(path); return err == nil }

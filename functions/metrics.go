@@ -35,6 +35,7 @@ type metrics struct {
 	accuracy    *accuracyRing
 	drift       *drift
 	refused     *prometheus.CounterVec // feedback refused, by reason (feedbackid.go)
+	requests    *requestCounts         // by endpoint and status (observe.go)
 }
 
 // AccuracyWindow is how many of the latest feedback items the rolling
@@ -153,6 +154,7 @@ func newMetrics(md *abi.Metadata, routes []string) *metrics {
 	for _, ep := range append(routes, endpointOther) {
 		m.latency[ep] = new([nEnc]latencyCell)
 	}
+	m.requests = newRequestCounts(reg, append(routes, endpointOther)) // observe.go
 	m.latencyVec, m.batch, m.outlier = lat, batch, outlier
 	m.handler = promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg, EnableOpenMetrics: true})
 	return m

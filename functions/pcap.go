@@ -168,7 +168,7 @@ func (s *Server) flowsOfCapture(ctx context.Context, body []byte) ([]FlowKey, cl
 	if err := cw.Flush(); err != nil {
 		return nil, cloudevents.Flows{}, fmt.Errorf("%w: %v", ErrModel, err)
 	}
-	flows, err := s.decodeCSV(csv.Bytes())
+	flows, err := s.decodeCSV(ctx, csv.Bytes())
 	if err != nil {
 		return nil, cloudevents.Flows{}, err
 	}

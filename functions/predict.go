@@ -1,7 +1,7 @@
 package functions
 
 import (
-	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -36,7 +36,7 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) error {
 	}
 	var flows cloudevents.Flows
 	if kind == kindCSV {
-		flows, err = s.decodeCSV(body)
+		flows, err = s.decodeCSV(ctx, body)
 	} else {
 		flows, err = s.dec.Decode(body, nil)
 	}
@@ -76,10 +76,20 @@ func bodyKind(ct string) (contentKind, error) {
 }
 
 // decodeCSV reads a CSV upload (a header naming the columns, plain or
-// gzip) against the model's schema.
-func (s *Server) decodeCSV(body []byte) (cloudevents.Flows, error) {
-	rr, err := flowdata.NewRowReader(bytes.NewReader(body), "upload", &s.meta.Schema, flowdata.Options{})
+// gzip) against the model's schema, within the request's bounds: the
+// decompression limit, MaxHeaderColumns, as many blank lines as flows,
+// and ctx (checked as it reads).
+func (s *Server) decodeCSV(ctx context.Context, body []byte) (cloudevents.Flows, error) {
+	src, err := s.csvSource(ctx, body)
 	if err != nil {
+		return cloudevents.Flows{}, err
+	}
+	opt := flowdata.Options{MaxColumns: MaxHeaderColumns, MaxBlankLines: s.cfg.maxFlows}
+	rr, err := flowdata.NewRowReader(src, "upload", &s.meta.Schema, opt)
+	if err != nil {
+		if uerr := uploadError(ctx, err); uerr != nil {
+			return cloudevents.Flows{}, uerr
+		}
 		return cloudevents.Flows{}, csvError(err)
 	}
 	var rows []float32
@@ -91,6 +101,9 @@ func (s *Server) decodeCSV(body []byte) (cloudevents.Flows, error) {
 			break
 		}
 		if err != nil {
+			if uerr := uploadError(ctx, err); uerr != nil {
+				return cloudevents.Flows{}, uerr
+			}
 			return cloudevents.Flows{}, csvError(err)
 		}
 		if n == s.cfg.maxFlows {

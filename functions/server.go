@@ -35,14 +35,16 @@ const (
 type Option func(*config)
 
 type config struct {
-	maxBody  int64
-	maxFlows int
-	timeout  time.Duration
-	source   string
-	log      *slog.Logger
-	wasmOpts []host.Option
-	now      func() time.Time
-	start    time.Time
+	maxInflated int64 // limits.go
+	maxHeavy    int
+	maxBody     int64
+	maxFlows    int
+	timeout     time.Duration
+	source      string
+	log         *slog.Logger
+	wasmOpts    []host.Option
+	now         func() time.Time
+	start       time.Time
 	// reply ids (feedbackid.go)
 	replyKey   []byte
 	replyTTL   time.Duration
@@ -126,6 +128,7 @@ func (route) ServeHTTP(http.ResponseWriter, *http.Request) {}
 // The bytes are kept (GET /model.wasm serves them) and must not change.
 func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error) {
 	cfg := config{maxBody: DefaultMaxBodyBytes, maxFlows: DefaultMaxFlows, timeout: DefaultTimeout, source: DefaultSource, now: time.Now, start: processStart}
+	cfg.maxInflated, cfg.maxHeavy = DefaultMaxDecompressedBytes, DefaultMaxHeavy()
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -198,6 +201,7 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		}
 		patterns["GET "+p] = (*Server).servePage
 	}
+	s.guard.heavy = make(chan struct{}, cfg.maxHeavy)
 	s.mux = http.NewServeMux()
 	seen := map[string]bool{}
 	var routes []string
@@ -243,6 +247,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}()
 	start := time.Now()
 	h, pattern := s.mux.Handler(r)
+	sw := s.watch(w, r) // status, request id, admission slot (observe.go)
+	defer sw.done()
+	w = sw
 	var err error
 	if s.cfg.metricsOffMain && pattern == "GET /metrics" {
 		h, pattern = http.NotFoundHandler(), ""
@@ -262,12 +269,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = unrouted(h, w, r)
 	}
 	if err != nil {
-		if p := ProblemOf(err); p.Status >= 500 {
-			s.logf("%s %s: %v", r.Method, r.URL.Path, err)
-		}
 		writeErrorFor(w, r, err)
 	}
-	s.metrics.observeRequest(routePath(pattern), requestEncoding(r), time.Since(start))
+	s.observe(sw, r, routePath(pattern), err, time.Since(start))
 }
 
 // routePath is the path of a "METHOD /path" pattern as the metrics label
@@ -320,7 +324,17 @@ func (s *Server) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error
 	if r.ContentLength > s.cfg.maxBody {
 		return nil, &http.MaxBytesError{Limit: s.cfg.maxBody}
 	}
+	sw, _ := w.(*statusWriter)
+	if sw != nil {
+		w = sw.ResponseWriter // MaxBytesReader closes the connection through it
+	}
 	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.maxBody))
+	if err == nil {
+		err = s.admit(sw, r, len(b)) // limits.go
+		if err != nil {
+			return nil, err
+		}
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -22,6 +22,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	metricsAddr := f.String("metrics-addr", "", "serve GET /metrics on this address only, apart from the traffic (default $"+functions.EnvMetricsAddr+"; none: on --addr)")
 	unverified := f.Bool("unverified-feedback", "also count feedback without a reply id (a closed lab only: anyone who may post feedback moves the metrics)")
 	modelName := f.String("model-name", "", "the model's name under /v2/models/ (Open Inference Protocol); default: the name in its metadata")
+	limits := map[string]*string{ // each flag overrides its environment variable
+		functions.EnvMaxBodyBytes:         f.String("max-body-bytes", "", "bytes of one request body (default 8 MiB; $"+functions.EnvMaxBodyBytes+")"),
+		functions.EnvMaxFlows:             f.String("max-flows", "", "flows of one request (default 10000; $"+functions.EnvMaxFlows+")"),
+		functions.EnvTimeout:              f.String("timeout", "", "time for one request, e.g. 10s (default 10s; $"+functions.EnvTimeout+")"),
+		functions.EnvMaxDecompressedBytes: f.String("max-decompressed-bytes", "", "bytes a gzip upload may inflate to (default 64 MiB; $"+functions.EnvMaxDecompressedBytes+")"),
+		functions.EnvMaxHeavy:             f.String("max-heavy", "", "large requests in flight before 503 (default cores - 1; $"+functions.EnvMaxHeavy+")"),
+	}
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -36,6 +43,9 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	env := func(k string) string {
+		if v, ok := limits[k]; ok && *v != "" {
+			return *v
+		}
 		switch {
 		case k == functions.EnvReplyKeyFile && *replyKey != "":
 			return *replyKey
@@ -46,6 +56,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		return os.Getenv(k)
 	}
+	functions.SetMemoryLimit()
 	opts, err := functions.OptionsFromEnv(env)
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)

@@ -100,6 +100,9 @@ func (f *Function) Start(ctx context.Context, cfg map[string]string) error {
 	if f.started.Swap(true) {
 		return ErrStarted
 	}
+	if l, from := functions.SetMemoryLimit(); l > 0 {
+		f.log.Info("memory limit", "bytes", l, "from", from)
+	}
 	opts, err := functions.OptionsFromEnv(func(k string) string { return cfg[k] })
 	if err != nil {
 		return err

@@ -73,6 +73,9 @@ func load(ctx context.Context, c config, embedded fs.FS, log *slog.Logger, extra
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
+	if l, from := functions.SetMemoryLimit(); l > 0 {
+		log.Info("memory limit", slog.Int64("bytes", l), slog.String("from", from))
+	}
 	extra, err := functions.OptionsFromEnv(os.Getenv)
 	if err != nil {
 		log.Error("configuration", slog.String("error", err.Error()))
