@@ -68,7 +68,8 @@ func ReplyID(in *event.Event) string {
 // Reply builds the TypeClassified event answering in: id ReplyID(in),
 // source source (a URI reference naming the function), subject in's id,
 // time now, data the classification (one object when single, else an
-// array in flow order), and the extensions verdict and flowclass. For many
+// array in flow order), the extensions verdict and flowclass, and
+// partitionkey when PartitionKey(in) has one (the flow's 5-tuple). For many
 // flows, verdict is the most severe verdict among them (malicious, then
 // anomalous, then benign) and flowclass the class of the first flow with
 // that verdict. results must not be empty.
@@ -106,6 +107,9 @@ func ReplyData(in *event.Event, source string, results []Classification, data []
 	}
 	out.SetExtension(ExtVerdict, results[worst].Verdict)
 	out.SetExtension(ExtFlowClass, FlowClass(results[worst].Label))
+	if k := PartitionKey(in); k != "" {
+		out.SetExtension(ExtPartitionKey, k)
+	}
 	// the JSON as is (SetData would mark bytes as binary: data_base64)
 	out.SetDataContentType(ContentTypeJSON)
 	out.DataEncoded = data
