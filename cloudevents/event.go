@@ -29,6 +29,9 @@ func validateEvent(e *event.Event, want string) error {
 	if err := e.Validate(); err != nil {
 		return &Error{Flow: -1, Err: ErrEvent, Detail: oneLine(err.Error())}
 	}
+	if v := e.SpecVersion(); v != event.CloudEventsVersionV1 {
+		return &Error{Flow: -1, Err: ErrEvent, Detail: fmt.Sprintf("specversion %q; this contract is CloudEvents 1.0", v)}
+	}
 	if e.Type() != want {
 		return &Error{Flow: -1, Err: ErrEvent, Detail: fmt.Sprintf("type %q, want %q", e.Type(), want)}
 	}

@@ -92,7 +92,7 @@ func (s *Server) HandleMessage(ctx context.Context, body []byte) (reply *event.E
 	}
 	if isStructuredEvent(body) {
 		var e event.Event
-		if err := json.Unmarshal(body, &e); err != nil {
+		if err := json.Unmarshal(cloudevents.CompactStructured(body), &e); err != nil {
 			return nil, nil, problemFor(fmt.Errorf("%w: %s", cloudevents.ErrEvent, oneLine(err.Error())))
 		}
 		reply, err := s.Handle(ctx, e)

@@ -102,6 +102,9 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
 
 // readEvent decodes a binary or structured event with sdk-go.
 func readEvent(h http.Header, body []byte) (*event.Event, error) {
+	if eventEncoding(h) == encStructured {
+		body = cloudevents.CompactStructured(body) // sdk-go's data_base64 bug (cloudevents/shim.go)
+	}
 	msg := cehttp.NewMessage(h, io.NopCloser(bytes.NewReader(body)))
 	e, err := binding.ToEvent(context.Background(), msg)
 	if err != nil {
@@ -171,6 +174,7 @@ func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []b
 // decodeBatch reads a batch: in one pass when it is well formed, else
 // event by event, to name the first bad one.
 func decodeBatch(body []byte) ([]event.Event, error) {
+	body = cloudevents.CompactStructured(body) // sdk-go's data_base64 bug (cloudevents/shim.go)
 	var events []event.Event
 	if err := json.Unmarshal(body, &events); err == nil {
 		if len(events) == 0 {

@@ -382,6 +382,7 @@ func (s *Server) serveModel(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) serveWasm(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/wasm")
 	w.Header().Set("ETag", s.etag)
+	w.Header().Set("Cache-Control", "no-cache") // keep it, but revalidate (ETag): a deploy changes it
 	http.ServeContent(w, r, "model.wasm", time.Time{}, bytes.NewReader(s.wasm))
 	return nil
 }
