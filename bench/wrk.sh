@@ -11,6 +11,11 @@
 #   json_one     POST /predict, one JSON flow object (CIC-IDS2017 columns)
 #   ce_binary    POST /, one flow as a binary-mode CloudEvent
 #   json_batch100 POST /predict, a JSON array of 100 flows
+#   v2_one       POST /v2/models/NAME/infer, the Open Inference Protocol:
+#                one flow as an FP32 [1, F] tensor (JSON)
+#   v2_batch100  the same with 100 flows, FP32 [100, F] (JSON)
+#   v2_bin100    the same 100 flows as binary tensor data (FP32 after the
+#                JSON, every output binary)
 # Prints one line per server and request: requests/s, p50/p90/p99/max
 # latency in ms (wrk's own percentiles), then the server's peak resident
 # memory (VmHWM). Exits 1 if any answer is not 2xx.
@@ -41,6 +46,24 @@ body predict_object > "$tmp/one.json"
 body predict_array | jq -c '[limit(100; repeat(.[]))]' > "$tmp/batch100.json"
 [ "$(jq length "$tmp/batch100.json")" = 100 ] || { echo "bench/wrk.sh: batch body is not 100 flows" >&2; exit 1; }
 
+# V2 bodies: the flows of the behaviour suite's v2_infer_matrix case (an
+# FP32 [6, F] tensor), one flow and 100 (the six repeated).
+v2=$(body v2_infer_matrix)
+jq -c '.inputs[0] as $i | $i.shape[1] as $f | {inputs: [{name: "flows", datatype: "FP32", shape: [1, $f], data: $i.data[0:$f]}]}' <<<"$v2" > "$tmp/v2one.json"
+jq -c '.inputs[0] as $i | $i.shape[1] as $f | {inputs: [{name: "flows", datatype: "FP32", shape: [100, $f],
+  data: ([range(100) as $k | $i.data[(($k % 6) * $f):((($k % 6) + 1) * $f)]] | add)}]}' <<<"$v2" > "$tmp/v2batch100.json"
+# binary: the same 100 rows as little-endian FP32 (null, a missing value, as
+# NaN; 1e39, beyond float32, as infinity)
+python3 - "$tmp/v2batch100.json" "$tmp/v2bin100.body" "$tmp/v2bin100.len" <<'PY'
+import json, struct, sys
+req = json.load(open(sys.argv[1])); t = req["inputs"][0]
+f32 = lambda v: float("nan") if v is None else float(v) if abs(v) < 3.4e38 else float("inf") * (1 if v > 0 else -1)
+raw = struct.pack("<%df" % len(t["data"]), *[f32(v) for v in t["data"]])
+head = json.dumps({"parameters": {"binary_data_output": True}, "inputs": [
+    {"name": "flows", "datatype": "FP32", "shape": t["shape"], "parameters": {"binary_data_size": len(raw)}}]}).encode()
+open(sys.argv[2], "wb").write(head + raw); open(sys.argv[3], "w").write(str(len(head)))
+PY
+
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
 start_server() { # $1 server, $2 addr
@@ -70,8 +93,13 @@ status=0
 for server in "${servers[@]}"; do
   addr=127.0.0.1:$(free_port)
   start_server "$server" "$addr"
-  for req in json_one ce_binary json_batch100; do
+  name=$(curl -sf "http://$addr/model" | jq -r '.name // "flowsense"')
+  infer=/v2/models/$name/infer
+  for req in json_one ce_binary json_batch100 v2_one v2_batch100 v2_bin100; do
     case $req in
+      v2_one)        r=$(run_wrk "http://$addr" "$infer" "$tmp/v2one.json" "Content-Type: application/json") ;;
+      v2_batch100)   r=$(run_wrk "http://$addr" "$infer" "$tmp/v2batch100.json" "Content-Type: application/json") ;;
+      v2_bin100)     r=$(run_wrk "http://$addr" "$infer" "$tmp/v2bin100.body" "Content-Type: application/octet-stream|Inference-Header-Content-Length: $(cat "$tmp/v2bin100.len")") ;;
       json_one)      r=$(run_wrk "http://$addr" /predict "$tmp/one.json" "Content-Type: application/json") ;;
       ce_binary)     r=$(run_wrk "http://$addr" / "$tmp/one.json" "$ce_headers") ;;
       json_batch100) r=$(run_wrk "http://$addr" /predict "$tmp/batch100.json" "Content-Type: application/json") ;;

@@ -12,9 +12,11 @@ import (
 	"math"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/functions/replyid"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm/abi"
 )
@@ -31,6 +33,10 @@ const (
 	OutputOutlierScore = "outlier_score"
 	// OutputVerdict is benign, malicious or anomalous: BYTES [N].
 	OutputVerdict = "verdict"
+	// OutputReplyID is each flow's reply id, which feedback quotes
+	// (POST /feedback {"id": ..., "truth": ...}): BYTES [N]. It is sent
+	// only when asked for by name.
+	OutputReplyID = "reply_id"
 )
 
 // outputNames are the outputs in the order an answer lists them.
@@ -102,6 +108,7 @@ type InferResult struct {
 	Probabilities []float32 // N*C, row-major
 	OutlierScores []float64 // N
 	Verdicts      []string  // N
+	ReplyIDs      []string  // N, when OutputReplyID is asked for
 }
 
 // Output returns output name as a Tensor-like triple: datatype, shape and
@@ -117,6 +124,8 @@ func (r *InferResult) Output(name string) (datatype string, shape []int64, label
 		return "FP64", []int64{n}, nil, nil, r.OutlierScores
 	case OutputVerdict:
 		return "BYTES", []int64{n}, r.Verdicts, nil, nil
+	case OutputReplyID:
+		return "BYTES", []int64{n}, r.ReplyIDs, nil, nil
 	}
 	return "", nil, nil, nil, nil
 }
@@ -300,12 +309,12 @@ func wantedOutputs(names []string) ([]string, error) {
 	}
 	var out []string
 	for _, n := range names {
-		known := false
+		known := n == OutputReplyID
 		for _, o := range outputNames {
 			known = known || n == o
 		}
 		if !known {
-			return nil, badInfer("no output %q; the outputs are %s", n, strings.Join(outputNames, ", "))
+			return nil, badInfer("no output %q; the outputs are %s and, asked for by name, %s", n, strings.Join(outputNames, ", "), OutputReplyID)
 		}
 		dup := false
 		for _, o := range out {
@@ -513,6 +522,14 @@ func (s *Server) classifyTensors(ctx context.Context, rows []float32, n int, res
 	res.Probabilities = make([]float32, 0, n*c)
 	res.OutlierScores = make([]float64, 0, n)
 	res.Verdicts = make([]string, 0, n)
+	wantIDs := slices.Contains(res.Outputs, OutputReplyID)
+	var ids []byte
+	var nonce uint64
+	now := s.cfg.now()
+	if wantIDs {
+		nonce = s.signer.Reserve(n)
+		ids = make([]byte, 0, n*replyid.Len)
+	}
 	buf := make([]model.Result, min(n, abi.DefaultMaxBatch))
 	for start := 0; start < n; start += len(buf) {
 		if err := ctx.Err(); err != nil {
@@ -543,6 +560,16 @@ func (s *Server) classifyTensors(ctx context.Context, rows []float32, n int, res
 			}
 			res.OutlierScores = append(res.OutlierScores, r.OutlierScore)
 			res.Verdicts = append(res.Verdicts, r.Verdict.String())
+			if wantIDs {
+				ids = s.signer.Append(ids, nonce+uint64(start+i), r.Class, now)
+			}
+		}
+	}
+	if wantIDs {
+		all := string(ids) // every id is replyid.Len characters
+		res.ReplyIDs = make([]string, n)
+		for i := range res.ReplyIDs {
+			res.ReplyIDs[i] = all[i*replyid.Len : (i+1)*replyid.Len]
 		}
 	}
 	s.metrics.batch.Observe(float64(n))

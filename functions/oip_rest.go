@@ -725,7 +725,7 @@ func (s *Server) appendInferResponse(b []byte, res *InferResult, bin BinaryOutpu
 				}
 				b = s.appendQuotedClass(b, x)
 			}
-		case name == OutputVerdict:
+		case name == OutputVerdict, name == OutputReplyID:
 			for i, x := range strs {
 				if i > 0 {
 					b = append(b, ',')

@@ -524,3 +524,29 @@ func TestHalfToFloat(t *testing.T) {
 		}
 	}
 }
+
+// TestOIPReplyIDs: reply_id, asked for by name, carries ids that
+// /feedback accepts; it is not among the default outputs.
+func TestOIPReplyIDs(t *testing.T) {
+	s := categoricalServer(t)
+	req := `{"inputs":[{"name":"x","datatype":"FP32","shape":[2,2],"data":[5,1,5,0]}],"outputs":[{"name":"label"},{"name":"reply_id"}]}`
+	code, _, b := oipDo(t, s, "POST", "/v2/models/cats/infer", v2JSON, []byte(req))
+	var a v2Answer
+	if code != 200 || json.Unmarshal(b, &a) != nil || len(a.Outputs) != 2 || a.Outputs[1].Name != "reply_id" || a.Outputs[1].Datatype != "BYTES" {
+		t.Fatalf("%d %s", code, b)
+	}
+	var ids, labels []string
+	if json.Unmarshal(a.Outputs[1].Data, &ids) != nil || json.Unmarshal(a.Outputs[0].Data, &labels) != nil || len(ids) != 2 || ids[0] == ids[1] {
+		t.Fatalf("ids %s", a.Outputs[1].Data)
+	}
+	for i, id := range ids {
+		fb, _ := json.Marshal(map[string]string{"id": id, "truth": labels[i]})
+		if code, _, b := oipDo(t, s, "POST", "/feedback", v2JSON, fb); code != 200 {
+			t.Fatalf("feedback with reply id %d: %d %s", i, code, b)
+		}
+	}
+	code, _, b = oipDo(t, s, "POST", "/v2/models/cats/infer", v2JSON, []byte(`{"inputs":[{"name":"x","datatype":"FP32","shape":[1,2],"data":[5,1]}]}`))
+	if code != 200 || bytes.Contains(b, []byte("reply_id")) {
+		t.Fatalf("default outputs: %d %s", code, b)
+	}
+}
