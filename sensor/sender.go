@@ -370,6 +370,11 @@ func (s *Sender) deliver(b *batch) {
 	e.SetTime(time.Now().UTC())
 	if len(b.keys) == 1 {
 		e.SetSubject(b.keys[0].ID)
+		// the flow's 5-tuple as the CloudEvents partitioning key: a
+		// Kafka-backed Broker keeps its events (and the reply) on one partition
+		if k := cloudevents.PartitionKey(&e); k != "" {
+			e.SetExtension(cloudevents.ExtPartitionKey, k)
+		}
 	}
 	_ = e.SetData(cloudevents.ContentTypeJSON, json.RawMessage(b.data))
 	wait := s.cfg.Backoff
