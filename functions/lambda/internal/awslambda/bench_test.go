@@ -13,7 +13,7 @@ import (
 
 // benchInvoke runs payload through aws-lambda-go's invoke path.
 func benchInvoke(b *testing.B, payload []byte) {
-	h := New(testServer(b), WithLogger(quiet), WithSink(func(context.Context, string, *event.Event, []cloudevents.Classification) {}))
+	h := New(testServer(b), WithLogger(quiet), WithSink(func(context.Context, string, *event.Event, []cloudevents.Classification) error { return nil }))
 	inv := invoker(h)
 	b.ReportAllocs()
 	b.SetBytes(int64(len(payload)))

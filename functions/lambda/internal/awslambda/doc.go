@@ -8,7 +8,9 @@
 //   - an SQS batch, an object with "Records" from "aws:sqs": each message a
 //     flow document or a structured CloudEvent, answered with
 //     batchItemFailures naming exactly the messages that failed, the
-//     results of the others handed to a Sink;
+//     results of the others handed to a Sink (a message the Sink could not
+//     deliver is listed as failed too, so it comes back rather than being
+//     lost);
 //   - a Kinesis Data Streams or DynamoDB Streams batch ("Records" from
 //     "aws:kinesis" or "aws:dynamodb"): each record's data (Kinesis) or
 //     NewImage (DynamoDB) a flow, answered with batchItemFailures naming

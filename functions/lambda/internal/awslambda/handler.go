@@ -15,11 +15,14 @@ import (
 	"github.com/flowsense/flowsense/functions"
 )
 
-// Sink receives the answer to one good SQS message: the reply event for a
-// CloudEvent, the classifications for a flow document. A queue has no one
-// to answer, so this is where the results go (the default logs them as
-// JSON, one record a message, to CloudWatch).
-type Sink func(ctx context.Context, messageID string, reply *event.Event, results []cloudevents.Classification)
+// Sink receives the answer to one good message (SQS, or a stream record):
+// the reply event for a CloudEvent, the classifications for a flow
+// document. A queue has no one to answer, so this is where the results go
+// (the default logs them as JSON, one record a message, to CloudWatch). A
+// Sink that cannot deliver returns an error: the message is then logged
+// and listed in batchItemFailures, so the queue delivers it again instead
+// of losing it.
+type Sink func(ctx context.Context, messageID string, reply *event.Event, results []cloudevents.Classification) error
 
 // Handler is the Lambda handler of one *functions.Server.
 type Handler struct {
@@ -185,7 +188,11 @@ func (h *Handler) serveSQS(ctx context.Context, payload []byte) (events.SQSEvent
 			h.log.LogAttrs(ctx, slog.LevelDebug, "sqs feedback counted", slog.String("messageId", m.MessageId))
 			continue
 		}
-		h.sink(ctx, m.MessageId, reply, results)
+		if err := h.sink(ctx, m.MessageId, reply, results); err != nil {
+			h.log.LogAttrs(ctx, slog.LevelError, "sqs message not delivered",
+				slog.String("messageId", m.MessageId), slog.String("error", err.Error()))
+			resp.BatchItemFailures = append(resp.BatchItemFailures, events.SQSBatchItemFailure{ItemIdentifier: m.MessageId})
+		}
 	}
 	return resp, nil
 }
@@ -199,18 +206,18 @@ func level(status int) slog.Level {
 }
 
 // logResults is the default Sink.
-func (h *Handler) logResults(ctx context.Context, id string, reply *event.Event, results []cloudevents.Classification) {
+func (h *Handler) logResults(ctx context.Context, id string, reply *event.Event, results []cloudevents.Classification) error {
 	if reply != nil {
 		h.log.LogAttrs(ctx, slog.LevelInfo, "classified", slog.String("messageId", id),
 			slog.String("event", reply.ID()), slog.Any("data", json.RawMessage(reply.Data())))
-		return
+		return nil
 	}
 	b, err := json.Marshal(results)
 	if err != nil { // plain fields: cannot happen
-		h.log.LogAttrs(ctx, slog.LevelError, "encoding results", slog.String("messageId", id), slog.String("error", err.Error()))
-		return
+		return fmt.Errorf("encoding results: %w", err)
 	}
 	h.log.LogAttrs(ctx, slog.LevelInfo, "classified", slog.String("messageId", id), slog.Any("results", json.RawMessage(b)))
+	return nil
 }
 
 // serveDirect answers a direct invocation: a structured CloudEvent (an

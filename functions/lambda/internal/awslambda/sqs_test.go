@@ -31,12 +31,13 @@ func newCollector() *collector {
 	return &collector{results: map[string][]cloudevents.Classification{}, replies: map[string]*event.Event{}}
 }
 
-func (c *collector) sink(_ context.Context, id string, reply *event.Event, results []cloudevents.Classification) {
+func (c *collector) sink(_ context.Context, id string, reply *event.Event, results []cloudevents.Classification) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.ids = append(c.ids, id)
 	c.results[id] = results
 	c.replies[id] = reply
+	return nil
 }
 
 // failedIDs invokes the batch through aws-lambda-go and returns the

@@ -45,7 +45,12 @@ func (h *Handler) record(ctx context.Context, source, id string, body []byte, ke
 		return outFeedback, nil, nil
 	}
 	if !keep {
-		h.sink(ctx, id, reply, results)
+		if err := h.sink(ctx, id, reply, results); err != nil {
+			// not delivered: retried, never lost
+			h.log.LogAttrs(ctx, slog.LevelError, "record not delivered", slog.String("source", source),
+				slog.String("id", id), slog.String("error", err.Error()))
+			return outFault, nil, nil
+		}
 	}
 	return outGood, reply, results
 }
