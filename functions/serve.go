@@ -3,6 +3,7 @@ package functions
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"net/http"
 	"time"
@@ -27,7 +28,20 @@ const (
 // (the handler's time per request plus WriteMargin, when h is a *Server).
 // It speaks HTTP/1.1 and, without TLS, HTTP/2 (h2c with prior
 // knowledge). It does not close h.
+//
+// Requests still running at the end of the grace are cut (their
+// connections closed) and Serve returns an error wrapping ErrGraceExceeded:
+// a host should report it and still exit 0, since the shutdown it was
+// asked for happened.
 func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
+	return serveGrace(ctx, ln, h, ShutdownGrace)
+}
+
+// ErrGraceExceeded: requests in flight outlived the shutdown grace and
+// were cut.
+var ErrGraceExceeded = errors.New("requests still running at the end of the shutdown grace were cut")
+
+func serveGrace(ctx context.Context, ln net.Listener, h http.Handler, grace time.Duration) error {
 	write := DefaultTimeout + WriteMargin
 	if s, ok := h.(*Server); ok && s.cfg.timeout > 0 {
 		write = s.cfg.timeout + WriteMargin
@@ -52,9 +66,13 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler) error {
 		return err
 	case <-ctx.Done():
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), ShutdownGrace)
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
 	defer cancel()
 	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		_ = srv.Close() // cut what is left: the handlers see their requests' contexts end
+		err = fmt.Errorf("%w (after %v)", ErrGraceExceeded, grace)
+	}
 	if serr := <-done; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
 		return serr
 	}

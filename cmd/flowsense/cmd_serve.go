@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -94,5 +95,11 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fmt.Fprintf(stdout, "  curl -s %s/v2/models/%s   # the Open Inference Protocol (KServe V2); gRPC inference.GRPCInferenceService on the same port\n", url, srv.OIPModelName())
 	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"id\": \"ID OF AN ANSWER\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], url, url)
 	// gRPC inference.GRPCInferenceService on the same port (h2c)
-	return functions.Serve(ctx, ln, oipgrpc.Handler(oipgrpc.NewServer(srv), srv))
+	err = functions.Serve(ctx, ln, oipgrpc.Handler(oipgrpc.NewServer(srv), srv))
+	if errors.Is(err, functions.ErrGraceExceeded) {
+		// the shutdown asked for happened: say what was cut, exit 0
+		fmt.Fprintf(stderr, "flowsense serve: %v\n", err)
+		return nil
+	}
+	return err
 }
