@@ -17,7 +17,10 @@ import (
 
 // Sink receives the answer to one good message (SQS, or a stream record):
 // the reply event for a CloudEvent, the classifications for a flow
-// document. A queue has no one to answer, so this is where the results go
+// document. messageID names it: the SQS messageId, the Kinesis or
+// DynamoDB sequence number, "topic-partition@offset" for Kafka, the log
+// event id for CloudWatch Logs (a Firehose transformation answers Firehose
+// instead). A queue has no one to answer, so this is where the results go
 // (the default logs them as JSON, one record a message, to CloudWatch). A
 // Sink that cannot deliver returns an error: the message is then logged
 // and listed in batchItemFailures, so the queue delivers it again instead
