@@ -6,16 +6,25 @@ import (
 	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 
 	"github.com/flowsense/flowsense/wasm/abi"
 	"github.com/flowsense/flowsense/wasm/compiler"
 	"github.com/flowsense/flowsense/wasm/host"
+	"github.com/flowsense/flowsense/wasm/host/hostiletest"
 )
 
 // FuzzLoad feeds random bytes and mutations of a valid module to ReadMetadata
-// and Load: a typed error or a working module, never a panic.
+// and Load, under the interpreter and the compiler: a typed error or a
+// working module, never a panic or a hang (the smoke test runs under a
+// 50 ms load timeout). The corpus holds the module without its digest
+// section too, so that mutations reach the loader past the digest check.
 func FuzzLoad(f *testing.F) {
 	good := compile(f, randModel(f, rand.New(rand.NewPCG(1, 1)), shapes["outlier log1p categorical logistic"]))
+	bare := hostiletest.StripDigest(good)
+	f.Add(bare, uint16(100), byte(0x01))
+	f.Add(bare, uint16(len(bare)/2), byte(0x80))
+	f.Add(hostiletest.Module(hostiletest.Spec{}), uint16(30), byte(0x04))
 	f.Add(good, uint16(0), byte(0))
 	f.Add(good, uint16(20), byte(0xff))
 	f.Add(good, uint16(len(good)-10), byte(1))
@@ -35,15 +44,17 @@ func FuzzLoad(f *testing.F) {
 		} else if md == nil {
 			t.Fatal("no metadata and no error")
 		}
-		mod, err := host.Load(context.Background(), b, host.WithInterpreter())
-		if err != nil {
-			var we *abi.Error
-			if !errors.As(err, &we) {
-				t.Fatalf("untyped error %T: %v", err, err)
+		for _, engine := range [][]host.Option{{host.WithInterpreter()}, nil} {
+			mod, err := host.Load(context.Background(), b, append(engine, host.WithLoadTimeout(50*time.Millisecond))...)
+			if err != nil {
+				var we *abi.Error
+				if !errors.As(err, &we) {
+					t.Fatalf("untyped error %T: %v", err, err)
+				}
+				continue
 			}
-			return
+			mod.Close(context.Background())
 		}
-		mod.Close(context.Background())
 	})
 }
 
