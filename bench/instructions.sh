@@ -10,10 +10,10 @@ command -v valgrind >/dev/null || { echo "instructions.sh: valgrind not found: a
 pattern=${1:-.}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-go test -c -o "$tmp/wasm.test" ./wasm/
+go test -c -o "$tmp/wasm.test" ./wasm/host/
 parts=$("$tmp/wasm.test" -test.run '^$' -test.bench OneFlowParts -test.benchtime 1x | awk '/^BenchmarkOneFlowParts/ {sub(/-[0-9]+$/, "", $1); print $1}' | grep -E -- "$pattern")
 count() { # count SUB N: instructions of the whole process
-	GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --smc-check=all-non-file \
+	GOGC=off GODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 valgrind --tool=callgrind --smc-check=all-non-file \
 		--callgrind-out-file="$tmp/cg.out" "$tmp/wasm.test" -test.run '^$' -test.bench "$1" -test.benchtime "$2x" 2>&1 |
 		awk '/Collected/ {print $4}'
 }

@@ -17,6 +17,7 @@ type compileConfig struct {
 	sha       string
 	noSIMD    bool
 	noExplain bool
+	form      TreeForm
 }
 
 // WithoutExplain leaves out the explain export (ABI 1.1) that Compile
@@ -68,7 +69,7 @@ func Compile(m *model.Model, opts ...CompileOption) ([]byte, error) {
 	if err := model.Validate(m); err != nil {
 		return nil, &abi.Error{Op: "compile", Offset: -1, Err: fmt.Errorf("%w: %w", abi.ErrModel, err)}
 	}
-	l, err := lower(m, !cfg.noSIMD)
+	l, err := lower(m, !cfg.noSIMD, cfg.form)
 	if err != nil {
 		return nil, &abi.Error{Op: "compile", Offset: -1, Err: err}
 	}

@@ -1,7 +1,9 @@
 // Package compiler turns a validated model.Model into a standalone
 // WebAssembly module: Compile lowers the model to memory tables (trees as
-// node records walked by one loop, the outlier detector's whitened
-// matrices, computed in f64x2 SIMD unless WithoutSIMD), then emits the
+// node records, the outlier detector's whitened matrices, computed in
+// f64x2 SIMD unless WithoutSIMD), and the trees to code (treecode.go:
+// nested if/else with thresholds as constants, up to MaxCodeNodes; a
+// larger model walks the node tables in one loop), then emits the
 // module bytes itself: no assembler, no imports, a fixed-size exported
 // memory, the ABI of package abi, and the model's Metadata in a custom
 // section, so the .wasm file is the whole deployable artifact.

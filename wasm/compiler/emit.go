@@ -16,6 +16,9 @@ const (
 	fnExp
 	fnLog
 	fnSignedLog1p
+	// fnTrees is the first tree function: the table walk, or the first
+	// chunk of trees as code
+	fnTrees
 )
 
 // Type indices.
@@ -23,6 +26,7 @@ const (
 	tyI32ToI32 = iota
 	tyRow
 	tyF64ToF64
+	tyFinish
 )
 
 // emit writes the module for a lowered model, with meta as its custom
@@ -34,13 +38,17 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 		wb.FuncType([]byte{wb.I32}, []byte{wb.I32}),
 		wb.FuncType([]byte{wb.I32, wb.I32}, nil),
 		wb.FuncType([]byte{wb.F64}, []byte{wb.F64}),
+		wb.FuncType([]byte{wb.I32, wb.I32, wb.I32}, nil),
 	}
 	funcs := [][]byte{
 		wb.AppendU32(nil, tyI32ToI32),
-		wb.AppendU32(nil, tyRow),
+		wb.AppendU32(nil, tyFinish),
 		wb.AppendU32(nil, tyF64ToF64),
 		wb.AppendU32(nil, tyF64ToF64),
 		wb.AppendU32(nil, tyF64ToF64),
+	}
+	for range l.treeFuncs() {
+		funcs = append(funcs, wb.AppendU32(nil, tyRow))
 	}
 	fnExplain := uint32(len(funcs)) // the explain functions follow (explain.go)
 	if x != nil {
@@ -100,6 +108,13 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 		emitLog(),
 		emitSignedLog1p(),
 	}
+	for _, ch := range l.treeFuncs() {
+		if l.code {
+			code = append(code, emitTreeChunk(l, ch[0], ch[1]))
+		} else {
+			code = append(code, emitTreeTables(l))
+		}
+	}
 	if x != nil {
 		code = append(code, explainCode(l, x, fnExplain, fnSignedLog1p)...)
 	}
@@ -118,30 +133,91 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 	return m.Bytes()
 }
 
-// emitPredict: predict(n) runs row over n rows of the input buffer and
-// returns n, or -1 when n is outside [0, max_batch].
+// treeFuncs lists the tree functions: the chunks of trees as code, or
+// one table walk over every tree (none without trees).
+func (l *layout) treeFuncs() [][2]int {
+	switch {
+	case l.treesEnd == l.trees:
+		return nil
+	case l.code:
+		return l.chunks
+	default:
+		return [][2]int{{0, 0}}
+	}
+}
+
+// emitPredict: predict(n) predicts n rows of the input buffer and returns
+// n, or -1 when n is outside [0, max_batch]. It works tree-major, as
+// XGBoost's batch predictor does: every row's raw scores start at the base
+// scores, then each tree function runs over every row (so its code or
+// tables stay in cache for the whole batch), then finish turns each row's
+// raw scores into its answer.
 func emitPredict(l *layout) []byte {
 	f := wb.NewFunc(1)
 	const n = 0
 	i := f.Local(wb.I32)
+	x := f.Local(wb.I32)
+	r := f.Local(wb.I32)
+	rowBytes := int32(8 * l.outputs)
 	f.Get(n).I32(int32(l.maxBatch)).Op(wb.OpI32GtU)
 	f.If(wb.Void).I32(-1).Op(wb.OpReturn).End()
-	f.Block(wb.Void).Loop(wb.Void)
-	f.Get(i).Get(n).Op(wb.OpI32GeS).BrIf(1)
-	f.Get(i).I32(int32(4 * l.features)).Op(wb.OpI32Mul).I32(int32(l.input)).Op(wb.OpI32Add)
-	f.Get(i).I32(int32(l.stride)).Op(wb.OpI32Mul).I32(int32(l.output)).Op(wb.OpI32Add)
-	f.Call(fnRow)
-	f.Get(i).I32(1).Op(wb.OpI32Add).Set(i)
-	f.Br(0).End().End()
+	// rows walks i over [0, n) with x at row i's input and r at its raw
+	// scores, running body for each
+	rows := func(body func()) {
+		f.I32(0).Set(i)
+		f.I32(int32(l.input)).Set(x)
+		f.I32(int32(l.raw)).Set(r)
+		f.Block(wb.Void).Loop(wb.Void)
+		f.Get(i).Get(n).Op(wb.OpI32GeS).BrIf(1)
+		body()
+		f.Get(x).I32(int32(4 * l.features)).Op(wb.OpI32Add).Set(x)
+		f.Get(r).I32(rowBytes).Op(wb.OpI32Add).Set(r)
+		f.Get(i).I32(1).Op(wb.OpI32Add).Set(i)
+		f.Br(0).End().End()
+	}
+	// raw = base scores (outputs >= 1)
+	jb := f.Local(wb.I32)
+	rows(func() {
+		if l.outputs <= 64 {
+			for j := uint32(0); j < uint32(l.outputs); j++ {
+				f.Get(r).I32(0).Mem(wb.OpF64Load, l.base+8*j).Mem(wb.OpF64Store, 8*j)
+			}
+			return
+		}
+		f.I32(0).Set(jb)
+		f.Loop(wb.Void)
+		f.Get(r).Get(jb).Op(wb.OpI32Add).Get(jb).Mem(wb.OpF64Load, l.base).Mem(wb.OpF64Store, 0)
+		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rowBytes).Op(wb.OpI32Ne).BrIf(0)
+		f.End()
+	})
+	for k := range l.treeFuncs() {
+		rows(func() { f.Get(x).Get(r).Call(uint32(fnTrees + k)) })
+	}
+	rows(func() {
+		f.Get(x)
+		f.Get(i).I32(int32(l.stride)).Op(wb.OpI32Mul).I32(int32(l.output)).Op(wb.OpI32Add)
+		f.Get(r)
+		f.Call(fnRow)
+	})
 	f.Get(n)
 	return f.Body()
 }
 
-// emitRow: row(x, out) predicts the row at x and writes its result at out,
+// emitTreeTables: trees(x, rp) adds every tree's leaf for the row at x to
+// the raw scores at rp, walking the node tables (emitTrees).
+func emitTreeTables(l *layout) []byte {
+	f := wb.NewFunc(2)
+	const x, rp = 0, 1
+	emitTrees(f, l, x, rp)
+	return f.Body()
+}
+
+// emitRow: finish(x, out, rp) turns the raw scores at rp of the row at x
+// into its answer at out (probabilities, class, outlier score, verdict),
 // following model.(*Model).Predict step by step.
 func emitRow(l *layout) []byte {
-	f := wb.NewFunc(2)
-	const x, out = 0, 1
+	f := wb.NewFunc(3)
+	const x, out, rp = 0, 1, 2
 	var (
 		jb  = f.Local(wb.I32)
 		q   = f.Local(wb.I32)
@@ -156,21 +232,9 @@ func emitRow(l *layout) []byte {
 	rawBytes := int32(8 * l.outputs)
 	classBytes := int32(8 * l.classes)
 
-	// raw = base scores (outputs >= 1)
-	f.I32(0).Set(jb)
-	f.Loop(wb.Void)
-	f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.base).Mem(wb.OpF64Store, l.raw)
-	f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
-	f.End()
-
-	// trees, in order
-	if l.treesEnd != l.trees {
-		emitTrees(f, l, x)
-	}
-
 	// probabilities at out+16
 	if l.objective == model.Logistic {
-		f.I32(0).Mem(wb.OpF64Load, l.raw).Tee(v).F64(0).Op(wb.OpF64Ge)
+		f.Get(rp).Mem(wb.OpF64Load, 0).Tee(v).F64(0).Op(wb.OpF64Ge)
 		f.If(wb.F64)
 		f.F64(1).F64(1).Get(v).Op(wb.OpF64Neg).Call(fnExp).Op(wb.OpF64Add).Op(wb.OpF64Div)
 		f.Else()
@@ -183,14 +247,14 @@ func emitRow(l *layout) []byte {
 		f.F64(math.Inf(-1)).Set(mx)
 		f.I32(0).Set(jb)
 		f.Loop(wb.Void)
-		f.Get(jb).Mem(wb.OpF64Load, l.raw).Tee(v).Get(mx).Get(v).Get(mx).Op(wb.OpF64Gt).Op(wb.OpSelect).Set(mx)
+		f.Get(jb).Get(rp).Op(wb.OpI32Add).Mem(wb.OpF64Load, 0).Tee(v).Get(mx).Get(v).Get(mx).Op(wb.OpF64Gt).Op(wb.OpSelect).Set(mx)
 		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
 		f.End()
 		f.F64(0).Set(sum)
 		f.I32(0).Set(jb)
 		f.Loop(wb.Void)
 		f.Get(out).Get(jb).Op(wb.OpI32Add)
-		f.Get(jb).Mem(wb.OpF64Load, l.raw).Get(mx).Op(wb.OpF64Sub).Call(fnExp).Tee(v)
+		f.Get(jb).Get(rp).Op(wb.OpI32Add).Mem(wb.OpF64Load, 0).Get(mx).Op(wb.OpF64Sub).Call(fnExp).Tee(v)
 		f.Mem(wb.OpF64Store, 16)
 		f.Get(sum).Get(v).Op(wb.OpF64Add).Set(sum)
 		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
@@ -411,7 +475,7 @@ func emitWhitened(f *wb.Func, l *layout, sc uint32) {
 // are walked two at a time: the two walks are independent chains of loads,
 // so the CPU overlaps them; a walk that reached its leaf waits for the
 // other, and the two leaves are added in tree order.
-func emitTrees(f *wb.Func, l *layout, x uint32) {
+func emitTrees(f *wb.Func, l *layout, x, rp uint32) {
 	tp := f.Local(wb.I32)
 	xv := f.Local(wb.F32)
 	c := f.Local(wb.I32)
@@ -485,27 +549,28 @@ func emitTrees(f *wb.Func, l *layout, x uint32) {
 	accum := func(leaf uint32, off uint32) {
 		f.Get(leaf).Set(vp)
 		scalar := func() {
-			f.Get(o).Get(o).Mem(wb.OpF64Load, l.raw)
+			f.Get(o).Get(rp).Op(wb.OpI32Add).Set(o)
+			f.Get(o).Get(o).Mem(wb.OpF64Load, 0)
 			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
-			f.Mem(wb.OpF64Store, l.raw)
+			f.Mem(wb.OpF64Store, 0)
 		}
 		vector := func() {
 			if l.outputs <= 64 { // unrolled, constant offsets
 				for j := 0; j < l.outputs; j++ {
-					f.I32(0)
-					f.I32(0).Mem(wb.OpF64Load, l.raw+uint32(8*j))
+					f.Get(rp)
+					f.Get(rp).Mem(wb.OpF64Load, uint32(8*j))
 					f.Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
-					f.Mem(wb.OpF64Store, l.raw+uint32(8*j))
+					f.Mem(wb.OpF64Store, uint32(8*j))
 				}
 				return
 			}
-			f.I32(0).Set(jb)
+			f.Get(rp).Set(jb)
 			f.Loop(wb.Void)
-			f.Get(jb).Get(jb).Mem(wb.OpF64Load, l.raw)
+			f.Get(jb).Get(jb).Mem(wb.OpF64Load, 0)
 			f.Get(vp).Mem(wb.OpF32Load, 0).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add)
-			f.Mem(wb.OpF64Store, l.raw)
+			f.Mem(wb.OpF64Store, 0)
 			f.Get(vp).I32(4).Op(wb.OpI32Add).Set(vp)
-			f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(rawBytes).Op(wb.OpI32Ne).BrIf(0)
+			f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).Get(rp).I32(rawBytes).Op(wb.OpI32Add).Op(wb.OpI32Ne).BrIf(0)
 			f.End()
 		}
 		switch {

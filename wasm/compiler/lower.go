@@ -17,7 +17,9 @@ import (
 // Memory map (addresses in bytes, all tables 8-byte aligned):
 //
 //	0             16 bytes of zeros
-//	raw           f64[outputs]   raw scores of the row being predicted
+//	raw           f64[maxBatch*outputs] raw scores of the rows being
+//	              predicted (a batch's trees run tree by tree over its
+//	              rows, so each row keeps its own)
 //	proj          f64[components] the detector's projected row
 //	std           f64[d]         the detector's standardised inputs
 //	input         f32[maxBatch*features]
@@ -81,13 +83,25 @@ type layout struct {
 	anyLog1p    bool
 	threshold   float64
 	pages       uint32
+	// trees as code (treecode.go): code is true when the trees are
+	// emitted as branches; chunks are the [first, end) tree ranges of
+	// the functions that hold them. m is the model, nodeAt each tree's
+	// first node address, offs each node's byte offset in its tree's
+	// stream and catAt each tree's category sets.
+	code   bool
+	chunks [][2]int
+	m      *model.Model
+	nodeAt []uint32
+	offs   [][]uint32
+	catAt  []uint32
 }
 
 func align8(n uint64) uint64 { return (n + 7) &^ 7 }
 
 // lower computes the layout of a valid model.
-func lower(m *model.Model, simd bool) (*layout, error) {
+func lower(m *model.Model, simd bool, form TreeForm) (*layout, error) {
 	l := &layout{
+		m:         m,
 		simd:      simd,
 		features:  len(m.Schema.Features),
 		classes:   len(m.Classes),
@@ -104,7 +118,7 @@ func lower(m *model.Model, simd bool) (*layout, error) {
 	}
 	a := uint64(abi.ScratchBase)
 	l.raw = uint32(a)
-	a = align8(a + 8*uint64(l.outputs))
+	a = align8(a + 8*uint64(l.outputs)*uint64(l.maxBatch))
 	l.proj = uint32(a)
 	a = align8(a + 8*uint64(k))
 	l.std = uint32(a)
@@ -162,6 +176,7 @@ func lower(m *model.Model, simd bool) (*layout, error) {
 		}
 		l.wide, l.rec = true, 12
 	}
+	l.planTrees(form)
 	size := 8*uint64(l.outputs) + 4*uint64(l.classes)
 	size = align8(size) + 8*uint64(len(m.Ensemble.Trees))
 	size += 4*nCat + nNodes
@@ -220,6 +235,8 @@ func lower(m *model.Model, simd bool) (*layout, error) {
 		nodeAddr += offs[i][last] + l.nodeBytes(t, last)
 	}
 	catBase := make([]uint32, len(m.Ensemble.Trees))
+	l.catAt, l.offs = catBase, offs
+	l.nodeAt = make([]uint32, len(m.Ensemble.Trees))
 	for i := range m.Ensemble.Trees {
 		catBase[i] = addr()
 		for _, v := range m.Ensemble.Trees[i].CatBits {
@@ -232,6 +249,7 @@ func lower(m *model.Model, simd bool) (*layout, error) {
 	// each tree's nodes in preorder, leaves' values in place
 	for i := range m.Ensemble.Trees {
 		t := &m.Ensemble.Trees[i]
+		l.nodeAt[i] = addr()
 		w := t.Width(l.outputs)
 		for _, n := range orders[i] {
 			f := t.Feature[n]

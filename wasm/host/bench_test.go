@@ -204,8 +204,9 @@ func BenchmarkCompileAndLoad_2000TreesDepth8(b *testing.B) {
 }
 
 // Where one flow's time goes: the CIC-IDS2017 and NSL-KDD shapes (50
-// trees) whole, without the detector, with one tree, with the detector's
-// log1p off, and as the WebAssembly 1.0 module. bench/instructions.sh
+// trees) whole, whole with the trees as node tables, without the detector
+// (trees as code and as tables), with one tree, with the detector's log1p
+// off, and as the WebAssembly 1.0 module. bench/instructions.sh
 // counts the instructions per flow of each under callgrind, which unlike
 // time does not depend on the machine's load.
 func BenchmarkOneFlowParts(b *testing.B) {
@@ -213,7 +214,7 @@ func BenchmarkOneFlowParts(b *testing.B) {
 		name string
 		s    shape
 	}{{"KDDShape", shapeKDD}, {"CICShape", shapeCIC}} {
-		for _, part := range []string{"whole", "mvp", "no-detector", "one-tree", "one-tree-no-log1p", "one-tree-mvp"} {
+		for _, part := range []string{"whole", "whole-tables", "mvp", "no-detector", "no-detector-tables", "one-tree", "one-tree-no-log1p", "one-tree-mvp"} {
 			b.Run(sh.name+"/"+part, func(b *testing.B) {
 				s := sh.s
 				s.trees = 50
@@ -222,11 +223,14 @@ func BenchmarkOneFlowParts(b *testing.B) {
 				if strings.HasSuffix(part, "mvp") {
 					opts = append(opts, compiler.WithoutSIMD())
 				}
+				if strings.HasSuffix(part, "tables") {
+					opts = append(opts, compiler.WithTreeForm(compiler.TreeTables))
+				}
 				if strings.HasPrefix(part, "one-tree") {
 					m.Ensemble.Trees = m.Ensemble.Trees[:1]
 				}
 				switch part {
-				case "no-detector":
+				case "no-detector", "no-detector-tables":
 					m.Outlier = nil
 				case "one-tree-no-log1p":
 					m.Outlier.Log1p = nil

@@ -74,6 +74,10 @@ func FuzzParity(f *testing.F) {
 		want := nativeAnswers(t, m, rows)
 		compare(t, "fuzz", want, wasmAnswers(t, load(t, compile(t, m), host.WithInterpreter()), rows), rows, len(m.Schema.Features))
 		compare(t, "fuzz, MVP module", want, wasmAnswers(t, load(t, compile(t, m, compiler.WithoutSIMD()), host.WithInterpreter()), rows), rows, len(m.Schema.Features))
+		code := wasmAnswers(t, load(t, compile(t, m, compiler.WithTreeForm(compiler.TreeCode)), host.WithInterpreter()), rows)
+		tables := wasmAnswers(t, load(t, compile(t, m, compiler.WithTreeForm(compiler.TreeTables)), host.WithInterpreter()), rows)
+		compare(t, "fuzz, trees as code", want, code, rows, len(m.Schema.Features))
+		sameBits(t, "fuzz, trees as code vs node tables", tables, code, rows, len(m.Schema.Features))
 		// the explain export (ABI 1.1) against the native Explainer
 		withCovers(m)
 		compareExplain(t, "fuzz explain", m, load(t, compile(t, m), host.WithInterpreter()), rows)

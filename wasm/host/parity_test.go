@@ -46,6 +46,7 @@ func TestParityRandomModels(t *testing.T) {
 				want := nativeAnswers(t, m, rows)
 				compare(t, "compiler", want, wasmAnswers(t, load(t, compile(t, m)), rows), rows, len(m.Schema.Features))
 				compare(t, "compiler, MVP module", want, wasmAnswers(t, load(t, compile(t, m, compiler.WithoutSIMD())), rows), rows, len(m.Schema.Features))
+				compare(t, "compiler, node tables", want, wasmAnswers(t, load(t, compile(t, m, compiler.WithTreeForm(compiler.TreeTables))), rows), rows, len(m.Schema.Features))
 			}
 		})
 	}
@@ -178,7 +179,9 @@ func testParitySynth(t *testing.T, multiclass string) {
 func TestParityWideNodes(t *testing.T) {
 	r := rand.New(rand.NewPCG(8, 8))
 	m := randModel(t, r, shape{features: 1 << 16, classes: 3, trees: 3, depth: 10, full: true, vector: true})
-	b := compile(t, m)
+	b := compile(t, m, compiler.WithTreeForm(compiler.TreeTables))
 	rows := randRows(r, m, 7)
-	compare(t, "wide nodes", nativeAnswers(t, m, rows), wasmAnswers(t, load(t, b), rows), rows, len(m.Schema.Features))
+	want := nativeAnswers(t, m, rows)
+	compare(t, "wide nodes", want, wasmAnswers(t, load(t, b), rows), rows, len(m.Schema.Features))
+	compare(t, "wide schema, trees as code", want, wasmAnswers(t, load(t, compile(t, m)), rows), rows, len(m.Schema.Features))
 }
