@@ -163,3 +163,17 @@ func benchRealSIMD(b *testing.B, name string) {
 
 func BenchmarkRealDataSIMDRatio_NSLKDD(b *testing.B) { benchRealSIMD(b, "NSL-KDD kdd5") }
 func BenchmarkRealDataSIMDRatio_CIC(b *testing.B)    { benchRealSIMD(b, "CIC-IDS2017") }
+
+// Trees as code against node tables on the trained default models and
+// their test rows, interleaved in one run (bench_treeform_test.go).
+func BenchmarkRealDataTreeForms_NSLKDD(b *testing.B) { benchRealForms(b, "NSL-KDD kdd5", false) }
+func BenchmarkRealDataTreeForms_CIC(b *testing.B)    { benchRealForms(b, "CIC-IDS2017", false) }
+func BenchmarkRealDataTreeFormsBatch_NSLKDD(b *testing.B) {
+	benchRealForms(b, "NSL-KDD kdd5", true)
+}
+func BenchmarkRealDataTreeFormsBatch_CIC(b *testing.B) { benchRealForms(b, "CIC-IDS2017", true) }
+
+func benchRealForms(b *testing.B, name string, batched bool) {
+	m, rows := trainedModel(b, name)
+	benchForms(b, m, rows, batched)
+}
