@@ -10,7 +10,7 @@ MODEL_DIR     := out/model
 
 .PHONY: all build run deps test test-data bench fuzz vet clean lambda \
         knative-model test-knative test-func test-lambda-rie bench-wrk bench-instructions lint \
-        test-hostile
+        test-hostile bench-soak
 
 all: build
 
@@ -123,6 +123,11 @@ test-lambda-rie:
 # bounded (about 45 s).
 test-hostile:
 	$(GO) test -count=1 -tags hostile -v ./internal/hostile/ | grep -v -E '^\s*(=== (RUN|PAUSE|CONT))'
+# A bounded soak (issue 11): SOAK_DURATION (600) seconds of wrk mixing
+# one-flow, 100-flow and CSV requests with 5 % hostile ones, a line every
+# 10 s (bench/soak.sh). Not in CI.
+bench-soak:
+	bench/soak.sh
 # HTTP load on loopback with wrk (apt-get install wrk jq).
 bench-wrk:
 	bench/wrk.sh
