@@ -84,6 +84,7 @@ bench: build
 	cd functions/knative && $(GO) test -run '^$$' -bench . -benchmem -count=1 .
 	bench/train_vs_sklearn.sh $(BIN)
 	bench/extract.sh $(BIN)
+	bench/xgb_batch.sh $(BIN)
 
 # A short run of every fuzz target.
 fuzz:

@@ -4,6 +4,10 @@ package host_test
 
 import (
 	"context"
+	"encoding/binary"
+	"math"
+	"os"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -176,4 +180,34 @@ func BenchmarkRealDataTreeFormsBatch_CIC(b *testing.B) { benchRealForms(b, "CIC-
 func benchRealForms(b *testing.B, name string, batched bool) {
 	m, rows := trainedModel(b, name)
 	benchForms(b, m, rows, batched)
+}
+
+// BenchmarkXGBoostImported: batches of MaxBatch through the module of an
+// imported XGBoost model, trees as code and as node tables interleaved,
+// on the rows XGBoost's own predictor was timed on: bench/xgb_batch.sh
+// sets FLOWSENSE_XGB_DIR (model/model.json from flowsense import, and
+// rows.f32, row-major float32).
+func BenchmarkXGBoostImported(b *testing.B) {
+	dir := os.Getenv("FLOWSENSE_XGB_DIR")
+	if dir == "" {
+		b.Fatal("FLOWSENSE_XGB_DIR is not set: run bench/xgb_batch.sh")
+	}
+	f, err := os.Open(filepath.Join(dir, "model", "model.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	m, err := model.Decode(f)
+	f.Close()
+	if err != nil {
+		b.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "rows.f32"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	rows := make([]float32, len(raw)/4)
+	for i := range rows {
+		rows[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
+	}
+	benchForms(b, m, rows, true)
 }
