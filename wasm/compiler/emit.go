@@ -48,7 +48,7 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 		wb.AppendU32(nil, tyF64ToF64),
 	}
 	for range l.treeFuncs() {
-		funcs = append(funcs, wb.AppendU32(nil, tyRow))
+		funcs = append(funcs, wb.AppendU32(nil, tyFinish))
 	}
 	fnExplain := uint32(len(funcs)) // the explain functions follow (explain.go)
 	if x != nil {
@@ -191,7 +191,7 @@ func emitPredict(l *layout) []byte {
 		f.End()
 	})
 	for k := range l.treeFuncs() {
-		rows(func() { f.Get(x).Get(r).Call(uint32(fnTrees + k)) })
+		f.I32(int32(l.input)).I32(int32(l.raw)).Get(n).Call(uint32(fnTrees + k))
 	}
 	rows(func() {
 		f.Get(x)
@@ -203,13 +203,27 @@ func emitPredict(l *layout) []byte {
 	return f.Body()
 }
 
-// emitTreeTables: trees(x, rp) adds every tree's leaf for the row at x to
-// the raw scores at rp, walking the node tables (emitTrees).
+// emitTreeTables: trees(x, rp, n) adds every tree's leaf for each of the
+// n rows from x on to its raw scores from rp on, walking the node tables
+// (emitTrees).
 func emitTreeTables(l *layout) []byte {
-	f := wb.NewFunc(2)
-	const x, rp = 0, 1
-	emitTrees(f, l, x, rp)
+	f := wb.NewFunc(3)
+	const x, rp, n = 0, 1, 2
+	l.overRows(f, x, rp, n, func() { emitTrees(f, l, x, rp) })
 	return f.Body()
+}
+
+// overRows runs body for each of the n rows from x (input) and rp (raw
+// scores) on, advancing both: a tree function's own loop over the batch,
+// so a batch costs one call per tree function.
+func (l *layout) overRows(f *wb.Func, x, rp, n uint32, body func()) {
+	f.Block(wb.Void).Loop(wb.Void)
+	f.Get(n).Op(wb.OpI32Eqz).BrIf(1)
+	body()
+	f.Get(x).I32(int32(4 * l.features)).Op(wb.OpI32Add).Set(x)
+	f.Get(rp).I32(int32(8 * l.outputs)).Op(wb.OpI32Add).Set(rp)
+	f.Get(n).I32(1).Op(wb.OpI32Sub).Set(n)
+	f.Br(0).End().End()
 }
 
 // emitRow: finish(x, out, rp) turns the raw scores at rp of the row at x

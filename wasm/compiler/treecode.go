@@ -72,7 +72,8 @@ func internalNodes(t *model.Tree) int {
 	return n
 }
 
-// emitTreeChunk emits trees(x, rp) for trees [first, end): each tree is a
+// emitTreeChunk emits trees(x, rp, n) for trees [first, end), over the n
+// rows from x (raw scores from rp) on: each tree is a
 // nest of if/else on its nodes' tests, thresholds as constants, in the
 // tree's own shape, so evaluating a tree costs one load, one compare and
 // one branch per level. The raw scores at rp live in locals meanwhile; a
@@ -81,8 +82,8 @@ func internalNodes(t *model.Tree) int {
 // score gains the same float64 additions in the same tree order as in the
 // native predictor, so the sums are the same bits.
 func emitTreeChunk(l *layout, first, end int) []byte {
-	f := wb.NewFunc(2)
-	const x, rp = 0, 1
+	f := wb.NewFunc(3)
+	const x, rp, n = 0, 1, 2
 	trees := l.m.Ensemble.Trees[first:end]
 	used := make([]bool, l.outputs)
 	for i := range trees {
@@ -94,101 +95,103 @@ func emitTreeChunk(l *layout, first, end int) []byte {
 			}
 		}
 	}
-	acc := make([]uint32, l.outputs)
-	for j := range acc {
-		if used[j] {
-			acc[j] = f.Local(wb.F64)
-			f.Get(rp).Mem(wb.OpF64Load, uint32(8*j)).Set(acc[j])
-		}
-	}
-	vp := f.Local(wb.I32)
-	xv := f.Local(wb.F32)
-	c := f.Local(wb.I32)
-	for k := range trees {
-		i := first + k
-		t := &trees[k]
-		var walk func(n int32)
-		walk = func(n int32) {
-			if t.Feature[n] < 0 {
-				if t.Output >= 0 {
-					o := acc[t.Output]
-					f.Get(o).F64(float64(t.Value[n])).Op(wb.OpF64Add).Set(o)
-				} else {
-					f.I32(int32(l.nodeAt[i] + l.offs[i][n])).Set(vp)
-				}
-				return
+	l.overRows(f, x, rp, n, func() {
+		acc := make([]uint32, l.outputs)
+		for j := range acc {
+			if used[j] {
+				acc[j] = f.Local(wb.F64)
+				f.Get(rp).Mem(wb.OpF64Load, uint32(8*j)).Set(acc[j])
 			}
-			a, b := t.Left[n], t.Right[n] // a when the test holds
-			f.Get(x).Mem(wb.OpF32Load, uint32(4*t.Feature[n]))
-			switch t.Op[n] {
-			case model.Less, model.LessEqual:
-				// NaN fails every comparison: a default-left node tests
-				// the opposite (x >= t, x > t) and goes left when it
-				// fails, NaN included
-				f.F32(t.Threshold[n])
-				lt, ge := byte(wb.OpF32Lt), byte(wb.OpF32Ge)
-				if t.Op[n] == model.LessEqual {
-					lt, ge = wb.OpF32Le, wb.OpF32Gt
+		}
+		vp := f.Local(wb.I32)
+		xv := f.Local(wb.F32)
+		c := f.Local(wb.I32)
+		for k := range trees {
+			i := first + k
+			t := &trees[k]
+			var walk func(n int32)
+			walk = func(n int32) {
+				if t.Feature[n] < 0 {
+					if t.Output >= 0 {
+						o := acc[t.Output]
+						f.Get(o).F64(float64(t.Value[n])).Op(wb.OpF64Add).Set(o)
+					} else {
+						f.I32(int32(l.nodeAt[i] + l.offs[i][n])).Set(vp)
+					}
+					return
 				}
-				if t.DefaultLeft[n] {
-					f.Op(ge)
-					a, b = b, a
-				} else {
-					f.Op(lt)
+				a, b := t.Left[n], t.Right[n] // a when the test holds
+				f.Get(x).Mem(wb.OpF32Load, uint32(4*t.Feature[n]))
+				switch t.Op[n] {
+				case model.Less, model.LessEqual:
+					// NaN fails every comparison: a default-left node tests
+					// the opposite (x >= t, x > t) and goes left when it
+					// fails, NaN included
+					f.F32(t.Threshold[n])
+					lt, ge := byte(wb.OpF32Lt), byte(wb.OpF32Ge)
+					if t.Op[n] == model.LessEqual {
+						lt, ge = wb.OpF32Le, wb.OpF32Gt
+					}
+					if t.DefaultLeft[n] {
+						f.Op(ge)
+						a, b = b, a
+					} else {
+						f.Op(lt)
+					}
+				default: // InSet: a code x in [0, N) goes left when its bit is set
+					set := l.catAt[i] + 4*uint32(t.CatBegin[n])
+					cats := t.CatBits[t.CatBegin[n]]
+					f.Tee(xv).F32(0).Op(wb.OpF32Ge)
+					f.Get(xv).F32(float32(cats)).Op(wb.OpF32Lt).Op(wb.OpI32And)
+					f.If(wb.I32)
+					f.Get(xv).Op(wb.OpI32TruncF32U).Set(c)
+					switch {
+					case cats == 0: // no code is in range
+						f.I32(0)
+					case cats <= 32:
+						f.I32(int32(t.CatBits[t.CatBegin[n]+1]))
+					default:
+						f.Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Mem(wb.OpI32Load, set+4)
+					}
+					f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+					f.Else()
+					if t.DefaultLeft[n] {
+						f.I32(1)
+					} else {
+						f.I32(0)
+					}
+					f.End()
 				}
-			default: // InSet: a code x in [0, N) goes left when its bit is set
-				set := l.catAt[i] + 4*uint32(t.CatBegin[n])
-				cats := t.CatBits[t.CatBegin[n]]
-				f.Tee(xv).F32(0).Op(wb.OpF32Ge)
-				f.Get(xv).F32(float32(cats)).Op(wb.OpF32Lt).Op(wb.OpI32And)
-				f.If(wb.I32)
-				f.Get(xv).Op(wb.OpI32TruncF32U).Set(c)
-				switch {
-				case cats == 0: // no code is in range
-					f.I32(0)
-				case cats <= 32:
-					f.I32(int32(t.CatBits[t.CatBegin[n]+1]))
-				default:
-					f.Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Mem(wb.OpI32Load, set+4)
+				if t.Feature[a] < 0 && t.Feature[b] < 0 {
+					// both children leaves: a select instead of a branch,
+					// half the blocks wazero compiles in a full tree
+					f.Set(c)
+					if t.Output >= 0 {
+						o := acc[t.Output]
+						f.Get(o).F64(float64(t.Value[a])).F64(float64(t.Value[b])).Get(c).Op(wb.OpSelect).Op(wb.OpF64Add).Set(o)
+					} else {
+						f.I32(int32(l.nodeAt[i] + l.offs[i][a])).I32(int32(l.nodeAt[i] + l.offs[i][b])).Get(c).Op(wb.OpSelect).Set(vp)
+					}
+					return
 				}
-				f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+				f.If(wb.Void)
+				walk(a)
 				f.Else()
-				if t.DefaultLeft[n] {
-					f.I32(1)
-				} else {
-					f.I32(0)
-				}
+				walk(b)
 				f.End()
 			}
-			if t.Feature[a] < 0 && t.Feature[b] < 0 {
-				// both children leaves: a select instead of a branch,
-				// half the blocks wazero compiles in a full tree
-				f.Set(c)
-				if t.Output >= 0 {
-					o := acc[t.Output]
-					f.Get(o).F64(float64(t.Value[a])).F64(float64(t.Value[b])).Get(c).Op(wb.OpSelect).Op(wb.OpF64Add).Set(o)
-				} else {
-					f.I32(int32(l.nodeAt[i] + l.offs[i][a])).I32(int32(l.nodeAt[i] + l.offs[i][b])).Get(c).Op(wb.OpSelect).Set(vp)
+			walk(0)
+			if t.Output < 0 {
+				for j := range acc {
+					f.Get(acc[j]).Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add).Set(acc[j])
 				}
-				return
-			}
-			f.If(wb.Void)
-			walk(a)
-			f.Else()
-			walk(b)
-			f.End()
-		}
-		walk(0)
-		if t.Output < 0 {
-			for j := range acc {
-				f.Get(acc[j]).Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add).Set(acc[j])
 			}
 		}
-	}
-	for j := range acc {
-		if used[j] {
-			f.Get(rp).Get(acc[j]).Mem(wb.OpF64Store, uint32(8*j))
+		for j := range acc {
+			if used[j] {
+				f.Get(rp).Get(acc[j]).Mem(wb.OpF64Store, uint32(8*j))
+			}
 		}
-	}
+	})
 	return f.Body()
 }
