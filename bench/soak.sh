@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # bench/soak.sh: a bounded soak of `flowsense serve` (issue 11), run by
 # `make bench-soak`. SOAK_DURATION seconds (600) of wrk (-t2 -c16) in 10 s
-# slices against one serve process on the Knative function's model,
+# slices (wrk's request timeout 15 s: beyond serve's 10 s and the 1 s
+# admission wait, so a socket error is a real one) against one serve
+# process on the Knative function's model,
 # mixing one-flow JSON, 100-flow JSON and CSV uploads with 5 % hostile
 # requests (bench/wrk/soak.lua). Prints per slice: requests/s, p50/p99 ms,
 # answers by status, flows answered and serve's RSS; at the end the peak
@@ -48,7 +50,7 @@ answered=0
 status=0
 slices=$(( (DURATION + 9) / 10 ))
 for i in $(seq "$slices"); do
-  r=$(SOAK_DIR=$tmp wrk -t2 -c16 -d10s -s bench/wrk/soak.lua "http://$addr" | grep '^RESULT')
+  r=$(SOAK_DIR=$tmp wrk -t2 -c16 -d10s --timeout 15s -s bench/wrk/soak.lua "http://$addr" | grep '^RESULT')
   rss=$(awk '/VmRSS/{printf "%.0f", $2/1024}' "/proc/$pid/status")
   printf '%4ds %s rss_mb=%s\n' $(( i * 10 )) "${r#RESULT }" "$rss"
   n=$(sed -n 's/.* flows=\([0-9]*\).*/\1/p' <<<"$r")
