@@ -7,7 +7,10 @@
 // "cicflowmeter" (CIC-IDS2017/CSE-CIC-IDS2018 flow features under any of
 // their spellings, canonicalised through one alias table, identifier columns
 // dropped) and "csv" (any labelled CSV with a header, column kinds inferred).
-// Format "auto" sniffs the shape from the first record.
+// Format "auto" sniffs the shape from the first record. Flow logs (Zeek
+// conn.log, Suricata EVE flow events, AWS VPC Flow Logs: "zeek", "eve",
+// "vpcflow", also sniffed) are converted line by line into a CSV of
+// documented columns (FLOWLOGS.md).
 //
 // Read loads whole files into a Dataset (parsing in parallel, deterministic
 // whatever the scheduling); RowReader streams one row at a time against a

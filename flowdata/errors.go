@@ -61,6 +61,10 @@ type ParseError struct {
 // Error formats the error on one line, like
 // `path/file.csv:12:5: column "Flow Duration": not a number: "abc"`.
 func (e *ParseError) Error() string {
+	// a flow log's converter locates its own errors in the log's lines
+	if inner, ok := e.Err.(*ParseError); ok {
+		return inner.Error()
+	}
 	var b strings.Builder
 	b.WriteString(e.File)
 	if e.Line > 0 {

@@ -153,7 +153,7 @@ func Read(paths []string, opt Options) (*Dataset, error) {
 		return nil, fmt.Errorf("%w: Schema and Features are exclusive", ErrOption)
 	}
 	switch opt.Format {
-	case "", FormatAuto, FormatCICFlowMeter, FormatKDD, FormatCSV:
+	case "", FormatAuto, FormatCICFlowMeter, FormatKDD, FormatCSV, FormatZeek, FormatEVE, FormatVPCFlow:
 	default:
 		return nil, fmt.Errorf("%w: unknown format %q", ErrOption, opt.Format)
 	}
@@ -230,8 +230,14 @@ func openSource(path string, opt *Options) (*source, error) {
 		f.Close()
 		return nil, &ParseError{File: path, Err: err}
 	}
-	s.br = newBlockReader(r)
-	s.lay, s.first, s.line, err = readHeader(s.br, path, opt)
+	lr, lopt, first, err := logSource(r, path, opt)
+	if err != nil {
+		f.Close()
+		return nil, err
+	}
+	s.br = newBlockReader(lr)
+	s.br.line = first
+	s.lay, s.first, s.line, err = readHeader(s.br, path, lopt)
 	if err != nil {
 		f.Close()
 		return nil, err

@@ -34,7 +34,7 @@ func NewRowReader(r io.Reader, name string, schema *model.Schema, opt Options) (
 		return nil, fmt.Errorf("%w: NewRowReader needs a schema", ErrOption)
 	}
 	switch opt.Format {
-	case "", FormatAuto, FormatCICFlowMeter, FormatKDD, FormatCSV:
+	case "", FormatAuto, FormatCICFlowMeter, FormatKDD, FormatCSV, FormatZeek, FormatEVE, FormatVPCFlow:
 	default:
 		return nil, fmt.Errorf("%w: unknown format %q", ErrOption, opt.Format)
 	}
@@ -43,8 +43,13 @@ func NewRowReader(r io.Reader, name string, schema *model.Schema, opt Options) (
 	if err != nil {
 		return nil, &ParseError{File: name, Err: err}
 	}
-	br := newBlockReader(src)
-	lay, first, line, err := readHeader(br, name, &opt)
+	lr, lopt, start, err := logSource(src, name, &opt)
+	if err != nil {
+		return nil, err
+	}
+	br := newBlockReader(lr)
+	br.line = start
+	lay, first, line, err := readHeader(br, name, lopt)
 	if err != nil {
 		return nil, err
 	}

@@ -26,7 +26,7 @@ type readFlags struct {
 
 func addReadFlags(f *flagSet) readFlags {
 	return readFlags{
-		format:   f.String("format", "auto", "input format: auto, cicflowmeter, kdd, csv"),
+		format:   f.String("format", "auto", "input format: auto, cicflowmeter, kdd, csv, zeek (conn.log), eve (Suricata flow events), vpcflow (AWS VPC Flow Logs)"),
 		label:    f.String("label", "", "label column (default: Label for CSV formats)"),
 		labelMap: f.String("label-map", "", "map labels: kdd5 (normal/dos/probe/r2l/u2r) or binary (benign/attack)"),
 		drop:     f.List("drop", "columns to drop (comma-separated or several values)"),
@@ -37,9 +37,9 @@ func addReadFlags(f *flagSet) readFlags {
 
 func (r readFlags) options() (flowdata.Options, error) {
 	switch *r.format {
-	case "auto", "cicflowmeter", "kdd", "csv":
+	case "auto", "cicflowmeter", "kdd", "csv", "zeek", "eve", "vpcflow":
 	default:
-		return flowdata.Options{}, fmt.Errorf("%w: --format %q: want auto, cicflowmeter, kdd or csv", errUsage, *r.format)
+		return flowdata.Options{}, fmt.Errorf("%w: --format %q: want auto, cicflowmeter, kdd, csv, zeek, eve or vpcflow", errUsage, *r.format)
 	}
 	switch *r.labelMap {
 	case "", "kdd5", "binary":
