@@ -96,8 +96,13 @@ func logSource(r io.Reader, name string, opt *Options) (io.Reader, *Options, int
 		return r, opt, 1, nil
 	}
 	br := bufio.NewReaderSize(r, 64<<10)
+	// Peek forgets a read error (a decompression cap, a corrupt gzip):
+	// keep it for the reads after what was peeked
+	head, err := br.Peek(64 << 10)
+	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
+		br = bufio.NewReaderSize(io.MultiReader(bytes.NewReader(append([]byte(nil), head...)), errReader{err}), 64<<10)
+	}
 	if !isLogFormat(f) {
-		head, _ := br.Peek(64 << 10)
 		if f = sniffLog(head); f == "" {
 			return br, opt, 1, nil
 		}
@@ -122,6 +127,11 @@ func logSource(r io.Reader, name string, opt *Options) (io.Reader, *Options, int
 		return c, &o, c.vpcStart(), nil
 	}
 }
+
+// errReader fails every read with err.
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 // logConv turns a flow log into CSV, one output line per input line (a
 // blank line for comments, headers and records that are not flows), so
