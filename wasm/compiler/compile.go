@@ -59,7 +59,7 @@ func WithModelFile(modelFile []byte) CompileOption {
 // ((*model.Model).Predict): the same class, probabilities within 1e-6 and
 // the outlier score within 1e-5 relative.
 func Compile(m *model.Model, opts ...CompileOption) ([]byte, error) {
-	var cfg compileConfig
+	cfg := compileConfig{form: TreeTables}
 	for _, o := range opts {
 		o(&cfg)
 	}

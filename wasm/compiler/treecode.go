@@ -11,12 +11,13 @@ type TreeForm uint8
 
 const (
 	// TreeAuto: trees as code up to MaxCodeNodes internal nodes in all,
-	// node tables above (Compile's default).
+	// node tables above.
 	TreeAuto TreeForm = iota
 	// TreeCode: every tree lowered to nested if/else branches with its
 	// thresholds and leaf values as constants.
 	TreeCode
-	// TreeTables: every tree walked from its node table by one loop.
+	// TreeTables: every tree walked from its node table by one loop
+	// (Compile's default: the fastest start, RATIONALE.md "Trees as code").
 	TreeTables
 )
 
@@ -35,8 +36,9 @@ const MaxCodeNodes = 4096
 // chunks of 256), and a call between chunks costs little.
 const codeChunkNodes = 256
 
-// WithTreeForm chooses how the module evaluates its trees (TreeAuto by
-// default). The answers are the same bits in every form.
+// WithTreeForm chooses how the module evaluates its trees (TreeTables by
+// default: a cold start of a few milliseconds; TreeCode or TreeAuto trade
+// tens of milliseconds of wazero compile for faster flows). The answers are the same bits in every form.
 func WithTreeForm(form TreeForm) CompileOption {
 	return func(c *compileConfig) { c.form = form }
 }

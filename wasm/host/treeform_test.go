@@ -48,8 +48,8 @@ func TestTreeFormsSameBits(t *testing.T) {
 	}
 }
 
-// TestTreeFormAuto: the default form is code up to MaxCodeNodes internal
-// nodes and node tables above; the forms show in the function count of a
+// TestTreeFormAuto: TreeAuto is code up to MaxCodeNodes internal nodes and
+// node tables above, and Compile's default is the node tables; the forms show in the function count of a
 // module without the explain export (one
 // table walk, or one function per chunk of trees).
 func TestTreeFormAuto(t *testing.T) {
@@ -72,7 +72,10 @@ func TestTreeFormAuto(t *testing.T) {
 	}
 	const fixed = 5 // predict, finish, exp, log, signed log1p
 	small := randModel(t, rand.New(rand.NewPCG(1, 2)), shape{features: 10, classes: 3, trees: 100, depth: 5, full: true, vector: true})
-	if n := funcs(compile(t, small, compiler.WithoutExplain())); n <= fixed+1 {
+	if n := funcs(compile(t, small, compiler.WithoutExplain())); n != fixed+1 {
+		t.Errorf("the default form: %d functions, want the node tables (%d)", n, fixed+1)
+	}
+	if n := funcs(compile(t, small, compiler.WithoutExplain(), compiler.WithTreeForm(compiler.TreeAuto))); n <= fixed+1 {
 		t.Errorf("100 trees of depth 5 (3,100 nodes): %d functions, want trees as code in two or more", n)
 	}
 	if n := funcs(compile(t, small, compiler.WithoutExplain(), compiler.WithTreeForm(compiler.TreeTables))); n != fixed+1 {
@@ -92,7 +95,7 @@ func TestTreeFormAuto(t *testing.T) {
 	if nodes <= compiler.MaxCodeNodes {
 		t.Fatalf("the large model has %d internal nodes, not above %d", nodes, compiler.MaxCodeNodes)
 	}
-	b := compile(t, large, compiler.WithoutExplain())
+	b := compile(t, large, compiler.WithoutExplain(), compiler.WithTreeForm(compiler.TreeAuto))
 	if n := funcs(b); n != fixed+1 {
 		t.Errorf("%d internal nodes: %d functions, want the node tables (%d)", nodes, n, fixed+1)
 	}
