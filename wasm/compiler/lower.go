@@ -98,7 +98,9 @@ type layout struct {
 
 func align8(n uint64) uint64 { return (n + 7) &^ 7 }
 
-// lower computes the layout of a valid model.
+// lower computes the layout of a valid model, in passes: the scratch
+// areas, the node encoding, the tree form, the size check, then the data
+// segment's tables in address order.
 func lower(m *model.Model, simd bool, form TreeForm) (*layout, error) {
 	l := &layout{
 		m:         m,
@@ -108,22 +110,44 @@ func lower(m *model.Model, simd bool, form TreeForm) (*layout, error) {
 		outputs:   m.Ensemble.Outputs,
 		objective: m.Ensemble.Objective,
 	}
+	if m.Outlier != nil {
+		l.components = m.Outlier.Components
+		l.dims = len(m.Outlier.Features)
+	}
+	l.placeScratch()
+	orders, nCat, nNodes := l.encodeNodes()
+	l.planTrees(form)
+	size := l.dataSize(nCat, nNodes)
+	if total := uint64(l.dataBase) + size; total > abi.MaxMemoryBytes {
+		return nil, fmt.Errorf("%w: the model needs %d bytes of memory, more than %d", abi.ErrTooLarge, total, abi.MaxMemoryBytes)
+	}
+	l.data = make([]byte, 0, size)
+	l.putHeader()
+	if err := l.putTrees(orders, nCat); err != nil {
+		return nil, err
+	}
+	if m.Outlier != nil {
+		l.putDetector(m.Outlier)
+	}
+	end := uint64(l.dataBase) + uint64(len(l.data))
+	l.pages = uint32((end + abi.PageBytes - 1) / abi.PageBytes)
+	return l, nil
+}
+
+// placeScratch sets the batch size and the scratch and I/O areas below
+// the data segment.
+func (l *layout) placeScratch() {
 	l.stride = abi.OutHeaderBytes + 8*l.classes
 	l.maxBatch = abi.MaxIOBytes / (4*l.features + l.stride)
 	l.maxBatch = max(1, min(l.maxBatch, abi.DefaultMaxBatch))
-
-	k := 0
-	if m.Outlier != nil {
-		k = m.Outlier.Components
-	}
 	a := uint64(abi.ScratchBase)
 	l.raw = uint32(a)
 	a = align8(a + 8*uint64(l.outputs)*uint64(l.maxBatch))
 	l.proj = uint32(a)
-	a = align8(a + 8*uint64(k))
+	a = align8(a + 8*uint64(l.components))
 	l.std = uint32(a)
-	if m.Outlier != nil {
-		a = align8(a + 8*uint64(len(m.Outlier.Features)))
+	if l.m.Outlier != nil {
+		a = align8(a + 8*uint64(l.dims))
 	}
 	a = (a + 15) &^ 15
 	l.input = uint32(a)
@@ -131,19 +155,23 @@ func lower(m *model.Model, simd bool, form TreeForm) (*layout, error) {
 	l.output = uint32(a)
 	a = align8(a + uint64(l.stride)*uint64(l.maxBatch))
 	l.dataBase = uint32(a)
+}
 
-	// node encoding: the feature's byte offset in the low bits of a
-	// node's info word, four flags above it, the right child's distance
-	// (in words) above those; a module whose distances do not fit stores
-	// them in a third word instead (wide nodes)
+// encodeNodes chooses the node encoding: the feature's byte offset in the
+// low bits of a node's info word, four flags above it, the right child's
+// distance (in words) above those; a module whose distances do not fit
+// stores them in a third word instead (wide nodes). It sets each node's
+// offset in its tree's stream (l.offs) and returns the trees' preorders,
+// the category words and the node bytes of the module.
+func (l *layout) encodeNodes() (orders [][]int32, nCat, nNodes uint64) {
+	trees := l.m.Ensemble.Trees
 	l.featBits = max(2, bits.Len32(uint32(4*(l.features-1))))
 	l.shift = l.featBits + 4
 	l.rec = 8
-	orders := make([][]int32, len(m.Ensemble.Trees))
-	offs := make([][]uint32, len(m.Ensemble.Trees))
-	var nCat, nNodes uint64
-	for i := range m.Ensemble.Trees {
-		t := &m.Ensemble.Trees[i]
+	orders = make([][]int32, len(trees))
+	l.offs = make([][]uint32, len(trees))
+	for i := range trees {
+		t := &trees[i]
 		orders[i] = preorder(t)
 		for n, f := range t.Feature {
 			if f >= 0 && t.Op[n] == model.InSet {
@@ -157,13 +185,13 @@ func lower(m *model.Model, simd bool, form TreeForm) (*layout, error) {
 			l.anyScalar = true
 		}
 	}
-	for pass := 0; pass < 2; pass++ {
+	for {
 		fits := true
 		nNodes = 0
-		for i := range m.Ensemble.Trees {
-			t := &m.Ensemble.Trees[i]
+		for i := range trees {
+			t := &trees[i]
 			off, size := streamOffsets(t, orders[i], l.rec, 4*uint32(t.Width(l.outputs)))
-			offs[i] = off
+			l.offs[i] = off
 			nNodes += uint64(size)
 			for n, f := range t.Feature {
 				if f >= 0 && uint64(off[t.Right[n]]-off[n])/4 >= 1<<(32-l.shift) {
@@ -172,206 +200,218 @@ func lower(m *model.Model, simd bool, form TreeForm) (*layout, error) {
 			}
 		}
 		if fits || l.wide {
-			break
+			return orders, nCat, nNodes
 		}
 		l.wide, l.rec = true, 12
 	}
-	l.planTrees(form)
-	size := 8*uint64(l.outputs) + 4*uint64(l.classes)
-	size = align8(size) + 8*uint64(len(m.Ensemble.Trees))
-	size += 4*nCat + nNodes
-	var d int
-	if o := m.Outlier; o != nil {
-		d = len(o.Features)
-		size = align8(size) + 40*uint64(d) + 8*uint64(d*k) + 8*uint64(k*k) + 8*uint64(d) + 16
-	}
-	total := uint64(l.dataBase) + size
-	if total > abi.MaxMemoryBytes {
-		return nil, fmt.Errorf("%w: the model needs %d bytes of memory, more than %d", abi.ErrTooLarge, total, abi.MaxMemoryBytes)
-	}
-	l.data = make([]byte, 0, size)
-	addr := func() uint32 { return l.dataBase + uint32(len(l.data)) }
-	pad8 := func() {
-		for len(l.data)%8 != 0 {
-			l.data = append(l.data, 0)
-		}
-	}
-	le := binary.LittleEndian
-	put32 := func(v uint32) { l.data = le.AppendUint32(l.data, v) }
-	put64 := func(v float64) { l.data = le.AppendUint64(l.data, math.Float64bits(v)) }
+}
 
-	l.base = addr()
-	for _, v := range m.Ensemble.BaseScore {
-		put64(float64(v))
+// dataSize bounds the data segment's bytes (its capacity).
+func (l *layout) dataSize(nCat, nNodes uint64) uint64 {
+	size := 8*uint64(l.outputs) + 4*uint64(l.classes)
+	size = align8(size) + 8*uint64(len(l.m.Ensemble.Trees))
+	size += 4*nCat + nNodes
+	if l.m.Outlier != nil {
+		d, k := uint64(l.dims), uint64(l.components)
+		size = align8(size) + 40*d + 8*d*k + 8*k*k + 8*d + 16
 	}
-	l.benign = addr()
+	return size
+}
+
+// The data segment is written in address order by these helpers.
+func (l *layout) addr() uint32 { return l.dataBase + uint32(len(l.data)) }
+
+// padTo pads the data to an address that is a multiple of n.
+func (l *layout) padTo(n uint32) {
+	for l.addr()%n != 0 {
+		l.data = append(l.data, 0)
+	}
+}
+
+func (l *layout) put32(v uint32) { l.data = binary.LittleEndian.AppendUint32(l.data, v) }
+
+func (l *layout) put64(v float64) {
+	l.data = binary.LittleEndian.AppendUint64(l.data, math.Float64bits(v))
+}
+
+// putHeader writes the base scores and the benign flags.
+func (l *layout) putHeader() {
+	l.base = l.addr()
+	for _, v := range l.m.Ensemble.BaseScore {
+		l.put64(float64(v))
+	}
+	l.benign = l.addr()
 	for c := 0; c < l.classes; c++ {
 		b := uint32(0)
-		if m.IsBenign(c) {
+		if l.m.IsBenign(c) {
 			b = 1
 		}
-		put32(b)
+		l.put32(b)
 	}
-	pad8()
-	l.trees = addr()
-	l.treesEnd = l.trees + 8*uint32(len(m.Ensemble.Trees))
-	catAt := l.treesEnd
-	nodesAt := catAt + 4*uint32(nCat)
+	l.padTo(8)
+}
+
+// putTrees writes the tree table, the category sets and every tree's
+// nodes in preorder with the leaves' values in place.
+func (l *layout) putTrees(orders [][]int32, nCat uint64) error {
+	trees := l.m.Ensemble.Trees
+	l.trees = l.addr()
+	l.treesEnd = l.trees + 8*uint32(len(trees))
+	nodesAt := l.treesEnd + 4*uint32(nCat)
 	// tree table: root address (bit 31: the root is a leaf), output
 	nodeAddr := nodesAt
-	for i := range m.Ensemble.Trees {
-		t := &m.Ensemble.Trees[i]
+	for i := range trees {
+		t := &trees[i]
 		root := nodeAddr
 		if t.Feature[0] < 0 {
 			root |= 1 << 31
 		}
-		put32(root)
+		l.put32(root)
 		if t.Output < 0 {
-			put32(math.MaxUint32) // -1
+			l.put32(math.MaxUint32) // -1
 		} else {
-			put32(uint32(t.Output) * 8)
+			l.put32(uint32(t.Output) * 8)
 		}
 		last := orders[i][len(orders[i])-1]
-		nodeAddr += offs[i][last] + l.nodeBytes(t, last)
+		nodeAddr += l.offs[i][last] + l.nodeBytes(t, last)
 	}
-	catBase := make([]uint32, len(m.Ensemble.Trees))
-	l.catAt, l.offs = catBase, offs
-	l.nodeAt = make([]uint32, len(m.Ensemble.Trees))
-	for i := range m.Ensemble.Trees {
-		catBase[i] = addr()
-		for _, v := range m.Ensemble.Trees[i].CatBits {
-			put32(v)
+	l.catAt = make([]uint32, len(trees))
+	l.nodeAt = make([]uint32, len(trees))
+	for i := range trees {
+		l.catAt[i] = l.addr()
+		for _, v := range trees[i].CatBits {
+			l.put32(v)
 		}
 	}
-	if addr() != nodesAt {
-		return nil, fmt.Errorf("wasm: internal error: category sets end at %d, want %d", addr(), nodesAt)
+	if l.addr() != nodesAt {
+		return fmt.Errorf("wasm: internal error: category sets end at %d, want %d", l.addr(), nodesAt)
 	}
-	// each tree's nodes in preorder, leaves' values in place
-	for i := range m.Ensemble.Trees {
-		t := &m.Ensemble.Trees[i]
-		l.nodeAt[i] = addr()
-		w := t.Width(l.outputs)
-		for _, n := range orders[i] {
-			f := t.Feature[n]
-			if f < 0 {
-				for _, v := range t.Value[int(n)*w : int(n)*w+w] {
-					put32(math.Float32bits(v))
-				}
-				continue
+	for i := range trees {
+		l.nodeAt[i] = l.addr()
+		l.putNodes(&trees[i], orders[i], l.offs[i], l.catAt[i])
+	}
+	return nil
+}
+
+// putNodes writes one tree's records in preorder.
+func (l *layout) putNodes(t *model.Tree, order []int32, offs []uint32, catBase uint32) {
+	w := t.Width(l.outputs)
+	for _, n := range order {
+		f := t.Feature[n]
+		if f < 0 {
+			for _, v := range t.Value[int(n)*w : int(n)*w+w] {
+				l.put32(math.Float32bits(v))
 			}
-			info := uint32(f) * 4
-			if t.DefaultLeft[n] {
-				info |= l.flagDL()
-			}
-			if t.Feature[t.Left[n]] < 0 {
-				info |= l.flagLeftLeaf()
-			}
-			if t.Feature[t.Right[n]] < 0 {
-				info |= l.flagRightLeaf()
-			}
-			var thr uint32
-			switch t.Op[n] {
-			case model.Less:
-				thr = math.Float32bits(t.Threshold[n])
-			case model.LessEqual:
-				thr = math.Float32bits(math.Nextafter32(t.Threshold[n], float32(math.Inf(1))))
-			default:
-				info |= l.flagInSet()
-				thr = catBase[i] + 4*uint32(t.CatBegin[n])
-			}
-			right := offs[i][t.Right[n]] - offs[i][n]
-			put32(thr)
-			if l.wide {
-				put32(info)
-				put32(right)
-			} else {
-				put32(info | right/4<<l.shift)
-			}
+			continue
+		}
+		info := uint32(f) * 4
+		if t.DefaultLeft[n] {
+			info |= l.flagDL()
+		}
+		if t.Feature[t.Left[n]] < 0 {
+			info |= l.flagLeftLeaf()
+		}
+		if t.Feature[t.Right[n]] < 0 {
+			info |= l.flagRightLeaf()
+		}
+		var thr uint32
+		switch t.Op[n] {
+		case model.Less:
+			thr = math.Float32bits(t.Threshold[n])
+		case model.LessEqual:
+			thr = math.Float32bits(math.Nextafter32(t.Threshold[n], float32(math.Inf(1))))
+		default:
+			info |= l.flagInSet()
+			thr = catBase + 4*uint32(t.CatBegin[n])
+		}
+		right := offs[t.Right[n]] - offs[n]
+		l.put32(thr)
+		if l.wide {
+			l.put32(info)
+			l.put32(right)
+		} else {
+			l.put32(info | right/4<<l.shift)
 		}
 	}
-	if o := m.Outlier; o != nil {
-		l.hasOutlier = true
-		l.components = k
-		l.dims = d
-		l.threshold = o.Threshold
-		pad8()
-		l.dIn = addr()
-		for j := 0; j < d; j++ {
-			put32(uint32(o.Features[j]) * 4)
-			lg := uint32(0)
-			if o.Log1p != nil && o.Log1p[j] {
-				lg = 1
-				l.anyLog1p = true
-			}
-			put32(lg)
-			put64(o.Mean[j])
-			put64(o.Scale[j])
-			lo, hi := math.Inf(-1), math.Inf(1)
-			if o.Clip != nil {
-				lo, hi = o.Clip.Low[j], o.Clip.High[j]
-			}
-			put64(lo)
-			put64(hi)
+}
+
+// putDetector writes the detector's inputs, then its projection: whitened
+// for v128 arithmetic when whitenIf accepts it, else the projection and
+// the inverse covariance.
+func (l *layout) putDetector(o *model.Outlier) {
+	k, d := l.components, l.dims
+	l.hasOutlier = true
+	l.threshold = o.Threshold
+	l.padTo(8)
+	l.dIn = l.addr()
+	for j := 0; j < d; j++ {
+		l.put32(uint32(o.Features[j]) * 4)
+		lg := uint32(0)
+		if o.Log1p != nil && o.Log1p[j] {
+			lg = 1
+			l.anyLog1p = true
 		}
-		l.dInEnd = addr()
-		if w, ok := whitenIf(l.simd, o); ok {
-			// the whitened projection W in blocks of simdBlock components
-			// (the last block narrower, padded with a zero column to an
-			// even width), each block row by row: emitWhitened's order
-			l.white = true
-			for addr()%16 != 0 {
-				l.data = append(l.data, 0)
-			}
-			l.projection = addr()
-			for c0 := 0; c0 < k; c0 += simdBlock {
-				bw := min(simdBlock, k-c0)
-				for j := 0; j < d; j++ {
-					for i := 0; i < bw+bw%2; i++ {
-						if i < bw {
-							put64(w[j*k+c0+i])
-						} else {
-							put64(0)
-						}
+		l.put32(lg)
+		l.put64(o.Mean[j])
+		l.put64(o.Scale[j])
+		lo, hi := math.Inf(-1), math.Inf(1)
+		if o.Clip != nil {
+			lo, hi = o.Clip.Low[j], o.Clip.High[j]
+		}
+		l.put64(lo)
+		l.put64(hi)
+	}
+	l.dInEnd = l.addr()
+	if w, ok := whitenIf(l.simd, o); ok {
+		// the whitened projection W in blocks of simdBlock components
+		// (the last block narrower, padded with a zero column to an even
+		// width), each block row by row: emitWhitened's order
+		l.white = true
+		l.padTo(16)
+		l.projection = l.addr()
+		for c0 := 0; c0 < k; c0 += simdBlock {
+			bw := min(simdBlock, k-c0)
+			for j := 0; j < d; j++ {
+				for i := 0; i < bw+bw%2; i++ {
+					if i < bw {
+						l.put64(w[j*k+c0+i])
+					} else {
+						l.put64(0)
 					}
 				}
 			}
-			end := uint64(l.dataBase) + uint64(len(l.data))
-			l.pages = uint32((end + abi.PageBytes - 1) / abi.PageBytes)
-			return l, nil
 		}
-		// the projection in blocks of four components (the last block
-		// narrower), each block row by row: the order emitDetector reads
-		l.projection = addr()
-		for c0 := 0; c0 < k; c0 += 4 {
-			w := min(4, k-c0)
-			for j := 0; j < d; j++ {
-				for i := 0; i < w; i++ {
-					put64(o.Projection[j*k+c0+i])
-				}
-			}
-		}
-		l.invCov = addr()
-		l.diagonal = true
-		for a := 0; a < k; a++ {
-			for b := 0; b < k; b++ {
-				if a != b && o.InvCov[a*k+b] != 0 {
-					l.diagonal = false
-				}
-			}
-		}
-		if l.diagonal {
-			for a := 0; a < k; a++ {
-				put64(o.InvCov[a*k+a])
-			}
-		} else {
-			for _, v := range o.InvCov {
-				put64(v)
+		return
+	}
+	// the projection in blocks of four components (the last block
+	// narrower), each block row by row: the order emitDetector reads
+	l.projection = l.addr()
+	for c0 := 0; c0 < k; c0 += 4 {
+		w := min(4, k-c0)
+		for j := 0; j < d; j++ {
+			for i := 0; i < w; i++ {
+				l.put64(o.Projection[j*k+c0+i])
 			}
 		}
 	}
-	end := uint64(l.dataBase) + uint64(len(l.data))
-	l.pages = uint32((end + abi.PageBytes - 1) / abi.PageBytes)
-	return l, nil
+	l.invCov = l.addr()
+	l.diagonal = true
+	for a := 0; a < k; a++ {
+		for b := 0; b < k; b++ {
+			if a != b && o.InvCov[a*k+b] != 0 {
+				l.diagonal = false
+			}
+		}
+	}
+	if l.diagonal {
+		for a := 0; a < k; a++ {
+			l.put64(o.InvCov[a*k+a])
+		}
+	} else {
+		for _, v := range o.InvCov {
+			l.put64(v)
+		}
+	}
 }
 
 // preorder lists a tree's nodes root first, each node's left subtree
