@@ -8,7 +8,7 @@ export FLOWSENSE_DATA
 BUNDLED       := data/flows.csv
 MODEL_DIR     := out/model
 
-.PHONY: all build run deps test test-data bench fuzz vet clean lambda \
+.PHONY: all build model run deps test test-data bench fuzz vet clean lambda \
         knative-model test-knative test-func test-lambda-rie bench-wrk bench-instructions lint \
         test-hostile bench-soak
 
@@ -18,13 +18,20 @@ build:
 	$(GO) build -o $(BIN) ./cmd/flowsense
 
 # The main job on the project's own bundled data: generate it if absent,
-# train, evaluate, compile, and serve the model (Ctrl-C stops it).
-ADDR          ?= 127.0.0.1:8080
-run: build
+# train, evaluate, compile (make model), and serve the model with the
+# data's first 100 rows as the page's sample (Ctrl-C stops it). The model's
+# name and version are shown by the page, GET /model and flowsense inspect:
+# bump the version when the data or the recipe changes. The Knative
+# function embeds this model (make knative-model).
+ADDR            ?= 127.0.0.1:8080
+BUNDLED_NAME    := flowsense-synthetic
+BUNDLED_VERSION := 1
+model: build
 	@test -f $(BUNDLED) || { mkdir -p $(dir $(BUNDLED)) && $(BIN) gen --rows 50000 --seed 1 --out $(BUNDLED); }
-	$(BIN) train --data $(BUNDLED) --out $(MODEL_DIR)
+	$(BIN) train --data $(BUNDLED) --out $(MODEL_DIR) --name $(BUNDLED_NAME) --model-version $(BUNDLED_VERSION)
+run: model
 	@echo "open $(MODEL_DIR)/report.html in a browser; $(BIN) inspect $(MODEL_DIR) describes the model"
-	$(BIN) serve --model $(MODEL_DIR) --addr $(ADDR)
+	$(BIN) serve --model $(MODEL_DIR) --sample $(BUNDLED) --addr $(ADDR)
 
 vet:
 	$(GO) vet ./...
@@ -65,6 +72,7 @@ test: deps vet
 	$(GO) test -count=1 ./...
 	$(GO) test -count=1 -tags browser -run Chromium ./trainer/report/ ./drift/
 	$(GO) test -count=1 -tags browser ./functions/web/
+	$(GO) test -count=1 -tags firstrun ./internal/firstrun/
 	$(MAKE) test-knative
 
 # Real-data checks on $(FLOWSENSE_DATA) (default ../shared/data): readers on

@@ -265,7 +265,11 @@ func newLayout(f Format, names []string, opt *Options) (*layout, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%w: %q not among the columns %q", ErrMissingFeature, missing, names)
+		wanted := len(opt.Features)
+		if opt.Schema != nil {
+			wanted = len(opt.Schema.Features)
+		}
+		return nil, &MissingFeatureError{Missing: missing, Wanted: wanted, Columns: names, Format: f}
 	}
 	for i, n := range names {
 		if i == lay.label || used[i] {

@@ -281,8 +281,16 @@ func readHeader(br *blockReader, file string, opt *Options) (*layout, []byte, in
 				return nil, nil, 0, &ParseError{File: file, Line: ln, Err: fmt.Errorf("%w: the header has %d columns, more than %d", ErrLimit, rec.len(), opt.MaxColumns)}
 			}
 			f := opt.Format
-			if f == "" || f == FormatAuto {
+			forced := f != "" && f != FormatAuto
+			if !forced {
 				f = sniff(rec)
+			}
+			if f == FormatKDD && (rec.len() < 41 || rec.len() > 43) {
+				msg := fmt.Sprintf("kdd records have 41 to 43 fields, this one has %d", rec.len())
+				if s := sniff(rec); forced && s != FormatKDD {
+					msg += fmt.Sprintf(" (the file looks like %s)", s)
+				}
+				return nil, nil, 0, &ParseError{File: file, Line: ln, Err: fmt.Errorf("%w: %s", ErrFormat, msg)}
 			}
 			var names []string
 			rest, restLine := data[it.pos:], it.line
@@ -298,6 +306,10 @@ func readHeader(br *blockReader, file string, opt *Options) (*layout, []byte, in
 			}
 			lay, err := newLayout(f, names, opt)
 			if err != nil {
+				var mf *MissingFeatureError
+				if errors.As(err, &mf) && forced {
+					mf.Forced, mf.Sniffed = true, sniff(rec)
+				}
 				return nil, nil, 0, &ParseError{File: file, Line: ln, Err: err}
 			}
 			return lay, rest, restLine, nil

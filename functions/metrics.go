@@ -111,9 +111,9 @@ func newMetrics(md *abi.Metadata, routes []string) *metrics {
 	})
 	info := prometheus.NewGauge(prometheus.GaugeOpts{
 		Name: "flowsense_model_info",
-		Help: "The model served: always 1, with the model's name, sha256, trainer version and shape as labels.",
+		Help: "The model served: always 1, with the model's name, version, sha256, trainer version and shape as labels.",
 		ConstLabels: prometheus.Labels{
-			"name": md.Name, "sha256": md.ModelSHA256, "trainer_version": md.TrainerVersion,
+			"name": md.Name, "version": md.Version, "sha256": md.ModelSHA256, "trainer_version": md.TrainerVersion,
 			"abi": strconv.Itoa(md.ABI), "classes": strconv.Itoa(len(md.Classes)),
 			"features": strconv.Itoa(len(md.Schema.Features)), "trees": strconv.Itoa(md.Trees),
 		},

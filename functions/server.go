@@ -56,6 +56,9 @@ type config struct {
 	auth           map[Route]Policy
 	oidc           *OIDCConfig
 	metricsOffMain bool
+	// sample is served at /sample.csv (WithSample, sample.go).
+	sample    []byte
+	sampleTag string
 }
 
 // WithMaxBodyBytes bounds a request body (default DefaultMaxBodyBytes);
@@ -141,6 +144,10 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		_ = mod.Close(ctx)
 		return nil, fmt.Errorf("functions: load model: %w", abi.ErrCorrupt)
 	}
+	if err := checkSample(&md.Schema, cfg.sample); err != nil {
+		_ = mod.Close(ctx)
+		return nil, fmt.Errorf("functions: %w", err)
+	}
 	mj, err := json.MarshalIndent(md, "", "  ")
 	if err != nil {
 		_ = mod.Close(ctx)
@@ -190,6 +197,7 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		"GET /schema/feedback":       (*Server).serveFeedbackSchema,
 		"POST /feedback":             (*Server).serveFeedback,
 		"GET /metrics":               (*Server).serveMetrics,
+		"GET /sample.csv":            (*Server).serveSample,
 	}
 	for p, h := range oipRoutes { // the Open Inference Protocol (oip_rest.go)
 		patterns[p] = h

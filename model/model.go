@@ -372,7 +372,10 @@ func (h *Histogram) Bin(v float32, categorical bool) int {
 
 // Metadata is provenance. Nothing here changes a prediction.
 type Metadata struct {
-	Name           string    `json:"name,omitempty"`
+	Name string `json:"name,omitempty"`
+	// Version is the model's own version, given when it was trained (not
+	// the trainer's, not the file format's).
+	Version        string    `json:"version,omitempty"`
 	TrainerVersion string    `json:"trainer_version"`
 	Created        time.Time `json:"created"`
 	// DataSHA256 is the hex sha256 of each training file's bytes as read

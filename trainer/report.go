@@ -19,6 +19,9 @@ func (r *Result) writeReport(w io.Writer) error {
 	}
 	if r.Model.Meta.Name != "" {
 		in.Title += ": " + r.Model.Meta.Name
+		if r.Model.Meta.Version != "" {
+			in.Title += " " + r.Model.Meta.Version
+		}
 	}
 	var files []string
 	for _, f := range r.Train.Files {

@@ -48,8 +48,9 @@ type Config struct {
 	Outlier         string
 	OutlierFeatures []string
 	OutlierParams   outlier.Params
-	// Name is recorded in the model's metadata.
-	Name string
+	// Name and Version (the model's own) are recorded in the model's
+	// metadata.
+	Name, Version string
 	// Log receives what the run noticed (dropped columns, skipped rows);
 	// nil discards it. Progress, when set, is called after every boosting
 	// round.
@@ -234,6 +235,7 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	m.Meta = model.Metadata{
 		Name:           cfg.Name,
+		Version:        cfg.Version,
 		TrainerVersion: Version,
 		Created:        time.Now().UTC().Truncate(time.Second),
 		Params:         params,

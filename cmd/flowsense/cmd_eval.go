@@ -63,7 +63,7 @@ func (mf modelFlags) open(ctx context.Context, stderr io.Writer) (artifact.Predi
 	ds, err := readAgainst(&p.Metadata().Schema, *mf.files, mf.read, stderr)
 	if err != nil {
 		p.Close(ctx)
-		return nil, nil, err
+		return nil, nil, readHint(err, *mf.model, *mf.read.format)
 	}
 	return p, ds, nil
 }
@@ -85,7 +85,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	defer p.Close(ctx)
 	if !ds.HasLabels {
-		return fmt.Errorf("%s: no label column %q: eval needs labelled data (use predict for unlabelled)", (*mf.files)[0], ds.LabelName)
+		return noLabelError((*mf.files)[0], *mf.read.label, "eval", "to classify unlabelled flows use flowsense predict --model "+*mf.model+" --data "+(*mf.files)[0])
 	}
 	met, err := evaluate(ctx, p, ds)
 	if err != nil {

@@ -23,11 +23,14 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		return err
 	}
 	if *help {
-		f.usage(stdout, "DIR|model.json [--json]")
+		f.usage(stdout, "DIR|model.json|model.wasm [--json]")
+		fmt.Fprint(stdout, "\nDescribes a model directory (its model.json, else its model.wasm), a model.json, or a\n"+
+			"compiled model.wasm (its metadata section): name and version, the features in column order\n"+
+			"(names, kinds, categories), classes, the ensemble, the outlier detector and metrics.\n")
 		return errHelp
 	}
 	if len(f.args) != 1 {
-		return fmt.Errorf("%w: want one model directory or file", errUsage)
+		return fmt.Errorf("%w: want one model directory, model.json or model.wasm", errUsage)
 	}
 	path := f.args[0]
 	l, err := artifact.Locate(path)
@@ -54,10 +57,12 @@ func runInspect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 type summary struct {
 	Format         int                `json:"format"`
 	Name           string             `json:"name,omitempty"`
+	Version        string             `json:"version,omitempty"`
 	TrainerVersion string             `json:"trainer_version"`
 	Created        string             `json:"created"`
 	DataSHA256     []string           `json:"data_sha256,omitempty"`
 	Features       int                `json:"features"`
+	FeatureList    []model.Feature    `json:"schema"`
 	Categorical    []string           `json:"categorical,omitempty"`
 	Classes        []string           `json:"classes"`
 	Benign         []string           `json:"benign"`
@@ -81,9 +86,9 @@ type outlierSummary struct {
 
 func summarize(m *model.Model) summary {
 	s := summary{
-		Format: m.Format, Name: m.Meta.Name, TrainerVersion: m.Meta.TrainerVersion,
+		Format: m.Format, Name: m.Meta.Name, Version: m.Meta.Version, TrainerVersion: m.Meta.TrainerVersion,
 		Created: m.Meta.Created.Format("2006-01-02 15:04:05Z07:00"), DataSHA256: m.Meta.DataSHA256,
-		Features: len(m.Schema.Features), Classes: m.Classes, Objective: m.Ensemble.Objective.String(),
+		Features: len(m.Schema.Features), FeatureList: m.Schema.Features, Classes: m.Classes, Objective: m.Ensemble.Objective.String(),
 		Trees: len(m.Ensemble.Trees), Metrics: m.Meta.Metrics, Params: m.Meta.Params,
 	}
 	for _, f := range m.Schema.Features {
@@ -132,17 +137,14 @@ func (s summary) print(w io.Writer) {
 	p := func(k, format string, args ...any) {
 		fmt.Fprintf(w, "%-16s "+format+"\n", append([]any{k + ":"}, args...)...)
 	}
-	if s.Name != "" {
-		p("name", "%s", s.Name)
+	if s.Name != "" || s.Version != "" {
+		p("name", "%s", nameVersion(s.Name, s.Version))
 	}
 	p("format", "%d (trainer %s, created %s)", s.Format, s.TrainerVersion, s.Created)
 	for i, h := range s.DataSHA256 {
 		p(fmt.Sprintf("data sha256 %d", i+1), "%s", h)
 	}
-	p("features", "%d", s.Features)
-	if len(s.Categorical) > 0 {
-		p("categorical", "%s", strings.Join(s.Categorical, ", "))
-	}
+	printFeatures(w, s.FeatureList)
 	p("classes", "%s", strings.Join(s.Classes, ", "))
 	p("benign", "%s", strings.Join(s.Benign, ", "))
 	p("ensemble", "%s, %d trees, %d nodes, %d leaves, max depth %d", s.Objective, s.Trees, s.Nodes, s.Leaves, s.MaxDepth)
@@ -191,21 +193,12 @@ func inspectWasm(path string, asJSON bool, w io.Writer) error {
 		fmt.Fprintf(w, "%-16s "+format+"\n", append([]any{k + ":"}, args...)...)
 	}
 	p("module", "%s, %d bytes, ABI %d, model format %d", path, len(b), md.ABI, md.Format)
-	if md.Name != "" {
-		p("name", "%s", md.Name)
+	if md.Name != "" || md.Version != "" {
+		p("name", "%s", nameVersion(md.Name, md.Version))
 	}
 	p("trainer", "%s, created %s", md.TrainerVersion, md.Created.Format("2006-01-02 15:04:05Z07:00"))
 	p("model sha256", "%s", md.ModelSHA256)
-	var cats []string
-	for _, f := range md.Schema.Features {
-		if f.Kind == model.Categorical {
-			cats = append(cats, fmt.Sprintf("%s (%d categories)", f.Name, len(f.Categories)))
-		}
-	}
-	p("features", "%d", len(md.Schema.Features))
-	if len(cats) > 0 {
-		p("categorical", "%s", strings.Join(cats, ", "))
-	}
+	printFeatures(w, md.Schema.Features)
 	p("classes", "%s", strings.Join(md.Classes, ", "))
 	var benign []string
 	for _, b := range md.Benign {
@@ -228,4 +221,47 @@ func inspectWasm(path string, asJSON bool, w io.Writer) error {
 	}
 	p("reference", "%d histograms", len(md.Reference))
 	return nil
+}
+
+// nameVersion is how a model is named to people: "name version", either
+// part "(unnamed)" or left out when absent.
+func nameVersion(name, version string) string {
+	if name == "" {
+		name = "(unnamed)"
+	}
+	if version == "" {
+		return name
+	}
+	return name + " " + version
+}
+
+// printFeatures lists the features a row carries, one a line in schema
+// order (the column names a CSV must have), with the kind and, for a
+// categorical one, its categories (the first few) and unknown policy.
+func printFeatures(w io.Writer, fs []model.Feature) {
+	ncat := 0
+	width := 0
+	for _, f := range fs {
+		if f.Kind == model.Categorical {
+			ncat++
+		}
+		width = max(width, len(f.Name))
+	}
+	head := fmt.Sprintf("%d", len(fs))
+	if ncat > 0 {
+		head += fmt.Sprintf(" (%d categorical)", ncat)
+	}
+	fmt.Fprintf(w, "%-16s %s\n", "features:", head)
+	for i, f := range fs {
+		kind := "numeric"
+		if f.Kind == model.Categorical {
+			cats := f.Categories
+			more := ""
+			if len(cats) > 8 {
+				cats, more = cats[:8], fmt.Sprintf(", … %d more", len(f.Categories)-8)
+			}
+			kind = fmt.Sprintf("categorical, %d categories: %s%s; unknown: %s", len(f.Categories), strings.Join(cats, ", "), more, f.Unknown)
+		}
+		fmt.Fprintf(w, "  %3d  %-*s  %s\n", i+1, width, f.Name, kind)
+	}
 }

@@ -9,10 +9,13 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/oipgrpc"
+	"github.com/flowsense/flowsense/wasm/abi"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -30,12 +33,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		functions.EnvMaxDecompressedBytes: f.String("max-decompressed-bytes", "", "bytes a gzip upload may inflate to (default 64 MiB; $"+functions.EnvMaxDecompressedBytes+")"),
 		functions.EnvMaxHeavy:             f.String("max-heavy", "", "large requests in flight before 503 (default cores - 1; $"+functions.EnvMaxHeavy+")"),
 	}
+	sample := f.String("sample", "", "a CSV of flows (gzip or not) whose first rows GET /sample.csv serves and the page links")
+	sampleRows := f.String("sample-rows", strconv.Itoa(functions.DefaultSampleRows), "how many rows of --sample to serve")
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if *help {
-		f.usage(stdout, "--model DIR|model.wasm [--addr HOST:PORT] [--model-name NAME]")
+		f.usage(stdout, "--model DIR|model.wasm [--addr HOST:PORT] [--model-name NAME] [--sample FILE]")
 		return errHelp
 	}
 	if *modelPath == "" {
@@ -62,8 +67,23 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("%w: %v", errUsage, err)
 	}
-	srv, err := functions.LoadFile(ctx, *modelPath, append(opts, functions.WithSource("urn:flowsense:serve"), functions.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))), functions.WithModelName(*modelName))...)
+	opts = append(opts, functions.WithSource("urn:flowsense:serve"), functions.WithLogger(slog.New(slog.NewTextHandler(stderr, nil))), functions.WithModelName(*modelName))
+	if *sample != "" {
+		n, err := strconv.Atoi(*sampleRows)
+		if err != nil || n < 1 {
+			return fmt.Errorf("%w: --sample-rows %q: want a positive number", errUsage, *sampleRows)
+		}
+		b, err := readSample(*sample, n)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, functions.WithSample(b))
+	}
+	srv, err := functions.LoadFile(ctx, *modelPath, opts...)
 	if err != nil {
+		if *sample != "" && errors.Is(err, functions.ErrSample) {
+			return fmt.Errorf("--sample %s: %w", *sample, err)
+		}
 		return err
 	}
 	defer srv.Close(context.Background())
@@ -72,8 +92,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return err
 	}
 	url := "http://" + ln.Addr().String()
-	md := srv.Metadata()
-	fmt.Fprintf(stdout, "serving %s (%d features, classes %v) on %s\n", *modelPath, len(md.Schema.Features), md.Classes, url)
+	metricsURL := ""
 	metricsDone := make(chan error, 1)
 	mctx, mcancel := context.WithCancel(ctx)
 	defer func() { mcancel(); <-metricsDone }()
@@ -83,17 +102,12 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			ln.Close()
 			return fmt.Errorf("%w: %s %s: %v", errUsage, functions.EnvMetricsAddr, ma, err)
 		}
-		fmt.Fprintf(stdout, "  metrics on http://%s/metrics (and not on %s)\n", mln.Addr(), url)
+		metricsURL = "http://" + mln.Addr().String()
 		go func() { metricsDone <- functions.Serve(mctx, mln, srv.MetricsHandler()) }()
 	} else {
 		metricsDone <- nil
 	}
-	fmt.Fprintf(stdout, "  open %s/ in a browser: upload a CSV, every flow classified in the browser by model.wasm\n", url)
-	fmt.Fprintf(stdout, "  curl -s %s/model | head\n", url)
-	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: text/csv' --data-binary @flows.csv %s/predict\n", url)
-	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"%s\": 0}' %s/predict\n", md.Schema.Features[0].Name, url)
-	fmt.Fprintf(stdout, "  curl -s %s/v2/models/%s   # the Open Inference Protocol (KServe V2); gRPC inference.GRPCInferenceService on the same port\n", url, srv.OIPModelName())
-	fmt.Fprintf(stdout, "  curl -s -H 'Content-Type: application/json' -d '{\"id\": \"ID OF AN ANSWER\", \"truth\": \"%s\"}' %s/feedback; curl -s %s/metrics | grep ^flowsense_\n", md.Classes[0], url, url)
+	printServing(stdout, *modelPath, url, metricsURL, *sample, srv.Metadata(), srv.OIPModelName())
 	// gRPC inference.GRPCInferenceService on the same port (h2c)
 	err = functions.Serve(ctx, ln, oipgrpc.Handler(oipgrpc.NewServer(srv), srv))
 	if errors.Is(err, functions.ErrGraceExceeded) {
@@ -102,4 +116,52 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	return err
+}
+
+// readSample reads the first rows of the file for --sample.
+func readSample(path string, rows int) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--sample: %w", err)
+	}
+	defer f.Close()
+	b, err := functions.SampleOf(f, rows)
+	if err != nil {
+		return nil, fmt.Errorf("--sample %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// printServing says what is served where, and gives examples that run as
+// printed from the directory serve was started in (a test runs them: the
+// README's set-up test in internal/firstrun).
+func printServing(w io.Writer, modelPath, url, metricsURL, sample string, md *abi.Metadata, oipName string) {
+	fmt.Fprintf(w, "serving %s (model %s, %d features, classes %v) on %s\n", modelPath, nameVersion(md.Name, md.Version), len(md.Schema.Features), md.Classes, url)
+	if metricsURL != "" {
+		fmt.Fprintf(w, "  metrics on %s/metrics (and not on %s)\n", metricsURL, url)
+	} else {
+		metricsURL = url
+	}
+	if sample != "" {
+		fmt.Fprintf(w, "  open %s/ in a browser: click \"classify the sample\" or upload a CSV; every flow is classified in the browser by model.wasm\n", url)
+	} else {
+		fmt.Fprintf(w, "  open %s/ in a browser: upload a CSV; every flow is classified in the browser by model.wasm\n", url)
+	}
+	fmt.Fprintf(w, "  curl -sS %s/model | grep -E '^  \"(name|version|trainer_version|trees)\"'\n", url)
+	if sample != "" {
+		fmt.Fprintf(w, "  head -n 4 %s | curl -sS -H 'Content-Type: text/csv' --data-binary @- %s/predict\n", shellQuote(sample), url)
+	}
+	fmt.Fprintf(w, "  curl -sS %s/v2/models/%s    # the Open Inference Protocol (KServe V2); gRPC inference.GRPCInferenceService on the same port\n", url, oipName)
+	one := shellQuote(fmt.Sprintf(`{%q: 0}`, md.Schema.Features[0].Name))
+	fmt.Fprintf(w, "  curl -sS -H 'Content-Type: application/json' -d %s %s/predict\n", one, url)
+	fmt.Fprintf(w, "  id=$(curl -sS -H 'Content-Type: application/json' -d %s %s/predict | sed -n 's/.*\"id\":\"\\([^\"]*\\)\".*/\\1/p'); "+
+		"curl -sS -H 'Content-Type: application/json' -d '{\"id\": \"'$id'\", \"truth\": %q}' %s/feedback; curl -sS %s/metrics | grep ^flowsense_feedback\n", one, url, md.Classes[0], url, metricsURL)
+}
+
+// shellQuote quotes s for a POSIX shell when it needs it.
+func shellQuote(s string) string {
+	if s != "" && strings.Trim(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_./:,+=@%") == "" {
+		return s
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -93,10 +93,10 @@ func runSimulate(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	}
 	ds, err := readAgainst(&md.Schema, *files, rf, stderr)
 	if err != nil {
-		return err
+		return readHint(err, o.Target+"/model", *rf.format)
 	}
 	if !ds.HasLabels {
-		return fmt.Errorf("%s: no label column %q: simulate needs labelled data (the labels are the truth)", (*files)[0], ds.LabelName)
+		return noLabelError((*files)[0], *rf.label, "simulate", "the labels are the truth it scores the answers against")
 	}
 	s, err := simulate.Run(ctx, ds, md, o)
 	if err != nil {

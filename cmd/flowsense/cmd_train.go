@@ -144,6 +144,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	testFiles := f.List("test", "test files (default: a stratified 25% hold-out, seed 42)")
 	out := f.String("out", "", "output directory for model.json, metrics.json, report.html")
 	name := f.String("name", "", "model name recorded in its metadata")
+	modelVersion := f.String("model-version", "", "model version recorded in its metadata (the model's own, e.g. 1 or 2026-12-03)")
 	det := f.String("outlier", "mahalanobis", "outlier detector: mahalanobis or none")
 	ofeat := f.List("outlier-features", "the detector's columns (default: every numeric feature)")
 	f.String("outlier-components", "", "principal components kept by the detector")
@@ -175,7 +176,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if cfg.Boost, err = bf.params(); err != nil {
 		return err
 	}
-	cfg.Data, cfg.Test, cfg.Name = *dataFiles, *testFiles, *name
+	cfg.Data, cfg.Test, cfg.Name, cfg.Version = *dataFiles, *testFiles, *name, *modelVersion
 	cfg.Outlier, cfg.OutlierFeatures = *det, *ofeat
 	if err := f.Int("outlier-components", &cfg.OutlierParams.Components); err != nil {
 		return err

@@ -38,5 +38,5 @@ func ExampleFunction() {
 	fmt.Println(rec.Code, c.Model.Name, c.Label, c.Verdict)
 	// Output:
 	// ready: true
-	// 200 flowsense-knative BENIGN anomalous
+	// 200 flowsense-synthetic BENIGN anomalous
 }

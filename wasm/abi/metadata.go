@@ -18,8 +18,10 @@ type Metadata struct {
 	// ABI is the module's ABI version (Version when written here).
 	ABI int `json:"abi"`
 	// Format is the model file format version the model was read from.
-	Format         int       `json:"format"`
-	Name           string    `json:"name,omitempty"`
+	Format int    `json:"format"`
+	Name   string `json:"name,omitempty"`
+	// Version is the model's own version (model.Metadata.Version).
+	Version        string    `json:"version,omitempty"`
 	TrainerVersion string    `json:"trainer_version"`
 	Created        time.Time `json:"created"`
 	// ModelSHA256 is the hex sha256 of the model file as model.Encode
@@ -53,6 +55,7 @@ func MetadataOf(m *model.Model, sha string) *Metadata {
 		ABI:            Version,
 		Format:         m.Format,
 		Name:           m.Meta.Name,
+		Version:        m.Meta.Version,
 		TrainerVersion: m.Meta.TrainerVersion,
 		Created:        m.Meta.Created,
 		ModelSHA256:    sha,

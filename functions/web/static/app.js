@@ -452,7 +452,7 @@
 
   function describeModel(meta) {
     const parts = [];
-    parts.push('model ' + (meta.name || '(unnamed)'));
+    parts.push('model ' + (meta.name || '(unnamed)') + (meta.version ? ' ' + meta.version : ''));
     parts.push(meta.schema.features.length + ' features');
     parts.push(meta.classes.length + ' classes');
     parts.push(meta.trees + ' trees');
@@ -667,6 +667,31 @@
     setTimeout(() => URL.revokeObjectURL(a.href), 60000);
   }
 
+  // offerSample shows the sample link when the function serves one
+  // (GET /sample.csv; flowsense serve --sample FILE).
+  async function offerSample() {
+    try {
+      // not in the page's own files: the function serves it, or not
+      const resp = await fetch('sample.csv', { method: 'HEAD' });
+      if (resp.ok) $('sample-link').href = 'sample.csv';
+      $('sample-box').hidden = !resp.ok;
+    } catch (_) {
+      $('sample-box').hidden = true;
+    }
+  }
+
+  // classifySample fetches the sample and classifies it as an upload.
+  async function classifySample() {
+    try {
+      const resp = await fetch('sample.csv');
+      if (!resp.ok) throw await httpError('sample.csv', resp);
+      pick(new File([await resp.blob()], 'sample.csv', { type: 'text/csv' }));
+    } catch (err) {
+      showError('cannot load the sample: ' + err.message);
+      setState('error');
+    }
+  }
+
   function pick(file) {
     if (!file) return;
     state.file = file;
@@ -700,9 +725,11 @@
     $('prev').addEventListener('click', () => { state.page--; renderPage(); });
     $('next').addEventListener('click', () => { state.page++; renderPage(); });
     $('download').addEventListener('click', download);
+    $('sample').addEventListener('click', classifySample);
     try {
       state.meta = await fetchJSON('model');
       describeModel(state.meta);
+      await offerSample();
       setState('ready');
     } catch (err) {
       showError('cannot load the model: ' + err.message);
