@@ -52,7 +52,7 @@ func NewClassificationEncoder(classes []string, ref ModelRef) *ClassificationEnc
 func (e *ClassificationEncoder) Append(b []byte, c *Classification) ([]byte, error) {
 	li, ok := e.classes[c.Label]
 	v, vok := quotedVerdicts[c.Verdict]
-	if !ok || !vok || c.Model != e.ref || len(c.Probabilities) != len(e.quoted) {
+	if !ok || !vok || c.Model != e.ref || len(c.Probabilities) != len(e.quoted) || c.Explanation != nil {
 		return e.slow(b, c)
 	}
 	start := len(b)

@@ -87,7 +87,28 @@ const ClassificationSchema = `{
           "required": ["name", "sha256"],
           "properties": {"name": {"type": "string"}, "sha256": {"type": "string"}}
         },
-        "id": {"type": "string", "description": "the reply id of the prediction: feedback quotes it to be counted"}
+        "id": {"type": "string", "description": "the reply id of the prediction: feedback quotes it to be counted"},
+        "explanation": {
+          "type": "object",
+          "description": "why (only when asked: ?explain=N or the explain extension attribute): the top N TreeSHAP contributions to the predicted class's raw score and shares of the outlier score",
+          "required": ["class", "margin", "bias", "features"],
+          "properties": {
+            "class": {"type": "string"},
+            "margin": {"type": "number", "description": "the class's raw score (log-odds for a logistic model) = bias + the sum of every feature's contribution"},
+            "bias": {"type": "number", "description": "the raw score's expected value over the training data"},
+            "features": {"type": "array", "items": {"$ref": "#/$defs/contribution"}},
+            "outlier": {"type": "array", "items": {"allOf": [{"$ref": "#/$defs/contribution"}, {"required": ["mean", "z"], "properties": {"mean": {"type": "number", "description": "the benign mean, in the feature's units"}, "z": {"type": "number", "description": "standardised deviation from the benign mean, after the detector's log and clipping"}}}]}}
+          }
+        }
+      }
+    },
+    "contribution": {
+      "type": "object",
+      "required": ["name", "value", "contribution"],
+      "properties": {
+        "name": {"type": "string"},
+        "value": {"type": ["number", "string", "null"], "description": "the flow's value: a number, a category name, null when missing, \"+Inf\" or \"-Inf\""},
+        "contribution": {"type": "number"}
       }
     }
   },

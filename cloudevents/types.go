@@ -51,6 +51,8 @@ type Classification struct {
 	// ID is the reply id of the prediction: feedback quotes it (Feedback.ID)
 	// to be counted. Empty when the host issues none.
 	ID string `json:"id,omitempty"`
+	// Explanation says why (explain.go); present only when asked for.
+	Explanation *Explanation `json:"explanation,omitempty"`
 }
 
 // Classify builds a Classification from a class index, its probabilities

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"testing"
+	"time"
 )
 
 // benchServe posts body to path through the handler in process, b.N times.
@@ -113,4 +114,31 @@ func BenchmarkEventBatch_100events(b *testing.B) {
 	}
 	body, _ := json.Marshal(evs)
 	benchServe(b, "/", http.Header{"Content-Type": {"application/cloudevents-batch+json"}}, body)
+}
+
+// BenchmarkExplainRatio_1flow posts the same flow to /predict and to
+// /predict?explain=5 on the test model with covers, alternately, and
+// reports each per request and their ratio: the cost of asking why.
+func BenchmarkExplainRatio_1flow(b *testing.B) {
+	s, _ := newExplainServer(b)
+	body := benchFlows(b, 1)
+	run := func(path string) time.Duration {
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	plain := run("/predict")
+	explained := run("/predict?explain=5")
+	b.ReportMetric(float64(plain.Nanoseconds())/float64(b.N), "plain-ns/req")
+	b.ReportMetric(float64(explained.Nanoseconds())/float64(b.N), "explain-ns/req")
+	b.ReportMetric(float64(explained)/float64(plain), "explain/plain")
 }

@@ -148,6 +148,10 @@ func problemFor(err error) *Error {
 		p.Status, p.Title, p.Type = http.StatusForbidden, "forbidden", "forbidden"
 	case errors.Is(err, ErrAuthUnavailable):
 		p.Status, p.Title, p.Type = http.StatusServiceUnavailable, "token verification unavailable", "auth-unavailable"
+	case errors.Is(err, ErrExplain):
+		p.Status, p.Title, p.Type = http.StatusBadRequest, "bad explain parameter", "explain"
+	case errors.Is(err, ErrCannotExplain):
+		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "the model cannot explain", "cannot-explain"
 	case errors.Is(err, ErrCSV):
 		p.Status, p.Title, p.Type = http.StatusBadRequest, "bad CSV upload", "csv"
 	case errors.Is(err, ErrNotFound):

@@ -54,6 +54,10 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
 	if enc == encNone {
 		return s.servePredict(w, r)
 	}
+	explain, err := queryExplain(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	body, err := s.readBody(w, r)
 	if err != nil {
 		return err
@@ -62,7 +66,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
 	defer cancel()
 	switch enc {
 	case encBatch:
-		return s.serveBatch(ctx, w, body)
+		return s.serveBatch(ctx, w, body, explain)
 	default:
 		e, err := readEvent(r.Header, body)
 		if err != nil {
@@ -85,7 +89,7 @@ func (s *Server) serveEvents(w http.ResponseWriter, r *http.Request) error {
 		if err := s.allowEvent(ctx, RouteClassify); err != nil {
 			return err
 		}
-		out, _, err := s.reply(ctx, e, s.cfg.maxFlows)
+		out, _, err := s.reply(ctx, e, s.cfg.maxFlows, explain)
 		if err != nil {
 			return err
 		}
@@ -117,7 +121,7 @@ func readEvent(h http.Header, body []byte) (*event.Event, error) {
 // order; feedback events have none, and a batch of feedback only is
 // answered 202 without a body. A bad event fails the whole batch: no reply
 // is sent and no feedback is counted.
-func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []byte) error {
+func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []byte, explain int) error {
 	events, err := decodeBatch(body)
 	if err != nil {
 		return err
@@ -145,7 +149,7 @@ func (s *Server) serveBatch(ctx context.Context, w http.ResponseWriter, body []b
 			}
 			continue
 		}
-		out, n, err := s.reply(ctx, &events[i], budget)
+		out, n, err := s.reply(ctx, &events[i], budget, explain)
 		if err != nil {
 			return atEvent(err, i)
 		}
@@ -208,9 +212,13 @@ func atEvent(err error, i int) error {
 }
 
 // reply validates an event, classifies its flows (at most maxFlows) and
-// builds the reply; n is the number of flows.
-func (s *Server) reply(ctx context.Context, e *event.Event, maxFlows int) (out event.Event, n int, err error) {
+// builds the reply; n is the number of flows. explain is the request's
+// ?explain, which the event's explain extension attribute overrides.
+func (s *Server) reply(ctx context.Context, e *event.Event, maxFlows, explain int) (out event.Event, n int, err error) {
 	if err := cloudevents.ValidateFlowEvent(e); err != nil {
+		return event.Event{}, 0, err
+	}
+	if explain, err = eventExplain(e, explain); err != nil {
 		return event.Event{}, 0, err
 	}
 	flows, err := s.dec.Decode(e.Data(), nil)
@@ -223,6 +231,11 @@ func (s *Server) reply(ctx context.Context, e *event.Event, maxFlows int) (out e
 	results, err := s.ClassifyRows(ctx, flows.Rows, flows.N)
 	if err != nil {
 		return event.Event{}, 0, err
+	}
+	if explain > 0 {
+		if err := s.explainRows(ctx, flows.Rows, results, explain); err != nil {
+			return event.Event{}, 0, err
+		}
 	}
 	data, err := s.enc.Marshal(results, flows.Single)
 	if err != nil {
@@ -249,7 +262,7 @@ func (s *Server) Handle(ctx context.Context, e event.Event) (*event.Event, error
 	}
 	ctx, cancel := s.requestContext(ctx)
 	defer cancel()
-	out, _, err := s.reply(ctx, &e, s.cfg.maxFlows)
+	out, _, err := s.reply(ctx, &e, s.cfg.maxFlows, 0)
 	if err != nil {
 		return nil, problemFor(err)
 	}

@@ -20,6 +20,10 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	explain, err := queryExplain(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	body, err := s.readBody(w, r)
 	if err != nil {
 		return err
@@ -46,6 +50,11 @@ func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) error {
 	results, err := s.ClassifyRows(ctx, flows.Rows, flows.N)
 	if err != nil {
 		return err
+	}
+	if explain > 0 {
+		if err := s.explainRows(ctx, flows.Rows, results, explain); err != nil {
+			return err
+		}
 	}
 	return s.writeResults(w, results, flows.Single && kind == kindJSON)
 }

@@ -108,6 +108,7 @@ type Server struct {
 	dec      *cloudevents.FlowDecoder
 	enc      *cloudevents.ClassificationEncoder
 	nf       int
+	xs       explainState // explain.go
 	closed   atomic.Bool
 	// mux routes "METHOD /path" patterns to handlers (route values).
 	mux     *http.ServeMux

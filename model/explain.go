@@ -443,10 +443,40 @@ func (x *Explainer) Explain(row []float32, top int, e *Explanation) error {
 	if err := x.Contributions(row, x.phi); err != nil {
 		return err
 	}
-	r := &e.Result
-	r.Class, r.OutlierScore, r.Verdict = x.res.Class, x.res.OutlierScore, x.res.Verdict
-	r.Probabilities = append(r.Probabilities[:0], x.res.Probabilities...)
-	F := x.stride - 1
+	var shares []float64
+	if o := m.Outlier; o != nil {
+		o.Contributions(row, x.oc)
+		shares = make([]float64, 3*len(x.oc))
+		for j, v := range x.oc {
+			_, z := o.standardise(row, j)
+			shares[3*j], shares[3*j+1], shares[3*j+2] = v, z, o.InputMean(j)
+		}
+	}
+	return m.Summarise(&x.res, row, x.phi, shares, top, e)
+}
+
+// Summarise builds the explanation of the prediction r of row from its
+// contributions: phi in Contributions' layout, and per detector input
+// {share, z, mean} (the explain export's layout, wasm/ABI.md; nil without
+// a detector). It keeps the top contributions by magnitude (all when top
+// <= 0). Every host's explanation goes through it, so that they agree.
+func (m *Model) Summarise(r *Result, row []float32, phi, shares []float64, top int, e *Explanation) error {
+	F := len(m.Schema.Features)
+	if len(row) != F {
+		return fmt.Errorf("%w: got %d values, want %d", ErrRowWidth, len(row), F)
+	}
+	if len(phi) != m.Ensemble.Outputs*(F+1) {
+		return fmt.Errorf("model: summarise: %d contributions, want %d", len(phi), m.Ensemble.Outputs*(F+1))
+	}
+	d := 0
+	if m.Outlier != nil {
+		d = len(m.Outlier.Features)
+	}
+	if len(shares) != 3*d {
+		return fmt.Errorf("model: summarise: %d outlier values, want %d", len(shares), 3*d)
+	}
+	e.Result.Class, e.Result.OutlierScore, e.Result.Verdict = r.Class, r.OutlierScore, r.Verdict
+	e.Result.Probabilities = append(e.Result.Probabilities[:0], r.Probabilities...)
 	c := r.Class
 	sign := 1.0
 	block := c
@@ -456,14 +486,14 @@ func (x *Explainer) Explain(row []float32, top int, e *Explanation) error {
 			sign = -1
 		}
 	}
-	phi := x.phi[block*x.stride : (block+1)*x.stride]
-	e.Bias = sign * phi[F]
+	b := phi[block*(F+1) : (block+1)*(F+1)]
+	e.Bias = sign * b[F]
 	e.Margin = e.Bias
 	e.Features = e.Features[:0]
 	for f := 0; f < F; f++ {
-		e.Margin += sign * phi[f]
-		if phi[f] != 0 {
-			e.Features = append(e.Features, FeatureContribution{Feature: f, Value: row[f], Contribution: sign * phi[f]})
+		e.Margin += sign * b[f]
+		if b[f] != 0 {
+			e.Features = append(e.Features, FeatureContribution{Feature: f, Value: row[f], Contribution: sign * b[f]})
 		}
 	}
 	sort.SliceStable(e.Features, func(i, j int) bool {
@@ -473,20 +503,17 @@ func (x *Explainer) Explain(row []float32, top int, e *Explanation) error {
 		e.Features = e.Features[:top]
 	}
 	e.Outlier = e.Outlier[:0]
-	if o := m.Outlier; o != nil {
-		o.Contributions(row, x.oc)
-		for j, v := range x.oc {
-			_, z := o.standardise(row, j)
-			e.Outlier = append(e.Outlier, OutlierContribution{
-				Feature: int(o.Features[j]), Value: row[o.Features[j]], Mean: o.InputMean(j), Z: z, Contribution: v,
-			})
-		}
-		sort.SliceStable(e.Outlier, func(i, j int) bool {
-			return math.Abs(e.Outlier[i].Contribution) > math.Abs(e.Outlier[j].Contribution)
+	for j := 0; j < d; j++ {
+		f := int(m.Outlier.Features[j])
+		e.Outlier = append(e.Outlier, OutlierContribution{
+			Feature: f, Value: row[f], Contribution: shares[3*j], Z: shares[3*j+1], Mean: shares[3*j+2],
 		})
-		if top > 0 && len(e.Outlier) > top {
-			e.Outlier = e.Outlier[:top]
-		}
+	}
+	sort.SliceStable(e.Outlier, func(i, j int) bool {
+		return math.Abs(e.Outlier[i].Contribution) > math.Abs(e.Outlier[j].Contribution)
+	})
+	if top > 0 && len(e.Outlier) > top {
+		e.Outlier = e.Outlier[:top]
 	}
 	return nil
 }
