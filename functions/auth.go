@@ -21,12 +21,14 @@ import (
 type Route string
 
 // The routes of per-route credentials (WithAuth). Health probes (also
-// the Open Inference Protocol's /v2/health/*) are always open.
+// the Open Inference Protocol's /v2/health/*) are always open, and so are
+// the model's metadata and schemas (GET /model, /schema/*): a sender such
+// as flowsense sensor reads them to form its events, and they hold no
+// trees.
 const (
 	// RouteClassify: POST /predict, flow events on POST /, the Open
-	// Inference Protocol's /v2 paths, and every GET of the model, its
-	// schemas and the page (the model is what an attacker would probe
-	// offline).
+	// Inference Protocol's /v2 paths, GET /model.wasm and the page (the
+	// module is what an attacker would probe offline).
 	RouteClassify Route = "classify"
 	// RouteFeedback: POST /feedback and feedback events on POST /.
 	RouteFeedback Route = "feedback"
@@ -237,6 +239,8 @@ func routeOf(pattern string, r *http.Request) Route {
 	switch pattern {
 	case "GET /health/readiness", "GET /health/liveness", "GET /v2/health/live", "GET /v2/health/ready":
 		return "" // the probes, also the Open Inference Protocol's
+	case "GET /model", "GET /schema/flow", "GET /schema/classification", "GET /schema/feedback":
+		return "" // what a sender needs to form events (the sensor's --schema); no trees
 	case "POST /feedback":
 		return RouteFeedback
 	case "GET /metrics":

@@ -49,7 +49,7 @@ func TestAuthDiscoveryOnce(t *testing.T) {
 	}
 	tok := a.Issuer.Token(t, a.ClassifySender, a.Audience)
 	for range 20 {
-		req := httptest.NewRequest("GET", "/model", nil)
+		req := httptest.NewRequest("GET", "/model.wasm", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
 		rec := httptest.NewRecorder()
 		s.ServeHTTP(rec, req)
@@ -71,7 +71,7 @@ func TestAuthIssuerDown(t *testing.T) {
 	ts.Close()
 	a.Env["FLOWSENSE_OIDC_ISSUER"] = ts.URL
 	s := authServer(t, a)
-	req := httptest.NewRequest("GET", "/model", nil)
+	req := httptest.NewRequest("GET", "/model.wasm", nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	rec := httptest.NewRecorder()
 	s.ServeHTTP(rec, req)
