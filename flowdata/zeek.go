@@ -7,10 +7,6 @@ import (
 	"strings"
 )
 
-// zeekFields are the conn.log fields the columns come from.
-var zeekFields = []string{"id.resp_p", "proto", "duration", "orig_pkts", "resp_pkts", "orig_ip_bytes", "resp_ip_bytes",
-	"history", "orig_bytes", "resp_bytes", "missed_bytes", "conn_state", "service"}
-
 // zeekTSV converts one line of a conn.log in Zeek's TSV form.
 func (c *logConv) zeekTSV(line []byte) error {
 	s := string(line)

@@ -72,6 +72,7 @@ func sameExplanation(t testing.TB, what string, got, want *cloudevents.Explanati
 	t.Helper()
 	if got == nil {
 		t.Fatalf("%s: no explanation", what)
+		return
 	}
 	near := func(a, b float64) bool { return math.Abs(a-b) <= 1e-9*(1+math.Abs(b)) }
 	bad := got.Class != want.Class || !near(got.Margin, want.Margin) || !near(got.Bias, want.Bias) ||
