@@ -128,7 +128,7 @@ func ReadModule(path string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	b, err := compiler.Compile(m, compiler.WithModelFile(raw))
+	b, err := compiler.Compile(m, compiler.WithModelFile(raw), compiler.WithoutExplain())
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", l.Model, err)
 	}

@@ -19,7 +19,7 @@ func (r *Result) WriteDir(dir string) error {
 		return err
 	}
 	r.Metrics.ModelBytes = int64(len(modelBytes))
-	module, err := compiler.Compile(r.Model, compiler.WithModelFile(modelBytes))
+	module, err := compiler.Compile(r.Model, compiler.WithModelFile(modelBytes), compiler.WithoutExplain())
 	if err != nil {
 		return fmt.Errorf("compile model.wasm: %w", err)
 	}

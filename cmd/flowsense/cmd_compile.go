@@ -17,12 +17,13 @@ func runCompile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	out := f.String("out", "", "output module (default: model.wasm beside model.json)")
 	noSIMD := f.Bool("no-simd", "a WebAssembly 1.0 module without v128 instructions, for hosts without SIMD")
 	trees := f.String("trees", "tables", "tree form: tables (the fastest start), code (if/else: faster flows, tens of ms more to load), auto (code up to 4,096 nodes)")
+	explain := f.Bool("explain", "include the explain export (TreeSHAP and outlier shares, for ?explain=N); about 3x the module's size on CIC-IDS2017 (126 KiB to 372 KiB)")
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if *help {
-		f.usage(stdout, "--model DIR/model.json [--out model.wasm] [--no-simd] [--trees tables|code|auto]")
+		f.usage(stdout, "--model DIR/model.json [--out model.wasm] [--no-simd] [--trees tables|code|auto] [--explain]")
 		return errHelp
 	}
 	path := *modelPath
@@ -39,6 +40,9 @@ func runCompile(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	opts := []compiler.CompileOption{compiler.WithModelFile(raw)}
 	if *noSIMD {
 		opts = append(opts, compiler.WithoutSIMD())
+	}
+	if !*explain {
+		opts = append(opts, compiler.WithoutExplain())
 	}
 	switch *trees {
 	case "tables":

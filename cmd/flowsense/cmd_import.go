@@ -51,7 +51,7 @@ func runImport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if err != nil {
 		return err
 	}
-	mod, err := compiler.Compile(m, compiler.WithModelFile(b))
+	mod, err := compiler.Compile(m, compiler.WithModelFile(b), compiler.WithoutExplain())
 	if err != nil {
 		return fmt.Errorf("%s: %w", src, err)
 	}

@@ -238,7 +238,7 @@ func heldout(res *trainer.Result) (Heldout, error) {
 	if err != nil {
 		return Heldout{}, err
 	}
-	w, err := compiler.Compile(res.Model, compiler.WithModelFile(b))
+	w, err := compiler.Compile(res.Model, compiler.WithModelFile(b), compiler.WithoutExplain())
 	if err != nil {
 		return Heldout{}, fmt.Errorf("compile: %w", err)
 	}

@@ -3,6 +3,7 @@
 package host_test
 
 import (
+	"github.com/flowsense/flowsense/wasm/compiler"
 	"testing"
 
 	"github.com/flowsense/flowsense/wasm/host"
@@ -18,7 +19,10 @@ func TestRealDataParity(t *testing.T) {
 	for name := range datasets {
 		t.Run(name, func(t *testing.T) {
 			m, rows := trainedModel(t, name)
-			b := compile(t, m)
+			// as flowsense train writes it: without the explain export,
+			// which compile --explain adds (its size is logged)
+			b := compile(t, m, compiler.WithoutExplain())
+			t.Logf("%s: with the explain export %d bytes", name, len(compile(t, m)))
 			nf := len(m.Schema.Features)
 			n := len(rows) / nf
 			d, k := 0, 0
