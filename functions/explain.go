@@ -97,7 +97,7 @@ type contributor interface {
 func (s *Server) explainRows(ctx context.Context, rows []float32, results []cloudevents.Classification, n int) error {
 	c, ok := s.mod.(contributor)
 	if !ok || !c.CanExplain() {
-		return fmt.Errorf("%w: its module has no explain export (the model has no node covers: retrain it with this flowsense)", ErrCannotExplain)
+		return fmt.Errorf("%w: its module has no explain export (compile it with flowsense compile --explain; a model trained before node covers were recorded must be retrained)", ErrCannotExplain)
 	}
 	m := s.explainModel()
 	phi := make([]float64, c.Outputs()*(s.nf+1))
