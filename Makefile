@@ -158,6 +158,8 @@ lambda:
 .PHONY: test-deploy deploy-knative deploy-eventing deploy-lambda deploy-trainer \
         clean-knative clean-eventing clean-lambda clean-trainer
 test-deploy:
+	@command -v cfn-lint >/dev/null || { echo "test-deploy: cfn-lint is missing (it is on this machine image; elsewhere pip install cfn-lint, which brings aws-sam-translator)" >&2; exit 1; }
+	cfn-lint deploy/lambda/template.yaml deploy/lambda/streams.yaml deploy/lambda/kafka.yaml
 	cd deploy && $(GO) vet ./... && $(GO) test -count=1 ./...
 	cd deploy/kserve && $(GO) vet ./... && $(GO) test -count=1 ./...
 deploy-knative:

@@ -172,12 +172,14 @@ type firehoseStream struct {
 // iamStatement is one statement of a policy; Action and Resource are a
 // scalar or a list.
 type iamStatement struct {
-	Effect    string `yaml:"Effect"`
-	Principal *struct {
-		Service string `yaml:"Service"`
-	} `yaml:"Principal"`
-	Action   scalarOrList `yaml:"Action"`
-	Resource scalarOrList `yaml:"Resource"`
+	Sid       string        `yaml:"Sid"`
+	Effect    string        `yaml:"Effect"`
+	Principal *iamPrincipal `yaml:"Principal"`
+	Action    scalarOrList  `yaml:"Action"`
+	Resource  scalarOrList  `yaml:"Resource"`
+	// Condition: operator (StringEquals, ArnNotEquals, Bool, ...) to
+	// condition key to values.
+	Condition map[string]map[string]scalarOrList `yaml:"Condition"`
 }
 
 type scalarOrList []cfnValue
@@ -206,6 +208,7 @@ type iamPolicyDocument struct {
 
 type iamRole struct {
 	AssumeRolePolicyDocument iamPolicyDocument `yaml:"AssumeRolePolicyDocument"`
+	ManagedPolicyArns        []cfnValue        `yaml:"ManagedPolicyArns"`
 	Policies                 []struct {
 		PolicyName     string            `yaml:"PolicyName"`
 		PolicyDocument iamPolicyDocument `yaml:"PolicyDocument"`

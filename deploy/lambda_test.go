@@ -45,9 +45,10 @@ type samTemplate struct {
 	Transform                string `yaml:"Transform"`
 	Description              string `yaml:"Description"`
 	Parameters               map[string]struct {
-		Type        string   `yaml:"Type"`
-		Default     cfnValue `yaml:"Default"`
-		Description string   `yaml:"Description"`
+		Type           string   `yaml:"Type"`
+		Default        cfnValue `yaml:"Default"`
+		AllowedPattern string   `yaml:"AllowedPattern"`
+		Description    string   `yaml:"Description"`
 	} `yaml:"Parameters"`
 	Resources map[string]samResource `yaml:"Resources"`
 	Outputs   map[string]struct {
@@ -58,9 +59,13 @@ type samTemplate struct {
 
 // samResource decodes Properties by Type.
 type samResource struct {
-	Type     string       `yaml:"Type"`
-	Function *samFunction `yaml:"-"` // set when Type is AWS::Serverless::Function
-	Queue    *sqsQueue    `yaml:"-"` // set when Type is AWS::SQS::Queue
+	Type        string            `yaml:"Type"`
+	Function    *samFunction      `yaml:"-"` // set when Type is AWS::Serverless::Function
+	Queue       *sqsQueue         `yaml:"-"` // set when Type is AWS::SQS::Queue
+	Role        *iamRole          `yaml:"-"` // AWS::IAM::Role
+	LogGroup    *logGroup         `yaml:"-"` // AWS::Logs::LogGroup
+	Permission  *lambdaPermission `yaml:"-"` // AWS::Lambda::Permission
+	QueuePolicy *sqsQueuePolicy   `yaml:"-"` // AWS::SQS::QueuePolicy
 }
 
 func (r *samResource) UnmarshalYAML(n *yaml.Node) error {
@@ -80,6 +85,18 @@ func (r *samResource) UnmarshalYAML(n *yaml.Node) error {
 	case "AWS::SQS::Queue":
 		r.Queue = &sqsQueue{}
 		target = r.Queue
+	case "AWS::IAM::Role":
+		r.Role = &iamRole{}
+		target = r.Role
+	case "AWS::Logs::LogGroup":
+		r.LogGroup = &logGroup{}
+		target = r.LogGroup
+	case "AWS::Lambda::Permission":
+		r.Permission = &lambdaPermission{}
+		target = r.Permission
+	case "AWS::SQS::QueuePolicy":
+		r.QueuePolicy = &sqsQueuePolicy{}
+		target = r.QueuePolicy
 	default:
 		return fmt.Errorf("%w: line %d: resource type %q not modelled", errManifest, n.Line, head.Type)
 	}
@@ -112,7 +129,11 @@ type samFunction struct {
 	CodeUri       string   `yaml:"CodeUri"`
 	MemorySize    cfnValue `yaml:"MemorySize"`
 	Timeout       int      `yaml:"Timeout"`
-	Environment   struct {
+	Role          cfnValue `yaml:"Role"`
+	LoggingConfig *struct {
+		LogGroup cfnValue `yaml:"LogGroup"`
+	} `yaml:"LoggingConfig"`
+	Environment struct {
 		Variables map[string]cfnValue `yaml:"Variables"`
 	} `yaml:"Environment"`
 	FunctionUrlConfig *struct {
@@ -122,6 +143,8 @@ type samFunction struct {
 		Type       string `yaml:"Type"`
 		Properties struct {
 			Queue                          cfnValue `yaml:"Queue"`
+			Stream                         cfnValue `yaml:"Stream"` // Kinesis, DynamoDB
+			StartingPosition               string   `yaml:"StartingPosition"`
 			BatchSize                      int      `yaml:"BatchSize"`
 			MaximumBatchingWindowInSeconds int      `yaml:"MaximumBatchingWindowInSeconds"`
 			FunctionResponseTypes          []string `yaml:"FunctionResponseTypes"`
@@ -220,6 +243,7 @@ func checkSAM(tpl *samTemplate) error {
 	if sqs == 0 {
 		bad("no SQS event source")
 	}
+	errs = append(errs, checkSAMPrivilege(tpl, fnName)...)
 	for name, o := range tpl.Outputs {
 		if o.Value.Tag == "!Ref" || o.Value.Tag == "!GetAtt" {
 			ref, _, _ := strings.Cut(o.Value.Value, ".")
