@@ -50,6 +50,12 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 	for range l.treeFuncs() {
 		funcs = append(funcs, wb.AppendU32(nil, tyFinish))
 	}
+	if l.white { // the SIMD detector's pair and chunk functions
+		funcs = append(funcs, wb.AppendU32(nil, tyFinish))
+		for range l.chunkWidths() {
+			funcs = append(funcs, wb.AppendU32(nil, tyRow))
+		}
+	}
 	fnExplain := uint32(len(funcs)) // the explain functions follow (explain.go)
 	if x != nil {
 		funcs = append(funcs, explainFuncTypes(uint32(len(types)))...)
@@ -113,6 +119,12 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 			code = append(code, emitTreeChunk(l, ch[0], ch[1]))
 		} else {
 			code = append(code, emitTreeTables(l))
+		}
+	}
+	if l.white {
+		code = append(code, emitPairFunc(l))
+		for _, nv := range l.chunkWidths() {
+			code = append(code, emitChunkFunc(l, nv))
 		}
 	}
 	if x != nil {
@@ -257,6 +269,8 @@ func emitRow(l *layout) []byte {
 		f.Set(u)
 		f.Get(out).F64(1).Get(u).Op(wb.OpF64Sub).Mem(wb.OpF64Store, 16)
 		f.Get(out).Get(u).Mem(wb.OpF64Store, 24)
+	} else if l.classes <= maxUnrolled {
+		emitSoftmax(f, l, out, rp, mx, v, sum)
 	} else {
 		f.F64(math.Inf(-1)).Set(mx)
 		f.I32(0).Set(jb)
@@ -282,12 +296,20 @@ func emitRow(l *layout) []byte {
 	// argmax: the first most probable class; bb is its byte offset
 	f.I32(0).Set(bb)
 	f.Get(out).Mem(wb.OpF64Load, 16).Set(mx)
-	f.I32(8).Set(jb)
-	f.Loop(wb.Void)
-	f.Get(out).Get(jb).Op(wb.OpI32Add).Mem(wb.OpF64Load, 16).Tee(v).Get(mx).Op(wb.OpF64Gt)
-	f.If(wb.Void).Get(v).Set(mx).Get(jb).Set(bb).End()
-	f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(classBytes).Op(wb.OpI32LtU).BrIf(0)
-	f.End()
+	if l.classes <= maxUnrolled {
+		for j := 1; j < l.classes; j++ {
+			f.Get(out).Mem(wb.OpF64Load, uint32(16+8*j)).Tee(v).Get(mx).Op(wb.OpF64Gt).Set(q)
+			f.Get(v).Get(mx).Get(q).Op(wb.OpSelect).Set(mx)
+			f.I32(int32(8 * j)).Get(bb).Get(q).Op(wb.OpSelect).Set(bb)
+		}
+	} else {
+		f.I32(8).Set(jb)
+		f.Loop(wb.Void)
+		f.Get(out).Get(jb).Op(wb.OpI32Add).Mem(wb.OpF64Load, 16).Tee(v).Get(mx).Op(wb.OpF64Gt)
+		f.If(wb.Void).Get(v).Set(mx).Get(jb).Set(bb).End()
+		f.Get(jb).I32(8).Op(wb.OpI32Add).Tee(jb).I32(classBytes).Op(wb.OpI32LtU).BrIf(0)
+		f.End()
+	}
 
 	// outlier score
 	f.F64(0).Set(sc)
@@ -310,23 +332,52 @@ func emitRow(l *layout) []byte {
 	return f.Body()
 }
 
-// emitDetector computes the outlier score of the row at x into local sc.
-// First the standardised inputs u_j (std), then the projection four
-// components at a time, reading the projection as lower stores it (block
-// by block, each block's rows contiguous): each p_c is still summed over j in order, as the
-// native predictor does (it skips u_j = 0, whose products add ±0 and change
-// nothing), but four independent sums keep the CPU busy.
+// maxUnrolled is the most classes whose softmax and argmax emitRow
+// writes as straight-line code (a loop above): under wazero's termination
+// checks a loop iteration costs a call out of the module.
+const maxUnrolled = 64
+
+// emitSoftmax writes the probabilities of the raw scores at rp to out+16,
+// unrolled: exp(raw_j - max) / sum, the native softmax's operations in its
+// order.
+func emitSoftmax(f *wb.Func, l *layout, out, rp, mx, v, sum uint32) {
+	f.F64(math.Inf(-1)).Set(mx)
+	for j := 0; j < l.outputs; j++ {
+		f.Get(rp).Mem(wb.OpF64Load, uint32(8*j)).Tee(v).Get(mx).Get(v).Get(mx).Op(wb.OpF64Gt).Op(wb.OpSelect).Set(mx)
+	}
+	e := make([]uint32, l.outputs)
+	for j := range e {
+		e[j] = f.Local(wb.F64)
+		f.Get(rp).Mem(wb.OpF64Load, uint32(8*j)).Get(mx).Op(wb.OpF64Sub).Call(fnExp).Set(e[j])
+		if j == 0 {
+			f.Get(e[j]).Set(sum)
+		} else {
+			f.Get(sum).Get(e[j]).Op(wb.OpF64Add).Set(sum)
+		}
+	}
+	for j := range e {
+		f.Get(out).Get(e[j]).Get(sum).Op(wb.OpF64Div).Mem(wb.OpF64Store, uint32(16+8*j))
+	}
+}
+
+// emitDetector computes the outlier score of the row at x into local sc:
+// the standardised inputs u_j into std (emitInputs: straight-line code,
+// one input or, in a SIMD module, two at a time), then the score, from the
+// whitened projection (emitWhitened) or, in the native form, the
+// projection four components at a time, reading the projection as lower
+// stores it (block by block, each block's rows contiguous): each p_c is
+// still summed over j in order, as the native predictor does (it skips
+// u_j = 0, whose products add ±0 and change nothing), but four independent
+// sums keep the CPU busy.
 func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 	k := int32(l.components)
 	kb := 8 * k
 	d := int32(l.dims)
-	ip := f.Local(wb.I32)
 	ub := f.Local(wb.I32)
 	pp := f.Local(wb.I32)
 	cb := f.Local(wb.I32)
 	q := f.Local(wb.I32)
 	ab := f.Local(wb.I32)
-	xv := f.Local(wb.F32)
 	u := f.Local(wb.F64)
 	v := f.Local(wb.F64)
 	zero := f.Local(wb.F64)
@@ -334,34 +385,7 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 	for i := range acc {
 		acc[i] = f.Local(wb.F64)
 	}
-
-	// u_j = (clamp(v_j) - mean_j) / scale_j
-	f.I32(int32(l.dIn)).Set(ip)
-	f.I32(0).Set(ub)
-	f.Loop(wb.Void)
-	f.Get(x).Get(ip).Mem(wb.OpI32Load, 0).Op(wb.OpI32Add).Mem(wb.OpF32Load, 0).Set(xv)
-	f.Get(ub) // store address
-	// NaN or ±Inf: the mean
-	f.Get(xv).Op(wb.OpF32Abs).F32(math.MaxFloat32).Op(wb.OpF32Le)
-	f.If(wb.F64)
-	if l.anyLog1p {
-		f.Get(ip).Mem(wb.OpI32Load, 4)
-		f.If(wb.F64).Get(xv).Op(wb.OpF64PromoteF32).Call(fnSignedLog1p).Else().Get(xv).Op(wb.OpF64PromoteF32).End()
-	} else {
-		f.Get(xv).Op(wb.OpF64PromoteF32)
-	}
-	f.Else()
-	f.Get(ip).Mem(wb.OpF64Load, 8)
-	f.End()
-	f.Get(ip).Mem(wb.OpF64Load, 24).Op(wb.OpF64Max)
-	f.Get(ip).Mem(wb.OpF64Load, 32).Op(wb.OpF64Min)
-	f.Get(ip).Mem(wb.OpF64Load, 8).Op(wb.OpF64Sub)
-	f.Get(ip).Mem(wb.OpF64Load, 16).Op(wb.OpF64Div)
-	f.Mem(wb.OpF64Store, l.std)
-	f.Get(ub).I32(8).Op(wb.OpI32Add).Set(ub)
-	f.Get(ip).I32(40).Op(wb.OpI32Add).Tee(ip).I32(int32(l.dInEnd)).Op(wb.OpI32Ne).BrIf(0)
-	f.End()
-
+	emitInputs(f, l, x)
 	if l.white {
 		emitWhitened(f, l, sc)
 		return
@@ -373,15 +397,16 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 		for i := 0; i < w; i++ {
 			f.F64(0).Set(acc[i])
 		}
-		f.I32(0).Set(ub)
-		f.Loop(wb.Void)
-		f.Get(ub).Mem(wb.OpF64Load, l.std).Set(u)
-		for i := 0; i < w; i++ {
-			f.Get(acc[i]).Get(u).Get(pp).Mem(wb.OpF64Load, uint32(8*i)).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(acc[i])
+		// the inputs unrolled: constant offsets, no loop (a loop
+		// iteration costs a call out of the module under wazero's
+		// termination checks, RATIONALE.md "The detector kernel")
+		for j := int32(0); j < d; j++ {
+			f.I32(0).Mem(wb.OpF64Load, l.std+uint32(8*j)).Set(u)
+			for i := 0; i < w; i++ {
+				f.Get(acc[i]).Get(u).Get(pp).Mem(wb.OpF64Load, uint32(8*(int(j)*w+i))).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(acc[i])
+			}
 		}
-		f.Get(pp).I32(int32(8 * w)).Op(wb.OpI32Add).Set(pp)
-		f.Get(ub).I32(8).Op(wb.OpI32Add).Tee(ub).I32(8 * d).Op(wb.OpI32Ne).BrIf(0)
-		f.End()
+		f.Get(pp).I32(int32(8*w) * d).Op(wb.OpI32Add).Set(pp)
 		for i := 0; i < w; i++ {
 			use(i)
 		}
@@ -433,56 +458,6 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 	f.Get(ab).I32(kb).Op(wb.OpI32Add).Set(ab)
 	f.Get(q).I32(8).Op(wb.OpI32Add).Tee(q).I32(kb).Op(wb.OpI32Ne).BrIf(0)
 	f.End()
-}
-
-// emitWhitened scores the standardised inputs u (std) from the whitened
-// projection W (whiten): s = Σ_c z_c² with z = Wᵀu, simdBlock components
-// at a time in simdBlock/2 f64x2 accumulators; per input, u_j is splatted
-// and multiplied into every accumulator, so one v128 load feeds two
-// multiply-adds. A narrower last block has an even width (a zero column
-// pads it), whose zero sums add nothing.
-func emitWhitened(f *wb.Func, l *layout, sc uint32) {
-	k, d := l.components, int32(l.dims)
-	ub := f.Local(wb.I32)
-	pp := f.Local(wb.I32)
-	cb := f.Local(wb.I32)
-	uv := f.Local(wb.V128)
-	sv := f.Local(wb.V128)
-	var acc [simdBlock / 2]uint32
-	for i := range acc {
-		acc[i] = f.Local(wb.V128)
-	}
-	block := func(w int) {
-		nv := (w + 1) / 2
-		for i := 0; i < nv; i++ {
-			f.V128Zero().Set(acc[i])
-		}
-		f.I32(0).Set(ub)
-		f.Loop(wb.Void)
-		f.Get(ub).Mem(wb.OpF64Load, l.std).SIMD(wb.SIMDF64x2Splat).Set(uv)
-		for i := 0; i < nv; i++ {
-			f.Get(acc[i]).Get(uv).Get(pp).V128Load(uint32(16 * i)).SIMD(wb.SIMDF64x2Mul).SIMD(wb.SIMDF64x2Add).Set(acc[i])
-		}
-		f.Get(pp).I32(int32(16 * nv)).Op(wb.OpI32Add).Set(pp)
-		f.Get(ub).I32(8).Op(wb.OpI32Add).Tee(ub).I32(8 * d).Op(wb.OpI32Ne).BrIf(0)
-		f.End()
-		for i := 0; i < nv; i++ {
-			f.Get(sv).Get(acc[i]).Get(acc[i]).SIMD(wb.SIMDF64x2Mul).SIMD(wb.SIMDF64x2Add).Set(sv)
-		}
-	}
-	f.V128Zero().Set(sv)
-	f.I32(int32(l.projection)).Set(pp) // blocks follow each other
-	if full := k / simdBlock; full > 0 {
-		f.I32(0).Set(cb)
-		f.Loop(wb.Void)
-		block(simdBlock)
-		f.Get(cb).I32(1).Op(wb.OpI32Add).Tee(cb).I32(int32(full)).Op(wb.OpI32Ne).BrIf(0)
-		f.End()
-	}
-	if rest := k % simdBlock; rest > 0 {
-		block(rest)
-	}
-	f.Get(sv).F64x2ExtractLane(0).Get(sv).F64x2ExtractLane(1).Op(wb.OpF64Add).Set(sc)
 }
 
 // emitTrees adds every tree's leaf to the raw scores, in tree order. Trees

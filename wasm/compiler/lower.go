@@ -20,8 +20,10 @@ import (
 //	raw           f64[maxBatch*outputs] raw scores of the rows being
 //	              predicted (a batch's trees run tree by tree over its
 //	              rows, so each row keeps its own)
+//	accv          v128[simdBlock/2] the SIMD detector's accumulators
 //	proj          f64[components] the detector's projected row
-//	std           f64[d]         the detector's standardised inputs
+//	std           f64[d+1]       the detector's standardised inputs (16-byte
+//	              aligned, a spare slot for the pairs of the SIMD form)
 //	input         f32[maxBatch*features]
 //	output        maxBatch rows of stride bytes
 //	data          the model tables below, one active data segment
@@ -34,11 +36,13 @@ import (
 //	  nodes       per tree in preorder (a node's left child right after it),
 //	              internal node {threshold f32 or set address i32, info i32}
 //	              (wide: {threshold, info, right i32}), leaf: its W f32 values
-//	  inputs      detector inputs {featureOffset i32, log1p i32, mean, scale, low, high f64}
+//	  pairs       the SIMD detector's inputs two by two (pairRec bytes
+//	              each, detector.go), then
 //	  projection  whitened (the SIMD module, when whiten accepts the
 //	              detector): W = P·L, 16-byte aligned, in blocks of
 //	              simdBlock components each padded to an even width with
-//	              zeros, each block row-major; no invcov follows.
+//	              zeros, each block row-major with zero rows up to whole
+//	              chunks of chunkInputs; no invcov follows.
 //	              Otherwise P, in blocks of 4 components, each block
 //	              row-major, then
 //	  invcov      f64[k] (diagonal) or f64[k*k]
@@ -57,6 +61,8 @@ type layout struct {
 	objective                  model.Objective
 	maxBatch, stride           int
 	raw, proj, std             uint32
+	accv                       uint32 // the SIMD detector's accumulators between chunk calls
+	pairs                      uint32 // the SIMD detector's input pairs (detector.go)
 	input, output              uint32
 	dataBase                   uint32
 	data                       []byte
@@ -68,19 +74,18 @@ type layout struct {
 	featBits, shift int
 	rec             uint32
 	wide            bool
-	// detector; dIn == dInEnd when there is none
-	hasOutlier  bool
-	components  int
-	dims        int
-	dIn, dInEnd uint32
-	projection  uint32
-	invCov      uint32
-	diagonal    bool
+	// detector (its inputs' constants are immediates in the code,
+	// detector.go)
+	hasOutlier bool
+	components int
+	dims       int
+	projection uint32
+	invCov     uint32
+	diagonal   bool
 	// simd: the module may use v128 (Compile's default); white: the
 	// detector is scored from the whitened projection (whiten), with
 	// v128 arithmetic
 	simd, white bool
-	anyLog1p    bool
 	threshold   float64
 	pages       uint32
 	// trees as code (treecode.go): code is true when the trees are
@@ -145,9 +150,15 @@ func (l *layout) placeScratch() {
 	a = align8(a + 8*uint64(l.outputs)*uint64(l.maxBatch))
 	l.proj = uint32(a)
 	a = align8(a + 8*uint64(l.components))
+	a = (a + 15) &^ 15
 	l.std = uint32(a)
 	if l.m.Outlier != nil {
-		a = align8(a + 8*uint64(l.dims))
+		// a spare slot (the SIMD detector writes its inputs in pairs) and
+		// zeros up to whole chunks of chunkInputs (it reads them so)
+		a = align8(a + 8*uint64(max(l.dims+1, padRows(l.dims))))
+		a = (a + 15) &^ 15
+		l.accv = uint32(a)
+		a += 16 * simdBlock / 2
 	}
 	a = (a + 15) &^ 15
 	l.input = uint32(a)
@@ -213,7 +224,7 @@ func (l *layout) dataSize(nCat, nNodes uint64) uint64 {
 	size += 4*nCat + nNodes
 	if l.m.Outlier != nil {
 		d, k := uint64(l.dims), uint64(l.components)
-		size = align8(size) + 40*d + 8*d*k + 8*k*k + 8*d + 16
+		size = align8(size) + 16 + pairRec*(d/2+1) + 8*uint64(padRows(int(d)))*(k+simdBlock) + 8*k*k + 8*d + 16
 	}
 	return size
 }
@@ -342,38 +353,19 @@ func (l *layout) putDetector(o *model.Outlier) {
 	k, d := l.components, l.dims
 	l.hasOutlier = true
 	l.threshold = o.Threshold
-	l.padTo(8)
-	l.dIn = l.addr()
-	for j := 0; j < d; j++ {
-		l.put32(uint32(o.Features[j]) * 4)
-		lg := uint32(0)
-		if o.Log1p != nil && o.Log1p[j] {
-			lg = 1
-			l.anyLog1p = true
-		}
-		l.put32(lg)
-		l.put64(o.Mean[j])
-		l.put64(o.Scale[j])
-		lo, hi := math.Inf(-1), math.Inf(1)
-		if o.Clip != nil {
-			lo, hi = o.Clip.Low[j], o.Clip.High[j]
-		}
-		l.put64(lo)
-		l.put64(hi)
-	}
-	l.dInEnd = l.addr()
 	if w, ok := whitenIf(l.simd, o); ok {
 		// the whitened projection W in blocks of simdBlock components
 		// (the last block narrower, padded with a zero column to an even
 		// width), each block row by row: emitWhitened's order
 		l.white = true
 		l.padTo(16)
+		l.putPairs(o)
 		l.projection = l.addr()
 		for c0 := 0; c0 < k; c0 += simdBlock {
 			bw := min(simdBlock, k-c0)
-			for j := 0; j < d; j++ {
+			for j := 0; j < padRows(d); j++ {
 				for i := 0; i < bw+bw%2; i++ {
-					if i < bw {
+					if i < bw && j < d {
 						l.put64(w[j*k+c0+i])
 					} else {
 						l.put64(0)

@@ -4,6 +4,7 @@
 // package lowers a model and uses this package to emit it.
 //
 // It is not a general assembler: it covers the instructions the flowsense
-// compiler emits (no SIMD, no bulk memory, no imports), so every module it
-// writes validates under the MVP feature set that every host supports.
+// compiler emits: the MVP instructions, and the few fixed-width SIMD (v128)
+// ones of the outlier detector; no bulk memory, no imports. A module that
+// uses no v128 instruction validates under the MVP feature set.
 package wasmbin

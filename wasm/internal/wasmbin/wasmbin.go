@@ -283,11 +283,26 @@ const (
 // fixed-width SIMD; only the ones the compiler uses).
 const (
 	SIMDV128Load              = 0x00
+	SIMDV128Load64Splat       = 0x0a
+	SIMDV128Store             = 0x0b
 	SIMDV128Const             = 0x0c
 	SIMDF64x2Splat            = 0x14
 	SIMDF64x2ExtractLane      = 0x21
+	SIMDF64x2ReplaceLane      = 0x22
+	SIMDF64x2Eq               = 0x47
+	SIMDF64x2Lt               = 0x49
+	SIMDF64x2Le               = 0x4b
+	SIMDV128And               = 0x4e
+	SIMDV128Or                = 0x50
+	SIMDV128Bitselect         = 0x52
+	SIMDI64x2ShrU             = 0xcd
+	SIMDF64x2Abs              = 0xec
 	SIMDF64x2Add              = 0xf0
+	SIMDF64x2Sub              = 0xf1
 	SIMDF64x2Mul              = 0xf2
+	SIMDF64x2Div              = 0xf3
+	SIMDF64x2Min              = 0xf4
+	SIMDF64x2Max              = 0xf5
 	simdPrefix           byte = 0xfd
 )
 
@@ -415,6 +430,45 @@ func (f *Func) SIMD(op uint32) *Func {
 func (f *Func) V128Load(offset uint32) *Func {
 	f.SIMD(SIMDV128Load)
 	f.code = AppendU32(AppendU32(f.code, 4), offset)
+	return f
+}
+
+// V128Store appends v128.store with 16-byte alignment and a constant
+// offset.
+func (f *Func) V128Store(offset uint32) *Func {
+	f.SIMD(SIMDV128Store)
+	f.code = AppendU32(AppendU32(f.code, 4), offset)
+	return f
+}
+
+// V128Load64Splat appends v128.load64_splat (8-byte alignment): the f64
+// at offset in both lanes.
+func (f *Func) V128Load64Splat(offset uint32) *Func {
+	f.SIMD(SIMDV128Load64Splat)
+	f.code = AppendU32(AppendU32(f.code, 3), offset)
+	return f
+}
+
+// F64x2 appends v128.const holding the f64 lanes lo and hi.
+func (f *Func) F64x2(lo, hi float64) *Func {
+	f.SIMD(SIMDV128Const)
+	f.code = binary.LittleEndian.AppendUint64(f.code, math.Float64bits(lo))
+	f.code = binary.LittleEndian.AppendUint64(f.code, math.Float64bits(hi))
+	return f
+}
+
+// I64x2 appends v128.const holding the i64 lanes lo and hi.
+func (f *Func) I64x2(lo, hi uint64) *Func {
+	f.SIMD(SIMDV128Const)
+	f.code = binary.LittleEndian.AppendUint64(f.code, lo)
+	f.code = binary.LittleEndian.AppendUint64(f.code, hi)
+	return f
+}
+
+// F64x2ReplaceLane appends f64x2.replace_lane lane.
+func (f *Func) F64x2ReplaceLane(lane byte) *Func {
+	f.SIMD(SIMDF64x2ReplaceLane)
+	f.code = append(f.code, lane)
 	return f
 }
 
