@@ -1,8 +1,9 @@
 // Package report renders the evaluation of a trained flowsense model as
 // one self-contained HTML file: summary and per-class tables, a
 // confusion-matrix heatmap, one-vs-rest ROC and precision-recall curves,
-// the training curve, feature importance and, when an outlier detector
-// was evaluated, its ROC curve and score histograms.
+// the training curve, feature importance by gain and by mean absolute
+// TreeSHAP value, dependence plots of the top features and, when an
+// outlier detector was evaluated, its ROC curve and score histograms.
 //
 // The file needs nothing else to be read: the CSS is inline and every
 // chart is an inline SVG drawn here, so it opens offline, in a mail

@@ -51,7 +51,8 @@ func FuzzWrite(f *testing.F) {
 
 // FuzzCharts feeds arbitrary numbers (NaN, infinities, huge and negative
 // values included) to the charts that scale themselves from data: the
-// training curve, importance bars and score histograms. They must not
+// training curve, importance bars, score histograms, TreeSHAP bars and
+// dependence plots (numeric and categorical). They must not
 // panic and must stay well-formed.
 func FuzzCharts(f *testing.F) {
 	f.Add([]byte{0, 0, 0, 0, 0, 0, 0xf0, 0x7f, 1, 2, 3, 4, 5, 6, 7, 8}, 1.5)
@@ -66,7 +67,13 @@ func FuzzCharts(f *testing.F) {
 		var rounds []Round
 		var imp []Importance
 		var benign, attack []float64
+		shap := &SHAP{Rows: len(vals), Outputs: []string{"a", "b"}}
+		num := Dependence{Feature: "x"}
+		cat := Dependence{Feature: "c", Categories: []string{"tcp", "udp"}}
 		for i, v := range vals {
+			shap.Features = append(shap.Features, SHAPFeature{Name: strconv.Itoa(i), MeanAbs: []float64{math.Abs(v), threshold}})
+			num.Value, num.Contribution, num.Class = append(num.Value, v), append(num.Contribution, threshold-v), append(num.Class, i%2)
+			cat.Value, cat.Contribution, cat.Class = append(cat.Value, float64(i%7)-1), append(cat.Contribution, v), append(cat.Class, 0)
 			rounds = append(rounds, Round{Round: i - 3, Train: v, Valid: -v})
 			imp = append(imp, Importance{Name: strconv.Itoa(i), Gain: v})
 			if i%2 == 0 {
@@ -75,9 +82,10 @@ func FuzzCharts(f *testing.F) {
 				attack = append(attack, v)
 			}
 		}
-		m := eval.Metrics{Outlier: &eval.OutlierMetrics{Threshold: threshold}}
+		shap.Dependence = []Dependence{num, cat}
+		m := eval.Metrics{Classes: []string{"a", "b"}, Outlier: &eval.OutlierMetrics{Threshold: threshold}}
 		in := Input{Metrics: m, Training: rounds, BestRound: 1, Importance: imp,
-			OutlierScores: &OutlierScores{Benign: benign, Attack: attack}}
+			OutlierScores: &OutlierScores{Benign: benign, Attack: attack}, SHAP: shap}
 		var buf bytes.Buffer
 		if err := Write(&buf, in); err != nil {
 			t.Fatalf("Write: %v", err)

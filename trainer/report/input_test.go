@@ -96,6 +96,7 @@ func syntheticInput() Input {
 		}
 		imp = append(imp, Importance{Name: name, Gain: 1000 * math.Pow(0.82, float64(i))})
 	}
+	shap := syntheticSHAP(rng, classes, imp)
 	return Input{
 		Title:   "flowsense report: synthetic <test> & data",
 		Dataset: "Synthetic 5-class test set (3,000 rows) with 1% unknown labels; not real traffic.",
@@ -109,5 +110,70 @@ func syntheticInput() Input {
 		BestRound:     80,
 		Importance:    imp,
 		OutlierScores: &OutlierScores{Benign: benign, Attack: attack},
+		SHAP:          shap,
 	}
+}
+
+// syntheticSHAP makes TreeSHAP summaries for the features of imp: mean
+// absolute values per class in an order that differs from the gain's,
+// and dependence plots of a step-shaped numeric feature, a heavy-tailed
+// one (a log axis), a categorical one, one with missing values, the
+// hostile name and a plain one.
+func syntheticSHAP(rng *rand.Rand, classes []string, imp []Importance) *SHAP {
+	s := &SHAP{Rows: 1000, Of: 3000, Outputs: classes}
+	for i, f := range imp {
+		mean := make([]float64, len(classes))
+		for k := range mean {
+			// feature 5 matters most by SHAP; gain ranks it sixth
+			w := math.Pow(0.8, math.Abs(float64(i-5)))
+			mean[k] = w * (0.2 + 0.8*rng.Float64()) / float64(k+1)
+		}
+		s.Features = append(s.Features, SHAPFeature{Name: f.Name, MeanAbs: mean})
+	}
+	const n = 400
+	kinds := []struct {
+		name string
+		cats []string
+		gen  func(i int) (float64, float64)
+	}{
+		{imp[5].Name, nil, func(int) (float64, float64) {
+			v := rng.Float64() * 100
+			c := -0.8
+			if v > 40 {
+				c = 1.2
+			}
+			return v, c + 0.2*rng.NormFloat64()
+		}},
+		{"Flow Bytes/s", nil, func(int) (float64, float64) {
+			v := math.Floor(math.Pow(10, rng.Float64()*7)) - 1
+			return v, 0.3*math.Log10(1+v) - 1 + 0.1*rng.NormFloat64()
+		}},
+		{"protocol_type", []string{"tcp", "udp", "icmp"}, func(int) (float64, float64) {
+			v := float64(rng.IntN(3))
+			return v, []float64{-0.5, 0.3, 1.5}[int(v)] + 0.2*rng.NormFloat64()
+		}},
+		{"Idle Mean", nil, func(i int) (float64, float64) {
+			if i%5 == 0 {
+				return math.NaN(), 0
+			}
+			v := rng.NormFloat64()*3 - 2
+			return v, -0.1 * v
+		}},
+		{hostileFeature, nil, func(int) (float64, float64) {
+			v := rng.Float64()
+			return v, v*v - 0.3
+		}},
+		{imp[4].Name, nil, func(int) (float64, float64) { return float64(rng.IntN(20)), 0.05 * rng.NormFloat64() }},
+	}
+	for _, k := range kinds {
+		d := Dependence{Feature: k.name, Categories: k.cats}
+		for i := range n {
+			v, c := k.gen(i)
+			d.Value = append(d.Value, v)
+			d.Contribution = append(d.Contribution, c)
+			d.Class = append(d.Class, rng.IntN(len(classes)))
+		}
+		s.Dependence = append(s.Dependence, d)
+	}
+	return s
 }

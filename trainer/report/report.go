@@ -59,6 +59,11 @@ type Input struct {
 	// Curves.Outlier; OutlierScores feeds the histograms. The section is
 	// shown when Metrics.Outlier is set.
 	OutlierScores *OutlierScores
+
+	// SHAP is the TreeSHAP explanation of the test rows: importance by
+	// mean absolute contribution, next to the gain, and dependence plots.
+	// The section says so when it is nil.
+	SHAP *SHAP
 }
 
 // TopFeatures is the number of features drawn in the importance chart.
@@ -99,7 +104,7 @@ func check(in Input) error {
 	if n := len(in.Curves.PR); n != 0 && n != K {
 		return bad("Curves.PR", "%d curves for %d classes", n, K)
 	}
-	return nil
+	return checkSHAP(in)
 }
 
 const css = `
@@ -186,6 +191,7 @@ func page(b *strings.Builder, in Input) {
 		missing(b, "no feature importance given")
 	}
 	b.WriteString("</section>\n")
+	shapSection(b, in)
 
 	if in.Metrics.Outlier != nil {
 		outlierSection(b, in)

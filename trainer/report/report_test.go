@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -18,7 +19,11 @@ import (
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // allCharts are the ids of the <svg> charts of a full report.
-var allCharts = []string{"confusion", "roc", "pr", "training", "importance", "outlier-roc", "outlier-hist"}
+var allCharts = []string{"confusion", "roc", "pr", "training", "importance", "shap-importance",
+	"dependence-0", "dependence-1", "dependence-2", "dependence-3", "dependence-4", "dependence-5", "outlier-roc", "outlier-hist"}
+
+// shapCharts are the TreeSHAP charts among allCharts.
+var shapCharts = allCharts[5:12]
 
 func render(t *testing.T, in Input) string {
 	t.Helper()
@@ -138,27 +143,47 @@ func TestWriteOptionalSections(t *testing.T) {
 	}{
 		"no detector": {
 			edit:   func(in *Input) { in.Metrics.Outlier, in.Curves.Outlier, in.OutlierScores = nil, nil, nil },
-			charts: []string{"confusion", "roc", "pr", "training", "importance"},
+			charts: without("outlier-roc", "outlier-hist"),
 		},
 		"detector without samples": {
 			edit:   func(in *Input) { in.OutlierScores = nil },
-			charts: []string{"confusion", "roc", "pr", "training", "importance", "outlier-roc"},
+			charts: without("outlier-hist"),
 			note:   "no outlier score samples given",
 		},
 		"no training curve": {
 			edit:   func(in *Input) { in.Training = nil },
-			charts: []string{"confusion", "roc", "pr", "importance", "outlier-roc", "outlier-hist"},
+			charts: without("training"),
 			note:   "no training curve given",
 		},
 		"no importance": {
 			edit:   func(in *Input) { in.Importance = nil },
-			charts: []string{"confusion", "roc", "pr", "training", "outlier-roc", "outlier-hist"},
+			charts: without("importance"),
 			note:   "no feature importance given",
 		},
 		"no curves": {
 			edit:   func(in *Input) { in.Curves.ROC, in.Curves.PR = nil, nil },
-			charts: []string{"confusion", "training", "importance", "outlier-roc", "outlier-hist"},
+			charts: without("roc", "pr"),
 			note:   "no ROC curves given",
+		},
+		"no shap": {
+			edit:   func(in *Input) { in.SHAP = nil },
+			charts: without(shapCharts...),
+			note:   "no TreeSHAP contributions given",
+		},
+		"shap without dependence": {
+			edit: func(in *Input) {
+				s := *in.SHAP
+				s.Dependence = nil
+				in.SHAP = &s
+			},
+			charts: without(shapCharts[1:]...),
+		},
+		"shap all zero": {
+			edit: func(in *Input) {
+				in.SHAP = &SHAP{Rows: 3, Outputs: []string{"log-odds"}, Features: []SHAPFeature{{"a", []float64{0}}}}
+			},
+			charts: without(shapCharts...),
+			note:   "every TreeSHAP contribution is zero",
 		},
 		"zero input": {
 			edit:   func(in *Input) { *in = Input{} },
@@ -180,6 +205,17 @@ func TestWriteOptionalSections(t *testing.T) {
 			}
 		})
 	}
+}
+
+// without is allCharts less ids.
+func without(ids ...string) []string {
+	var out []string
+	for _, c := range allCharts {
+		if !slices.Contains(ids, c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // The best round is the one given, or the one of lowest validation loss.
@@ -241,6 +277,37 @@ func TestWriteErrors(t *testing.T) {
 			edit:  func(in *Input) { in.Curves.PR = append(in.Curves.PR, eval.Curve{}) },
 			want:  ErrShape,
 			field: "Curves.PR",
+		},
+		"shap outputs": {
+			edit: func(in *Input) {
+				s := *in.SHAP
+				s.Outputs = s.Outputs[:2]
+				in.SHAP = &s
+			},
+			want:  ErrShape,
+			field: "SHAP.Features[0].MeanAbs",
+		},
+		"dependence lengths": {
+			edit: func(in *Input) {
+				s := *in.SHAP
+				s.Dependence = slices.Clone(s.Dependence)
+				s.Dependence[2].Class = s.Dependence[2].Class[:10]
+				in.SHAP = &s
+			},
+			want:  ErrShape,
+			field: "SHAP.Dependence[2]",
+		},
+		"dependence class": {
+			edit: func(in *Input) {
+				s := *in.SHAP
+				s.Dependence = slices.Clone(s.Dependence)
+				d := &s.Dependence[1]
+				d.Class = slices.Clone(d.Class)
+				d.Class[7] = len(in.Metrics.Classes)
+				in.SHAP = &s
+			},
+			want:  ErrShape,
+			field: "SHAP.Dependence[1].Class",
 		},
 		"writer fails": {edit: func(*Input) {}, w: failWriter{}, want: errDiskFull},
 	}
