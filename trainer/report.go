@@ -53,5 +53,6 @@ func (r *Result) writeReport(w io.Writer) error {
 		}
 		in.OutlierScores = s
 	}
+	in.SHAP = r.SHAP
 	return report.Write(w, in)
 }

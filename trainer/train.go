@@ -16,6 +16,7 @@ import (
 	"github.com/flowsense/flowsense/trainer/eval"
 	"github.com/flowsense/flowsense/trainer/gbdt"
 	"github.com/flowsense/flowsense/trainer/outlier"
+	"github.com/flowsense/flowsense/trainer/report"
 )
 
 // Detector names for Config.Outlier.
@@ -59,6 +60,10 @@ type Config struct {
 	// Params are extra parameters to record in the model (the command line
 	// that made it, say).
 	Params map[string]string
+	// ExplainRows is how many test rows (evenly spaced) the report's
+	// TreeSHAP importance and dependence plots explain: 0 is
+	// DefaultExplainRows, a negative number leaves them out.
+	ExplainRows int
 }
 
 // DefaultConfig returns the defaults of `flowsense train`.
@@ -83,7 +88,10 @@ type Result struct {
 	// a detector).
 	TestScores []float64
 	TestAttack []bool
-	Train      *flowdata.Dataset
+	// SHAP is the TreeSHAP summary of the test rows for the report (nil
+	// when Config.ExplainRows is negative).
+	SHAP  *report.SHAP
+	Train *flowdata.Dataset
 	// Notes are what the run noticed, one line each.
 	Notes []string
 }
@@ -275,6 +283,24 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		m.Meta.Metrics["outlier_roc_auc"] = met.Outlier.ROCAUC
 	}
 	res.Metrics, res.Curves = met, curves
+
+	explainRows := cfg.ExplainRows
+	if explainRows == 0 {
+		explainRows = DefaultExplainRows
+	}
+	if explainRows > 0 {
+		t0 := time.Now()
+		shap, err := explainTest(ctx, m, testCols, nTest, pred.Class, explainRows)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, err
+			}
+			note("no TreeSHAP figures in the report: %v", err)
+		} else if shap != nil {
+			res.SHAP = shap
+			logf("explained %d test rows (TreeSHAP) for the report in %.2fs", shap.Rows, time.Since(t0).Seconds())
+		}
+	}
 	return res, nil
 }
 

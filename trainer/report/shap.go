@@ -295,7 +295,7 @@ func dependenceChart(id string, d Dependence, classes []string) (string, string)
 		lo, hi := slices.Min(xs), slices.Max(xs)
 		xlo, xhi = math.Floor(lo)-0.6, math.Ceil(hi)+0.6
 		n := int(math.Ceil(hi) - math.Floor(lo) + 1)
-		step := math.Max(1, math.Ceil(float64(n)/8))
+		step := math.Max(1, math.Ceil(float64(n)/6))
 		for k := math.Floor(lo); k <= math.Ceil(hi)+1e-9 && len(xTicks) < 50; k += step {
 			xTicks = append(xTicks, k)
 			name := fmt.Sprintf("%g", k)
