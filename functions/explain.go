@@ -37,6 +37,12 @@ const MaxExplain = 1 << 16
 // explanations.
 const explainExtension = "explain"
 
+// ParseExplain reads an explain value as the wire bindings receive it
+// (a query value, a CloudEvents attribute, an Open Inference Protocol
+// parameter in text): a whole number from 0 (off) to MaxExplain; "" is
+// 0. Errors wrap ErrExplain.
+func ParseExplain(s string) (int, error) { return parseExplain(s) }
+
 // parseExplain reads an explain value: "" is 0 (off).
 func parseExplain(s string) (int, error) {
 	if s == "" {
@@ -95,9 +101,28 @@ type contributor interface {
 // explainRows adds the top n explanation to each of results (rows
 // row-major, as classified).
 func (s *Server) explainRows(ctx context.Context, rows []float32, results []cloudevents.Classification, n int) error {
+	return s.explainEach(ctx, rows, len(results), func(i int) int { return s.classIndex(results[i].Label) }, n,
+		func(i int, e *model.Explanation) {
+			results[i].Explanation = cloudevents.Explain(&s.meta.Schema, s.meta.Classes, e)
+		})
+}
+
+// canExplain returns the module's explain export, or ErrCannotExplain.
+func (s *Server) canExplain() (contributor, error) {
 	c, ok := s.mod.(contributor)
 	if !ok || !c.CanExplain() {
-		return fmt.Errorf("%w: its module has no explain export (compile it with flowsense compile --explain; a model trained before node covers were recorded must be retrained)", ErrCannotExplain)
+		return nil, fmt.Errorf("%w: its module has no explain export (compile it with flowsense compile --explain; a model trained before node covers were recorded must be retrained)", ErrCannotExplain)
+	}
+	return c, nil
+}
+
+// explainEach explains each of the n flows of rows (row-major) as
+// predicted class class(i), keeping the top n features (all for n <= 0),
+// and hands the explanation to fn (which must not keep it).
+func (s *Server) explainEach(ctx context.Context, rows []float32, count int, class func(int) int, n int, fn func(int, *model.Explanation)) error {
+	c, err := s.canExplain()
+	if err != nil {
+		return err
 	}
 	m := s.explainModel()
 	phi := make([]float64, c.Outputs()*(s.nf+1))
@@ -107,7 +132,7 @@ func (s *Server) explainRows(ctx context.Context, rows []float32, results []clou
 	}
 	var e model.Explanation
 	var r model.Result
-	for i := range results {
+	for i := 0; i < count; i++ {
 		if i%abi.DefaultMaxBatch == 0 {
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("%w: %v", ErrTimeout, err)
@@ -117,11 +142,11 @@ func (s *Server) explainRows(ctx context.Context, rows []float32, results []clou
 		if err := c.Contributions(ctx, row, phi, shares); err != nil {
 			return fmt.Errorf("%w: %w", ErrModel, err)
 		}
-		r.Class = s.classIndex(results[i].Label)
+		r.Class = class(i)
 		if err := m.Summarise(&r, row, phi, shares, n, &e); err != nil {
 			return fmt.Errorf("%w: %w", ErrModel, err)
 		}
-		results[i].Explanation = cloudevents.Explain(&s.meta.Schema, s.meta.Classes, &e)
+		fn(i, &e)
 	}
 	return nil
 }

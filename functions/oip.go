@@ -94,6 +94,10 @@ type InferRequest struct {
 	// Outputs names the outputs wanted, in the order wanted; empty means
 	// all four.
 	Outputs []string
+	// Explain is the request parameter explain: the number of features
+	// whose contributions each flow's answer carries (0: none). See
+	// oip_explain.go for the outputs it adds.
+	Explain int
 }
 
 // InferResult is the answer to an InferRequest: N flows of C classes.
@@ -109,11 +113,16 @@ type InferResult struct {
 	OutlierScores []float64 // N
 	Verdicts      []string  // N
 	ReplyIDs      []string  // N, when OutputReplyID is asked for
+	// Explained are the explanation outputs, when the request asked.
+	Explained *Explained
 }
 
 // Output returns output name as a Tensor-like triple: datatype, shape and
 // its elements (exactly one of the slices is set).
 func (r *InferResult) Output(name string) (datatype string, shape []int64, labels []string, fp32 []float32, fp64 []float64) {
+	if dt, shape, strs, fp64, ok := r.explainOutput(name); ok {
+		return dt, shape, strs, nil, fp64
+	}
 	n := int64(r.N)
 	switch name {
 	case OutputLabel:
@@ -290,6 +299,17 @@ func (s *Server) Infer(ctx context.Context, req *InferRequest) (*InferResult, er
 	if err != nil {
 		return nil, err
 	}
+	if req.Explain < 0 || req.Explain > MaxExplain {
+		return nil, fmt.Errorf("%w: explain=%d, want a whole number of features from 0 (off) to %d", ErrExplain, req.Explain, MaxExplain)
+	}
+	if outputs, err = s.explainOutputs(outputs, req.Explain); err != nil {
+		return nil, err
+	}
+	if req.Explain > 0 {
+		if _, err := s.canExplain(); err != nil {
+			return nil, err
+		}
+	}
 	rows, n, err := s.tensorRows(req)
 	if err != nil {
 		return nil, err
@@ -300,6 +320,11 @@ func (s *Server) Infer(ctx context.Context, req *InferRequest) (*InferResult, er
 	if err := s.classifyTensors(ctx, rows, n, res); err != nil {
 		return nil, err
 	}
+	if req.Explain > 0 {
+		if err := s.explainTensors(ctx, rows, n, req.Explain, res); err != nil {
+			return nil, err
+		}
+	}
 	return res, nil
 }
 
@@ -309,12 +334,12 @@ func wantedOutputs(names []string) ([]string, error) {
 	}
 	var out []string
 	for _, n := range names {
-		known := n == OutputReplyID
+		known := n == OutputReplyID || isExplainOutput(n)
 		for _, o := range outputNames {
 			known = known || n == o
 		}
 		if !known {
-			return nil, badInfer("no output %q; the outputs are %s and, asked for by name, %s", n, strings.Join(outputNames, ", "), OutputReplyID)
+			return nil, badInfer("no output %q; the outputs are %s and, asked for by name, %s (and with the parameter %s, %s)", n, strings.Join(outputNames, ", "), OutputReplyID, ParamExplain, strings.Join(append(slices.Clone(explainOutputs), outlierOutputs...), ", "))
 		}
 		dup := false
 		for _, o := range out {

@@ -246,6 +246,14 @@ func DecodeInferRequest(body []byte, headerLen int) (*InferRequest, BinaryOutput
 				return nil, bin, badInfer("parameter binary_data_output: %v", err)
 			}
 			bin.All = b
+		case ParamExplain:
+			text, err := explainParamText(v)
+			if err == nil {
+				req.Explain, err = ParseExplain(text)
+			}
+			if err != nil {
+				return nil, bin, err
+			}
 		}
 	}
 	if len(rr.Inputs) == 0 {
@@ -258,6 +266,9 @@ func DecodeInferRequest(body []byte, headerLen int) (*InferRequest, BinaryOutput
 		t.Name, t.Datatype, t.Shape = in.Name, in.Datatype, in.Shape
 		if !numericType(t.Datatype) && t.Datatype != "BYTES" {
 			return nil, bin, badInfer("input %q: datatype %q is not one of BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64, BYTES", t.Name, t.Datatype)
+		}
+		if _, ok := in.Parameters[ParamExplain]; ok {
+			return nil, bin, fmt.Errorf("%w: input %q has the parameter %s; it explains whole flows, so it goes in the request's parameters", ErrExplain, t.Name, ParamExplain)
 		}
 		size := int64(-1)
 		if v, ok := in.Parameters["binary_data_size"]; ok {
@@ -725,7 +736,7 @@ func (s *Server) appendInferResponse(b []byte, res *InferResult, bin BinaryOutpu
 				}
 				b = s.appendQuotedClass(b, x)
 			}
-		case name == OutputVerdict, name == OutputReplyID:
+		case strs != nil:
 			for i, x := range strs {
 				if i > 0 {
 					b = append(b, ',')
@@ -748,7 +759,7 @@ func (s *Server) appendInferResponse(b []byte, res *InferResult, bin BinaryOutpu
 					b = append(b, ',')
 				}
 				if math.IsNaN(x) || math.IsInf(x, 0) {
-					return nil, 0, fmt.Errorf("%w: outlier score %v", ErrModel, x)
+					return nil, 0, fmt.Errorf("%w: %s %v", ErrModel, name, x)
 				}
 				b = strconv.AppendFloat(b, x, 'g', -1, 64)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"google.golang.org/grpc"
@@ -179,6 +180,12 @@ func inferRequest(r *pb.ModelInferRequest) (*functions.InferRequest, bool, error
 			req.ContentType = sp.StringParam
 		case "binary_data_output":
 			raw = raw || p.GetBoolParam()
+		case functions.ParamExplain:
+			n, err := explainParam(p)
+			if err != nil {
+				return nil, false, err
+			}
+			req.Explain = n
 		}
 	}
 	if raw && len(r.GetRawInputContents()) > 0 && len(r.GetRawInputContents()) != len(r.GetInputs()) {
@@ -186,6 +193,9 @@ func inferRequest(r *pb.ModelInferRequest) (*functions.InferRequest, bool, error
 	}
 	for i, in := range r.GetInputs() {
 		t := functions.Tensor{Name: in.GetName(), Datatype: in.GetDatatype(), Shape: in.GetShape()}
+		if _, ok := in.GetParameters()[functions.ParamExplain]; ok {
+			return nil, false, fmt.Errorf("%w: input %q has the parameter %s; it explains whole flows, so it goes in the request's parameters", functions.ErrExplain, t.Name, functions.ParamExplain)
+		}
 		if len(r.GetRawInputContents()) > 0 {
 			if in.GetContents() != nil {
 				return nil, false, badRequest("input %q has contents and the request raw_input_contents: send one or the other", t.Name)
@@ -205,6 +215,23 @@ func inferRequest(r *pb.ModelInferRequest) (*functions.InferRequest, bool, error
 		}
 	}
 	return req, raw, nil
+}
+
+// explainParam reads the explain parameter: an int64_param or
+// uint64_param, or a string_param holding the number.
+func explainParam(p *pb.InferParameter) (int, error) {
+	switch v := p.GetParameterChoice().(type) {
+	case *pb.InferParameter_Int64Param:
+		return functions.ParseExplain(strconv.FormatInt(v.Int64Param, 10))
+	case *pb.InferParameter_Uint64Param:
+		return functions.ParseExplain(strconv.FormatUint(v.Uint64Param, 10))
+	case *pb.InferParameter_StringParam:
+		if v.StringParam == "" {
+			return 0, fmt.Errorf("%w: parameter explain is an empty string_param; give the number of features wanted", functions.ErrExplain)
+		}
+		return functions.ParseExplain(v.StringParam)
+	}
+	return 0, fmt.Errorf("%w: parameter explain: want an int64_param (the number of features, 0 to %d), got %v", functions.ErrExplain, functions.MaxExplain, p)
 }
 
 // contents reads typed contents: the field the datatype names, and no
