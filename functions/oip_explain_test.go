@@ -289,16 +289,16 @@ func TestOIPExplainBad(t *testing.T) {
 	_, rows, _ := explainFlows(t, s, 1)
 	good := npRequest(s, rows, nil)
 	for name, body := range map[string][]byte{
-		"negative":     npRequest(s, rows, map[string]any{"explain": -1}),
-		"fraction":     npRequest(s, rows, map[string]any{"explain": 1.5}),
-		"exponent":     npRequest(s, rows, map[string]any{"explain": json.Number("1e2")}),
-		"too many":     npRequest(s, rows, map[string]any{"explain": MaxExplain + 1}),
-		"bool":         npRequest(s, rows, map[string]any{"explain": true}),
-		"null":         npRequest(s, rows, map[string]any{"explain": nil}),
-		"object":       npRequest(s, rows, map[string]any{"explain": map[string]any{}}),
-		"text":         npRequest(s, rows, map[string]any{"explain": "three"}),
-		"empty string": npRequest(s, rows, map[string]any{"explain": ""}),
-		"on an input":  []byte(strings.Replace(string(good), `"name":"flows"`, `"name":"flows","parameters":{"explain":3}`, 1)),
+		"negative":               npRequest(s, rows, map[string]any{"explain": -1}),
+		"fraction":               npRequest(s, rows, map[string]any{"explain": 1.5}),
+		"exponent":               npRequest(s, rows, map[string]any{"explain": json.Number("1e2")}),
+		"too many":               npRequest(s, rows, map[string]any{"explain": MaxExplain + 1}),
+		"bool":                   npRequest(s, rows, map[string]any{"explain": true}),
+		"null":                   npRequest(s, rows, map[string]any{"explain": nil}),
+		"object":                 npRequest(s, rows, map[string]any{"explain": map[string]any{}}),
+		"text":                   npRequest(s, rows, map[string]any{"explain": "three"}),
+		"empty string":           npRequest(s, rows, map[string]any{"explain": ""}),
+		"on an input":            []byte(strings.Replace(string(good), `"name":"flows"`, `"name":"flows","parameters":{"explain":3}`, 1)),
 		"output without explain": npRequest(s, rows, nil, OutputExplainFeature),
 	} {
 		code, h, b := oipDo(t, s, "POST", path, v2JSON, body)

@@ -36,6 +36,12 @@ func serve(t testing.TB, opts ...functions.Option) (string, *functions.Server) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serveModule(t, wasm, opts...)
+}
+
+// serveModule is serve for another module.
+func serveModule(t testing.TB, wasm []byte, opts ...functions.Option) (string, *functions.Server) {
+	t.Helper()
 	ctx := context.Background()
 	s, err := functions.New(ctx, wasm, opts...)
 	if err != nil {
