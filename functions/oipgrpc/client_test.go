@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"testing"
 
 	"github.com/flowsense/flowsense/flowdata/synth"
@@ -34,6 +35,33 @@ func pythonWithGRPC(t *testing.T) string {
 // serve's port: 300 synthetic flows as typed and raw contents get
 // /predict's answers.
 func TestGRPCPythonClient(t *testing.T) {
+	addr, s := serve(t)
+	if sum := runGRPCClient(t, addr, s.OIPModelName(), 0); sum.Explained != 0 {
+		t.Fatalf("%d flows explained unasked", sum.Explained)
+	}
+}
+
+// TestGRPCPythonClientExplain: the same client with explain=3 (an
+// int64_param typed, a string_param raw) finds /predict?explain=3's
+// explanations in the explain_* outputs, and explain=true refused.
+func TestGRPCPythonClientExplain(t *testing.T) {
+	addr, s := serveExplain(t)
+	if sum := runGRPCClient(t, addr, s.OIPModelName(), 3); sum.Explained != 2*300 {
+		t.Fatalf("%d flows' explanations matched, want %d", sum.Explained, 2*300)
+	}
+}
+
+type grpcClientSummary struct {
+	Flows      int      `json:"flows"`
+	Forms      []string `json:"forms"`
+	Explained  int      `json:"explained"`
+	Mismatches int      `json:"mismatches"`
+}
+
+// runGRPCClient runs testdata/grpc_client.py against addr (with explain
+// > 0, asking for explanations) and checks its summary.
+func runGRPCClient(t *testing.T, addr, model string, explain int) grpcClientSummary {
+	t.Helper()
 	protoc, err := exec.LookPath("protoc")
 	if err != nil {
 		t.Fatal("protoc is missing: the Python gRPC client's messages are generated with it (apt-get install -y protobuf-compiler)")
@@ -52,8 +80,11 @@ func TestGRPCPythonClient(t *testing.T) {
 	if err := os.WriteFile(csvPath, csv.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	addr, s := serve(t)
-	cmd := exec.Command(py, filepath.Join("testdata", "grpc_client.py"), addr, s.OIPModelName(), csvPath)
+	args := []string{filepath.Join("testdata", "grpc_client.py"), addr, model, csvPath}
+	if explain > 0 {
+		args = append(args, strconv.Itoa(explain))
+	}
+	cmd := exec.Command(py, args...)
 	cmd.Env = append(os.Environ(), "PYTHONPATH="+dir, "no_proxy=*", "NO_PROXY=*", "http_proxy=", "https_proxy=", "grpc_proxy=")
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -61,13 +92,10 @@ func TestGRPCPythonClient(t *testing.T) {
 	if err != nil {
 		t.Fatalf("grpc_client.py: %v\n%s%s", err, out, stderr.Bytes())
 	}
-	var sum struct {
-		Flows      int      `json:"flows"`
-		Forms      []string `json:"forms"`
-		Mismatches int      `json:"mismatches"`
-	}
+	var sum grpcClientSummary
 	if err := json.Unmarshal(out, &sum); err != nil || sum.Flows != 300 || len(sum.Forms) != 2 || sum.Mismatches != 0 {
 		t.Fatalf("summary %s (%v)", out, err)
 	}
 	t.Logf("%s", out)
+	return sum
 }
