@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -245,7 +246,14 @@ func FuzzInferRequestRoundTrip(f *testing.F) {
 			ins = append(ins, in)
 			bins = append(bins, bin)
 		}
-		js, err := json.Marshal(map[string]any{"id": req.ID, "inputs": ins})
+		// explain as a number in the JSON leg, as a string in the binary one
+		jsReq := map[string]any{"id": req.ID, "inputs": ins}
+		binReq := map[string]any{"id": req.ID, "inputs": bins}
+		if req.Explain != 0 {
+			jsReq["parameters"] = map[string]any{"explain": req.Explain}
+			binReq["parameters"] = map[string]any{"explain": strconv.Itoa(req.Explain)}
+		}
+		js, err := json.Marshal(jsReq)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -253,14 +261,14 @@ func FuzzInferRequestRoundTrip(f *testing.F) {
 		if err != nil {
 			t.Fatalf("%s: %v", js, err)
 		}
-		hdr, _ := json.Marshal(map[string]any{"id": req.ID, "inputs": bins})
+		hdr, _ := json.Marshal(binReq)
 		fromBin, _, err := DecodeInferRequest(append(hdr, raw...), len(hdr))
 		if err != nil {
 			t.Fatalf("binary %s: %v", hdr, err)
 		}
 		for _, got := range []*InferRequest{again, fromBin} {
-			if got.ID != req.ID || len(got.Inputs) != len(req.Inputs) {
-				t.Fatalf("id %q, %d inputs; want %q, %d", got.ID, len(got.Inputs), req.ID, len(req.Inputs))
+			if got.ID != req.ID || len(got.Inputs) != len(req.Inputs) || got.Explain != req.Explain {
+				t.Fatalf("id %q, %d inputs, explain %d; want %q, %d, %d", got.ID, len(got.Inputs), got.Explain, req.ID, len(req.Inputs), req.Explain)
 			}
 			for i := range req.Inputs {
 				a, b := &req.Inputs[i], &got.Inputs[i]
@@ -272,6 +280,111 @@ func FuzzInferRequestRoundTrip(f *testing.F) {
 						t.Fatalf("input %d element %d: %q, want %q", i, k, b.Bytes[k], a.Bytes[k])
 					}
 				}
+			}
+		}
+	})
+}
+
+// FuzzExplainParam: the request parameter explain, any JSON value, is
+// accepted exactly when encoding/json reads it as a whole number (or a
+// string holding one, as strconv.Atoi reads it) from 0 to MaxExplain,
+// with that value; otherwise it is a 400 of ErrExplain.
+func FuzzExplainParam(f *testing.F) {
+	for _, s := range []string{`3`, `"3"`, `0`, `-0`, `-1`, `1.5`, `1e2`, `true`, `null`, `{}`, `[]`, `""`, `"\u0033"`, `" 3"`, `65536`, `65537`, `99999999999999999999`, `"+3"`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, v []byte) {
+		body := []byte(`{"parameters":{"explain":` + string(v) + `},"inputs":[{"name":"x","datatype":"FP32","shape":[1],"data":[1]}]}`)
+		if !json.Valid(body) || !utf8.Valid(v) {
+			return // not a parameter value: the body's own error
+		}
+		want, ok := refExplainParam(v)
+		req, _, err := DecodeInferRequest(body, -1)
+		if ok != (err == nil) {
+			t.Fatalf("explain %s: error %v, reference accepts: %v", v, err, ok)
+		}
+		if err != nil {
+			if !errors.Is(err, ErrExplain) || StatusOf(err) != http.StatusBadRequest {
+				t.Fatalf("explain %s: %v (status %d), want a 400 of ErrExplain", v, err, StatusOf(err))
+			}
+			return
+		}
+		if req.Explain != want {
+			t.Fatalf("explain %s: %d, want %d", v, req.Explain, want)
+		}
+	})
+}
+
+// refExplainParam is the explain parameter by encoding/json and strconv.
+func refExplainParam(v []byte) (int, bool) {
+	dec := json.NewDecoder(bytes.NewReader(v))
+	dec.UseNumber()
+	var x any
+	if dec.Decode(&x) != nil {
+		return 0, false
+	}
+	var s string
+	switch x := x.(type) {
+	case string:
+		s = x
+	case json.Number:
+		s = string(x)
+	default:
+		return 0, false
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 || n > MaxExplain {
+		return 0, false
+	}
+	return n, true
+}
+
+// FuzzOIPExplain: any body to the explaining module's infer endpoint is
+// answered below 500; an answer with explanations has every explanation
+// output of shape [N] or [N, K] with K at most the features, the data
+// that many elements, and the contributions finite.
+func FuzzOIPExplain(f *testing.F) {
+	s, _ := newExplainServer(f)
+	_, rows, _ := explainFlows(f, s, 1)
+	for _, n := range []any{1, 3, "2", 1000, 0} {
+		f.Add(npRequest(s, rows, map[string]any{"explain": n}), -1)
+		f.Add(npRequest(s, rows[:s.nf], map[string]any{"explain": n}, OutputExplainOutlierZ, OutputLabel), -1)
+	}
+	seedInfer(f)
+	path := "/v2/models/" + s.OIPModelName() + "/infer"
+	f.Fuzz(func(t *testing.T, body []byte, headerLen int) {
+		req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		if headerLen >= 0 {
+			req.Header.Set(HeaderInferenceHeaderLength, strconv.Itoa(headerLen))
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		out := rec.Body.Bytes()
+		if rec.Code >= 500 {
+			t.Fatalf("status %d for %q: %s", rec.Code, body, out)
+		}
+		if rec.Code != 200 || rec.Header().Get(HeaderInferenceHeaderLength) != "" {
+			return
+		}
+		var a v2Answer
+		if err := json.Unmarshal(out, &a); err != nil {
+			t.Fatalf("answer %s: %v", out, err)
+		}
+		for _, o := range a.Outputs {
+			if !isExplainOutput(o.Name) {
+				continue
+			}
+			count := 1
+			for _, d := range o.Shape {
+				count *= d
+			}
+			if len(o.Shape) == 0 || len(o.Shape) > 2 || o.Shape[0] <= 0 || len(o.Shape) == 2 && (o.Shape[1] <= 0 || o.Shape[1] > s.nf) {
+				t.Fatalf("output %s of shape %v", o.Name, o.Shape)
+			}
+			var data []any
+			if err := json.Unmarshal(o.Data, &data); err != nil || len(data) != count {
+				t.Fatalf("output %s: %d elements for shape %v (%v)", o.Name, len(data), o.Shape, err)
 			}
 		}
 	})
