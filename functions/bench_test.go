@@ -142,3 +142,41 @@ func BenchmarkExplainRatio_1flow(b *testing.B) {
 	b.ReportMetric(float64(explained.Nanoseconds())/float64(b.N), "explain-ns/req")
 	b.ReportMetric(float64(explained)/float64(plain), "explain/plain")
 }
+
+// benchOIPExplainRatio posts the same [n, F] inference request to
+// /v2/models/{name}/infer without and with the parameter explain=5, on
+// the test model with covers, alternately, and reports each per request
+// and their ratio: the cost of asking why over the Open Inference
+// Protocol.
+func benchOIPExplainRatio(b *testing.B, n int) {
+	s, _ := newExplainServer(b)
+	_, rows, _ := explainFlows(b, s, 1)
+	for len(rows) < n*s.nf {
+		rows = append(rows, rows...)
+	}
+	rows = rows[:n*s.nf]
+	path := "/v2/models/" + s.OIPModelName() + "/infer"
+	plainBody, explainBody := npRequest(s, rows, nil), npRequest(s, rows, map[string]any{"explain": 5})
+	run := func(body []byte) time.Duration {
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			if rec.Code != http.StatusOK {
+				b.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	plain := run(plainBody)
+	explained := run(explainBody)
+	b.ReportMetric(float64(plain.Nanoseconds())/float64(b.N), "plain-ns/req")
+	b.ReportMetric(float64(explained.Nanoseconds())/float64(b.N), "explain-ns/req")
+	b.ReportMetric(float64(explained)/float64(plain), "explain/plain")
+}
+
+func BenchmarkOIPExplainRatio_1flow(b *testing.B)    { benchOIPExplainRatio(b, 1) }
+func BenchmarkOIPExplainRatio_100flows(b *testing.B) { benchOIPExplainRatio(b, 100) }

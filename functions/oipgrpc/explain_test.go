@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -236,3 +237,45 @@ func TestGRPCExplainBad(t *testing.T) {
 		t.Errorf("no explain export: %v", err)
 	}
 }
+
+// benchGRPCExplainRatio calls ModelInfer over loopback with the same
+// [n, F] typed request without and with explain=5, alternately, on the
+// test model with covers: the cost of asking why over gRPC.
+func benchGRPCExplainRatio(b *testing.B, n int) {
+	addr, s := serveExplain(b)
+	c := client(b, addr)
+	md, _ := s.OIPModelMetadata(s.OIPModelName(), "")
+	rows := sampleRows(b, md)
+	nf := len(md.Inputs)
+	for len(rows) < n*nf {
+		rows = append(rows, rows...)
+	}
+	rows = rows[:n*nf]
+	req := func(explain int64) *pb.ModelInferRequest {
+		r := &pb.ModelInferRequest{ModelName: s.OIPModelName(), Inputs: []*pb.ModelInferRequest_InferInputTensor{
+			{Name: "flows", Datatype: "FP32", Shape: []int64{int64(n), int64(nf)}, Contents: &pb.InferTensorContents{Fp32Contents: rows}}}}
+		if explain > 0 {
+			r.Parameters = map[string]*pb.InferParameter{"explain": {ParameterChoice: &pb.InferParameter_Int64Param{Int64Param: explain}}}
+		}
+		return r
+	}
+	ctx := context.Background()
+	run := func(r *pb.ModelInferRequest) time.Duration {
+		start := time.Now()
+		for i := 0; i < b.N; i++ {
+			if _, err := c.ModelInfer(ctx, r); err != nil {
+				b.Fatal(err)
+			}
+		}
+		return time.Since(start)
+	}
+	b.ResetTimer()
+	plain := run(req(0))
+	explained := run(req(5))
+	b.ReportMetric(float64(plain.Nanoseconds())/float64(b.N), "plain-ns/req")
+	b.ReportMetric(float64(explained.Nanoseconds())/float64(b.N), "explain-ns/req")
+	b.ReportMetric(float64(explained)/float64(plain), "explain/plain")
+}
+
+func BenchmarkGRPCExplainRatio_1flow(b *testing.B)    { benchGRPCExplainRatio(b, 1) }
+func BenchmarkGRPCExplainRatio_100flows(b *testing.B) { benchGRPCExplainRatio(b, 100) }
