@@ -20,10 +20,33 @@ import (
 // shows it (or says it was left out).
 func TestReportSHAP(t *testing.T) {
 	file := genFile(t, 4000, 6, 0)
-	res, err := Train(context.Background(), quickConfig(file))
+	for name, labelMap := range map[string]string{"softmax": "", "logistic": "binary"} {
+		t.Run(name, func(t *testing.T) {
+			cfg := quickConfig(file)
+			cfg.Read.LabelMap = labelMap
+			res, err := Train(context.Background(), cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkReportSHAP(t, res)
+		})
+	}
+	cfg := quickConfig(file)
+	cfg.ExplainRows = -1
+	off, err := Train(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
+	var rep bytes.Buffer
+	if err := off.writeReport(&rep); err != nil {
+		t.Fatal(err)
+	}
+	if off.SHAP != nil || !strings.Contains(rep.String(), "no TreeSHAP contributions given") {
+		t.Errorf("ExplainRows -1: SHAP %v, report without the note", off.SHAP != nil)
+	}
+}
+
+func checkReportSHAP(t *testing.T, res *Result) {
 	m, s := res.Model, res.SHAP
 	if s == nil {
 		t.Fatal("no TreeSHAP summary")
@@ -32,8 +55,11 @@ func TestReportSHAP(t *testing.T) {
 	if s.Of != nTest || s.Rows != min(nTest, DefaultExplainRows) {
 		t.Fatalf("rows %d of %d, want %d of %d", s.Rows, s.Of, min(nTest, DefaultExplainRows), nTest)
 	}
-	if len(s.Outputs) != len(m.Classes) || len(s.Features) != len(m.Schema.Features) {
+	if len(s.Outputs) != m.Ensemble.Outputs || len(s.Features) != len(m.Schema.Features) {
 		t.Fatalf("%d outputs, %d features", len(s.Outputs), len(s.Features))
+	}
+	if m.Ensemble.Objective == model.Logistic && s.Outputs[0] != "the log-odds of "+m.Classes[1] {
+		t.Fatalf("logistic output named %q", s.Outputs[0])
 	}
 
 	// the reference: the test rows again, one by one
@@ -127,19 +153,6 @@ func TestReportSHAP(t *testing.T) {
 		if !strings.Contains(rep.String(), want) {
 			t.Errorf("report lacks %s", want)
 		}
-	}
-	cfg := quickConfig(file)
-	cfg.ExplainRows = -1
-	off, err := Train(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rep.Reset()
-	if err := off.writeReport(&rep); err != nil {
-		t.Fatal(err)
-	}
-	if off.SHAP != nil || !strings.Contains(rep.String(), "no TreeSHAP contributions given") {
-		t.Errorf("ExplainRows -1: SHAP %v, report without the note", off.SHAP != nil)
 	}
 }
 
