@@ -213,6 +213,14 @@ func TestOIPExplain(t *testing.T) {
 		checkExplained(t, "binary", binaryExplained(t, h, body), want, nf, k, ko)
 	}
 
+	// the model metadata says the parameter is answered (and only then)
+	for srv, want := range map[*Server]string{s: "true", newTestServer(t): ""} {
+		md, err := srv.OIPModelMetadata(srv.OIPModelName(), "")
+		if err != nil || md.Parameters[ParamExplain] != want {
+			t.Fatalf("model metadata parameters %v (%v), want explain %q", md.Parameters, err, want)
+		}
+	}
+
 	_, rows, want := explainFlows(t, s, 2)
 	// off by default and with 0
 	for _, params := range []map[string]any{nil, {"explain": 0}, {"explain": "0"}} {

@@ -204,6 +204,10 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		patterns[p] = h
 	}
 	s.oip = newOIPState(md, cfg.modelName)
+	if _, err := s.canExplain(); err == nil {
+		// clients can tell whether the parameter explain will be answered
+		s.oip.meta.Parameters[ParamExplain] = "true"
+	}
 	for _, p := range web.Paths() {
 		if p == "/" {
 			p = "/{$}"
