@@ -485,8 +485,11 @@
     try {
       if (!state.meta) throw new Error('the model is not loaded');
       await progress('reading ' + file.name, 0);
-      const text = await readFileText(file);
+      // pcap: a capture becomes the CSV of its flows, in this browser (static/pcap.js)
+      const capture = window.flowsensePcap ? await window.flowsensePcap.extract(file, (f) => { if (alive()) progress('extracting flows from ' + file.name, f); }) : null;
+      const text = capture ? capture.csv : await readFileText(file);
       const tab = await parseTable(text, state.meta.schema, file.name, (f) => alive() ? progress('parsing', f) : Promise.reject(new Error('superseded')));
+      tab.flows = capture ? capture.flows : null; // pcap
       const res = newResults(tab.n);
       if (mode === 'browser') {
         if (!state.model) state.model = await loadModule(state.meta);
@@ -525,6 +528,7 @@
     $('summary').hidden = false;
     $('results-box').hidden = false;
     document.body.classList.toggle('has-truth', tab.hasLabels);
+    if (window.flowsensePcap) window.flowsensePcap.flowHeader($('results'), !!tab.flows); // pcap
     const perClass = new Array(meta.classes.length).fill(0);
     const perVerdict = [0, 0, 0];
     let agree = 0;
@@ -631,6 +635,7 @@
         if (j === 5) td.className = 'truth';
         tr.appendChild(td);
       });
+      if (tab.flows) window.flowsensePcap.flowCell(tr, tab.flows[i]); // pcap
       frag.appendChild(tr);
     }
     tb.textContent = '';
