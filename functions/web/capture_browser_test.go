@@ -514,6 +514,23 @@ func TestCaptureInChromium(t *testing.T) {
 		for _, name := range []string{"web.pcap", "dns.pcap", "download.pcap"} {
 			p.check(t, filepath.Join("..", "..", "extract", "testdata", "benign", name), false)
 		}
+		p.check(t, mixed, false)
+		var shot []byte
+		run(t, p.ctx, "taking a screenshot", choose("page-size", "50"), chromedp.FullScreenshot(&shot, 100))
+		shotPath := filepath.Join(p.dir, "capture.png")
+		if d := os.Getenv("FLOWSENSE_SCREENSHOT_DIR"); d != "" {
+			shotPath = filepath.Join(d, "web-capture.png")
+		}
+		paths := []string{shotPath}
+		if *update {
+			paths = append(paths, filepath.Join("testdata", "capture.png"))
+		}
+		for _, sp := range paths {
+			if err := os.WriteFile(sp, shot, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("screenshot: %s", sp)
+		}
 	})
 	t.Run("on the server", func(t *testing.T) {
 		run(t, p.ctx, "switching to the server", chromedp.Click("#server-side", chromedp.ByID))
