@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -327,9 +328,16 @@ func (p *capturePage) check(t *testing.T, path string, drop bool) {
 	want := extractCLI(t, p.wasm, path, t.TempDir())
 	p.rec.take()
 	p.px.take()
+	run(t, p.ctx, "watching the status", chromedp.Evaluate(`window.steps = []; new MutationObserver(() => window.steps.push(document.getElementById('status').textContent))
+		.observe(document.getElementById('status'), {childList: true, characterData: true, subtree: true}); 0`, nil))
 	start := time.Now()
 	p.upload(t, path, drop)
 	elapsed := time.Since(start)
+	var steps []string
+	run(t, p.ctx, "reading the status steps", chromedp.Evaluate(`window.steps`, &steps))
+	if !slices.ContainsFunc(steps, func(s string) bool { return strings.HasPrefix(s, "extracting flows from "+filepath.Base(path)+" ") }) {
+		t.Errorf("the page reported no extraction progress: %q", steps)
+	}
 	mode := "browser"
 	if p.serverSide(t) {
 		mode = "server"
@@ -558,6 +566,26 @@ func TestCaptureInChromium(t *testing.T) {
 			chromedp.Text("#error", &msg, chromedp.ByID))
 		if !strings.Contains(msg, "cut.pcap: packet ") || !strings.Contains(msg, "capture truncated") {
 			t.Errorf("the page says %q for a truncated capture; flowsense extract says %q", msg, cli)
+		}
+	})
+	t.Run("no IP flow", func(t *testing.T) {
+		// a pcap header and one ARP frame
+		arp := make([]byte, 24+16+42)
+		copy(arp, []byte{0xd4, 0xc3, 0xb2, 0xa1, 2, 0, 4, 0})
+		arp[16], arp[17], arp[20] = 0xff, 0xff, 1
+		arp[24+8], arp[24+12] = 42, 42
+		arp[24+16+12], arp[24+16+13] = 0x08, 0x06
+		path := filepath.Join(p.dir, "arp.pcap")
+		if err := os.WriteFile(path, arp, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		var msg string
+		run(t, p.ctx, "uploading a capture without IP",
+			chromedp.SetUploadFiles("#file", []string{path}, chromedp.ByID),
+			chromedp.Poll(`document.body.dataset.state === 'error'`, nil, chromedp.WithPollingTimeout(guard)),
+			chromedp.Text("#error", &msg, chromedp.ByID))
+		if want := "arp.pcap: the capture holds no IP flow (1 packets: 1 not IP, 0 malformed)"; msg != want {
+			t.Errorf("the page says %q, want %q", msg, want)
 		}
 	})
 	t.Run("a CSV after a capture", func(t *testing.T) {
