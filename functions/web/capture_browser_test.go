@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -23,6 +24,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"github.com/flowsense/flowsense/flowdata"
@@ -219,6 +221,9 @@ type capturePage struct {
 	runs int
 	// modules counts the fetches of the extractor module.
 	modules int
+	// downloads, when set, is where the browser saves downloads, and each
+	// check downloads the results.
+	downloads string
 }
 
 func openCapturePage(t *testing.T) *capturePage {
@@ -240,7 +245,9 @@ func openCapturePage(t *testing.T) *capturePage {
 	p := &capturePage{t: t, srv: srv, url: hs.URL, rec: rec, px: px, wasm: wasmBytes, dir: dir}
 	// "<-loopback>" takes loopback out of Chromium's implicit proxy bypass.
 	p.ctx = newBrowser(t, dir, chromedp.ProxyServer(ps.URL), chromedp.Flag("proxy-bypass-list", "<-loopback>"))
+	p.downloads = filepath.Join(dir, "downloads")
 	run(t, p.ctx, "opening the page",
+		browser.SetDownloadBehavior(browser.SetDownloadBehaviorBehaviorAllow).WithDownloadPath(p.downloads),
 		chromedp.Navigate(hs.URL+"/"),
 		chromedp.Poll(`document.body.dataset.state === 'ready' || document.body.dataset.state === 'error'`, nil, chromedp.WithPollingTimeout(guard)))
 	var state string
@@ -387,6 +394,28 @@ func (p *capturePage) check(t *testing.T, path string, drop bool) {
 	}
 	if bad > 0 {
 		t.Fatalf("%d of %d flows differ", bad, len(want.preds))
+	}
+	// The download: every row with its flow's key.
+	if p.downloads != "" {
+		os.RemoveAll(p.downloads)
+		run(t, p.ctx, "downloading", chromedp.Click("#download", chromedp.ByID))
+		// named as the page names it: without .csv, .txt or .gz
+		base := regexp.MustCompile(`(?i)\.(csv|txt|gz)$`).ReplaceAllString(filepath.Base(path), "")
+		dl := waitFile(t, filepath.Join(p.downloads, base+"-results.csv"))
+		recs, err := csv.NewReader(bytes.NewReader(dl)).ReadAll()
+		if err != nil {
+			t.Fatalf("the download is not CSV: %v", err)
+		}
+		if h := strings.Join(recs[0], ","); h != "row,label,probability,outlier_score,verdict,Flow ID,Src IP,Src Port,Dst IP,Dst Port,Protocol,Timestamp" || len(recs) != len(want.preds)+1 {
+			t.Fatalf("download header %q and %d rows, want %d", h, len(recs)-1, len(want.preds))
+		}
+		for i, r := range recs[1:] {
+			k, f := want.keys[i], got.flows[i]
+			if r[0] != strconv.Itoa(i+1) || r[1] != want.preds[i].label || r[4] != want.preds[i].verdict ||
+				!slices.Equal(r[5:11], k[:6]) || r[11] != f.Start {
+				t.Fatalf("download row %d: %q, want %v and the key %q", i+1, r, want.preds[i], k)
+			}
+		}
 	}
 	// The keys POST /predict answers for the same capture, field for field.
 	resp := postCapture(t, p.url, capture)

@@ -649,12 +649,14 @@
   // output, with the true label last when the file has one.
   function resultsCSV() {
     const { tab, res, meta } = state;
-    const out = ['row,label,probability,outlier_score,verdict' + (tab.hasLabels ? ',true_label' : '')];
+    const out = ['row,label,probability,outlier_score,verdict' + (tab.hasLabels ? ',true_label' : '') +
+      (tab.flows ? ',' + window.flowsensePcap.CSV_HEADER : '')]; // pcap
     const total = viewLength();
     for (let k = 0; k < total; k++) {
       const i = viewRow(k);
       const f = [String(i + 1), csvField(res.cls[i] >= 0 ? meta.classes[res.cls[i]] : ''), String(res.prob[i]), String(res.score[i]), VERDICTS[res.verdict[i]]];
       if (tab.hasLabels) f.push(csvField(tab.labels[i]));
+      if (tab.flows) f.push(window.flowsensePcap.csvFields(tab.flows[i])); // pcap
       out.push(f.join(','));
     }
     return out.join('\n') + '\n';

@@ -10,7 +10,9 @@
 //     a capture, else {csv, flows, stats} (flows: one key per CSV row, the
 //     shape POST /predict answers for a capture);
 //   flowsensePcap.flowHeader(table, on) shows or removes the flow column;
-//   flowsensePcap.flowCell(tr, flow) appends one row's flow cell.
+//   flowsensePcap.flowCell(tr, flow) appends one row's flow cell;
+//   flowsensePcap.CSV_HEADER and csvFields(flow): the flow's key in the
+//     downloaded results (the identifier columns of `flowsense extract`).
 'use strict';
 
 (function () {
@@ -138,6 +140,15 @@
     tr.appendChild(td);
   }
 
-  const api = { extract, isCapture, flowHeader, flowCell, flowText, last: null };
+  // The download's key columns, named as `flowsense extract` names them;
+  // Timestamp is the flow's start in RFC 3339 (UTC, microseconds). No
+  // field holds a comma or a quote (addresses, numbers, the Flow ID).
+  const CSV_HEADER = 'Flow ID,Src IP,Src Port,Dst IP,Dst Port,Protocol,Timestamp';
+
+  function csvFields(f) {
+    return [f.id, f.src, f.src_port, f.dst, f.dst_port, f.protocol, f.start].join(',');
+  }
+
+  const api = { extract, isCapture, flowHeader, flowCell, flowText, CSV_HEADER, csvFields, last: null };
   window.flowsensePcap = api;
 })();
