@@ -5,7 +5,7 @@
 // app.js then reads and classifies that CSV like any upload. The capture
 // never leaves the machine: the worker reads the File itself.
 //
-// app.js calls three things, each at a line marked "pcap":
+// app.js calls these, each at a line marked "pcap":
 //   flowsensePcap.extract(file, onProgress) -> null for a file that is not
 //     a capture, else {csv, flows, stats} (flows: one key per CSV row, the
 //     shape POST /predict answers for a capture);
