@@ -7,15 +7,17 @@
 // rows with WebAssembly by the module's ABI (wasm/ABI.md), so the file
 // never leaves the machine; a switch sends it to POST /predict instead.
 // It shows every flow, counts per class and verdict with a chart, a filter
-// by verdict and a download of the results. A packet capture is first
-// turned into flows in the browser by package extract compiled to
-// WebAssembly (subdirectory pcapwasm, embedded here as
-// static/extract.wasm.gz and run in a Web Worker), so a capture never
-// leaves the machine either. README.md describes it and how it is tested.
+// by verdict and a download of the results. README.md describes it and how
+// it is tested.
 //
 // The package only holds and serves the files: Handler answers GET and
 // HEAD for the paths in Paths. Routing, methods and the model endpoints
 // belong to package functions, which mounts the page. It is not a general
 // static file server and has no templates: the page learns everything
 // about the model from /model at run time.
+//
+// Packet captures: the page turns a pcap or pcapng file into flows in the
+// browser with package extract compiled to WebAssembly (the command in
+// subdirectory pcapwasm, embedded here as static/extract.wasm.gz and run
+// in a Web Worker), so a capture never leaves the machine either.
 package web
