@@ -70,12 +70,14 @@ func trainCICModel(t testing.TB, dir string) []byte {
 	return w
 }
 
-// flowsenseBin builds cmd/flowsense once for the test binary.
+// flowsenseBin builds cmd/flowsense once for the test binary; TestMain
+// removes it with the shared page (parityPage.cleanup).
 var flowsenseBin = sync.OnceValues(func() (string, error) {
 	dir, err := os.MkdirTemp("", "flowsense-web-bin")
 	if err != nil {
 		return "", err
 	}
+	parityPage.cleanup = append(parityPage.cleanup, func() { os.RemoveAll(dir) })
 	bin := filepath.Join(dir, "flowsense")
 	cmd := exec.Command("go", "build", "-o", bin, "github.com/flowsense/flowsense/cmd/flowsense")
 	if out, err := cmd.CombinedOutput(); err != nil {
