@@ -11,15 +11,17 @@
 importScripts('wasm_exec.js');
 
 let ready = null;
+let go = null;
 
-// load fetches and starts the extractor once; its main registers
+// load fetches and starts the extractor once (again if the program has
+// exited, as after running out of memory); its main registers
 // flowsenseExtract and then waits for calls.
 function load() {
-  if (!ready) {
+  if (!ready || (go && go.exited)) {
     ready = (async () => {
       const resp = await fetch('extract.wasm');
       if (!resp.ok) throw new Error('extract.wasm: HTTP ' + resp.status);
-      const go = new Go();
+      go = new Go();
       const { instance } = await WebAssembly.instantiateStreaming(resp, go.importObject);
       go.run(instance); // settles only if the program exits, which it does not
       if (typeof self.flowsenseExtract !== 'function') throw new Error('extract.wasm did not start');
