@@ -8,7 +8,7 @@ export FLOWSENSE_DATA
 BUNDLED       := data/flows.csv
 MODEL_DIR     := out/model
 
-.PHONY: all build model run deps test test-data bench fuzz vet clean lambda \
+.PHONY: all build model run deps test test-data bench fuzz vet clean lambda page-extractor \
         knative-model test-knative test-func test-lambda-rie bench-wrk bench-instructions lint \
         test-hostile bench-soak
 
@@ -32,6 +32,13 @@ model: build
 run: model
 	@echo "open $(MODEL_DIR)/report.html in a browser; $(BIN) inspect $(MODEL_DIR) describes the model"
 	$(BIN) serve --model $(MODEL_DIR) --sample $(BUNDLED) --addr $(ADDR)
+
+# The web page's pcap extractor (functions/web/pcapwasm built with GOOS=js
+# GOARCH=wasm) and Go's wasm_exec.js, committed under functions/web/static:
+# run after changing extract/, gopacket or Go, and commit both
+# (TestExtractorUpToDate fails until then).
+page-extractor:
+	$(GO) test -count=1 ./functions/web/ -run '^TestExtractorUpToDate$$' -regen-extractor
 
 vet:
 	$(GO) vet ./...

@@ -45,14 +45,14 @@ const guard = 2 * time.Minute
 // The profile is not under dir: Chromium's helper processes may still be
 // writing to it for a moment after the browser closes, which would fail
 // t.TempDir's cleanup; it is removed on a best-effort basis instead.
-func newBrowser(t *testing.T, dir string) context.Context {
+func newBrowser(t *testing.T, dir string, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	chromium.Need(t)
 	profile, err := os.MkdirTemp("", "flowsense-web-chromium")
 	if err != nil {
 		t.Fatal(err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), browserOptions(profile)...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), append(browserOptions(profile), extra...)...)
 	ctx, cancel := chromedp.NewContext(actx)
 	t.Cleanup(func() {
 		_ = chromedp.Cancel(ctx) // closes the browser and waits for it

@@ -15,4 +15,9 @@
 // belong to package functions, which mounts the page. It is not a general
 // static file server and has no templates: the page learns everything
 // about the model from /model at run time.
+//
+// Packet captures: the page turns a pcap or pcapng file into flows in the
+// browser with package extract compiled to WebAssembly (the command in
+// subdirectory pcapwasm, embedded here as static/extract.wasm.gz and run
+// in a Web Worker), so a capture never leaves the machine either.
 package web

@@ -14,7 +14,11 @@ func ExamplePaths() {
 	// Output:
 	// /
 	// /static/app.js
+	// /static/extract.wasm
+	// /static/pcap-worker.js
+	// /static/pcap.js
 	// /static/style.css
+	// /static/wasm_exec.js
 }
 
 func ExampleHandler() {

@@ -2,16 +2,21 @@ package web
 
 import (
 	"bytes"
+	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"path"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 )
 
 //go:embed static/index.html static/app.js static/style.css
+//go:embed static/pcap.js static/pcap-worker.js static/wasm_exec.js static/extract.wasm.gz
 var static embed.FS
 
 // file is one embedded file with what its answer needs.
@@ -19,23 +24,37 @@ type file struct {
 	body        []byte
 	contentType string
 	etag        string
+	// gzipped: body is gzip-compressed and served with Content-Encoding:
+	// gzip to clients that accept it (decompressed for the others).
+	gzipped bool
 }
 
 // The files by URL path. The page itself is "/"; its assets sit under
-// /static/ so that they cannot shadow an endpoint of the function.
+// /static/ so that they cannot shadow an endpoint of the function. The
+// extractor module (static/extract.wasm.gz, 7 MB, 1.7 MB compressed; see
+// pcapwasm) is kept compressed: it is fetched only when a capture is
+// chosen, and a Lambda answer holds at most 6 MB.
 var files = func() map[string]file {
-	m := make(map[string]file, 3)
+	m := make(map[string]file, 7)
 	for urlPath, name := range map[string]string{
-		"/":                 "static/index.html",
-		"/static/app.js":    "static/app.js",
-		"/static/style.css": "static/style.css",
+		"/":                      "static/index.html",
+		"/static/app.js":         "static/app.js",
+		"/static/style.css":      "static/style.css",
+		"/static/pcap.js":        "static/pcap.js",
+		"/static/pcap-worker.js": "static/pcap-worker.js",
+		"/static/wasm_exec.js":   "static/wasm_exec.js",
+		"/static/extract.wasm":   "static/extract.wasm.gz",
 	} {
 		b, err := static.ReadFile(name)
 		if err != nil {
 			panic("web: embedded file missing: " + name) // a build error, not a run-time one
 		}
 		sum := sha256.Sum256(b)
-		m[urlPath] = file{body: b, contentType: contentTypes[path.Ext(name)], etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+		f := file{body: b, contentType: contentTypes[path.Ext(name)], etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+		if gz, ok := strings.CutSuffix(name, ".gz"); ok {
+			f.contentType, f.gzipped = contentTypes[path.Ext(gz)], true
+		}
+		m[urlPath] = f
 	}
 	return m
 }()
@@ -46,6 +65,7 @@ var contentTypes = map[string]string{
 	".html": "text/html; charset=utf-8",
 	".js":   "text/javascript; charset=utf-8",
 	".css":  "text/css; charset=utf-8",
+	".wasm": "application/wasm", // WebAssembly.instantiateStreaming requires it
 }
 
 // ContentSecurityPolicy is sent with every file: the page loads scripts,
@@ -86,5 +106,64 @@ func (handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", ContentSecurityPolicy)
 	h.Set("Referrer-Policy", "no-referrer")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(f.body))
+	body := f.body
+	if f.gzipped {
+		h.Add("Vary", "Accept-Encoding")
+		if AcceptsGzip(r.Header.Values("Accept-Encoding")) {
+			h.Set("Content-Encoding", "gzip")
+		} else {
+			// Browsers all accept gzip; a client that does not gets the
+			// module decompressed, under an ETag of its own.
+			b, err := gunzip(f.body)
+			if err != nil {
+				http.Error(w, "web: embedded file corrupt", http.StatusInternalServerError) // a build error
+				return
+			}
+			body = b
+			h.Set("ETag", strings.TrimSuffix(f.etag, `"`)+`-identity"`)
+		}
+	}
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
+}
+
+func gunzip(b []byte) ([]byte, error) {
+	zr, err := gzip.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, err
+	}
+	return io.ReadAll(zr)
+}
+
+// AcceptsGzip reports whether Accept-Encoding header values (RFC 9110
+// 12.5.3) accept gzip: "gzip" or "x-gzip" or "*" with a q-value above 0,
+// and no refusal of gzip by name ("gzip;q=0" beats "*").
+func AcceptsGzip(values []string) bool {
+	named, star := -1.0, -1.0
+	for _, v := range values {
+		for _, part := range strings.Split(v, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			coding = strings.ToLower(strings.TrimSpace(coding))
+			q := 1.0
+			for _, p := range strings.Split(params, ";") {
+				k, val, ok := strings.Cut(strings.TrimSpace(p), "=")
+				if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
+					f, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+					if err != nil || !(f >= 0 && f <= 1) { // NaN too
+						f = 0 // a bad q-value accepts nothing
+					}
+					q = f
+				}
+			}
+			switch coding {
+			case "gzip", "x-gzip":
+				named = max(named, q)
+			case "*":
+				star = max(star, q)
+			}
+		}
+	}
+	if named >= 0 {
+		return named > 0
+	}
+	return star > 0
 }

@@ -485,8 +485,11 @@
     try {
       if (!state.meta) throw new Error('the model is not loaded');
       await progress('reading ' + file.name, 0);
-      const text = await readFileText(file);
+      // pcap: a capture becomes the CSV of its flows, in this browser (static/pcap.js)
+      const capture = window.flowsensePcap ? await window.flowsensePcap.extract(file, (f) => { if (alive()) progress('extracting flows from ' + file.name, f); }) : null;
+      const text = capture ? capture.csv : await readFileText(file);
       const tab = await parseTable(text, state.meta.schema, file.name, (f) => alive() ? progress('parsing', f) : Promise.reject(new Error('superseded')));
+      tab.flows = capture ? capture.flows : null; // pcap
       const res = newResults(tab.n);
       if (mode === 'browser') {
         if (!state.model) state.model = await loadModule(state.meta);
@@ -525,6 +528,7 @@
     $('summary').hidden = false;
     $('results-box').hidden = false;
     document.body.classList.toggle('has-truth', tab.hasLabels);
+    if (window.flowsensePcap) window.flowsensePcap.flowHeader($('results'), !!tab.flows); // pcap
     const perClass = new Array(meta.classes.length).fill(0);
     const perVerdict = [0, 0, 0];
     let agree = 0;
@@ -631,6 +635,7 @@
         if (j === 5) td.className = 'truth';
         tr.appendChild(td);
       });
+      if (tab.flows) window.flowsensePcap.flowCell(tr, tab.flows[i]); // pcap
       frag.appendChild(tr);
     }
     tb.textContent = '';
@@ -644,12 +649,14 @@
   // output, with the true label last when the file has one.
   function resultsCSV() {
     const { tab, res, meta } = state;
-    const out = ['row,label,probability,outlier_score,verdict' + (tab.hasLabels ? ',true_label' : '')];
+    const out = ['row,label,probability,outlier_score,verdict' + (tab.hasLabels ? ',true_label' : '') +
+      (tab.flows ? ',' + window.flowsensePcap.CSV_HEADER : '')]; // pcap
     const total = viewLength();
     for (let k = 0; k < total; k++) {
       const i = viewRow(k);
       const f = [String(i + 1), csvField(res.cls[i] >= 0 ? meta.classes[res.cls[i]] : ''), String(res.prob[i]), String(res.score[i]), VERDICTS[res.verdict[i]]];
       if (tab.hasLabels) f.push(csvField(tab.labels[i]));
+      if (tab.flows) f.push(window.flowsensePcap.csvFields(tab.flows[i])); // pcap
       out.push(f.join(','));
     }
     return out.join('\n') + '\n';
