@@ -916,7 +916,8 @@
       const sums = new Float64Array(K * F);
       const counts = new Int32Array(K);
       const logistic = meta.objective === 'logistic';
-      let t0 = performance.now();
+      const start = performance.now();
+      let t0 = start;
       for (let i = 0; i < res.n; i++) {
         const c = res.cls[i];
         if (c < 0) continue;
@@ -932,6 +933,7 @@
         }
       }
       state.importance = { sums, counts };
+      box.dataset.ms = String(Math.round(performance.now() - start)); // the time explaining took, slices and repaints included
       const sel = $('importance-class');
       sel.textContent = '';
       let best = -1;
