@@ -20,6 +20,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/flowsense/flowsense/functions"
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/wasm/abi"
 	"github.com/flowsense/flowsense/wasm/compiler"
 	"github.com/flowsense/flowsense/wasm/host"
 )
@@ -184,10 +186,6 @@ func TestExplainInChromium(t *testing.T) {
 	if len(top10) != len(truth) || len(every) != len(truth) {
 		t.Fatalf("flowsense predict wrote %d and %d rows, the file has %d", len(top10), len(every), len(truth))
 	}
-	featureIndex := map[string]int{}
-	for i, f := range md.Schema.Features {
-		featureIndex[f.Name] = i
-	}
 
 	ctx := newBrowser(t, dir)
 	run(t, ctx, "opening the page", chromedp.Navigate(hs.URL+"/"),
@@ -195,75 +193,6 @@ func TestExplainInChromium(t *testing.T) {
 	run(t, ctx, "uploading", chromedp.SetUploadFiles("#file", []string{file}, chromedp.ByID))
 	waitRun(t, ctx, 1)
 	run(t, ctx, "showing every row", choose("filter", "all"), choose("page-size", "1000"))
-
-	// checkValue: the bar's data-value is the row's value the CLI names.
-	checkValue := func(t *testing.T, row int, feature, got string, want any) {
-		t.Helper()
-		v, err := strconv.ParseFloat(got, 64)
-		f := md.Schema.Features[featureIndex[feature]]
-		ok := err == nil
-		switch w := want.(type) {
-		case nil:
-			ok = ok && math.IsNaN(v)
-		case float64:
-			ok = ok && v == w
-		case string:
-			ok = ok && v >= 0 && int(v) < len(f.Categories) && f.Categories[int(v)] == w
-		}
-		if !ok {
-			t.Errorf("row %d: %s: the page's value %q, flowsense predict %v", row+1, feature, got, want)
-		}
-	}
-
-	// clickAndCheck clicks row i (0-based) and checks its charts.
-	clickAndCheck := func(t *testing.T, i int) {
-		t.Helper()
-		var feats, outs []bar
-		var margin, bias, state, note string
-		run(t, ctx, fmt.Sprintf("explaining row %d", i+1),
-			chromedp.Click(fmt.Sprintf(`#results tbody tr[data-row="%d"] td:nth-child(2)`, i), chromedp.ByQuery),
-			chromedp.Poll(fmt.Sprintf(`(() => { const b = document.getElementById('explain-box'); return b.dataset.row === '%d' && b.dataset.state !== 'working'; })()`, i), nil, chromedp.WithPollingTimeout(guard)),
-			chromedp.Evaluate(`document.getElementById('explain-box').dataset.state`, &state),
-			chromedp.Text("#explain-note", &note, chromedp.ByID))
-		if state != "done" {
-			t.Fatalf("row %d: the explanation ended in state %q: %s", i+1, state, note)
-		}
-		run(t, ctx, fmt.Sprintf("reading the explanation of row %d", i+1),
-			chromedp.Evaluate(`(`+readBars+`)('#explain-chart')`, &feats),
-			chromedp.Evaluate(`(`+readBars+`)('#outlier-chart')`, &outs),
-			chromedp.Evaluate(`document.getElementById('explain-box').dataset.margin`, &margin),
-			chromedp.Evaluate(`document.getElementById('explain-box').dataset.bias`, &bias))
-		want := top10[i].Explanation
-		m, _ := strconv.ParseFloat(margin, 64)
-		b, _ := strconv.ParseFloat(bias, 64)
-		if !within6(m, want.Margin) || !within6(b, want.Bias) {
-			t.Errorf("row %d: margin %s and bias %s, flowsense predict %v and %v", i+1, margin, bias, want.Margin, want.Bias)
-		}
-		if len(feats) != len(want.Features) {
-			t.Fatalf("row %d: %d bars, flowsense predict gives %d contributions: %+v", i+1, len(feats), len(want.Features), feats)
-		}
-		for k, f := range feats {
-			w := want.Features[k]
-			c, err := strconv.ParseFloat(f.Contribution, 64)
-			if err != nil || f.Feature != w.Name || !within6(c, w.Contribution) {
-				t.Errorf("row %d bar %d: %s %s, flowsense predict %s %v", i+1, k+1, f.Feature, f.Contribution, w.Name, w.Contribution)
-			}
-			checkValue(t, i, f.Feature, f.Value, w.Value)
-		}
-		if len(outs) != len(want.Outlier) {
-			t.Fatalf("row %d: %d outlier bars, flowsense predict gives %d shares", i+1, len(outs), len(want.Outlier))
-		}
-		for k, o := range outs {
-			w := want.Outlier[k]
-			c, err1 := strconv.ParseFloat(o.Contribution, 64)
-			mean, err2 := strconv.ParseFloat(o.Mean, 64)
-			z, err3 := strconv.ParseFloat(o.Z, 64)
-			if err1 != nil || err2 != nil || err3 != nil || o.Feature != w.Name || !within6(c, w.Contribution) || !within6(mean, w.Mean) || !within6(z, w.Z) {
-				t.Errorf("row %d outlier bar %d: %+v, flowsense predict %+v", i+1, k+1, o, w)
-			}
-			checkValue(t, i, o.Feature, o.Value, w.Value)
-		}
-	}
 
 	// rows to click: the first and last, an unknown category (5), a
 	// missing number (7), the HTML label (11), the first anomalous and
@@ -289,7 +218,7 @@ func TestExplainInChromium(t *testing.T) {
 
 	t.Run("click a flow", func(t *testing.T) {
 		for _, i := range picks {
-			clickAndCheck(t, i)
+			clickAndCheck(t, ctx, md, top10, i)
 		}
 		var bad []string
 		run(t, ctx, "looking for clipped labels", chromedp.Evaluate(clipped, &bad))
@@ -404,14 +333,14 @@ func TestExplainInChromium(t *testing.T) {
 		run(t, ctx, "switching to the server", chromedp.Click("#server-side", chromedp.ByID))
 		waitRun(t, ctx, 2)
 		run(t, ctx, "showing every row", choose("filter", "all"), choose("page-size", "1000"))
-		clickAndCheck(t, firstMismatch)
+		clickAndCheck(t, ctx, md, top10, firstMismatch)
 		// the screenshot: one page of 50 rows, a flow of it explained
 		shown := 5
 		if firstMismatch < 50 {
 			shown = firstMismatch
 		}
 		run(t, ctx, "showing one page", choose("page-size", "50"))
-		clickAndCheck(t, shown)
+		clickAndCheck(t, ctx, md, top10, shown)
 		var shot []byte
 		run(t, ctx, "taking a screenshot", chromedp.EmulateViewport(1400, 1000), chromedp.FullScreenshot(&shot, 100))
 		if err := os.WriteFile(filepath.Join(dir, "explain.png"), shot, 0o644); err != nil {
@@ -459,6 +388,89 @@ func TestExplainInChromium(t *testing.T) {
 			t.Errorf("without the export the page still classifies: %d rows, the first %q", len(rows), rows[0])
 		}
 	})
+}
+
+// checkValue: the bar's data-value is the row's value the CLI names.
+func checkValue(t *testing.T, md *abi.Metadata, row int, feature, got string, want any) {
+	t.Helper()
+	v, err := strconv.ParseFloat(got, 64)
+	var f *model.Feature
+	for i := range md.Schema.Features {
+		if md.Schema.Features[i].Name == feature {
+			f = &md.Schema.Features[i]
+		}
+	}
+	if f == nil {
+		t.Fatalf("row %d: a bar names %q, not a feature", row+1, feature)
+	}
+	ok := err == nil
+	switch w := want.(type) {
+	case nil:
+		ok = ok && math.IsNaN(v)
+	case float64:
+		ok = ok && v == w
+	case string:
+		switch w {
+		case "+Inf", "-Inf": // flow meters' infinities, as the wire writes them
+			ok = ok && math.IsInf(v, map[string]int{"+Inf": 1, "-Inf": -1}[w])
+		default:
+			ok = ok && v >= 0 && int(v) < len(f.Categories) && f.Categories[int(v)] == w
+		}
+	}
+	if !ok {
+		t.Errorf("row %d: %s: the page's value %q, flowsense predict %v", row+1, feature, got, want)
+	}
+}
+
+// clickAndCheck clicks row i (0-based) of the table and checks its
+// charts against the CLI's line for it.
+func clickAndCheck(t *testing.T, ctx context.Context, md *abi.Metadata, lines []cliLine, i int) {
+	t.Helper()
+	var feats, outs []bar
+	var margin, bias, state, note string
+	run(t, ctx, fmt.Sprintf("explaining row %d", i+1),
+		chromedp.Click(fmt.Sprintf(`#results tbody tr[data-row="%d"] td:nth-child(2)`, i), chromedp.ByQuery),
+		chromedp.Poll(fmt.Sprintf(`(() => { const b = document.getElementById('explain-box'); return b.dataset.row === '%d' && b.dataset.state !== 'working'; })()`, i), nil, chromedp.WithPollingTimeout(guard)),
+		chromedp.Evaluate(`document.getElementById('explain-box').dataset.state`, &state),
+		chromedp.Text("#explain-note", &note, chromedp.ByID))
+	if state != "done" {
+		t.Fatalf("row %d: the explanation ended in state %q: %s", i+1, state, note)
+	}
+	run(t, ctx, fmt.Sprintf("reading the explanation of row %d", i+1),
+		chromedp.Evaluate(`(`+readBars+`)('#explain-chart')`, &feats),
+		chromedp.Evaluate(`(`+readBars+`)('#outlier-chart')`, &outs),
+		chromedp.Evaluate(`document.getElementById('explain-box').dataset.margin`, &margin),
+		chromedp.Evaluate(`document.getElementById('explain-box').dataset.bias`, &bias))
+	want := lines[i].Explanation
+	m, _ := strconv.ParseFloat(margin, 64)
+	b, _ := strconv.ParseFloat(bias, 64)
+	if !within6(m, want.Margin) || !within6(b, want.Bias) {
+		t.Errorf("row %d: margin %s and bias %s, flowsense predict %v and %v", i+1, margin, bias, want.Margin, want.Bias)
+	}
+	if len(feats) != len(want.Features) {
+		t.Fatalf("row %d: %d bars, flowsense predict gives %d contributions: %+v", i+1, len(feats), len(want.Features), feats)
+	}
+	for k, f := range feats {
+		w := want.Features[k]
+		c, err := strconv.ParseFloat(f.Contribution, 64)
+		if err != nil || f.Feature != w.Name || !within6(c, w.Contribution) {
+			t.Errorf("row %d bar %d: %s %s, flowsense predict %s %v", i+1, k+1, f.Feature, f.Contribution, w.Name, w.Contribution)
+		}
+		checkValue(t, md, i, f.Feature, f.Value, w.Value)
+	}
+	if len(outs) != len(want.Outlier) {
+		t.Fatalf("row %d: %d outlier bars, flowsense predict gives %d shares", i+1, len(outs), len(want.Outlier))
+	}
+	for k, o := range outs {
+		w := want.Outlier[k]
+		c, err1 := strconv.ParseFloat(o.Contribution, 64)
+		mean, err2 := strconv.ParseFloat(o.Mean, 64)
+		z, err3 := strconv.ParseFloat(o.Z, 64)
+		if err1 != nil || err2 != nil || err3 != nil || o.Feature != w.Name || !within6(c, w.Contribution) || !within6(mean, w.Mean) || !within6(z, w.Z) {
+			t.Errorf("row %d outlier bar %d: %+v, flowsense predict %+v", i+1, k+1, o, w)
+		}
+		checkValue(t, md, i, o.Feature, o.Value, w.Value)
+	}
 }
 
 // compileWithout trains the test model again and compiles it without the

@@ -819,7 +819,7 @@
   // items {label, value, attrs}, longest first. The label margin fits the
   // longest label.
   function drawContributions(id, title, items) {
-    const rowH = 20, barW = 220, gap = 24;
+    const rowH = 20, barW = 180, gap = 24;
     const probe = $('explain-box');
     const labelW = textWidth(items.map((it) => it.label), probe) + 12;
     const nums = items.map((it) => fmt(it.value));
