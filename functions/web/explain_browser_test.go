@@ -355,6 +355,53 @@ func TestExplainInChromium(t *testing.T) {
 		}
 	})
 
+	// A two-class model is logistic: one raw score, the log-odds of class
+	// 1; a flow predicted as class 0 is explained by the same
+	// contributions negated. The bars still equal the CLI's.
+	t.Run("two classes", func(t *testing.T) {
+		d := filepath.Join(dir, "binary")
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		wb := trainModelOn(t, d, binaryLabels(train))
+		m2, err := host.Load(ctx0, wb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		md2 := m2.Metadata()
+		m2.Close(ctx0)
+		if md2.Objective != model.Logistic || len(md2.Classes) != 2 {
+			t.Fatalf("the two-class model is %v with classes %q, want logistic", md2.Objective, md2.Classes)
+		}
+		mfile := filepath.Join(d, "model.wasm")
+		bfile := filepath.Join(d, "flows.csv")
+		os.WriteFile(mfile, wb, 0o644)
+		os.WriteFile(bfile, []byte(binaryLabels(text)), 0o644)
+		lines := predictExplain(t, bin, mfile, bfile, 10)
+		srv3, err := functions.New(ctx0, wb)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer srv3.Close(ctx0)
+		hs3 := httptest.NewServer(srv3)
+		defer hs3.Close()
+		run(t, ctx, "opening the page of the two-class model", chromedp.Navigate(hs3.URL+"/"),
+			chromedp.Poll(`document.body.dataset.state === 'ready' || document.body.dataset.state === 'error'`, nil, chromedp.WithPollingTimeout(guard)),
+			chromedp.SetUploadFiles("#file", []string{bfile}, chromedp.ByID))
+		waitRun(t, ctx, 1)
+		run(t, ctx, "showing every row", choose("filter", "all"), choose("page-size", "1000"))
+		seen := map[string]int{}
+		for i, l := range lines {
+			if seen[l.Label] < 3 {
+				seen[l.Label]++
+				clickAndCheck(t, ctx, md2, lines, i)
+			}
+		}
+		if len(seen) != 2 {
+			t.Errorf("flows of %d classes explained, want both: %v", len(seen), seen)
+		}
+	})
+
 	// A module without the export: the page says why there is no
 	// explanation and how to get one.
 	t.Run("module without the export", func(t *testing.T) {
@@ -471,6 +518,29 @@ func clickAndCheck(t *testing.T, ctx context.Context, md *abi.Metadata, lines []
 		}
 		checkValue(t, md, i, o.Feature, o.Value, w.Value)
 	}
+}
+
+// binaryLabels relabels every flow of a test file that is not BENIGN
+// "attack" (quoted or not, LF or CRLF), for a two-class model.
+func binaryLabels(text string) string {
+	lines := strings.SplitAfter(text, "\n")
+	for i, l := range lines {
+		if i == 0 {
+			continue // the header
+		}
+		body := strings.TrimRight(l, "\r\n")
+		end := l[len(body):]
+		k := strings.LastIndexByte(body, ',')
+		if k < 0 {
+			continue
+		}
+		label := strings.Trim(body[k+1:], `"`)
+		if label == "" || label == "BENIGN" {
+			continue
+		}
+		lines[i] = body[:k+1] + "attack" + end
+	}
+	return strings.Join(lines, "")
 }
 
 // compileWithout trains the test model again and compiles it without the
