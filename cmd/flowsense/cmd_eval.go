@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -116,45 +115,49 @@ func evaluate(ctx context.Context, p artifact.Predictor, ds *flowdata.Dataset) (
 func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	f := newFlags("predict")
 	mf := addModelFlags(f, "files to classify (labels not needed)")
-	out := f.String("out", "", "output CSV (default: stdout)")
+	out := f.String("out", "", "output file (default: stdout)")
+	outFormat := f.String("out-format", outCSV, "csv, or jsonl (one JSON object a row)")
+	explain := f.String("explain", "0", "add the top N contributions of each row's predicted class (TreeSHAP) and of its outlier score; 0: off")
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if *help {
-		f.usage(stdout, "--model DIR|model.wasm --data FILE... [--out FILE] [options]")
+		f.usage(stdout, "--model DIR|model.wasm --data FILE... [--out FILE] [--out-format csv|jsonl] [--explain N] [options]")
+		fmt.Fprintln(stdout)
+		fmt.Fprintln(stdout, predictUsage)
 		return errHelp
+	}
+	if *outFormat != outCSV && *outFormat != outJSONL {
+		return fmt.Errorf("%w: --out-format %q: want csv or jsonl", errUsage, *outFormat)
+	}
+	top, err := strconv.Atoi(*explain)
+	if err != nil || top < 0 {
+		return fmt.Errorf("%w: --explain %q: want a whole number of features, 0 for none", errUsage, *explain)
 	}
 	p, ds, err := mf.open(ctx, stderr)
 	if err != nil {
 		return err
 	}
-	defer p.Close(ctx)
+	defer func() { p.Close(ctx) }()
+	var x rowExplainer
+	if top > 0 {
+		if x, err = newRowExplainer(ctx, p, *mf.model, stderr); err != nil {
+			return err
+		}
+		defer x.close(ctx)
+	}
 	pred, err := artifact.PredictColumns(ctx, p, ds.Columns, ds.Rows)
 	if err != nil {
 		return err
 	}
-	classes := p.Metadata().Classes
+	md := p.Metadata()
+	pm := &predictMeta{schema: md.Schema, classes: md.Classes}
+	if md.Outlier != nil {
+		pm.outlierInputs = len(md.Outlier.Features)
+	}
 	write := func(w io.Writer) error {
-		bw := bufio.NewWriter(w)
-		bw.WriteString("row,label,probability,outlier_score,verdict\n")
-		k := len(classes)
-		var buf []byte
-		for i := 0; i < ds.Rows; i++ {
-			c := pred.Class[i]
-			buf = strconv.AppendInt(buf[:0], int64(i+1), 10)
-			buf = append(buf, ',')
-			buf = appendCSV(buf, classes[c])
-			buf = append(buf, ',')
-			buf = strconv.AppendFloat(buf, pred.Probs[i*k+int(c)], 'g', 9, 64)
-			buf = append(buf, ',')
-			buf = strconv.AppendFloat(buf, pred.Score[i], 'g', 9, 64)
-			buf = append(buf, ',')
-			buf = append(buf, pred.Verdict[i].String()...)
-			buf = append(buf, '\n')
-			bw.Write(buf)
-		}
-		return bw.Flush()
+		return writePredictions(ctx, w, *outFormat, ds, pred, pm, x, top)
 	}
 	if *out == "" {
 		return write(stdout)

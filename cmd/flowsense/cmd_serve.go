@@ -13,9 +13,12 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/oipgrpc"
 	"github.com/flowsense/flowsense/wasm/abi"
+	"github.com/flowsense/flowsense/wasm/compiler"
+	"github.com/flowsense/flowsense/wasm/host"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -34,13 +37,14 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		functions.EnvMaxHeavy:             f.String("max-heavy", "", "large requests in flight before 503 (default cores - 1; $"+functions.EnvMaxHeavy+")"),
 	}
 	sample := f.String("sample", "", "a CSV of flows (gzip or not) whose first rows GET /sample.csv serves and the page links")
+	explain := f.Bool("explain", "serve a module with the explain export (?explain=N, and the page's per-flow explanations): model.json compiled with it when the model's module lacks it; about 3x the module's size")
 	sampleRows := f.String("sample-rows", strconv.Itoa(functions.DefaultSampleRows), "how many rows of --sample to serve")
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
 	}
 	if *help {
-		f.usage(stdout, "--model DIR|model.wasm [--addr HOST:PORT] [--model-name NAME] [--sample FILE]")
+		f.usage(stdout, "--model DIR|model.wasm [--addr HOST:PORT] [--model-name NAME] [--sample FILE] [--explain]")
 		return errHelp
 	}
 	if *modelPath == "" {
@@ -79,7 +83,15 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opts = append(opts, functions.WithSample(b))
 	}
-	srv, err := functions.LoadFile(ctx, *modelPath, opts...)
+	var srv *functions.Server
+	if *explain {
+		var b []byte
+		if b, err = explainModule(ctx, *modelPath, stderr); err == nil {
+			srv, err = functions.New(ctx, b, opts...)
+		}
+	} else {
+		srv, err = functions.LoadFile(ctx, *modelPath, opts...)
+	}
 	if err != nil {
 		if *sample != "" && errors.Is(err, functions.ErrSample) {
 			return fmt.Errorf("--sample %s: %w", *sample, err)
@@ -116,6 +128,38 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	return err
+}
+
+// explainModule is the module at path when it has the explain export,
+// else model.json beside it compiled with the export (note says so).
+func explainModule(ctx context.Context, path string, note io.Writer) ([]byte, error) {
+	b, err := artifact.ReadModule(path)
+	if err != nil {
+		return nil, err
+	}
+	mod, err := host.Load(ctx, b)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	ok := mod.CanExplain()
+	mod.Close(ctx)
+	if ok {
+		return b, nil
+	}
+	l, _ := artifact.Locate(path)
+	if l.Model == "" {
+		return nil, fmt.Errorf("%w: --explain: %s has no explain export and no model.json beside it (flowsense compile --explain writes one)", errUsage, path)
+	}
+	m, raw, err := artifact.ReadModel(l.Model)
+	if err != nil {
+		return nil, err
+	}
+	b, err = compiler.Compile(m, compiler.WithModelFile(raw))
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", l.Model, err)
+	}
+	fmt.Fprintf(note, "--explain: serving %s compiled with the explain export (%d bytes)\n", l.Model, len(b))
+	return b, nil
 }
 
 // readSample reads the first rows of the file for --sample.

@@ -7,7 +7,11 @@
 // rows with WebAssembly by the module's ABI (wasm/ABI.md), so the file
 // never leaves the machine; a switch sends it to POST /predict instead.
 // It shows every flow, counts per class and verdict with a chart, a filter
-// by verdict and a download of the results. README.md describes it and how
+// by verdict and a download of the results; with the file's labels, the
+// rows that differ and a confusion matrix. A click on a flow explains it
+// (TreeSHAP contributions and outlier shares from the module's optional
+// explain export, run in the browser), and the page averages the
+// contributions per class over the file. README.md describes it and how
 // it is tested.
 //
 // The package only holds and serves the files: Handler answers GET and

@@ -127,11 +127,18 @@ func makeFlows(t testing.TB, rows int, seed uint64, awkward bool) flowFile {
 	return flowFile{text: b.String(), labels: labels}
 }
 
-// trainModel trains a small model on synthetic flows and compiles it.
-func trainModel(t testing.TB, dir string) []byte {
+// trainModel trains a small model on synthetic flows and compiles it
+// (with the explain export: compiler.Compile adds it by default).
+func trainModel(t testing.TB, dir string, opts ...compiler.CompileOption) []byte {
+	t.Helper()
+	return trainModelOn(t, dir, makeFlows(t, 3000, 1, false).text, opts...)
+}
+
+// trainModelOn trains the test model on the flows of text.
+func trainModelOn(t testing.TB, dir, text string, opts ...compiler.CompileOption) []byte {
 	t.Helper()
 	path := filepath.Join(dir, "train.csv")
-	if err := os.WriteFile(path, []byte(makeFlows(t, 3000, 1, false).text), 0o644); err != nil {
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	cfg := trainer.DefaultConfig()
@@ -150,7 +157,7 @@ func trainModel(t testing.TB, dir string) []byte {
 	if kinds["service"] != "categorical" || kinds["proto"] != "categorical" || kinds["duration"] != "numeric" {
 		t.Fatalf("the test model's schema is not what the test needs: %v", kinds)
 	}
-	b, err := compiler.Compile(res.Model)
+	b, err := compiler.Compile(res.Model, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}

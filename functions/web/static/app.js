@@ -326,6 +326,29 @@
       if (this.nf !== meta.schema.features.length || this.nc !== meta.classes.length) {
         throw new Error('model.wasm does not match /model: ' + this.nf + ' features and ' + this.nc + ' classes');
       }
+      // The optional explain export (ABI 1.1, wasm/ABI.md "Explanations"):
+      // artifacts leave it out unless compiled with --explain.
+      this.canExplain = typeof e.explain === 'function' && !!e.contrib && !!e.n_outputs;
+      if (this.canExplain) {
+        this.contrib = e.contrib.value;
+        this.outputs = e.n_outputs.value;
+        this.detector = meta.outlier ? meta.outlier.features.length : 0;
+        const want = meta.objective === 'logistic' ? 1 : this.nc;
+        if (this.outputs !== want) throw new Error('model.wasm: explain export with ' + this.outputs + ' outputs, want ' + want);
+      }
+    }
+
+    // explain runs the explain export on row i of tab and returns its
+    // contributions: phi, Outputs blocks of F+1 values (each feature's
+    // TreeSHAP value, then the output's bias), and shares, three values
+    // per detector input (share of the outlier score, z, benign mean).
+    explain(tab, i) {
+      const e = this.e;
+      new Float32Array(e.memory.buffer, this.input, this.nf).set(tab.rows.subarray(i * this.nf, (i + 1) * this.nf));
+      if (e.explain(0) !== 0) throw new Error('model.wasm refused to explain row ' + (i + 1));
+      const np = this.outputs * (this.nf + 1);
+      const all = new Float64Array(e.memory.buffer.slice(this.contrib, this.contrib + 8 * (np + 3 * this.detector)));
+      return { phi: all.subarray(0, np), shares: all.subarray(np) };
     }
 
     // classify runs rows [lo, hi) of tab into res, batch by batch.
@@ -346,6 +369,43 @@
         }
       }
     }
+  }
+
+  // summarise picks what explains row (its values) predicted as class c
+  // from the module's contributions, as model.Summarise does: the
+  // predicted class's block (for a logistic model the log-odds, negated
+  // for class 0), bias plus every contribution being the margin, the
+  // non-zero contributions largest first by magnitude, the top ones (all
+  // when top <= 0), and the outlier shares likewise.
+  function summarise(meta, c, row, x, top) {
+    const F = meta.schema.features.length;
+    let block = c;
+    let sign = 1;
+    if (meta.objective === 'logistic') {
+      block = 0;
+      if (c === 0) sign = -1;
+    }
+    const b = x.phi.subarray(block * (F + 1), (block + 1) * (F + 1));
+    const bias = sign * b[F];
+    let margin = bias;
+    let features = [];
+    for (let f = 0; f < F; f++) {
+      margin += sign * b[f];
+      if (b[f] !== 0) features.push({ feature: f, value: row[f], contribution: sign * b[f] });
+    }
+    const byMagnitude = (p, q) => Math.abs(q.contribution) - Math.abs(p.contribution);
+    features.sort(byMagnitude); // stable, as sort.SliceStable
+    const nonzero = features.length;
+    if (top > 0) features = features.slice(0, top);
+    let outlier = [];
+    if (meta.outlier) {
+      meta.outlier.features.forEach((f, j) => {
+        outlier.push({ feature: f, value: row[f], contribution: x.shares[3 * j], z: x.shares[3 * j + 1], mean: x.shares[3 * j + 2] });
+      });
+      outlier.sort(byMagnitude);
+      if (top > 0) outlier = outlier.slice(0, top);
+    }
+    return { margin, bias, features, outlier, nonzero };
   }
 
   function newResults(n) {
@@ -427,7 +487,12 @@
   // ---------------------------------------------------------------- view
 
   const $ = (id) => document.getElementById(id);
-  const state = { meta: null, model: null, file: null, tab: null, res: null, view: null, page: 0, run: 0, mode: 'browser', fileName: '' };
+  const state = { meta: null, model: null, file: null, tab: null, res: null, view: null, page: 0, run: 0, mode: 'browser', fileName: '', selected: -1, importance: null };
+
+  // NO_EXPLAIN says why there are no explanations and how to get them.
+  const NO_EXPLAIN = 'This model.wasm has no explain export: model artifacts leave it out by default (it makes the module ' +
+    'about three times larger). Serve the model with "flowsense serve --explain" (or compile it with "flowsense compile --explain" ' +
+    'and serve that module) to see which features made each flow\'s label.';
 
   function setState(s) { document.body.dataset.state = s; }
 
@@ -509,12 +574,16 @@
       state.mode = mode;
       state.fileName = file.name;
       state.page = 0;
+      state.selected = -1;
+      state.importance = null;
+      $('explain-box').hidden = true;
       $('status').textContent = tab.n + ' flows classified ' + (mode === 'browser' ? 'in the browser' : 'on the server');
       $('progress').value = 1;
       render();
       document.body.dataset.mode = mode;
       document.body.dataset.run = String(Number(document.body.dataset.run) + 1);
       setState('done');
+      computeImportance(token, alive);
     } catch (err) {
       if (!alive()) return;
       showError(err.message);
@@ -542,6 +611,16 @@
     $('summary-note').textContent = res.n + ' flows from ' + state.fileName + ', classified ' + (state.mode === 'browser' ? 'in the browser' : 'on the server') +
       (tab.hasLabels ? '; the label equals the Label column for ' + agree + ' (' + (100 * agree / res.n).toFixed(1) + '%)' : '');
     drawChart(meta.classes.map((c, i) => [c, perClass[i]]), VERDICTS.map((v, i) => [v, perVerdict[i]]));
+    renderConfusion();
+    const mis = $('filter').querySelector('option[value="mismatch"]');
+    mis.hidden = mis.disabled = !tab.hasLabels;
+    mis.textContent = 'label differs from the file\'s (' + (tab.hasLabels ? res.n - agree : 0) + ')';
+    if (!tab.hasLabels && $('filter').value === 'mismatch') $('filter').value = 'all';
+    $('importance-box').hidden = false;
+    $('importance-box').dataset.state = 'working';
+    $('importance-note').textContent = 'explaining every flow…';
+    $('importance-chart').textContent = '';
+    $('importance-class').textContent = '';
     applyFilter();
   }
 
@@ -567,13 +646,29 @@
     return el;
   }
 
+  // textWidth is the widest of texts in pixels as the charts draw them
+  // (12px in the page's font), so that a chart's margins fit its labels.
+  function textWidth(texts, el) {
+    const ctx = textWidth.ctx || (textWidth.ctx = document.createElement('canvas').getContext('2d'));
+    const cs = getComputedStyle(el || document.body);
+    ctx.font = '12px ' + cs.fontFamily;
+    let w = 0;
+    for (const t of texts) w = Math.max(w, ctx.measureText(t).width);
+    return Math.ceil(w);
+  }
+
   // drawChart draws two groups of horizontal bars, classes then verdicts.
+  // The label margin is sized to the longest name ("Web Attack – Brute
+  // Force" no longer clipped), the right margin to the largest count.
   function drawChart(classes, verdicts) {
     const box = $('chart');
     box.textContent = '';
-    const rowH = 22, labelW = 150, barW = 260, gap = 26;
+    const rowH = 22, barW = 260, gap = 26;
+    const all = classes.concat(verdicts);
+    const labelW = textWidth(all.map((r) => r[0]), box) + 12;
+    const width = labelW + barW + 4 + textWidth(all.map((r) => String(r[1])), box) + 8;
     const height = gap + rowH * classes.length + gap + rowH * verdicts.length + 8;
-    const svg = svgEl('svg', { id: 'chart-svg', width: labelW + barW + 70, height, viewBox: '0 0 ' + (labelW + barW + 70) + ' ' + height, role: 'img', 'aria-label': 'flows per class and per verdict' });
+    const svg = svgEl('svg', { id: 'chart-svg', width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': 'flows per class and per verdict' });
     let y = 0;
     const group = (title, rows, kind) => {
       svg.appendChild(svgEl('text', { x: 0, y: y + 16, class: 'chart-title' }, title));
@@ -598,6 +693,10 @@
     if (!res) return;
     if (want === 'all') {
       state.view = null;
+    } else if (want === 'mismatch') {
+      const idx = [];
+      for (let i = 0; i < res.n; i++) if (mismatch(i)) idx.push(i);
+      state.view = Int32Array.from(idx);
     } else {
       const v = VERDICTS.indexOf(want);
       const idx = [];
@@ -626,6 +725,10 @@
       const i = viewRow(k);
       const tr = document.createElement('tr');
       tr.dataset.verdict = VERDICTS[res.verdict[i]];
+      tr.dataset.row = String(i);
+      tr.tabIndex = 0;
+      if (mismatch(i)) tr.classList.add('mismatch');
+      if (i === state.selected) tr.classList.add('selected');
       const cells = [String(i + 1), res.cls[i] >= 0 ? meta.classes[res.cls[i]] : '?', fmt(res.prob[i]), fmt(res.score[i]), VERDICTS[res.verdict[i]]];
       if (tab.hasLabels) cells.push(tab.labels[i]);
       cells.forEach((c, j) => {
@@ -643,6 +746,244 @@
     $('page-info').textContent = total === 0 ? 'no flows' : 'flows ' + (lo + 1) + '–' + hi + ' of ' + total + ' (page ' + (state.page + 1) + ' of ' + pages + ')';
     $('prev').disabled = state.page === 0;
     $('next').disabled = state.page >= pages - 1;
+  }
+
+  // mismatch: row i's prediction differs from the file's label.
+  function mismatch(i) {
+    const { tab, res, meta } = state;
+    return tab.hasLabels && meta.classes[res.cls[i]] !== tab.labels[i];
+  }
+
+  // renderConfusion fills the confusion matrix when the file has labels:
+  // a row per true label (the model's classes first, then labels it does
+  // not know), a column per predicted class.
+  function renderConfusion() {
+    const { tab, res, meta } = state;
+    const box = $('confusion-box');
+    box.hidden = !tab.hasLabels;
+    const table = $('confusion');
+    table.textContent = '';
+    if (!tab.hasLabels) return;
+    const K = meta.classes.length;
+    const rowOf = new Map(meta.classes.map((c, i) => [c, i]));
+    const truths = meta.classes.slice();
+    const extra = [];
+    for (const l of tab.labels) if (!rowOf.has(l) && extra.indexOf(l) < 0) extra.push(l);
+    extra.sort();
+    for (const l of extra) { rowOf.set(l, truths.length); truths.push(l); }
+    const counts = new Int32Array(truths.length * K);
+    for (let i = 0; i < res.n; i++) if (res.cls[i] >= 0) counts[rowOf.get(tab.labels[i]) * K + res.cls[i]]++;
+    const head = table.createTHead().insertRow();
+    const corner = document.createElement('th');
+    corner.textContent = 'true \\ predicted';
+    head.appendChild(corner);
+    for (const c of meta.classes) {
+      const th = document.createElement('th');
+      th.textContent = c;
+      th.className = 'num';
+      head.appendChild(th);
+    }
+    const tot = document.createElement('th');
+    tot.textContent = 'flows';
+    tot.className = 'num';
+    head.appendChild(tot);
+    const tb = table.createTBody();
+    truths.forEach((t, r) => {
+      let n = 0;
+      for (let c = 0; c < K; c++) n += counts[r * K + c];
+      if (n === 0) return;
+      const tr = tb.insertRow();
+      const th = document.createElement('th');
+      th.textContent = t;
+      tr.appendChild(th);
+      for (let c = 0; c < K; c++) {
+        const td = tr.insertCell();
+        const v = counts[r * K + c];
+        td.textContent = String(v);
+        td.className = 'num' + (meta.classes[c] === t ? ' diag' : v > 0 ? ' off' : '');
+        td.dataset.truth = t;
+        td.dataset.predicted = meta.classes[c];
+        td.dataset.count = String(v);
+      }
+      const td = tr.insertCell();
+      td.textContent = String(n);
+      td.className = 'num';
+    });
+  }
+
+  // valueText is a row value as the explanation shows it: a category's
+  // name, a number, "missing" for NaN.
+  function valueText(f, v) {
+    const feat = state.meta.schema.features[f];
+    if (Number.isNaN(v)) return 'missing';
+    if (feat.kind === 'categorical' && v >= 0 && feat.categories && v < feat.categories.length) return feat.categories[v];
+    return fmt(v);
+  }
+
+  // drawContributions draws signed horizontal bars around a zero line:
+  // items {label, value, attrs}, longest first. The label margin fits the
+  // longest label.
+  function drawContributions(id, title, items) {
+    const rowH = 20, barW = 180, gap = 24;
+    const probe = $('explain-box');
+    const labelW = textWidth(items.map((it) => it.label), probe) + 12;
+    const nums = items.map((it) => fmt(it.value));
+    const width = labelW + barW + 8 + textWidth(nums, probe) + 8;
+    const height = gap + rowH * Math.max(1, items.length) + 6;
+    const svg = svgEl('svg', { id, width, height, viewBox: '0 0 ' + width + ' ' + height, role: 'img', 'aria-label': title, class: 'contrib-chart' });
+    svg.appendChild(svgEl('text', { x: 0, y: 16, class: 'chart-title' }, title));
+    const most = Math.max(1e-300, ...items.map((it) => Math.abs(it.value)));
+    const zero = labelW + barW / 2;
+    svg.appendChild(svgEl('line', { x1: zero, x2: zero, y1: gap - 2, y2: height - 2, class: 'zero' }));
+    let y = gap;
+    items.forEach((it, k) => {
+      svg.appendChild(svgEl('text', { x: labelW - 6, y: y + 14, 'text-anchor': 'end' }, it.label));
+      const w = (barW / 2) * Math.abs(it.value) / most;
+      const attrs = { x: it.value >= 0 ? zero : zero - w, y: y + 3, width: Math.max(w, 1), height: rowH - 6, class: 'bar ' + (it.value >= 0 ? 'pos' : 'neg') };
+      Object.assign(attrs, it.attrs);
+      svg.appendChild(svgEl('rect', attrs));
+      svg.appendChild(svgEl('text', { x: labelW + barW + 8, y: y + 14, class: 'num' }, nums[k]));
+      y += rowH;
+    });
+    if (items.length === 0) svg.appendChild(svgEl('text', { x: 0, y: y + 14 }, 'none'));
+    return svg;
+  }
+
+  // showExplanation explains row i with the module's explain export, in
+  // this browser whichever way the row was classified.
+  async function showExplanation(i) {
+    const box = $('explain-box');
+    const token = state.run;
+    state.selected = i;
+    for (const tr of $('results').tBodies[0].rows) tr.classList.toggle('selected', tr.dataset.row === String(i));
+    box.hidden = false;
+    box.dataset.state = 'working';
+    box.dataset.row = String(i);
+    const { tab, res, meta } = state;
+    $('explain-title').textContent = 'Row ' + (i + 1) + ': ' + meta.classes[res.cls[i]] + ' (' + fmt(res.prob[i]) + '), ' + VERDICTS[res.verdict[i]] +
+      (tab.hasLabels ? '; the file says ' + tab.labels[i] : '');
+    const charts = $('explain-charts');
+    charts.textContent = '';
+    $('explain-note').textContent = '';
+    try {
+      if (!state.model) state.model = await loadModule(meta);
+      if (token !== state.run || state.selected !== i) return;
+      if (!state.model.canExplain) {
+        $('explain-note').textContent = NO_EXPLAIN;
+        box.dataset.state = 'unavailable';
+        return;
+      }
+      const top = Number($('explain-top').value);
+      const row = tab.rows.subarray(i * tab.nf, (i + 1) * tab.nf);
+      const x = summarise(meta, res.cls[i], row, state.model.explain(tab, i), top);
+      const names = meta.schema.features.map((f) => f.name);
+      box.dataset.margin = String(x.margin);
+      box.dataset.bias = String(x.bias);
+      $('explain-note').textContent = 'Raw score (margin) ' + fmt(x.margin) + ' = expected value ' + fmt(x.bias) + ' + the contributions of ' + x.nonzero +
+        ' features (TreeSHAP; ' + (top > 0 && x.nonzero > top ? 'the largest ' + top + ' shown' : 'all shown') + '). A bar to the right pushes towards ' +
+        meta.classes[res.cls[i]] + ', to the left away from it.' + (meta.outlier ? ' Outlier score ' + fmt(res.score[i]) + ' (threshold ' + fmt(meta.outlier.threshold) +
+        '): each feature\'s share of it, with the benign mean.' : '');
+      charts.appendChild(drawContributions('explain-chart', 'contributions to ' + meta.classes[res.cls[i]], x.features.map((c) => ({
+        label: names[c.feature] + ' = ' + valueText(c.feature, c.value), value: c.contribution,
+        attrs: { 'data-feature': names[c.feature], 'data-value': String(c.value), 'data-contribution': String(c.contribution) },
+      }))));
+      if (meta.outlier) {
+        charts.appendChild(drawContributions('outlier-chart', 'shares of the outlier score', x.outlier.map((c) => ({
+          label: names[c.feature] + ' = ' + valueText(c.feature, c.value) + ' (mean ' + fmt(c.mean) + ')', value: c.contribution,
+          attrs: { 'data-feature': names[c.feature], 'data-value': String(c.value), 'data-contribution': String(c.contribution), 'data-mean': String(c.mean), 'data-z': String(c.z) },
+        }))));
+      }
+      box.dataset.state = 'done';
+    } catch (err) {
+      $('explain-note').textContent = 'cannot explain row ' + (i + 1) + ': ' + err.message;
+      box.dataset.state = 'error';
+    }
+  }
+
+  // computeImportance explains every flow of the file, in slices, and
+  // keeps per predicted class the mean absolute contribution of each
+  // feature to that class's raw score: the mean of the bar charts of the
+  // flows of the class, without the signs.
+  async function computeImportance(token, alive) {
+    const box = $('importance-box');
+    const note = $('importance-note');
+    const { tab, res, meta } = state;
+    try {
+      if (!state.model) state.model = await loadModule(meta);
+      if (!alive()) return;
+      if (!state.model.canExplain) {
+        box.dataset.state = 'unavailable';
+        note.textContent = NO_EXPLAIN;
+        return;
+      }
+      const F = meta.schema.features.length;
+      const K = meta.classes.length;
+      const sums = new Float64Array(K * F);
+      const counts = new Int32Array(K);
+      const logistic = meta.objective === 'logistic';
+      const start = performance.now();
+      let t0 = start;
+      for (let i = 0; i < res.n; i++) {
+        const c = res.cls[i];
+        if (c < 0) continue;
+        const phi = state.model.explain(tab, i).phi;
+        const off = (logistic ? 0 : c) * (F + 1);
+        for (let f = 0; f < F; f++) sums[c * F + f] += Math.abs(phi[off + f]);
+        counts[c]++;
+        if (performance.now() - t0 > SLICE_MS) {
+          note.textContent = 'explaining every flow… ' + Math.floor(100 * i / res.n) + '%';
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          if (!alive()) return;
+          t0 = performance.now();
+        }
+      }
+      state.importance = { sums, counts };
+      box.dataset.ms = String(Math.round(performance.now() - start)); // the time explaining took, slices and repaints included
+      const sel = $('importance-class');
+      sel.textContent = '';
+      let best = -1;
+      meta.classes.forEach((c, k) => {
+        if (counts[k] === 0) return;
+        const o = document.createElement('option');
+        o.value = String(k);
+        o.textContent = c + ' (' + counts[k] + ' flows)';
+        sel.appendChild(o);
+        if (best < 0 || counts[k] > counts[best]) best = k;
+      });
+      if (best >= 0) sel.value = String(best);
+      renderImportance();
+      box.dataset.state = 'done';
+    } catch (err) {
+      if (!alive()) return;
+      note.textContent = 'cannot explain the flows: ' + err.message;
+      box.dataset.state = 'error';
+    }
+  }
+
+  // renderImportance draws the chosen class's mean absolute contributions,
+  // the largest 15.
+  function renderImportance() {
+    const imp = state.importance;
+    if (!imp) return;
+    const meta = state.meta;
+    const F = meta.schema.features.length;
+    const k = Number($('importance-class').value);
+    const n = imp.counts[k];
+    const items = [];
+    for (let f = 0; f < F; f++) {
+      const v = imp.sums[k * F + f] / n;
+      if (v > 0) items.push({ f, v });
+    }
+    items.sort((p, q) => q.v - p.v);
+    const shown = items.slice(0, 15);
+    const box = $('importance-chart');
+    box.textContent = '';
+    box.appendChild(drawContributions('importance-svg', 'mean |contribution| to ' + meta.classes[k], shown.map((it) => ({
+      label: meta.schema.features[it.f].name, value: it.v,
+      attrs: { 'data-feature': meta.schema.features[it.f].name, 'data-mean': String(it.v) },
+    }))));
+    $('importance-note').textContent = 'Over the ' + n + ' flows of this file predicted ' + meta.classes[k] + ': each feature\'s mean absolute TreeSHAP contribution to that class\'s raw score' +
+      (items.length > shown.length ? ' (the largest ' + shown.length + ' of ' + items.length + ')' : '') + '.';
   }
 
   // resultsCSV writes the rows in view as `flowsense predict` writes its
@@ -732,6 +1073,20 @@
     $('prev').addEventListener('click', () => { state.page--; renderPage(); });
     $('next').addEventListener('click', () => { state.page++; renderPage(); });
     $('download').addEventListener('click', download);
+    const tbody = $('results').tBodies[0];
+    const pickRow = (e) => {
+      const tr = e.target.closest('tr');
+      if (tr && tr.dataset.row !== undefined && state.res) showExplanation(Number(tr.dataset.row));
+    };
+    tbody.addEventListener('click', pickRow);
+    tbody.addEventListener('keydown', (e) => { if (e.key === 'Enter') pickRow(e); });
+    $('explain-top').addEventListener('change', () => { if (state.selected >= 0) showExplanation(state.selected); });
+    $('explain-close').addEventListener('click', () => {
+      $('explain-box').hidden = true;
+      state.selected = -1;
+      for (const tr of tbody.rows) tr.classList.remove('selected');
+    });
+    $('importance-class').addEventListener('change', renderImportance);
     $('sample').addEventListener('click', classifySample);
     try {
       state.meta = await fetchJSON('model');
