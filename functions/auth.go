@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -101,7 +103,30 @@ type OIDCConfig struct {
 	// Client, when set, is the HTTP client of those fetches (tests);
 	// CAFile and TokenFile are then ignored.
 	Client *http.Client
+	// MinRefetch is the least time between two fetches of one of the
+	// issuer's documents (DefaultMinRefetch when 0); a failed fetch is
+	// tried again after at most RetryAfterFailure. Within it the last
+	// answer is used again.
+	MinRefetch time.Duration
 }
+
+// DefaultMinRefetch and RetryAfterFailure bound how often the issuer is
+// asked for its key set. go-oidc (v3.21.0, RemoteKeySet.verify) fetches
+// the key set again for every token whose signature no cached key
+// verifies, deduplicating only fetches in flight: without a bound, each
+// request carrying a token with a made-up kid or signature (and claims
+// anyone can guess: the issuer and the audience are no secret) would be
+// one request to the cluster's API server. With it, such tokens cost at
+// most one fetch per DefaultMinRefetch whatever their rate; a key the
+// issuer rotated in is found by the first token naming it after that
+// (the issuer publishes a key before it signs with it).
+const (
+	DefaultMinRefetch = 30 * time.Second
+	RetryAfterFailure = 5 * time.Second
+)
+
+// maxIssuerDocument bounds the discovery document and the key set.
+const maxIssuerDocument = 1 << 20
 
 // WithAuth sets the policy of a route (default: Public). A route that is
 // not public answers 401 to a request without a credential it accepts.
@@ -298,6 +323,8 @@ type oidcVerifier struct {
 	cfg    OIDCConfig
 	client *http.Client
 	now    func() time.Time
+	// fetches limits how often the issuer is asked (fetchLimiter).
+	fetches *fetchLimiter
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier
@@ -330,7 +357,96 @@ func newOIDCVerifier(o OIDCConfig, now func() time.Time) (*oidcVerifier, error) 
 		}
 		v.client = &http.Client{Transport: rt, Timeout: 10 * time.Second}
 	}
+	every := o.MinRefetch
+	if every <= 0 {
+		every = DefaultMinRefetch
+	}
+	c := *v.client
+	next := c.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	v.fetches = &fetchLimiter{next: next, now: now, every: every, retry: min(every, RetryAfterFailure), last: map[string]*fetched{}}
+	c.Transport = v.fetches
+	v.client = &c
 	return v, nil
+}
+
+// fetchLimiter is the transport of the issuer's documents: it sends a GET
+// of one URL at most once per every after a success, once per retry after
+// a failure, and answers the others in between with that outcome (the
+// document it got, or the failure). Concurrent requests of one URL wait
+// for one fetch.
+type fetchLimiter struct {
+	next         http.RoundTripper
+	now          func() time.Time
+	every, retry time.Duration
+
+	mu   sync.Mutex
+	last map[string]*fetched
+}
+
+// fetched is the last fetch of one URL.
+type fetched struct {
+	mu     sync.Mutex // held during a fetch
+	at     time.Time  // zero: never fetched
+	err    error      // the failure, or nil
+	header http.Header
+	body   []byte // the 200's
+}
+
+func (l *fetchLimiter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet {
+		return l.next.RoundTrip(r)
+	}
+	key := r.URL.String()
+	l.mu.Lock()
+	f := l.last[key]
+	if f == nil {
+		f = &fetched{}
+		l.last[key] = f
+	}
+	l.mu.Unlock()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := l.now()
+	if !f.at.IsZero() {
+		if age := now.Sub(f.at); (f.err == nil && age < l.every) || (f.err != nil && age < l.retry) {
+			return f.answer(r)
+		}
+	}
+	f.at = now
+	resp, err := l.next.RoundTrip(r)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		resp.Body.Close()
+		err = fmt.Errorf("GET %s: %s %s", key, resp.Status, strings.TrimSpace(string(b)))
+	}
+	if err == nil {
+		var b []byte
+		b, err = io.ReadAll(io.LimitReader(resp.Body, maxIssuerDocument+1))
+		resp.Body.Close()
+		if err == nil && len(b) > maxIssuerDocument {
+			err = fmt.Errorf("GET %s: over %d bytes", key, maxIssuerDocument)
+		}
+		if err == nil {
+			f.header, f.body = resp.Header.Clone(), b
+		}
+	}
+	f.err = err
+	return f.answer(r)
+}
+
+// answer is the last outcome again: the failure, or a new response with
+// the document.
+func (f *fetched) answer(r *http.Request) (*http.Response, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &http.Response{
+		Status: "200 OK", StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: f.header.Clone(), Body: io.NopCloser(bytes.NewReader(f.body)), ContentLength: int64(len(f.body)), Request: r,
+	}, nil
 }
 
 // bearerTransport sends the token of a file (reread each time: a

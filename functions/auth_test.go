@@ -1,12 +1,18 @@
 package functions
 
 import (
+	"crypto/rand"
+	"crypto/rsa"
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -162,4 +168,153 @@ func TestParsePolicy(t *testing.T) {
 	}); !errors.Is(err, ErrConfig) {
 		t.Errorf("an issuer without an audience: %v, want ErrConfig", err)
 	}
+}
+
+// clock is a settable clock for the tests of refetch limits.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// TestAuthKeyRefetchLimited: tokens whose signature no published key
+// verifies (an unknown kid, or the issuer's kid over another key), with
+// claims anyone can guess, do not make the function ask the issuer for
+// its key set more than once per DefaultMinRefetch, one at a time or
+// many at once; a key the issuer rotated in is still found (after the
+// interval), and its tokens open the route.
+func TestAuthKeyRefetchLimited(t *testing.T) {
+	a := functionstest.NewAuthSetup(t)
+	clk := &clock{t: time.Now()}
+	s := authServer(t, a, withClock(clk.Now))
+	do := func(tok string) int {
+		req := httptest.NewRequest("GET", "/model.wasm", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	iss := a.Issuer
+	claims := functionstest.Claims{Issuer: iss.URL, Subject: a.ClassifySender, Audience: a.Audience, Expiry: time.Now().Add(time.Hour)}
+	if code := do(iss.Token(t, a.ClassifySender, a.Audience)); code != 200 {
+		t.Fatalf("a good token: %d", code)
+	}
+	if n := iss.KeyFetches.Load(); n != 1 {
+		t.Fatalf("%d key fetches for the first token, want 1", n)
+	}
+	attacker, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := []string{iss.Sign(t, attacker, "made-up", claims), iss.Sign(t, attacker, "k1", claims), iss.Sign(t, attacker, "", claims)}
+	for i := range 150 {
+		if code := do(bad[i%len(bad)]); code != http.StatusUnauthorized {
+			t.Fatalf("a token of another key: %d, want 401", code)
+		}
+	}
+	if n := iss.KeyFetches.Load(); n != 1 {
+		t.Errorf("%d key fetches after 150 tokens of unknown keys within %s, want still 1", n, DefaultMinRefetch)
+	}
+
+	// rotation: the issuer publishes k2; tokens of k2 open the route once
+	// the interval since the last fetch has passed
+	k2 := iss.AddKey(t, "k2")
+	rotated := iss.Sign(t, k2, "k2", claims)
+	if code := do(rotated); code != http.StatusUnauthorized {
+		t.Errorf("a token of a key published after the last fetch, within %s: %d, want 401", DefaultMinRefetch, code)
+	}
+	clk.Add(DefaultMinRefetch)
+	if code := do(rotated); code != 200 {
+		t.Errorf("a token of the rotated key after %s: %d, want 200", DefaultMinRefetch, code)
+	}
+	if n := iss.KeyFetches.Load(); n != 2 {
+		t.Errorf("%d key fetches after the rotation, want 2", n)
+	}
+
+	// many at once after the interval: one fetch between them
+	clk.Add(DefaultMinRefetch)
+	var wg sync.WaitGroup
+	codes := make([]int, 64)
+	for i := range codes {
+		wg.Add(1)
+		go func() { defer wg.Done(); codes[i] = do(bad[i%len(bad)]) }()
+	}
+	wg.Wait()
+	for i, c := range codes {
+		if c != http.StatusUnauthorized {
+			t.Errorf("concurrent bad token %d: %d, want 401", i, c)
+		}
+	}
+	if n := iss.KeyFetches.Load(); n != 3 {
+		t.Errorf("%d key fetches after 64 concurrent bad tokens, want 3", n)
+	}
+	if code := do(iss.Token(t, a.ClassifySender, a.Audience)); code != 200 {
+		t.Errorf("a good token after all that: %d", code)
+	}
+	if n := iss.Fetches.Load() - iss.KeyFetches.Load(); n != 1 {
+		t.Errorf("%d discovery fetches, want 1", n)
+	}
+}
+
+// TestAuthIssuerDownRetry: while the issuer fails, it is asked again at
+// most once per RetryAfterFailure (the answers in between are 503 at
+// once), and once it is back the next request after that finds it.
+func TestAuthIssuerDownRetry(t *testing.T) {
+	a := functionstest.NewAuthSetup(t)
+	var down atomic.Bool
+	var asked atomic.Int64
+	target, _ := url.Parse(a.Issuer.URL)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		asked.Add(1)
+		if down.Load() {
+			http.Error(w, "down", http.StatusBadGateway)
+			return
+		}
+		httputil.NewSingleHostReverseProxy(target).ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	clk := &clock{t: time.Now()}
+	down.Store(true)
+	tok := a.Issuer.Token(t, a.ClassifySender, a.Audience)
+	s := authServer(t, a, withClock(clk.Now), WithOIDC(OIDCConfig{Issuer: a.Issuer.URL, Audience: a.Audience, Client: &http.Client{Transport: rewriteHost{proxy.URL}}}))
+	do := func() int {
+		req := httptest.NewRequest("GET", "/model.wasm", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	for range 20 {
+		if code := do(); code != http.StatusServiceUnavailable {
+			t.Fatalf("issuer down: %d, want 503", code)
+		}
+	}
+	if n := asked.Load(); n != 1 {
+		t.Errorf("the failing issuer was asked %d times for 20 requests within %s, want 1", n, RetryAfterFailure)
+	}
+	down.Store(false)
+	if code := do(); code != http.StatusServiceUnavailable {
+		t.Errorf("within %s of the failure: %d, want 503 again", RetryAfterFailure, code)
+	}
+	clk.Add(RetryAfterFailure)
+	if code := do(); code != 200 {
+		t.Errorf("the issuer back, %s later: %d, want 200", RetryAfterFailure, code)
+	}
+}
+
+// rewriteHost sends every request to base (the issuer's documents keep
+// their URLs, so the issuer check still holds).
+type rewriteHost struct{ base string }
+
+func (h rewriteHost) RoundTrip(r *http.Request) (*http.Response, error) {
+	u, _ := url.Parse(h.base)
+	r = r.Clone(r.Context())
+	r.URL.Scheme, r.URL.Host = u.Scheme, u.Host
+	return http.DefaultTransport.RoundTrip(r)
 }
