@@ -23,10 +23,7 @@ import (
 type Route string
 
 // The routes of per-route credentials (WithAuth). Health probes (also
-// the Open Inference Protocol's /v2/health/*) are always open, and so are
-// the model's metadata and schemas (GET /model, /schema/*): a sender such
-// as flowsense sensor reads them to form its events, and they hold no
-// trees.
+// the Open Inference Protocol's /v2/health/*) are always open.
 const (
 	// RouteClassify: POST /predict, flow events on POST /, the Open
 	// Inference Protocol's /v2 paths, GET /model.wasm and the page (the
@@ -37,10 +34,17 @@ const (
 	// RouteMetrics: GET /metrics (on the main port, or on the metrics
 	// port of MetricsHandler).
 	RouteMetrics Route = "metrics"
+	// RouteMetadata: GET /model and /schema/* (the model's name, version,
+	// features, classes and evaluation figures; no trees). Public unless
+	// set: a sender such as flowsense sensor reads them to form its
+	// events (its --token-file or --schema-token-file then carries the
+	// credential); setting it keeps a stranger from learning which
+	// features and classes the model knows.
+	RouteMetadata Route = "metadata"
 )
 
 // Routes lists the routes in a fixed order.
-var Routes = []Route{RouteClassify, RouteFeedback, RouteMetrics}
+var Routes = []Route{RouteClassify, RouteFeedback, RouteMetrics, RouteMetadata}
 
 var (
 	// ErrUnauthorized: a protected route without a valid credential: no
@@ -57,13 +61,55 @@ var (
 )
 
 // Policy says who may call one route: anyone (Public), or a caller with
-// one of Tokens as its bearer token, or an OIDC token (verified against
-// WithOIDC's issuer and audience) whose subject is one of Subjects ("*":
-// any subject).
+// one of Tokens or the content of one of TokenFiles as its bearer token,
+// or an OIDC token (verified against WithOIDC's issuer and audience) whose
+// subject is one of Subjects ("*": any subject).
+//
+// A token file (a mounted Secret's key) is read when the Server is made
+// and again at most once per TokenReload while requests come: a Secret
+// updated in place (a rotated token) is taken up without a restart. A
+// re-read that fails or finds fewer than MinTokenBytes keeps the token
+// read last.
 type Policy struct {
-	Public   bool
-	Tokens   [][]byte
-	Subjects []string
+	Public     bool
+	Tokens     [][]byte
+	TokenFiles []string
+	Subjects   []string
+}
+
+// TokenReload is how often a policy's token files are read again.
+const TokenReload = 10 * time.Second
+
+// tokenFile is one of a policy's token files and the token read last.
+type tokenFile struct {
+	path string
+	now  func() time.Time
+
+	mu  sync.Mutex
+	at  time.Time         // of the last read
+	sum [sha256.Size]byte // of the token
+}
+
+func newTokenFile(path string, now func() time.Time) (*tokenFile, error) {
+	tok, err := ReadKeyFile(path, MinTokenBytes)
+	if err != nil {
+		return nil, err
+	}
+	return &tokenFile{path: path, now: now, at: now(), sum: sha256.Sum256(tok)}, nil
+}
+
+// current is the digest of the file's token, read again when TokenReload
+// has passed.
+func (f *tokenFile) current() [sha256.Size]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if now := f.now(); now.Sub(f.at) >= TokenReload {
+		f.at = now
+		if tok, err := ReadKeyFile(f.path, MinTokenBytes); err == nil {
+			f.sum = sha256.Sum256(tok)
+		}
+	}
+	return f.sum
 }
 
 func (p Policy) String() string {
@@ -73,6 +119,9 @@ func (p Policy) String() string {
 	var parts []string
 	for range p.Tokens {
 		parts = append(parts, "token")
+	}
+	for _, f := range p.TokenFiles {
+		parts = append(parts, "token="+f)
 	}
 	for _, s := range p.Subjects {
 		parts = append(parts, "oidc="+s)
@@ -145,7 +194,16 @@ func WithOIDC(o OIDCConfig) Option { return func(c *config) { c.oidc = &o } }
 // auth is the Server's credential checker.
 type auth struct {
 	policies map[Route]Policy
+	tokens   []routeToken
 	oidc     *oidcVerifier
+}
+
+// routeToken is a bearer token that opens route: its digest, or the file
+// holding it.
+type routeToken struct {
+	route Route
+	sum   [sha256.Size]byte
+	file  *tokenFile
 }
 
 // identity is what a request proved.
@@ -164,14 +222,25 @@ func newAuth(cfg *config) (*auth, error) {
 	a := &auth{policies: map[Route]Policy{}}
 	needOIDC := false
 	for r, p := range cfg.auth {
-		if p.Public && (len(p.Tokens) > 0 || len(p.Subjects) > 0) {
+		creds := len(p.Tokens) + len(p.TokenFiles) + len(p.Subjects)
+		if p.Public && creds > 0 {
 			return nil, fmt.Errorf("%w: route %s: public and with credentials", ErrConfig, r)
 		}
-		if !p.Public && len(p.Tokens) == 0 && len(p.Subjects) == 0 {
+		if !p.Public && creds == 0 {
 			return nil, fmt.Errorf("%w: route %s: no credential opens it", ErrConfig, r)
 		}
 		needOIDC = needOIDC || len(p.Subjects) > 0
 		a.policies[r] = p
+		for _, t := range p.Tokens {
+			a.tokens = append(a.tokens, routeToken{route: r, sum: sha256.Sum256(t)})
+		}
+		for _, path := range p.TokenFiles {
+			f, err := newTokenFile(path, cfg.now)
+			if err != nil {
+				return nil, fmt.Errorf("%w: route %s: %v", ErrConfig, r, err)
+			}
+			a.tokens = append(a.tokens, routeToken{route: r, file: f})
+		}
 	}
 	if needOIDC && cfg.oidc == nil {
 		return nil, fmt.Errorf("%w: a route names OIDC senders, but no issuer is configured (%s)", ErrConfig, EnvOIDCIssuer)
@@ -209,15 +278,16 @@ func (a *auth) identify(ctx context.Context, h http.Header) (identity, error) {
 	}
 	id := identity{present: true}
 	sum := sha256.Sum256([]byte(tok))
-	for r, p := range a.policies {
-		for _, t := range p.Tokens {
-			want := sha256.Sum256(t)
-			if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
-				if id.tokens == nil {
-					id.tokens = map[Route]bool{}
-				}
-				id.tokens[r] = true
+	for _, t := range a.tokens {
+		want := t.sum
+		if t.file != nil {
+			want = t.file.current()
+		}
+		if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
+			if id.tokens == nil {
+				id.tokens = map[Route]bool{}
 			}
+			id.tokens[t.route] = true
 		}
 	}
 	if len(id.tokens) > 0 {
@@ -265,7 +335,7 @@ func routeOf(pattern string, r *http.Request) Route {
 	case "GET /health/readiness", "GET /health/liveness", "GET /v2/health/live", "GET /v2/health/ready":
 		return "" // the probes, also the Open Inference Protocol's
 	case "GET /model", "GET /schema/flow", "GET /schema/classification", "GET /schema/feedback":
-		return "" // what a sender needs to form events (the sensor's --schema); no trees
+		return RouteMetadata // what a sender needs to form events (the sensor's --schema); no trees
 	case "POST /feedback":
 		return RouteFeedback
 	case "GET /metrics":

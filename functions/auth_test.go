@@ -135,7 +135,7 @@ func TestParsePolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(p.Tokens) != 1 || string(p.Tokens[0]) != "0123456789abcdef0123" || len(p.Subjects) != 2 ||
+	if len(p.TokenFiles) != 1 || p.TokenFiles[0] != tok || len(p.Tokens) != 0 || len(p.Subjects) != 2 ||
 		p.Subjects[0] != "system:serviceaccount:ns:trigger-sa" || p.Subjects[1] != "*" || p.Public {
 		t.Errorf("policy %+v", p)
 	}
@@ -317,4 +317,101 @@ func (h rewriteHost) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.Clone(r.Context())
 	r.URL.Scheme, r.URL.Host = u.Scheme, u.Host
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestAuthMetadata: FLOWSENSE_AUTH_METADATA puts GET /model and /schema/*
+// behind their own credential (unset they stay open, RunAuth); the
+// classify route's token does not open them, nor theirs classify.
+func TestAuthMetadata(t *testing.T) {
+	a := functionstest.NewAuthSetup(t)
+	const metaTok = "metadata-token-0123456789abcdef"
+	file := filepath.Join(t.TempDir(), "metadata-token")
+	if err := os.WriteFile(file, []byte(metaTok+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	a.Env[EnvAuthMetadata] = "token=" + file
+	s := authServer(t, a)
+	for name, c := range map[string]struct {
+		path, tok string
+		want      int
+	}{
+		"model, no credential":          {"/model", "", 401},
+		"model, metadata token":         {"/model", metaTok, 200},
+		"model, classify token":         {"/model", a.ClassifyToken, 403},
+		"flow schema, no credential":    {"/schema/flow", "", 401},
+		"flow schema, metadata token":   {"/schema/flow", metaTok, 200},
+		"feedback schema, metrics key":  {"/schema/feedback", a.MetricsToken, 403},
+		"classification schema, token":  {"/schema/classification", metaTok, 200},
+		"model.wasm, metadata token":    {"/model.wasm", metaTok, 403},
+		"model.wasm, classify token":    {"/model.wasm", a.ClassifyToken, 200},
+		"readiness, no credential":      {"/health/readiness", "", 200},
+		"model, a bad token":            {"/model", "metadata-token-0123456789abcdeX", 401},
+		"model, the classify sender":    {"/model", a.Issuer.Token(t, a.ClassifySender, a.Audience), 403},
+		"model with the metadata token": {"/model", metaTok, 200},
+	} {
+		req := httptest.NewRequest("GET", c.path, nil)
+		if c.tok != "" {
+			req.Header.Set("Authorization", "Bearer "+c.tok)
+		}
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != c.want {
+			b := rec.Body.String()
+			t.Errorf("%s: %d %s, want %d", name, rec.Code, b[:min(len(b), 200)], c.want)
+		}
+	}
+}
+
+// TestAuthTokenFileRotation: a token file replaced in place (a mounted
+// Secret rotated: kubelet swaps the files) is read again within
+// TokenReload: the new token opens the route and the old one no longer
+// does; a file that vanishes or shrinks below MinTokenBytes keeps the
+// token read last.
+func TestAuthTokenFileRotation(t *testing.T) {
+	a := functionstest.NewAuthSetup(t)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "classify-token")
+	write := func(v string) {
+		t.Helper()
+		tmp := filepath.Join(dir, ".tmp")
+		if err := os.WriteFile(tmp, []byte(v+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Rename(tmp, file); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const old, rotated = "classify-old-0123456789abcdef", "classify-new-0123456789abcdef"
+	write(old)
+	a.Env[EnvAuthClassify] = "token=" + file
+	clk := &clock{t: time.Now()}
+	s := authServer(t, a, withClock(clk.Now))
+	code := func(tok string) int {
+		req := httptest.NewRequest("GET", "/model.wasm", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	check := func(when string, want map[string]int) {
+		t.Helper()
+		for tok, w := range want {
+			if got := code(tok); got != w {
+				t.Errorf("%s: token %s: %d, want %d", when, tok[:12], got, w)
+			}
+		}
+	}
+	check("before the rotation", map[string]int{old: 200, rotated: 401})
+	write(rotated)
+	check("rotated, within TokenReload", map[string]int{old: 200, rotated: 401})
+	clk.Add(TokenReload)
+	check("rotated, TokenReload later", map[string]int{old: 401, rotated: 200})
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	clk.Add(TokenReload)
+	check("file gone", map[string]int{old: 401, rotated: 200})
+	write("short")
+	clk.Add(TokenReload)
+	check("file too short", map[string]int{old: 401, rotated: 200})
 }
