@@ -320,6 +320,8 @@ func RunAuth(t *testing.T, dir string, do Doer, a *AuthSetup) {
 		"liveness with no credential":      {call{"GET", "/health/liveness", "", "", nil}, 200},
 		"readiness with no credential":     {call{"GET", "/health/readiness", "", "", nil}, 200},
 		"v2 liveness with no credential":   {call{"GET", "/v2/health/live", "", "", nil}, 200},
+		"v2 readiness with a bad token":    {call{"GET", "/v2/health/ready", "", bearer("not-a-token-of-this-deployment"), nil}, 200},
+		"readiness with an expired token":  {call{"GET", "/health/readiness", "", bearer(expired), nil}, 200},
 		"metrics with the scraper's token": {call{"GET", "/metrics", "", bearer(a.MetricsToken), nil}, 200},
 	}
 	for name, o := range opened {
