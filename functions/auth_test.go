@@ -21,7 +21,7 @@ import (
 
 // authServer is a test server configured by a's environment, on the real
 // clock (tokens are checked against it).
-func authServer(t *testing.T, a *functionstest.AuthSetup, extra ...Option) *Server {
+func authServer(t testing.TB, a *functionstest.AuthSetup, extra ...Option) *Server {
 	t.Helper()
 	opts, err := OptionsFromEnv(func(k string) string { return a.Env[k] })
 	if err != nil {
@@ -414,4 +414,69 @@ func TestAuthTokenFileRotation(t *testing.T) {
 	write("short")
 	clk.Add(TokenReload)
 	check("file too short", map[string]int{old: 401, rotated: 200})
+}
+
+// FuzzAuthorization: whatever the Authorization header holds (seeded with
+// good, expired, forged, unsigned and mangled tokens), the function never
+// answers 5xx (the issuer is up) and never opens a route to a header that
+// is not one of its credentials: /model.wasm (classify) is 200 only for
+// the classify token or a valid token of the classify sender, /metrics
+// only for the scraper's token.
+func FuzzAuthorization(f *testing.F) {
+	a := functionstest.NewAuthSetup(f)
+	s := authServer(f, a)
+	good := a.Issuer.Token(f, a.ClassifySender, a.Audience)
+	f.Add("Bearer " + good)
+	f.Add("Bearer " + a.ClassifyToken)
+	f.Add("Bearer " + a.MetricsToken)
+	f.Add("Bearer " + a.Issuer.Unsigned(a.ClassifySender, a.Audience))
+	f.Add("Bearer " + a.Issuer.Sign(f, mustKey(f), "k1", functionstest.Claims{Issuer: a.Issuer.URL, Subject: a.ClassifySender, Audience: a.Audience, Expiry: time.Now().Add(time.Hour)}))
+	f.Add("Bearer " + good[:len(good)-3] + "abc")
+	f.Add("bearer  " + good + " ")
+	f.Add("Basic Zm9vOmJhcg==")
+	f.Add("Bearer a.b.c")
+	f.Add("Bearer ..")
+	f.Add("Bearer eyJhbGciOiJub25lIn0.e30.")
+	f.Fuzz(func(t *testing.T, h string) {
+		tok := strings.TrimSpace(h)
+		if scheme, rest, ok := strings.Cut(tok, " "); ok && strings.EqualFold(scheme, "Bearer") {
+			tok = strings.TrimSpace(rest)
+		}
+		for _, c := range []struct {
+			path string
+			may  func() bool
+		}{
+			{"/model.wasm", func() bool { return tok == a.ClassifyToken || tok == good || validFor(a, tok) }},
+			{"/metrics", func() bool { return tok == a.MetricsToken }},
+		} {
+			req := httptest.NewRequest("GET", c.path, nil)
+			req.Header["Authorization"] = []string{h}
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, req)
+			switch {
+			case rec.Code >= 500:
+				t.Fatalf("%s with Authorization %q: %d %s", c.path, h, rec.Code, rec.Body)
+			case rec.Code == 200 && !c.may():
+				t.Fatalf("%s opened to Authorization %q", c.path, h)
+			case rec.Code != 200 && rec.Code != 401 && rec.Code != 403:
+				t.Fatalf("%s with Authorization %q: %d, want 200, 401 or 403", c.path, h, rec.Code)
+			}
+		}
+	})
+}
+
+// validFor reports whether tok is a JWT of the test issuer for the
+// classify sender that go-jose verifies with the issuer's key (a mutation
+// the fuzzer finds that still verifies, e.g. a different base64 of the
+// same bytes, is a valid token, not a bypass).
+func validFor(a *functionstest.AuthSetup, tok string) bool {
+	return a.Issuer.Verify(tok, a.ClassifySender, a.Audience)
+}
+
+func mustKey(t testing.TB) *rsa.PrivateKey {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

@@ -110,6 +110,21 @@ func (iss *Issuer) Sign(t testing.TB, key *rsa.PrivateKey, kid string, c Claims)
 	return raw
 }
 
+// Verify reports whether raw is a token signed by the issuer's first key
+// (RS256) for subject and audience, of this issuer and unexpired: the
+// oracle of fuzz tests (what the function under test must accept).
+func (iss *Issuer) Verify(raw, subject, audience string) bool {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		return false
+	}
+	var c jwt.Claims
+	if err := tok.Claims(&iss.key.PublicKey, &c); err != nil {
+		return false
+	}
+	return c.ValidateWithLeeway(jwt.Expected{Issuer: iss.URL, Subject: subject, AnyAudience: jwt.Audience{audience}, Time: time.Now()}, 0) == nil
+}
+
 // Unsigned is a token with alg "none" and no signature, claiming what a
 // good token would.
 func (iss *Issuer) Unsigned(subject, audience string) string {
