@@ -14,7 +14,9 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	eauth "knative.dev/eventing/pkg/auth"
 	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
@@ -157,6 +159,49 @@ func TestSensorDaemonSet(t *testing.T) {
 	if err := checkSensorToken(ds, args["schema-token-file"]); err != nil {
 		t.Error(err)
 	}
+	if err := checkBrokerToken(ds, args["token-file"], broker); err != nil {
+		t.Error(err)
+	}
+}
+
+// sensorNamespace is the namespace placeholder of the sensor's Broker
+// token audience (deploy/README.md, "Placeholders to fill in").
+const sensorNamespace = "flowsense"
+
+// checkBrokerToken: the sensor's --token-file is a projected service
+// account token, mounted read-only, for the audience Eventing gives the
+// Broker it sends to (auth.GetAudience, Eventing's own code), so that the
+// ingress accepts its events with authentication-oidc on.
+func checkBrokerToken(ds *appsv1.DaemonSet, file, broker string) error {
+	if file == "" {
+		return fmt.Errorf("%w: no --token-file: with authentication-oidc the Broker's ingress refuses events without a token", errManifest)
+	}
+	dir, key := path.Split(file)
+	c := ds.Spec.Template.Spec.Containers[0]
+	var vol string
+	for _, m := range c.VolumeMounts {
+		if m.MountPath == strings.TrimSuffix(dir, "/") && m.ReadOnly {
+			vol = m.Name
+		}
+	}
+	want := eauth.GetAudience(eventingv1.SchemeGroupVersion.WithKind("Broker"), metav1.ObjectMeta{Namespace: sensorNamespace, Name: broker})
+	for _, v := range ds.Spec.Template.Spec.Volumes {
+		if v.Name != vol || v.Projected == nil {
+			continue
+		}
+		for _, src := range v.Projected.Sources {
+			if t := src.ServiceAccountToken; t != nil && t.Path == key {
+				if t.Audience != want {
+					return fmt.Errorf("%w: --token-file %s: audience %q, want the Broker's %q", errManifest, file, t.Audience, want)
+				}
+				if t.ExpirationSeconds == nil || *t.ExpirationSeconds > 24*3600 {
+					return fmt.Errorf("%w: --token-file %s: expirationSeconds %v, want a short-lived token", errManifest, file, t.ExpirationSeconds)
+				}
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%w: --token-file %s is not a projected service account token mounted read-only", errManifest, file)
 }
 
 // checkSensorToken: the sensor's --schema-token-file is the only key it
@@ -274,6 +319,37 @@ func TestSensorTokenMutations(t *testing.T) {
 			args[k] = v
 		}
 		if err := checkSensorToken(ds, args["schema-token-file"]); !errors.Is(err, errManifest) {
+			t.Errorf("%s: %v, want errManifest", name, err)
+		}
+	}
+}
+
+// TestBrokerTokenMutations: the Broker token check fails on another
+// audience (the function's, another Broker's), a long-lived token, a file
+// of another volume and no --token-file.
+func TestBrokerTokenMutations(t *testing.T) {
+	good := string(readFile(t, "sensor/daemonset.yaml"))
+	for name, c := range map[string][2]string{
+		"the function's audience": {"audience: eventing.knative.dev/broker/flowsense/flowsense", "audience: flowsense"},
+		"another broker":          {"audience: eventing.knative.dev/broker/flowsense/flowsense", "audience: eventing.knative.dev/broker/flowsense/default"},
+		"long-lived":              {"expirationSeconds: 3600", "expirationSeconds: 31536000"},
+		"another file":            {"--token-file=/var/run/secrets/eventing/token", "--token-file=/var/run/secrets/flowsense/metadata-token"},
+		"no token":                {"            - --token-file=/var/run/secrets/eventing/token\n", ""},
+		"writable":                {"              mountPath: /var/run/secrets/eventing\n              readOnly: true", "              mountPath: /var/run/secrets/eventing"},
+	} {
+		if !strings.Contains(good, c[0]) {
+			t.Fatalf("%s: %q not in the manifest", name, c[0])
+		}
+		ds, err := decodeDaemonSet([]byte(strings.Replace(good, c[0], c[1], 1)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		args := map[string]string{}
+		for _, a := range ds.Spec.Template.Spec.Containers[0].Args {
+			k, v, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+			args[k] = v
+		}
+		if err := checkBrokerToken(ds, args["token-file"], "flowsense"); !errors.Is(err, errManifest) {
 			t.Errorf("%s: %v, want errManifest", name, err)
 		}
 	}
