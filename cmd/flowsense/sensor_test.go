@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/flowsense/flowsense/artifact"
@@ -107,5 +108,32 @@ func TestSensorToPrivateServe(t *testing.T) {
 	code, _, stderr = flowsense(t, "sensor", "--pcap", pcap, "--sink", url, "--schema", url+"/model", "--schema-token-file", tok)
 	if code != 2 || !strings.Contains(stderr, "--token-file") {
 		t.Errorf("--schema-token-file for the sink's host: exit %d: %s, want 2", code, stderr)
+	}
+
+	// as the DaemonSet: events to a Broker-like sink that wants its own
+	// token, the schema from the function with the function's
+	const brokerTok = "broker-oidc-token-0123456789"
+	var mu sync.Mutex
+	seen := map[string]int{}
+	broker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("Authorization")]++
+		mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer "+brokerTok {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer broker.Close()
+	code, _, stderr = flowsense(t, "sensor", "--pcap", pcap, "--sink", broker.URL, "--token-file", writeSecret(t, "broker-token", brokerTok),
+		"--schema", url+"/model", "--schema-token-file", tok, "--batch", "5")
+	if code != 0 || !strings.Contains(stderr, "3 events with 13 flows delivered") {
+		t.Errorf("broker sink and function schema: exit %d: %s", code, stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen["Bearer "+brokerTok] != 3 {
+		t.Errorf("the broker saw Authorization %v, want its own token on 3 events and never the function's", seen)
 	}
 }
