@@ -359,6 +359,9 @@ func TestLambdaTemplateLeastPrivilegeMutationsRejected(t *testing.T) {
 		"missing grant":            {"                  - sqs:DeleteMessage\n", "", "lacks sqs:DeleteMessage"},
 		"trusted by anyone":        {"              Service: lambda.amazonaws.com", "              AWS: \"*\"", "trust policy"},
 		"no own log group":         {"        LogGroup: !Ref FlowsenseLogGroup", "        LogGroup: /aws/lambda/other", "LoggingConfig"},
+		"no reply key":             {"          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n", "", "FLOWSENSE_REPLY_KEY_FILE"},
+		"reply key not in a layer": {"          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n", "          FLOWSENSE_REPLY_KEY_FILE: /tmp/reply-key\n", "under /opt/"},
+		"no key layer":             {"      Layers:\n        - !Ref ReplyKeyLayerArn\n", "", "under /opt/"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
