@@ -20,9 +20,10 @@ type streamsTemplate struct {
 	Transform                string `yaml:"Transform"`
 	Description              string `yaml:"Description"`
 	Parameters               map[string]struct {
-		Type        string   `yaml:"Type"`
-		Default     cfnValue `yaml:"Default"`
-		Description string   `yaml:"Description"`
+		Type           string   `yaml:"Type"`
+		Default        cfnValue `yaml:"Default"`
+		AllowedPattern string   `yaml:"AllowedPattern"`
+		Description    string   `yaml:"Description"`
 	} `yaml:"Parameters"`
 	Resources map[string]streamsResource `yaml:"Resources"`
 	Outputs   map[string]struct {
@@ -133,13 +134,17 @@ type streamEvent struct {
 }
 
 type streamFunction struct {
-	Runtime       string   `yaml:"Runtime"`
-	Architectures []string `yaml:"Architectures"`
-	Handler       string   `yaml:"Handler"`
-	CodeUri       string   `yaml:"CodeUri"`
-	MemorySize    cfnValue `yaml:"MemorySize"`
-	Timeout       int      `yaml:"Timeout"`
-	Role          cfnValue `yaml:"Role"`
+	Runtime       string     `yaml:"Runtime"`
+	Architectures []string   `yaml:"Architectures"`
+	Handler       string     `yaml:"Handler"`
+	CodeUri       string     `yaml:"CodeUri"`
+	MemorySize    cfnValue   `yaml:"MemorySize"`
+	Timeout       int        `yaml:"Timeout"`
+	Role          cfnValue   `yaml:"Role"`
+	Layers        []cfnValue `yaml:"Layers"`
+	Environment   struct {
+		Variables map[string]cfnValue `yaml:"Variables"`
+	} `yaml:"Environment"`
 	LoggingConfig *struct {
 		LogGroup cfnValue `yaml:"LogGroup"`
 	} `yaml:"LoggingConfig"`
@@ -257,6 +262,16 @@ func checkStreams(tpl *streamsTemplate) error {
 	if fn.Runtime != "provided.al2023" || !slices.Equal(fn.Architectures, []string{"arm64"}) || fn.Handler != "bootstrap" ||
 		!strings.HasSuffix(fn.CodeUri, "functions/lambda/bootstrap.zip") {
 		bad("function %s is not the bootstrap of make lambda (%s %v %s %s)", fnName, fn.Runtime, fn.Architectures, fn.Handler, fn.CodeUri)
+	}
+	key := fn.Environment.Variables["FLOWSENSE_REPLY_KEY_FILE"]
+	layerParam := false
+	for _, l := range fn.Layers {
+		if _, ok := tpl.Parameters[l.Value]; ok && l.Tag == "!Ref" {
+			layerParam = true
+		}
+	}
+	if key.Tag != "" || !strings.HasPrefix(key.Value, "/opt/") || !layerParam {
+		bad("FLOWSENSE_REPLY_KEY_FILE %q, layers %v: want a file under /opt/ of a layer named by a parameter (every execution environment the same reply-id key)", key.Value, fn.Layers)
 	}
 	getAtt := func(v cfnValue, attr string) (string, bool) {
 		name, ok := strings.CutSuffix(v.Value, "."+attr)
@@ -421,6 +436,8 @@ func TestLambdaStreamTemplateMutationsRejected(t *testing.T) {
 		"kafka without failure queue":      {"lambda/kafka.yaml", "            DestinationConfig:\n              OnFailure:\n                Destination: !GetAtt KafkaFailureQueue.Arn\n", ""},
 		"kafka may not send":               {"lambda/kafka.yaml", "QueueName: !GetAtt KafkaFailureQueue.QueueName", "QueueName: !GetAtt Other.QueueName"},
 		"kafka amd64":                      {"lambda/kafka.yaml", "- arm64", "- x86_64"},
+		"streams without the reply key":    {"lambda/streams.yaml", "          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n", "          FLOWSENSE_MODEL: \"\"\n"},
+		"kafka key outside a layer":        {"lambda/kafka.yaml", "      Layers:\n        - !Ref ReplyKeyLayerArn\n", ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -525,7 +542,7 @@ func TestLambdaStreamsLeastPrivilege(t *testing.T) {
 		"logs of every group":    {"Resource: !GetAtt FlowsenseStreamLogGroup.Arn", `Resource: !Sub "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:*"`, "not a resource of this stack"},
 		"no own log group":       {"        LogGroup: !Ref FlowsenseStreamLogGroup", "        LogGroup: /aws/lambda/other", "LoggingConfig"},
 		"trusted by anyone":      {"              Service: lambda.amazonaws.com", "              AWS: \"*\"", "trust policy"},
-		"SAM policy beside role": {"      Timeout: 30\n      # The role below", "      Timeout: 30\n      Policies:\n        - SQSSendMessagePolicy:\n            QueueName: !GetAtt StreamFailureQueue.QueueName\n      # The role below", "SAM policies"},
+		"SAM policy beside role": {"          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n      # The role below", "          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n      Policies:\n        - SQSSendMessagePolicy:\n            QueueName: !GetAtt StreamFailureQueue.QueueName\n      # The role below", "SAM policies"},
 	} {
 		t.Run(name, func(t *testing.T) {
 			if !strings.Contains(base, tc.old) {
