@@ -23,7 +23,7 @@ const visibilityLabel = "networking.knative.dev/visibility"
 
 // The credential files the Service's policies and reply key may name: the
 // keys of the Secret flowsense-credentials (deploy/README.md).
-var credentialKeys = map[string]bool{"reply-key": true, "classify-token": true, "feedback-token": true, "metrics-token": true}
+var credentialKeys = map[string]bool{"reply-key": true, "classify-token": true, "feedback-token": true, "metrics-token": true, "metadata-token": true}
 
 // routePolicy is one FLOWSENSE_AUTH_* value read as the function reads it
 // (functions.ParsePolicy; this module does not import the product).
@@ -116,6 +116,7 @@ func checkCredentials(svc *servingv1.Service, triggers []*eventing.Trigger) erro
 		{"FLOWSENSE_AUTH_CLASSIFY", "io.flowsense.flow.v1"},
 		{"FLOWSENSE_AUTH_FEEDBACK", "io.flowsense.feedback.v1"},
 		{"FLOWSENSE_AUTH_METRICS", ""},
+		{"FLOWSENSE_AUTH_METADATA", ""},
 	} {
 		v, ok := env[r.env]
 		if !ok {
@@ -220,6 +221,8 @@ func TestServicePublicMutations(t *testing.T) {
 		"no reply key":               {"            - name: FLOWSENSE_REPLY_KEY_FILE\n              value: /var/run/secrets/flowsense/reply-key\n", "", "FLOWSENSE_REPLY_KEY_FILE"},
 		"another audience":           {"            - name: FLOWSENSE_OIDC_AUDIENCE\n              value: flowsense\n", "            - name: FLOWSENSE_OIDC_AUDIENCE\n              value: classifier\n", "subscriber.audience"},
 		"metrics port elsewhere":     {`prometheus.io/port: "9090"`, `prometheus.io/port: "8080"`, "prometheus.io/port"},
+		"metadata open":              {"value: token=/var/run/secrets/flowsense/metadata-token,token=/var/run/secrets/flowsense/classify-token", "value: none", "FLOWSENSE_AUTH_METADATA=none"},
+		"metadata to any sender":     {"value: token=/var/run/secrets/flowsense/metadata-token,token=/var/run/secrets/flowsense/classify-token", "value: oidc=*", "FLOWSENSE_AUTH_METADATA"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

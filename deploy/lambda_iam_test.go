@@ -92,10 +92,14 @@ var subRefs = regexp.MustCompile(`\$\{([^}!]+)\}`)
 // !GetAtt R.Attr or !Ref R of a resource, or a !Sub that starts with such a
 // reference (so "${Bucket.Arn}/*" is the objects of that bucket, not any).
 func stackScoped(tpl *samTemplate, v cfnValue) bool {
+	return scopedTo(func(name string) bool { _, ok := tpl.Resources[name]; return ok }, v)
+}
+
+// scopedTo is stackScoped for the template whose resources has reports.
+func scopedTo(has func(string) bool, v cfnValue) bool {
 	resource := func(ref string) bool {
 		name, _, _ := strings.Cut(ref, ".")
-		_, ok := tpl.Resources[name]
-		return ok
+		return has(name)
 	}
 	switch v.Tag {
 	case "!GetAtt", "!Ref":
@@ -149,57 +153,9 @@ func checkSAMPrivilege(tpl *samTemplate, fnName string) []error {
 	if fn.Role.Tag != "!GetAtt" || !ok || tpl.Resources[roleName].Role == nil {
 		bad("function %s: Role %+v, want !GetAtt <AWS::IAM::Role of this template>.Arn (without it SAM makes a role with AWSLambdaSQSQueueExecutionRole, whose actions are on Resource '*')", fnName, fn.Role)
 	} else {
-		role := tpl.Resources[roleName].Role
-		trust := role.AssumeRolePolicyDocument.Statement
-		if len(trust) != 1 || trust[0].Effect != "Allow" || trust[0].Principal == nil || trust[0].Principal.anyone() ||
-			len(trust[0].Principal.AWS)+len(trust[0].Principal.Federated) != 0 ||
-			!slices.Equal(trust[0].Principal.Service, []cfnValue{{Value: "lambda.amazonaws.com"}}) ||
-			!slices.Equal(trust[0].Action, []cfnValue{{Value: "sts:AssumeRole"}}) {
-			bad("role %s: trust policy %+v, want one statement letting lambda.amazonaws.com sts:AssumeRole", roleName, trust)
-		}
-		if len(role.ManagedPolicyArns) > 0 {
-			bad("role %s: managed policies %v (AWS's managed Lambda policies grant on Resource '*')", roleName, role.ManagedPolicyArns)
-		}
-		var granted []grant
-		for _, pol := range role.Policies {
-			for i, st := range pol.PolicyDocument.Statement {
-				where := fmt.Sprintf("role %s policy %s statement %d", roleName, pol.PolicyName, i)
-				if st.Effect != "Allow" {
-					continue // a Deny only narrows
-				}
-				if st.Principal != nil || len(st.Condition) > 0 {
-					bad("%s: Principal or Condition in an identity policy", where)
-				}
-				if len(st.Action) == 0 || len(st.Resource) == 0 {
-					bad("%s: no Action or no Resource", where)
-				}
-				for _, a := range st.Action {
-					if a.Tag != "" || strings.Contains(a.Value, "*") {
-						bad("%s: action %q is a wildcard or not a literal", where, intrinsic(a))
-					}
-				}
-				for _, r := range st.Resource {
-					if !stackScoped(tpl, r) {
-						bad("%s: resource %q is not a resource of this stack (!GetAtt, !Ref or a !Sub starting with one)", where, intrinsic(r))
-					}
-					for _, a := range st.Action {
-						granted = append(granted, grant{a.Value, intrinsic(r)})
-					}
-				}
-			}
-		}
 		need, nerrs := neededGrants(tpl, fn)
 		errs = append(errs, nerrs...)
-		for _, g := range granted {
-			if !slices.Contains(need, g) {
-				bad("role %s: grants %s, which no source of the template needs", roleName, g)
-			}
-		}
-		for _, g := range need {
-			if !slices.Contains(granted, g) {
-				bad("role %s: lacks %s, which the function needs", roleName, g)
-			}
-		}
+		errs = append(errs, checkRoleGrants(roleName, tpl.Resources[roleName].Role, func(v cfnValue) bool { return stackScoped(tpl, v) }, need)...)
 	}
 
 	// The Function URL: AWS_IAM, and a resource policy naming one
@@ -241,6 +197,63 @@ func checkSAMPrivilege(tpl *samTemplate, fnName string) []error {
 		}
 		q := strings.TrimSuffix(ev.Properties.Queue.Value, ".Arn")
 		errs = append(errs, checkQueuePolicies(tpl, q)...)
+	}
+	return errs
+}
+
+// checkRoleGrants: the role is trusted by Lambda only, has no managed
+// policies, grants literal actions on resources of the stack (scoped),
+// and grants exactly need.
+func checkRoleGrants(roleName string, role *iamRole, scoped func(cfnValue) bool, need []grant) []error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	trust := role.AssumeRolePolicyDocument.Statement
+	if len(trust) != 1 || trust[0].Effect != "Allow" || trust[0].Principal == nil || trust[0].Principal.anyone() ||
+		len(trust[0].Principal.AWS)+len(trust[0].Principal.Federated) != 0 ||
+		!slices.Equal(trust[0].Principal.Service, []cfnValue{{Value: "lambda.amazonaws.com"}}) ||
+		!slices.Equal(trust[0].Action, []cfnValue{{Value: "sts:AssumeRole"}}) {
+		bad("role %s: trust policy %+v, want one statement letting lambda.amazonaws.com sts:AssumeRole", roleName, trust)
+	}
+	if len(role.ManagedPolicyArns) > 0 {
+		bad("role %s: managed policies %v (AWS's managed Lambda policies grant on Resource '*')", roleName, role.ManagedPolicyArns)
+	}
+	var granted []grant
+	for _, pol := range role.Policies {
+		for i, st := range pol.PolicyDocument.Statement {
+			where := fmt.Sprintf("role %s policy %s statement %d", roleName, pol.PolicyName, i)
+			if st.Effect != "Allow" {
+				continue // a Deny only narrows
+			}
+			if st.Principal != nil || len(st.Condition) > 0 {
+				bad("%s: Principal or Condition in an identity policy", where)
+			}
+			if len(st.Action) == 0 || len(st.Resource) == 0 {
+				bad("%s: no Action or no Resource", where)
+			}
+			for _, a := range st.Action {
+				if a.Tag != "" || strings.Contains(a.Value, "*") {
+					bad("%s: action %q is a wildcard or not a literal", where, intrinsic(a))
+				}
+			}
+			for _, r := range st.Resource {
+				if !scoped(r) {
+					bad("%s: resource %q is not a resource of this stack (!GetAtt, !Ref or a !Sub starting with one)", where, intrinsic(r))
+				}
+				for _, a := range st.Action {
+					granted = append(granted, grant{a.Value, intrinsic(r)})
+				}
+			}
+		}
+	}
+	for _, g := range granted {
+		if !slices.Contains(need, g) {
+			bad("role %s: grants %s, which no source of the template needs", roleName, g)
+		}
+	}
+	for _, g := range need {
+		if !slices.Contains(granted, g) {
+			bad("role %s: lacks %s, which the function needs", roleName, g)
+		}
 	}
 	return errs
 }
@@ -346,6 +359,9 @@ func TestLambdaTemplateLeastPrivilegeMutationsRejected(t *testing.T) {
 		"missing grant":            {"                  - sqs:DeleteMessage\n", "", "lacks sqs:DeleteMessage"},
 		"trusted by anyone":        {"              Service: lambda.amazonaws.com", "              AWS: \"*\"", "trust policy"},
 		"no own log group":         {"        LogGroup: !Ref FlowsenseLogGroup", "        LogGroup: /aws/lambda/other", "LoggingConfig"},
+		"no reply key":             {"          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n", "", "FLOWSENSE_REPLY_KEY_FILE"},
+		"reply key not in a layer": {"          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n", "          FLOWSENSE_REPLY_KEY_FILE: /tmp/reply-key\n", "under /opt/"},
+		"no key layer":             {"      Layers:\n        - !Ref ReplyKeyLayerArn\n", "", "under /opt/"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -20,9 +20,10 @@ type streamsTemplate struct {
 	Transform                string `yaml:"Transform"`
 	Description              string `yaml:"Description"`
 	Parameters               map[string]struct {
-		Type        string   `yaml:"Type"`
-		Default     cfnValue `yaml:"Default"`
-		Description string   `yaml:"Description"`
+		Type           string   `yaml:"Type"`
+		Default        cfnValue `yaml:"Default"`
+		AllowedPattern string   `yaml:"AllowedPattern"`
+		Description    string   `yaml:"Description"`
 	} `yaml:"Parameters"`
 	Resources map[string]streamsResource `yaml:"Resources"`
 	Outputs   map[string]struct {
@@ -133,13 +134,21 @@ type streamEvent struct {
 }
 
 type streamFunction struct {
-	Runtime       string   `yaml:"Runtime"`
-	Architectures []string `yaml:"Architectures"`
-	Handler       string   `yaml:"Handler"`
-	CodeUri       string   `yaml:"CodeUri"`
-	MemorySize    cfnValue `yaml:"MemorySize"`
-	Timeout       int      `yaml:"Timeout"`
-	Policies      []map[string]struct {
+	Runtime       string     `yaml:"Runtime"`
+	Architectures []string   `yaml:"Architectures"`
+	Handler       string     `yaml:"Handler"`
+	CodeUri       string     `yaml:"CodeUri"`
+	MemorySize    cfnValue   `yaml:"MemorySize"`
+	Timeout       int        `yaml:"Timeout"`
+	Role          cfnValue   `yaml:"Role"`
+	Layers        []cfnValue `yaml:"Layers"`
+	Environment   struct {
+		Variables map[string]cfnValue `yaml:"Variables"`
+	} `yaml:"Environment"`
+	LoggingConfig *struct {
+		LogGroup cfnValue `yaml:"LogGroup"`
+	} `yaml:"LoggingConfig"`
+	Policies []map[string]struct {
 		QueueName cfnValue `yaml:"QueueName"`
 	} `yaml:"Policies"`
 	Events map[string]streamEvent `yaml:"Events"`
@@ -253,6 +262,16 @@ func checkStreams(tpl *streamsTemplate) error {
 	if fn.Runtime != "provided.al2023" || !slices.Equal(fn.Architectures, []string{"arm64"}) || fn.Handler != "bootstrap" ||
 		!strings.HasSuffix(fn.CodeUri, "functions/lambda/bootstrap.zip") {
 		bad("function %s is not the bootstrap of make lambda (%s %v %s %s)", fnName, fn.Runtime, fn.Architectures, fn.Handler, fn.CodeUri)
+	}
+	key := fn.Environment.Variables["FLOWSENSE_REPLY_KEY_FILE"]
+	layerParam := false
+	for _, l := range fn.Layers {
+		if _, ok := tpl.Parameters[l.Value]; ok && l.Tag == "!Ref" {
+			layerParam = true
+		}
+	}
+	if key.Tag != "" || !strings.HasPrefix(key.Value, "/opt/") || !layerParam {
+		bad("FLOWSENSE_REPLY_KEY_FILE %q, layers %v: want a file under /opt/ of a layer named by a parameter (every execution environment the same reply-id key)", key.Value, fn.Layers)
 	}
 	getAtt := func(v cfnValue, attr string) (string, bool) {
 		name, ok := strings.CutSuffix(v.Value, "."+attr)
@@ -417,6 +436,8 @@ func TestLambdaStreamTemplateMutationsRejected(t *testing.T) {
 		"kafka without failure queue":      {"lambda/kafka.yaml", "            DestinationConfig:\n              OnFailure:\n                Destination: !GetAtt KafkaFailureQueue.Arn\n", ""},
 		"kafka may not send":               {"lambda/kafka.yaml", "QueueName: !GetAtt KafkaFailureQueue.QueueName", "QueueName: !GetAtt Other.QueueName"},
 		"kafka amd64":                      {"lambda/kafka.yaml", "- arm64", "- x86_64"},
+		"streams without the reply key":    {"lambda/streams.yaml", "          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n", "          FLOWSENSE_MODEL: \"\"\n"},
+		"kafka key outside a layer":        {"lambda/kafka.yaml", "      Layers:\n        - !Ref ReplyKeyLayerArn\n", ""},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -433,6 +454,106 @@ func TestLambdaStreamTemplateMutationsRejected(t *testing.T) {
 			}
 			if !errors.Is(err, errManifest) {
 				t.Fatalf("err = %v, want errManifest", err)
+			}
+		})
+	}
+}
+
+// checkStreamPrivilege: the function of a stream template runs under a
+// role of the template that grants exactly what its sources need (its own
+// log group; the reads of each Kinesis and DynamoDB stream; sqs:SendMessage
+// on each on-failure queue) and nothing else. A CloudWatch Logs source and
+// Firehose need no grant of the function's role (they invoke it through
+// a resource policy and FirehoseRole).
+func checkStreamPrivilege(tpl *streamsTemplate) error {
+	var errs []error
+	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
+	var fnName string
+	for name, r := range tpl.Resources {
+		if r.Function != nil {
+			fnName = name
+		}
+	}
+	fn := tpl.Resources[fnName].Function
+	roleName, ok := strings.CutSuffix(fn.Role.Value, ".Arn")
+	if fn.Role.Tag != "!GetAtt" || !ok || tpl.Resources[roleName].Role == nil {
+		return errors.Join(errManifest, fmt.Errorf("function %s: Role %+v, want !GetAtt <AWS::IAM::Role of this template>.Arn (without it SAM's role attaches AWSLambdaKinesisExecutionRole and AWSLambdaDynamoDBExecutionRole, on Resource '*')", fnName, fn.Role))
+	}
+	if len(fn.Policies) > 0 {
+		bad("function %s: SAM policies %v beside its own role", fnName, fn.Policies)
+	}
+	var need []grant
+	add := func(resource string, actions ...string) {
+		for _, a := range actions {
+			need = append(need, grant{a, resource})
+		}
+	}
+	if fn.LoggingConfig == nil || fn.LoggingConfig.LogGroup.Tag != "!Ref" || tpl.Resources[fn.LoggingConfig.LogGroup.Value].LogGroup == nil {
+		bad("the function's LoggingConfig.LogGroup is not !Ref <log group of this template> (the role could not name it)")
+	} else {
+		add("!GetAtt "+fn.LoggingConfig.LogGroup.Value+".Arn", "logs:CreateLogStream", "logs:PutLogEvents")
+	}
+	for name, ev := range fn.Events {
+		p := ev.Properties
+		switch ev.Type {
+		case "Kinesis":
+			add(intrinsic(p.Stream), "kinesis:GetRecords", "kinesis:GetShardIterator", "kinesis:DescribeStream", "kinesis:DescribeStreamSummary", "kinesis:ListShards")
+		case "DynamoDB":
+			add(intrinsic(p.Stream), "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream", "dynamodb:ListStreams")
+		case "CloudWatchLogs":
+		default:
+			bad("event %s: type %s: its permissions are not modelled", name, ev.Type)
+		}
+		if d := p.DestinationConfig; d != nil && !slices.Contains(need, grant{"sqs:SendMessage", intrinsic(d.OnFailure.Destination)}) {
+			add(intrinsic(d.OnFailure.Destination), "sqs:SendMessage")
+		}
+	}
+	has := func(name string) bool { _, ok := tpl.Resources[name]; return ok }
+	errs = append(errs, checkRoleGrants(roleName, tpl.Resources[roleName].Role, func(v cfnValue) bool { return scopedTo(has, v) }, need)...)
+	if len(errs) > 0 {
+		return errors.Join(append([]error{errManifest}, errs...)...)
+	}
+	return nil
+}
+
+func TestLambdaStreamsLeastPrivilege(t *testing.T) {
+	b, err := os.ReadFile("lambda/streams.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := string(b)
+	tpl, err := decodeStreams("lambda/streams.yaml", b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := checkStreamPrivilege(tpl); err != nil {
+		t.Fatal(err)
+	}
+	for name, tc := range map[string]struct{ old, new, want string }{
+		"role not attached":      {"      Role: !GetAtt FlowsenseStreamRole.Arn\n", "", "want !GetAtt <AWS::IAM::Role"},
+		"managed policy":         {"      Policies:\n        - PolicyName: logs", "      ManagedPolicyArns:\n        - arn:aws:iam::aws:policy/service-role/AWSLambdaKinesisExecutionRole\n      Policies:\n        - PolicyName: logs", "managed policies"},
+		"wildcard action":        {"- kinesis:GetRecords", "- kinesis:*", "wildcard"},
+		"resource star":          {"Resource: !GetAtt FlowStream.Arn", `Resource: "*"`, "not a resource of this stack"},
+		"another account's":      {"Resource: !GetAtt FlowTable.StreamArn", "Resource: arn:aws:dynamodb:us-east-1:123456789012:table/x/stream/*", "not a resource of this stack"},
+		"extra grant":            {"                  - kinesis:ListShards\n", "                  - kinesis:ListShards\n                  - kinesis:PutRecord\n", "no source of the template needs"},
+		"missing stream read":    {"                  - dynamodb:GetRecords\n", "", "lacks dynamodb:GetRecords"},
+		"no send on failure":     {"                  - sqs:SendMessage\n                Resource: !GetAtt StreamFailureQueue.Arn\n", "                  - sqs:GetQueueUrl\n                Resource: !GetAtt StreamFailureQueue.Arn\n", "lacks sqs:SendMessage"},
+		"receive on the queue":   {"                  - sqs:SendMessage\n", "                  - sqs:SendMessage\n                  - sqs:ReceiveMessage\n", "no source of the template needs"},
+		"logs of every group":    {"Resource: !GetAtt FlowsenseStreamLogGroup.Arn", `Resource: !Sub "arn:aws:logs:${AWS::Region}:${AWS::AccountId}:*"`, "not a resource of this stack"},
+		"no own log group":       {"        LogGroup: !Ref FlowsenseStreamLogGroup", "        LogGroup: /aws/lambda/other", "LoggingConfig"},
+		"trusted by anyone":      {"              Service: lambda.amazonaws.com", "              AWS: \"*\"", "trust policy"},
+		"SAM policy beside role": {"          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n      # The role below", "          FLOWSENSE_REPLY_KEY_FILE: /opt/flowsense/reply-key\n      Policies:\n        - SQSSendMessagePolicy:\n            QueueName: !GetAtt StreamFailureQueue.QueueName\n      # The role below", "SAM policies"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if !strings.Contains(base, tc.old) {
+				t.Fatalf("streams.yaml no longer contains %q", tc.old)
+			}
+			tpl, err := decodeStreams("lambda/streams.yaml", []byte(strings.Replace(base, tc.old, tc.new, 1)))
+			if err == nil {
+				err = checkStreamPrivilege(tpl)
+			}
+			if !errors.Is(err, errManifest) || !strings.Contains(strings.ToLower(err.Error()), strings.ToLower(tc.want)) {
+				t.Fatalf("err = %v\nwant errManifest saying %q", err, tc.want)
 			}
 		})
 	}

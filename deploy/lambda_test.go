@@ -123,13 +123,14 @@ func strictYAML(b []byte, v any) error {
 }
 
 type samFunction struct {
-	Runtime       string   `yaml:"Runtime"`
-	Architectures []string `yaml:"Architectures"`
-	Handler       string   `yaml:"Handler"`
-	CodeUri       string   `yaml:"CodeUri"`
-	MemorySize    cfnValue `yaml:"MemorySize"`
-	Timeout       int      `yaml:"Timeout"`
-	Role          cfnValue `yaml:"Role"`
+	Runtime       string     `yaml:"Runtime"`
+	Architectures []string   `yaml:"Architectures"`
+	Handler       string     `yaml:"Handler"`
+	CodeUri       string     `yaml:"CodeUri"`
+	MemorySize    cfnValue   `yaml:"MemorySize"`
+	Timeout       int        `yaml:"Timeout"`
+	Role          cfnValue   `yaml:"Role"`
+	Layers        []cfnValue `yaml:"Layers"`
 	LoggingConfig *struct {
 		LogGroup cfnValue `yaml:"LogGroup"`
 	} `yaml:"LoggingConfig"`
@@ -203,6 +204,21 @@ func checkSAM(tpl *samTemplate) error {
 	}
 	if fn.FunctionUrlConfig == nil || fn.FunctionUrlConfig.AuthType != "AWS_IAM" {
 		bad("function URL %+v, want AuthType AWS_IAM", fn.FunctionUrlConfig)
+	}
+	// the reply-id key: one file for every execution environment, from a
+	// layer the deployer names (a layer's files are under /opt)
+	key := fn.Environment.Variables["FLOWSENSE_REPLY_KEY_FILE"]
+	layerParam := false
+	for _, l := range fn.Layers {
+		if _, ok := tpl.Parameters[l.Value]; ok && l.Tag == "!Ref" {
+			layerParam = true
+		}
+	}
+	switch {
+	case key.Tag != "" || key.Value == "":
+		bad("no FLOWSENSE_REPLY_KEY_FILE: every execution environment would sign reply ids with a random key of its own")
+	case !strings.HasPrefix(key.Value, "/opt/") || !layerParam:
+		bad("FLOWSENSE_REPLY_KEY_FILE %q: want a file under /opt/ of a layer named by a parameter (!Ref), have layers %v", key.Value, fn.Layers)
 	}
 	var sqs int
 	for name, ev := range fn.Events {

@@ -2,7 +2,9 @@ package deploy_test
 
 import (
 	"errors"
+	"fmt"
 	"os"
+	"path"
 	"regexp"
 	"slices"
 	"strconv"
@@ -12,7 +14,10 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	eventingv1 "knative.dev/eventing/pkg/apis/eventing/v1"
+	eauth "knative.dev/eventing/pkg/auth"
+	servingv1 "knative.dev/serving/pkg/apis/serving/v1"
 )
 
 func decodeDaemonSet(b []byte) (*appsv1.DaemonSet, error) {
@@ -151,6 +156,112 @@ func TestSensorDaemonSet(t *testing.T) {
 	if want := "http://" + subscriber + ".$(POD_NAMESPACE).svc.cluster.local/model"; args["schema"] != want {
 		t.Errorf("--schema %q, want the GET /model of Service %q: %s", args["schema"], subscriber, want)
 	}
+	if err := checkSensorToken(ds, args["schema-token-file"]); err != nil {
+		t.Error(err)
+	}
+	if err := checkBrokerToken(ds, args["token-file"], broker); err != nil {
+		t.Error(err)
+	}
+}
+
+// sensorNamespace is the namespace placeholder of the sensor's Broker
+// token audience (deploy/README.md, "Placeholders to fill in").
+const sensorNamespace = "flowsense"
+
+// checkBrokerToken: the sensor's --token-file is a projected service
+// account token, mounted read-only, for the audience Eventing gives the
+// Broker it sends to (auth.GetAudience, Eventing's own code), so that the
+// ingress accepts its events with authentication-oidc on.
+func checkBrokerToken(ds *appsv1.DaemonSet, file, broker string) error {
+	if file == "" {
+		return fmt.Errorf("%w: no --token-file: with authentication-oidc the Broker's ingress refuses events without a token", errManifest)
+	}
+	dir, key := path.Split(file)
+	c := ds.Spec.Template.Spec.Containers[0]
+	var vol string
+	for _, m := range c.VolumeMounts {
+		if m.MountPath == strings.TrimSuffix(dir, "/") && m.ReadOnly {
+			vol = m.Name
+		}
+	}
+	want := eauth.GetAudience(eventingv1.SchemeGroupVersion.WithKind("Broker"), metav1.ObjectMeta{Namespace: sensorNamespace, Name: broker})
+	for _, v := range ds.Spec.Template.Spec.Volumes {
+		if v.Name != vol || v.Projected == nil {
+			continue
+		}
+		for _, src := range v.Projected.Sources {
+			if t := src.ServiceAccountToken; t != nil && t.Path == key {
+				if t.Audience != want {
+					return fmt.Errorf("%w: --token-file %s: audience %q, want the Broker's %q", errManifest, file, t.Audience, want)
+				}
+				if t.ExpirationSeconds == nil || *t.ExpirationSeconds > 24*3600 {
+					return fmt.Errorf("%w: --token-file %s: expirationSeconds %v, want a short-lived token", errManifest, file, t.ExpirationSeconds)
+				}
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%w: --token-file %s is not a projected service account token mounted read-only", errManifest, file)
+}
+
+// checkSensorToken: the sensor's --schema-token-file is the only key it
+// mounts of the Secret flowsense-credentials (read-only), and that key is
+// one the Service's FLOWSENSE_AUTH_METADATA accepts and no other route
+// does (the sensor reads the schema; its flows go through the Broker).
+func checkSensorToken(ds *appsv1.DaemonSet, file string) error {
+	if file == "" {
+		return fmt.Errorf("%w: no --schema-token-file: the function's GET /model needs a credential", errManifest)
+	}
+	dir, key := path.Split(file)
+	c := ds.Spec.Template.Spec.Containers[0]
+	var vol string
+	for _, m := range c.VolumeMounts {
+		if m.MountPath == strings.TrimSuffix(dir, "/") && m.ReadOnly {
+			vol = m.Name
+		}
+	}
+	var keys []string
+	for _, v := range ds.Spec.Template.Spec.Volumes {
+		if v.Name == vol && v.Secret != nil && v.Secret.SecretName == "flowsense-credentials" {
+			if len(v.Secret.Items) == 0 {
+				keys = append(keys, "*")
+			}
+			for _, it := range v.Secret.Items {
+				keys = append(keys, it.Key+"->"+it.Path)
+			}
+		}
+	}
+	if !slices.Equal(keys, []string{key + "->" + key}) {
+		return fmt.Errorf("%w: --schema-token-file %s: the mounted keys of flowsense-credentials are %v, want only %s, read-only", errManifest, file, keys, key)
+	}
+	b, err := os.ReadFile("knative/service.yaml")
+	if err != nil {
+		return err
+	}
+	svcObjs, err := knativeObjects("service.yaml", b)
+	if err != nil {
+		return err
+	}
+	env := map[string]string{}
+	for _, e := range svcObjs[0].(*servingv1.Service).Spec.Template.Spec.Containers[0].Env {
+		env[e.Name] = e.Value
+	}
+	opens := map[string]bool{}
+	for _, name := range []string{"FLOWSENSE_AUTH_CLASSIFY", "FLOWSENSE_AUTH_FEEDBACK", "FLOWSENSE_AUTH_METRICS", "FLOWSENSE_AUTH_METADATA"} {
+		p, err := parsePolicy(env[name])
+		if err != nil {
+			return fmt.Errorf("%w: %s: %v", errManifest, name, err)
+		}
+		for _, f := range p.tokens {
+			if path.Base(f) == key {
+				opens[name] = true
+			}
+		}
+	}
+	if !opens["FLOWSENSE_AUTH_METADATA"] || len(opens) != 1 {
+		return fmt.Errorf("%w: the sensor's key %s opens %v of the Service, want FLOWSENSE_AUTH_METADATA only", errManifest, key, opens)
+	}
+	return nil
 }
 
 func mapsSubset(a, b map[string]string) bool {
@@ -175,6 +286,71 @@ func TestSensorDaemonSetRejects(t *testing.T) {
 		}
 		if _, err := decodeDaemonSet([]byte(strings.Replace(good, c[0], c[1], 1))); !errors.Is(err, errManifest) {
 			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestSensorTokenMutations: the sensor's token check fails on a sensor
+// given every key of the Secret, a key mounted writable, a flag naming a
+// file it does not mount, or a key that also opens classify.
+func TestSensorTokenMutations(t *testing.T) {
+	good := string(readFile(t, "sensor/daemonset.yaml"))
+	for name, c := range map[string][2]string{
+		"every key":     {"            items:\n              - key: metadata-token\n                path: metadata-token\n", ""},
+		"writable":      {"              mountPath: /var/run/secrets/flowsense\n              readOnly: true", "              mountPath: /var/run/secrets/flowsense\n              readOnly: false"},
+		"another file":  {"--schema-token-file=/var/run/secrets/flowsense/metadata-token", "--schema-token-file=/var/run/secrets/flowsense/token"},
+		"classify key":  {"- key: metadata-token\n                path: metadata-token", "- key: classify-token\n                path: classify-token"},
+		"another mount": {"mountPath: /var/run/secrets/flowsense\n", "mountPath: /etc/flowsense\n"},
+	} {
+		if !strings.Contains(good, c[0]) {
+			t.Fatalf("%s: %q not in the manifest", name, c[0])
+		}
+		bad := strings.Replace(good, c[0], c[1], 1)
+		if name == "classify key" {
+			bad = strings.Replace(bad, "flowsense/metadata-token", "flowsense/classify-token", 1)
+		}
+		ds, err := decodeDaemonSet([]byte(bad))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		args := map[string]string{}
+		for _, a := range ds.Spec.Template.Spec.Containers[0].Args {
+			k, v, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+			args[k] = v
+		}
+		if err := checkSensorToken(ds, args["schema-token-file"]); !errors.Is(err, errManifest) {
+			t.Errorf("%s: %v, want errManifest", name, err)
+		}
+	}
+}
+
+// TestBrokerTokenMutations: the Broker token check fails on another
+// audience (the function's, another Broker's), a long-lived token, a file
+// of another volume and no --token-file.
+func TestBrokerTokenMutations(t *testing.T) {
+	good := string(readFile(t, "sensor/daemonset.yaml"))
+	for name, c := range map[string][2]string{
+		"the function's audience": {"audience: eventing.knative.dev/broker/flowsense/flowsense", "audience: flowsense"},
+		"another broker":          {"audience: eventing.knative.dev/broker/flowsense/flowsense", "audience: eventing.knative.dev/broker/flowsense/default"},
+		"long-lived":              {"expirationSeconds: 3600", "expirationSeconds: 31536000"},
+		"another file":            {"--token-file=/var/run/secrets/eventing/token", "--token-file=/var/run/secrets/flowsense/metadata-token"},
+		"no token":                {"            - --token-file=/var/run/secrets/eventing/token\n", ""},
+		"writable":                {"              mountPath: /var/run/secrets/eventing\n              readOnly: true", "              mountPath: /var/run/secrets/eventing"},
+	} {
+		if !strings.Contains(good, c[0]) {
+			t.Fatalf("%s: %q not in the manifest", name, c[0])
+		}
+		ds, err := decodeDaemonSet([]byte(strings.Replace(good, c[0], c[1], 1)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		args := map[string]string{}
+		for _, a := range ds.Spec.Template.Spec.Containers[0].Args {
+			k, v, _ := strings.Cut(strings.TrimPrefix(a, "--"), "=")
+			args[k] = v
+		}
+		if err := checkBrokerToken(ds, args["token-file"], "flowsense"); !errors.Is(err, errManifest) {
+			t.Errorf("%s: %v, want errManifest", name, err)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -8,6 +9,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -21,10 +23,7 @@ import (
 type Route string
 
 // The routes of per-route credentials (WithAuth). Health probes (also
-// the Open Inference Protocol's /v2/health/*) are always open, and so are
-// the model's metadata and schemas (GET /model, /schema/*): a sender such
-// as flowsense sensor reads them to form its events, and they hold no
-// trees.
+// the Open Inference Protocol's /v2/health/*) are always open.
 const (
 	// RouteClassify: POST /predict, flow events on POST /, the Open
 	// Inference Protocol's /v2 paths, GET /model.wasm and the page (the
@@ -35,10 +34,17 @@ const (
 	// RouteMetrics: GET /metrics (on the main port, or on the metrics
 	// port of MetricsHandler).
 	RouteMetrics Route = "metrics"
+	// RouteMetadata: GET /model and /schema/* (the model's name, version,
+	// features, classes and evaluation figures; no trees). Public unless
+	// set: a sender such as flowsense sensor reads them to form its
+	// events (its --token-file or --schema-token-file then carries the
+	// credential); setting it keeps a stranger from learning which
+	// features and classes the model knows.
+	RouteMetadata Route = "metadata"
 )
 
 // Routes lists the routes in a fixed order.
-var Routes = []Route{RouteClassify, RouteFeedback, RouteMetrics}
+var Routes = []Route{RouteClassify, RouteFeedback, RouteMetrics, RouteMetadata}
 
 var (
 	// ErrUnauthorized: a protected route without a valid credential: no
@@ -55,13 +61,55 @@ var (
 )
 
 // Policy says who may call one route: anyone (Public), or a caller with
-// one of Tokens as its bearer token, or an OIDC token (verified against
-// WithOIDC's issuer and audience) whose subject is one of Subjects ("*":
-// any subject).
+// one of Tokens or the content of one of TokenFiles as its bearer token,
+// or an OIDC token (verified against WithOIDC's issuer and audience) whose
+// subject is one of Subjects ("*": any subject).
+//
+// A token file (a mounted Secret's key) is read when the Server is made
+// and again at most once per TokenReload while requests come: a Secret
+// updated in place (a rotated token) is taken up without a restart. A
+// re-read that fails or finds fewer than MinTokenBytes keeps the token
+// read last.
 type Policy struct {
-	Public   bool
-	Tokens   [][]byte
-	Subjects []string
+	Public     bool
+	Tokens     [][]byte
+	TokenFiles []string
+	Subjects   []string
+}
+
+// TokenReload is how often a policy's token files are read again.
+const TokenReload = 10 * time.Second
+
+// tokenFile is one of a policy's token files and the token read last.
+type tokenFile struct {
+	path string
+	now  func() time.Time
+
+	mu  sync.Mutex
+	at  time.Time         // of the last read
+	sum [sha256.Size]byte // of the token
+}
+
+func newTokenFile(path string, now func() time.Time) (*tokenFile, error) {
+	tok, err := ReadKeyFile(path, MinTokenBytes)
+	if err != nil {
+		return nil, err
+	}
+	return &tokenFile{path: path, now: now, at: now(), sum: sha256.Sum256(tok)}, nil
+}
+
+// current is the digest of the file's token, read again when TokenReload
+// has passed.
+func (f *tokenFile) current() [sha256.Size]byte {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if now := f.now(); now.Sub(f.at) >= TokenReload {
+		f.at = now
+		if tok, err := ReadKeyFile(f.path, MinTokenBytes); err == nil {
+			f.sum = sha256.Sum256(tok)
+		}
+	}
+	return f.sum
 }
 
 func (p Policy) String() string {
@@ -71,6 +119,9 @@ func (p Policy) String() string {
 	var parts []string
 	for range p.Tokens {
 		parts = append(parts, "token")
+	}
+	for _, f := range p.TokenFiles {
+		parts = append(parts, "token="+f)
 	}
 	for _, s := range p.Subjects {
 		parts = append(parts, "oidc="+s)
@@ -101,7 +152,30 @@ type OIDCConfig struct {
 	// Client, when set, is the HTTP client of those fetches (tests);
 	// CAFile and TokenFile are then ignored.
 	Client *http.Client
+	// MinRefetch is the least time between two fetches of one of the
+	// issuer's documents (DefaultMinRefetch when 0); a failed fetch is
+	// tried again after at most RetryAfterFailure. Within it the last
+	// answer is used again.
+	MinRefetch time.Duration
 }
+
+// DefaultMinRefetch and RetryAfterFailure bound how often the issuer is
+// asked for its key set. go-oidc (v3.21.0, RemoteKeySet.verify) fetches
+// the key set again for every token whose signature no cached key
+// verifies, deduplicating only fetches in flight: without a bound, each
+// request carrying a token with a made-up kid or signature (and claims
+// anyone can guess: the issuer and the audience are no secret) would be
+// one request to the cluster's API server. With it, such tokens cost at
+// most one fetch per DefaultMinRefetch whatever their rate; a key the
+// issuer rotated in is found by the first token naming it after that
+// (the issuer publishes a key before it signs with it).
+const (
+	DefaultMinRefetch = 30 * time.Second
+	RetryAfterFailure = 5 * time.Second
+)
+
+// maxIssuerDocument bounds the discovery document and the key set.
+const maxIssuerDocument = 1 << 20
 
 // WithAuth sets the policy of a route (default: Public). A route that is
 // not public answers 401 to a request without a credential it accepts.
@@ -120,7 +194,16 @@ func WithOIDC(o OIDCConfig) Option { return func(c *config) { c.oidc = &o } }
 // auth is the Server's credential checker.
 type auth struct {
 	policies map[Route]Policy
+	tokens   []routeToken
 	oidc     *oidcVerifier
+}
+
+// routeToken is a bearer token that opens route: its digest, or the file
+// holding it.
+type routeToken struct {
+	route Route
+	sum   [sha256.Size]byte
+	file  *tokenFile
 }
 
 // identity is what a request proved.
@@ -139,14 +222,25 @@ func newAuth(cfg *config) (*auth, error) {
 	a := &auth{policies: map[Route]Policy{}}
 	needOIDC := false
 	for r, p := range cfg.auth {
-		if p.Public && (len(p.Tokens) > 0 || len(p.Subjects) > 0) {
+		creds := len(p.Tokens) + len(p.TokenFiles) + len(p.Subjects)
+		if p.Public && creds > 0 {
 			return nil, fmt.Errorf("%w: route %s: public and with credentials", ErrConfig, r)
 		}
-		if !p.Public && len(p.Tokens) == 0 && len(p.Subjects) == 0 {
+		if !p.Public && creds == 0 {
 			return nil, fmt.Errorf("%w: route %s: no credential opens it", ErrConfig, r)
 		}
 		needOIDC = needOIDC || len(p.Subjects) > 0
 		a.policies[r] = p
+		for _, t := range p.Tokens {
+			a.tokens = append(a.tokens, routeToken{route: r, sum: sha256.Sum256(t)})
+		}
+		for _, path := range p.TokenFiles {
+			f, err := newTokenFile(path, cfg.now)
+			if err != nil {
+				return nil, fmt.Errorf("%w: route %s: %v", ErrConfig, r, err)
+			}
+			a.tokens = append(a.tokens, routeToken{route: r, file: f})
+		}
 	}
 	if needOIDC && cfg.oidc == nil {
 		return nil, fmt.Errorf("%w: a route names OIDC senders, but no issuer is configured (%s)", ErrConfig, EnvOIDCIssuer)
@@ -184,15 +278,16 @@ func (a *auth) identify(ctx context.Context, h http.Header) (identity, error) {
 	}
 	id := identity{present: true}
 	sum := sha256.Sum256([]byte(tok))
-	for r, p := range a.policies {
-		for _, t := range p.Tokens {
-			want := sha256.Sum256(t)
-			if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
-				if id.tokens == nil {
-					id.tokens = map[Route]bool{}
-				}
-				id.tokens[r] = true
+	for _, t := range a.tokens {
+		want := t.sum
+		if t.file != nil {
+			want = t.file.current()
+		}
+		if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
+			if id.tokens == nil {
+				id.tokens = map[Route]bool{}
 			}
+			id.tokens[t.route] = true
 		}
 	}
 	if len(id.tokens) > 0 {
@@ -240,7 +335,7 @@ func routeOf(pattern string, r *http.Request) Route {
 	case "GET /health/readiness", "GET /health/liveness", "GET /v2/health/live", "GET /v2/health/ready":
 		return "" // the probes, also the Open Inference Protocol's
 	case "GET /model", "GET /schema/flow", "GET /schema/classification", "GET /schema/feedback":
-		return "" // what a sender needs to form events (the sensor's --schema); no trees
+		return RouteMetadata // what a sender needs to form events (the sensor's --schema); no trees
 	case "POST /feedback":
 		return RouteFeedback
 	case "GET /metrics":
@@ -261,11 +356,14 @@ func (s *Server) authorize(r *http.Request, pattern string) (*http.Request, erro
 	if s.auth == nil {
 		return r, nil
 	}
+	route := routeOf(pattern, r)
+	if route == "" && pattern != "POST /{$}" {
+		return r, nil // a probe: open whatever the Authorization header says
+	}
 	id, err := s.auth.identify(r.Context(), r.Header)
 	if err != nil {
 		return r, err
 	}
-	route := routeOf(pattern, r)
 	switch {
 	case route != "":
 		if err := s.auth.allows(id, route); err != nil {
@@ -298,6 +396,8 @@ type oidcVerifier struct {
 	cfg    OIDCConfig
 	client *http.Client
 	now    func() time.Time
+	// fetches limits how often the issuer is asked (fetchLimiter).
+	fetches *fetchLimiter
 
 	mu       sync.Mutex
 	verifier *oidc.IDTokenVerifier
@@ -330,7 +430,96 @@ func newOIDCVerifier(o OIDCConfig, now func() time.Time) (*oidcVerifier, error) 
 		}
 		v.client = &http.Client{Transport: rt, Timeout: 10 * time.Second}
 	}
+	every := o.MinRefetch
+	if every <= 0 {
+		every = DefaultMinRefetch
+	}
+	c := *v.client
+	next := c.Transport
+	if next == nil {
+		next = http.DefaultTransport
+	}
+	v.fetches = &fetchLimiter{next: next, now: now, every: every, retry: min(every, RetryAfterFailure), last: map[string]*fetched{}}
+	c.Transport = v.fetches
+	v.client = &c
 	return v, nil
+}
+
+// fetchLimiter is the transport of the issuer's documents: it sends a GET
+// of one URL at most once per every after a success, once per retry after
+// a failure, and answers the others in between with that outcome (the
+// document it got, or the failure). Concurrent requests of one URL wait
+// for one fetch.
+type fetchLimiter struct {
+	next         http.RoundTripper
+	now          func() time.Time
+	every, retry time.Duration
+
+	mu   sync.Mutex
+	last map[string]*fetched
+}
+
+// fetched is the last fetch of one URL.
+type fetched struct {
+	mu     sync.Mutex // held during a fetch
+	at     time.Time  // zero: never fetched
+	err    error      // the failure, or nil
+	header http.Header
+	body   []byte // the 200's
+}
+
+func (l *fetchLimiter) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method != http.MethodGet {
+		return l.next.RoundTrip(r)
+	}
+	key := r.URL.String()
+	l.mu.Lock()
+	f := l.last[key]
+	if f == nil {
+		f = &fetched{}
+		l.last[key] = f
+	}
+	l.mu.Unlock()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	now := l.now()
+	if !f.at.IsZero() {
+		if age := now.Sub(f.at); (f.err == nil && age < l.every) || (f.err != nil && age < l.retry) {
+			return f.answer(r)
+		}
+	}
+	f.at = now
+	resp, err := l.next.RoundTrip(r)
+	if err == nil && resp.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		resp.Body.Close()
+		err = fmt.Errorf("GET %s: %s %s", key, resp.Status, strings.TrimSpace(string(b)))
+	}
+	if err == nil {
+		var b []byte
+		b, err = io.ReadAll(io.LimitReader(resp.Body, maxIssuerDocument+1))
+		resp.Body.Close()
+		if err == nil && len(b) > maxIssuerDocument {
+			err = fmt.Errorf("GET %s: over %d bytes", key, maxIssuerDocument)
+		}
+		if err == nil {
+			f.header, f.body = resp.Header.Clone(), b
+		}
+	}
+	f.err = err
+	return f.answer(r)
+}
+
+// answer is the last outcome again: the failure, or a new response with
+// the document.
+func (f *fetched) answer(r *http.Request) (*http.Response, error) {
+	if f.err != nil {
+		return nil, f.err
+	}
+	return &http.Response{
+		Status: "200 OK", StatusCode: http.StatusOK, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header: f.header.Clone(), Body: io.NopCloser(bytes.NewReader(f.body)), ContentLength: int64(len(f.body)), Request: r,
+	}, nil
 }
 
 // bearerTransport sends the token of a file (reread each time: a

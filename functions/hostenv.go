@@ -24,8 +24,8 @@ const (
 	// reply id (WithUnverifiedFeedback).
 	EnvUnverifiedFeedback = "FLOWSENSE_UNVERIFIED_FEEDBACK"
 
-	// EnvAuthClassify, EnvAuthFeedback and EnvAuthMetrics are the
-	// policies of the routes (ParsePolicy): "none", or a comma-separated
+	// EnvAuthClassify, EnvAuthFeedback, EnvAuthMetrics and
+	// EnvAuthMetadata are the policies of the routes (ParsePolicy): "none", or a comma-separated
 	// list of "token=FILE" (a bearer token, the file's content) and
 	// "oidc=SUBJECT" (a verified OIDC token of that subject; a bare
 	// service account name means system:serviceaccount:NAMESPACE:NAME;
@@ -33,6 +33,7 @@ const (
 	EnvAuthClassify = "FLOWSENSE_AUTH_CLASSIFY"
 	EnvAuthFeedback = "FLOWSENSE_AUTH_FEEDBACK"
 	EnvAuthMetrics  = "FLOWSENSE_AUTH_METRICS"
+	EnvAuthMetadata = "FLOWSENSE_AUTH_METADATA"
 	// EnvOIDCIssuer and EnvOIDCAudience turn on OIDC sender verification
 	// (OIDCConfig); EnvOIDCCAFile and EnvOIDCTokenFile default, in a pod,
 	// to the service account's ca.crt and token.
@@ -85,7 +86,7 @@ func OptionsFromEnv(getenv func(string) string) ([]Option, error) {
 	for _, r := range []struct {
 		env   string
 		route Route
-	}{{EnvAuthClassify, RouteClassify}, {EnvAuthFeedback, RouteFeedback}, {EnvAuthMetrics, RouteMetrics}} {
+	}{{EnvAuthClassify, RouteClassify}, {EnvAuthFeedback, RouteFeedback}, {EnvAuthMetrics, RouteMetrics}, {EnvAuthMetadata, RouteMetadata}} {
 		v := getenv(r.env)
 		if v == "" {
 			continue
@@ -126,7 +127,8 @@ const MinTokenBytes = 16
 
 // ParsePolicy reads a route policy: "none", or alternatives separated by
 // commas, each "token=FILE" (the file's content, at least MinTokenBytes,
-// less one trailing newline) or "oidc=SUBJECT". A SUBJECT without a colon
+// less one trailing newline; Policy.TokenFiles, read again while serving)
+// or "oidc=SUBJECT". A SUBJECT without a colon
 // is a service account of namespace (system:serviceaccount:NS:NAME); "*"
 // is any subject the issuer vouches for with the right audience.
 func ParsePolicy(v, namespace string) (Policy, error) {
@@ -142,11 +144,10 @@ func ParsePolicy(v, namespace string) (Policy, error) {
 		case !ok || val == "":
 			return Policy{}, fmt.Errorf("%q: want none, token=FILE or oidc=SUBJECT", alt)
 		case kind == "token":
-			tok, err := ReadKeyFile(val, MinTokenBytes)
-			if err != nil {
+			if _, err := ReadKeyFile(val, MinTokenBytes); err != nil {
 				return Policy{}, err
 			}
-			p.Tokens = append(p.Tokens, tok)
+			p.TokenFiles = append(p.TokenFiles, val)
 		case kind == "oidc":
 			if val != "*" && !strings.Contains(val, ":") {
 				if namespace == "" {

@@ -21,6 +21,10 @@
 // io.flowsense.flow.classified.v1) is matched to its flows and handed to
 // Config.OnVerdicts; a Broker answers 202 without one.
 //
+// A private function's token goes with each request to the sink's host
+// only (BearerToken, read from its file every time, so a rotated token is
+// used at once).
+//
 // It is not a packet broker or a flow store: flows that cannot be
 // delivered after the retries are counted in Stats and dropped.
 package sensor

@@ -204,6 +204,8 @@ func getModel(ctx context.Context, u string, c *http.Client) ([]byte, error) {
 	switch {
 	case err != nil:
 		return nil, fmt.Errorf("%w: GET %s: %v", ErrSchema, u, err)
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return nil, fmt.Errorf("%w: GET %s: %s: the function's metadata needs a credential (flowsense sensor --token-file, or --schema-token-file for a --schema on another host)", ErrSchema, u, resp.Status)
 	case resp.StatusCode != http.StatusOK:
 		return nil, fmt.Errorf("%w: GET %s: %s (not a flowsense function? pass --schema a model directory, a function's /model URL, or all)", ErrSchema, u, resp.Status)
 	case len(b) > maxMetadata:

@@ -44,6 +44,8 @@ func runSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	f.String("early", "0", "send each flow once it has N packets (0: when it ends)")
 	flowTimeout := f.String("flow-timeout", "120s", "end a flow this long after its first packet")
 	f.String("min-packets", "1", "drop flows of fewer packets")
+	tokenFile := f.String("token-file", "", "send the token in this file as Authorization: Bearer to the sink's host (a private function's classify token, or a projected service account token); read again for every request, so a rotated token is used at once")
+	schemaTokenFile := f.String("schema-token-file", "", "the same for a --schema URL on another host than the sink (a function whose GET /model is protected)")
 	help := f.Bool("help", "show this help")
 	if err := f.Parse(args); err != nil {
 		return err
@@ -119,6 +121,9 @@ func runSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if src == "auto" {
 		src = modelURL
 	}
+	if hc.Transport, err = tokenTransport(*sink, src, *tokenFile, *schemaTokenFile); err != nil {
+		return err
+	}
 	if cfg.Fields, err = sensor.LoadFields(ctx, src, hc); err != nil {
 		return err
 	}
@@ -182,6 +187,36 @@ func runSensor(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		runErr = fmt.Errorf("%d flows not delivered to %s", s.Rejected+s.Failed, *sink)
 	}
 	return runErr
+}
+
+// tokenTransport is the transport of the sensor's requests: the token of
+// tokenFile for the sink's host, that of schemaTokenFile for the schema
+// URL's (another host). A file without a token is a usage error naming
+// the flag.
+func tokenTransport(sink, schema, tokenFile, schemaTokenFile string) (http.RoundTripper, error) {
+	var rt http.RoundTripper = http.DefaultTransport
+	if schemaTokenFile != "" {
+		su, err := url.Parse(schema)
+		if err != nil || (su.Scheme != "http" && su.Scheme != "https") {
+			return nil, fmt.Errorf("%w: --schema-token-file is for a --schema http(s) URL, not %q", errUsage, schema)
+		}
+		if sk, _ := url.Parse(sink); sk != nil && sk.Host == su.Host {
+			return nil, fmt.Errorf("%w: --schema %s is on the sink's host: its token is --token-file's", errUsage, schema)
+		}
+		b, err := sensor.NewBearerToken(schemaTokenFile, schema, rt)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --schema-token-file: %v", errUsage, err)
+		}
+		rt = b
+	}
+	if tokenFile != "" {
+		b, err := sensor.NewBearerToken(tokenFile, sink, rt)
+		if err != nil {
+			return nil, fmt.Errorf("%w: --token-file: %v", errUsage, err)
+		}
+		rt = b
+	}
+	return rt, nil
 }
 
 // sinkAddrs are the sink's addresses and port, whose flows the sensor

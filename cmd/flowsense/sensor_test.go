@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/flowsense/flowsense/artifact"
@@ -71,5 +72,68 @@ func TestSensorCommand(t *testing.T) {
 	code, _, stderr = flowsense(t, "sensor", "--sink", srv.URL)
 	if code != 2 || !strings.Contains(stderr, "--pcap or --interface") {
 		t.Errorf("no source: exit %d: %s", code, stderr)
+	}
+}
+
+// TestSensorToPrivateServe: flowsense sensor against a running flowsense
+// serve whose classify and metadata routes take a token: without
+// --token-file it stops at the schema, saying what to pass; with it every
+// flow is delivered; a token file without a token, or a
+// --schema-token-file for the sink's own host, is a usage error naming
+// the flag.
+func TestSensorToPrivateServe(t *testing.T) {
+	tok := writeSecret(t, "classify-token", "sensor-classify-token-0123456789")
+	t.Setenv("FLOWSENSE_AUTH_CLASSIFY", "token="+tok)
+	t.Setenv("FLOWSENSE_AUTH_METADATA", "token="+tok)
+	url := startServe(t, serveTestModel(t))
+	const pcap = "../../extract/testdata/mixed.pcap"
+
+	code, _, stderr := flowsense(t, "sensor", "--pcap", pcap, "--sink", url)
+	if code == 0 || !strings.Contains(stderr, "401") || !strings.Contains(stderr, "--token-file") {
+		t.Errorf("no token: exit %d: %s, want a failure naming 401 and --token-file", code, stderr)
+	}
+	code, _, stderr = flowsense(t, "sensor", "--pcap", pcap, "--sink", url, "--schema", "all")
+	if code == 0 || !strings.Contains(stderr, "13 rejected") {
+		t.Errorf("no token, --schema all: exit %d: %s, want the 13 flows rejected", code, stderr)
+	}
+	code, _, stderr = flowsense(t, "sensor", "--pcap", pcap, "--sink", url, "--token-file", tok, "--batch", "5")
+	if code != 0 || !strings.Contains(stderr, "13 flows (0 the sink's own), 3 events with 13 flows delivered") {
+		t.Errorf("--token-file: exit %d: %s, want 13 flows delivered", code, stderr)
+	}
+	empty := writeSecret(t, "empty", "")
+	code, _, stderr = flowsense(t, "sensor", "--pcap", pcap, "--sink", url, "--token-file", empty)
+	if code != 2 || !strings.Contains(stderr, "--token-file") || !strings.Contains(stderr, empty) {
+		t.Errorf("an empty token file: exit %d: %s, want 2 naming --token-file and %s", code, stderr, empty)
+	}
+	code, _, stderr = flowsense(t, "sensor", "--pcap", pcap, "--sink", url, "--schema", url+"/model", "--schema-token-file", tok)
+	if code != 2 || !strings.Contains(stderr, "--token-file") {
+		t.Errorf("--schema-token-file for the sink's host: exit %d: %s, want 2", code, stderr)
+	}
+
+	// as the DaemonSet: events to a Broker-like sink that wants its own
+	// token, the schema from the function with the function's
+	const brokerTok = "broker-oidc-token-0123456789"
+	var mu sync.Mutex
+	seen := map[string]int{}
+	broker := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen[r.Header.Get("Authorization")]++
+		mu.Unlock()
+		if r.Header.Get("Authorization") != "Bearer "+brokerTok {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer broker.Close()
+	code, _, stderr = flowsense(t, "sensor", "--pcap", pcap, "--sink", broker.URL, "--token-file", writeSecret(t, "broker-token", brokerTok),
+		"--schema", url+"/model", "--schema-token-file", tok, "--batch", "5")
+	if code != 0 || !strings.Contains(stderr, "3 events with 13 flows delivered") {
+		t.Errorf("broker sink and function schema: exit %d: %s", code, stderr)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 1 || seen["Bearer "+brokerTok] != 3 {
+		t.Errorf("the broker saw Authorization %v, want its own token on 3 events and never the function's", seen)
 	}
 }

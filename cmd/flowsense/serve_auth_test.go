@@ -153,3 +153,182 @@ func TestServeMetricsAddr(t *testing.T) {
 		}
 	}
 }
+
+// kserveRuntime reads the container's args and environment of
+// deploy/kserve/servingruntime.yaml (its `- ARG` lines under args:, its
+// `- name:` / `value:` pairs; deploy/kserve checks the manifest with
+// KServe's types, this test what flowsense serve makes of it) and the
+// credentials' mount path.
+func kserveRuntime(t *testing.T) (args []string, env map[string]string, mount string) {
+	t.Helper()
+	b, err := os.ReadFile("../../deploy/kserve/servingruntime.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	env = map[string]string{}
+	var section, name string
+	for _, line := range strings.Split(string(b), "\n") {
+		trim := strings.TrimSpace(line)
+		if strings.HasPrefix(trim, "#") || trim == "" {
+			continue
+		}
+		if strings.HasSuffix(trim, ":") && !strings.HasPrefix(trim, "- ") {
+			section = strings.TrimSuffix(trim, ":")
+			continue
+		}
+		switch {
+		case section == "args" && strings.HasPrefix(trim, "- "):
+			args = append(args, strings.TrimPrefix(trim, "- "))
+		case section == "env" && strings.HasPrefix(trim, "- name: "):
+			name = strings.TrimPrefix(trim, "- name: ")
+		case section == "env" && strings.HasPrefix(trim, "value: ") && name != "":
+			env[name] = strings.TrimPrefix(trim, "value: ")
+			name = ""
+		case strings.HasPrefix(trim, "mountPath: "):
+			mount = strings.TrimPrefix(trim, "mountPath: ")
+		}
+	}
+	if len(args) < 4 || args[0] != "serve" || len(env) < 4 || mount == "" {
+		t.Fatalf("servingruntime.yaml: args %v, env %v, mount %q: the reader no longer understands it", args, env, mount)
+	}
+	return args, env, mount
+}
+
+// TestKServeRuntimeSettings: flowsense serve run with the args and the
+// environment of deploy/kserve/servingruntime.yaml (the model directory,
+// the Secret's keys and the ports replaced by the test's) answers each
+// credential as deploy/README.md says: the classify token classifies
+// over REST and the Open Inference Protocol and reads the metadata, the
+// feedback token posts feedback only, the metadata token reads the
+// metadata only, nobody without a token gets past the probes, and
+// /metrics answers on the loopback port only, without a credential (what
+// KServe's aggregation scrapes).
+func TestKServeRuntimeSettings(t *testing.T) {
+	args, env, mount := kserveRuntime(t)
+	dir := t.TempDir()
+	keys := map[string]string{
+		"reply-key":      strings.Repeat("k", 44),
+		"classify-token": "kserve-classify-0123456789abcdef",
+		"feedback-token": "kserve-feedback-0123456789abcdef",
+		"metadata-token": "kserve-metadata-0123456789abcdef",
+	}
+	for k, v := range keys {
+		writeFile(t, filepath.Join(dir, k), v+"\n")
+	}
+	for k, v := range env {
+		t.Setenv(k, strings.ReplaceAll(v, mount+"/", dir+"/"))
+	}
+	model := serveTestModel(t)
+	for i, a := range args {
+		switch {
+		case strings.HasPrefix(a, "--model="):
+			args[i] = "--model=" + model
+		case strings.HasPrefix(a, "--addr="):
+			args[i] = "--addr=127.0.0.1:0"
+		case strings.HasPrefix(a, "--metrics-addr="):
+			if !strings.HasPrefix(a, "--metrics-addr=127.0.0.1:") {
+				t.Errorf("%s: /metrics is not on loopback", a)
+			}
+			args[i] = "--metrics-addr=127.0.0.1:0"
+		case a == "--model-name={{.Name}}":
+			args[i] = "--model-name=flowsense" // KServe's placeholder: the InferenceService's name
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut syncBuffer
+	done := make(chan int, 1)
+	go func() { done <- run(ctx, args, &out, &errOut) }()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(15 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}()
+	re := regexp.MustCompile(`metrics on (http://[0-9.:]+)/metrics \(and not on (http://[0-9.:]+)\)`)
+	var m []string
+	for i := 0; i < 500 && m == nil; i++ {
+		m = re.FindStringSubmatch(out.String())
+		time.Sleep(10 * time.Millisecond)
+	}
+	if m == nil {
+		t.Fatalf("serve %v printed no metrics URL: %q %q", args, out.String(), errOut.String())
+	}
+	metricsURL, base := m[1], m[2]
+
+	do := func(method, url, tok, body string) int {
+		t.Helper()
+		req, err := http.NewRequest(method, url, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if body != "" {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	replyID := func() string {
+		t.Helper()
+		req, _ := http.NewRequest("POST", base+"/predict", strings.NewReader(`{"Dst Port": 22}`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+keys["classify-token"])
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var c struct{ ID string }
+		if err := json.NewDecoder(resp.Body).Decode(&c); err != nil || c.ID == "" {
+			t.Fatalf("/predict with the classify token: %d %v", resp.StatusCode, err)
+		}
+		return `{"id": "` + c.ID + `", "truth": "BENIGN"}`
+	}
+	routes := []struct {
+		name string
+		call func(tok string) int
+	}{
+		{"predict", func(tok string) int { return do("POST", base+"/predict", tok, `{"Dst Port": 22}`) }},
+		{"v2 metadata", func(tok string) int { return do("GET", base+"/v2/models/flowsense", tok, "") }},
+		{"feedback", func(tok string) int { return do("POST", base+"/feedback", tok, replyID()) }},
+		{"metadata", func(tok string) int { return do("GET", base+"/model", tok, "") }},
+		{"v2 ready", func(tok string) int { return do("GET", base+"/v2/health/ready", tok, "") }},
+	}
+	for _, c := range []struct {
+		caller, tok string
+		want        [5]int // predict, v2 metadata, feedback, metadata, v2 ready
+	}{
+		{"classify-token", keys["classify-token"], [5]int{200, 200, 403, 200, 200}},
+		{"feedback-token", keys["feedback-token"], [5]int{403, 403, 200, 403, 200}},
+		{"metadata-token", keys["metadata-token"], [5]int{403, 403, 403, 200, 200}},
+		{"the reply key", keys["reply-key"], [5]int{401, 401, 401, 401, 200}}, // a probe ignores the header
+		{"no credential", "", [5]int{401, 401, 401, 401, 200}},
+	} {
+		for i, r := range routes {
+			if got := r.call(c.tok); got != c.want[i] {
+				t.Errorf("%s on %s: %d, want %d", c.caller, r.name, got, c.want[i])
+			}
+		}
+	}
+	if code := do("GET", metricsURL+"/metrics", "", ""); code != 200 {
+		t.Errorf("/metrics on the loopback port without a credential: %d, want 200 (KServe's aggregation sends none)", code)
+	}
+	if code := do("GET", base+"/metrics", keys["classify-token"], ""); code != 404 {
+		t.Errorf("/metrics on the traffic port: %d, want 404", code)
+	}
+}
+
+func writeFile(t *testing.T, path, v string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(v), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -25,6 +25,12 @@ func decode(t *testing.T, path, apiVersion, kind string, v any) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	decodeBytes(t, path, b, apiVersion, kind, v)
+}
+
+// decodeBytes is decode of a manifest's text (a mutated one).
+func decodeBytes(t *testing.T, path string, b []byte, apiVersion, kind string, v any) {
+	t.Helper()
 	var tm struct {
 		APIVersion string `json:"apiVersion"`
 		Kind       string `json:"kind"`
@@ -98,7 +104,7 @@ func TestServingRuntime(t *testing.T) {
 	if len(c.Ports) != 1 || c.Ports[0].Name != "h2c" || c.Ports[0].ContainerPort != 8080 {
 		t.Errorf("ports %+v, want one h2c port 8080 (gRPC and REST)", c.Ports)
 	}
-	want := []string{"serve", "--model=" + constants.DefaultModelLocalMountPath, "--addr=0.0.0.0:8080", "--model-name={{.Name}}"}
+	want := []string{"serve", "--model=" + constants.DefaultModelLocalMountPath, "--addr=0.0.0.0:8080", "--model-name={{.Name}}", "--metrics-addr=127.0.0.1:9095"}
 	if !slices.Equal(c.Args, want) || !slices.Equal(c.Command, []string{"flowsense"}) {
 		t.Errorf("command %v args %v, want flowsense %v", c.Command, c.Args, want)
 	}
@@ -116,7 +122,7 @@ func TestServingRuntime(t *testing.T) {
 		c.SecurityContext.AllowPrivilegeEscalation == nil || *c.SecurityContext.AllowPrivilegeEscalation {
 		t.Errorf("security context %+v", c.SecurityContext)
 	}
-	if sr.Annotations[constants.KserveContainerPrometheusPortKey] != "8080" || sr.Annotations[constants.KServeContainerPrometheusPathKey] != "/metrics" {
+	if sr.Annotations[constants.KserveContainerPrometheusPortKey] != "9095" || sr.Annotations[constants.KServeContainerPrometheusPathKey] != "/metrics" {
 		t.Errorf("prometheus annotations %v", sr.Annotations)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -24,8 +25,12 @@ import (
 type Issuer struct {
 	URL string
 	key *rsa.PrivateKey
-	// Fetches counts requests for the discovery document and the keys.
-	Fetches atomic.Int64
+	// Fetches counts requests for the discovery document and the keys;
+	// KeyFetches those for the keys alone.
+	Fetches, KeyFetches atomic.Int64
+
+	mu   sync.Mutex
+	keys []jose.JSONWebKey // published
 }
 
 // NewIssuer starts an issuer for the test.
@@ -35,7 +40,7 @@ func NewIssuer(t testing.TB) *Issuer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	iss := &Issuer{key: key}
+	iss := &Issuer{key: key, keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /.well-known/openid-configuration", func(w http.ResponseWriter, r *http.Request) {
 		iss.Fetches.Add(1)
@@ -48,13 +53,31 @@ func NewIssuer(t testing.TB) *Issuer {
 	})
 	mux.HandleFunc("GET /openid/v1/jwks", func(w http.ResponseWriter, r *http.Request) {
 		iss.Fetches.Add(1)
+		iss.KeyFetches.Add(1)
+		iss.mu.Lock()
+		set := jose.JSONWebKeySet{Keys: append([]jose.JSONWebKey(nil), iss.keys...)}
+		iss.mu.Unlock()
 		w.Header().Set("Content-Type", "application/jwk-set+json")
-		_ = json.NewEncoder(w).Encode(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &key.PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}})
+		_ = json.NewEncoder(w).Encode(set)
 	})
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	iss.URL = srv.URL
 	return iss
+}
+
+// AddKey publishes a new signing key under kid (a rotation: the issuer
+// publishes a key before it signs with it) and returns it for Sign.
+func (iss *Issuer) AddKey(t testing.TB, kid string) *rsa.PrivateKey {
+	t.Helper()
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	iss.mu.Lock()
+	iss.keys = append(iss.keys, jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid, Algorithm: "RS256", Use: "sig"})
+	iss.mu.Unlock()
+	return key
 }
 
 // Claims of a test token.
@@ -85,6 +108,21 @@ func (iss *Issuer) Sign(t testing.TB, key *rsa.PrivateKey, kid string, c Claims)
 		t.Fatal(err)
 	}
 	return raw
+}
+
+// Verify reports whether raw is a token signed by the issuer's first key
+// (RS256) for subject and audience, of this issuer and unexpired: the
+// oracle of fuzz tests (what the function under test must accept).
+func (iss *Issuer) Verify(raw, subject, audience string) bool {
+	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		return false
+	}
+	var c jwt.Claims
+	if err := tok.Claims(&iss.key.PublicKey, &c); err != nil {
+		return false
+	}
+	return c.ValidateWithLeeway(jwt.Expected{Issuer: iss.URL, Subject: subject, AnyAudience: jwt.Audience{audience}, Time: time.Now()}, 0) == nil
 }
 
 // Unsigned is a token with alg "none" and no signature, claiming what a
@@ -297,6 +335,8 @@ func RunAuth(t *testing.T, dir string, do Doer, a *AuthSetup) {
 		"liveness with no credential":      {call{"GET", "/health/liveness", "", "", nil}, 200},
 		"readiness with no credential":     {call{"GET", "/health/readiness", "", "", nil}, 200},
 		"v2 liveness with no credential":   {call{"GET", "/v2/health/live", "", "", nil}, 200},
+		"v2 readiness with a bad token":    {call{"GET", "/v2/health/ready", "", bearer("not-a-token-of-this-deployment"), nil}, 200},
+		"readiness with an expired token":  {call{"GET", "/health/readiness", "", bearer(expired), nil}, 200},
 		"metrics with the scraper's token": {call{"GET", "/metrics", "", bearer(a.MetricsToken), nil}, 200},
 	}
 	for name, o := range opened {

@@ -24,7 +24,8 @@ import (
 //   - the same ids again (replayed: 409), an id with one bit changed
 //     (forged: 422), a well-formed id the host never issued (422), and
 //     feedback without an id (422), none of which moves any
-//     flowsense_feedback_total series but the refusal counter.
+//     flowsense_feedback_* series (the confusion, the rolling accuracy
+//     and its window) but the refusal counter.
 //
 // A host counts each id once; it keeps no per-request state otherwise.
 func RunFeedbackIDs(t *testing.T, dir string, do Doer) {
@@ -88,6 +89,9 @@ func RunFeedbackIDs(t *testing.T, dir string, do Doer) {
 			t.Errorf("/metrics has no %s", k)
 		}
 	}
+	if got := after["flowsense_feedback_window_items"] - before["flowsense_feedback_window_items"]; got != 3 {
+		t.Errorf("genuine feedback moved flowsense_feedback_window_items by %v, want 3", got)
+	}
 
 	forged := []byte(res[0].ID)
 	forged[20] = flip(forged[20])
@@ -114,7 +118,9 @@ func RunFeedbackIDs(t *testing.T, dir string, do Doer) {
 	}
 	last := feedbackSeries(t, do)
 	for k, v := range last {
-		if strings.HasPrefix(k, "flowsense_feedback_total{") && v != after[k] {
+		// every feedback series but the refusals: the confusion, the
+		// rolling accuracy and its window
+		if !strings.HasPrefix(k, "flowsense_feedback_refused_total") && v != after[k] {
 			t.Errorf("refused feedback moved %s: %v then %v", k, after[k], v)
 		}
 	}
