@@ -27,6 +27,9 @@ func trainingSummary(b *gbdt.Result, p gbdt.Params) *eval.Training {
 			Weight: w.Weight, Accuracy: w.Accuracy, MacroF1: w.MacroF1, BestRound: w.BestRound, Chosen: w.Chosen,
 		})
 	}
+	for _, m := range b.Members {
+		t.Bag = append(t.Bag, eval.BagMember{Seed: m.Seed, Rounds: m.Rounds, BestRound: m.BestRound, Stop: m.Stop, ClassWeight: m.ClassWeight})
+	}
 	for _, r := range b.Curve {
 		tr := eval.TrainingRound{Round: r.Round, TrainLoss: r.Train}
 		if !math.IsNaN(r.Valid) {
@@ -55,6 +58,16 @@ func stopReason(b *gbdt.Result, p gbdt.Params) string {
 // weightSummary says which class weighting was kept and why, for the
 // terminal and the report.
 func weightSummary(b *gbdt.Result) string {
+	if len(b.Members) > 0 {
+		s := fmt.Sprintf("a bag of %d models (best round / class weight:", len(b.Members))
+		for i, m := range b.Members {
+			if i > 0 {
+				s += ";"
+			}
+			s += fmt.Sprintf(" %d / %s", m.BestRound, m.ClassWeight)
+		}
+		return s + ")"
+	}
 	if len(b.Weights) == 0 {
 		return "class weight " + b.ClassWeight
 	}

@@ -79,6 +79,7 @@ var boostOptions = []struct{ name, help string }{
 	{"early-stopping", "patience in rounds on the validation split (0: off)"},
 	{"validation-fraction", "fraction of training rows held out for early stopping"},
 	{"refit", "after early stopping, train again on every row for the best round (true or false)"},
+	{"bag", "train this many models with seeds drawn from --seed and average them (1: one model)"},
 	{"seed", "random seed (same seed, same model)"},
 	{"threads", "worker goroutines (0: all cores); never changes the model"},
 }
@@ -101,6 +102,7 @@ func (b boostFlags) params() (gbdt.Params, error) {
 		f.Float("lambda", &p.Lambda), f.Float("min-split-gain", &p.MinSplitGain), f.Float("subsample", &p.Subsample),
 		f.Float("colsample", &p.ColSample), f.Int("max-bins", &p.MaxBins), f.Int("early-stopping", &p.EarlyStopping),
 		f.Float("validation-fraction", &p.ValidationFraction), f.Int("threads", &p.Threads),
+		f.Int("bag", &p.Bag),
 	} {
 		if err != nil {
 			return p, err

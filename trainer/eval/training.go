@@ -31,6 +31,20 @@ type Training struct {
 	// Curve is the loss after every round trained (of the chosen
 	// weighting), including the rounds after BestRound that were cut off.
 	Curve []TrainingRound `json:"curve"`
+	// Bag lists the models averaged when the trainer bags (gbdt
+	// Params.Bag above 1), each with its own seed, stop and weighting; the
+	// fields above are then the first member's, and the model holds every
+	// member's trees. Absent for a single model.
+	Bag []BagMember `json:"bag,omitempty"`
+}
+
+// BagMember is one model of a bag.
+type BagMember struct {
+	Seed        uint64 `json:"seed"`
+	Rounds      int    `json:"rounds"`
+	BestRound   int    `json:"best_round"`
+	Stop        string `json:"stop"`
+	ClassWeight string `json:"class_weight"`
 }
 
 // WeightTrial is one class weighting tried, scored on the validation rows

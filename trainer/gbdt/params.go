@@ -109,6 +109,10 @@ type Params struct {
 	// validation rows too) for the best round found, so that the rows of
 	// small classes held out for stopping are learnt from as well.
 	Refit bool
+	// Bag, above 1, trains that many models with seeds drawn from Seed,
+	// each the whole procedure, and averages their raw scores (see
+	// trainBag); 0 and 1 train one.
+	Bag int
 	// Seed seeds every random choice.
 	Seed uint64
 	// Threads is the number of goroutines; 0 uses GOMAXPROCS. It never
@@ -153,6 +157,9 @@ func DefaultParams() Params {
 	}
 }
 
+// maxBag bounds Params.Bag.
+const maxBag = 64
+
 // Validate checks every field; the error is a *ParamError wrapping ErrParam.
 func (p Params) Validate() error {
 	bad := func(name, format string, args ...any) error {
@@ -194,6 +201,8 @@ func (p Params) Validate() error {
 		return bad("EarlyStopping", "%d, need >= 0", p.EarlyStopping)
 	case !(p.ValidationFraction >= 0 && p.ValidationFraction < 1):
 		return bad("ValidationFraction", "%v, need [0, 1)", p.ValidationFraction)
+	case p.Bag < 0 || p.Bag > maxBag:
+		return bad("Bag", "%d, need 0 to %d", p.Bag, maxBag)
 	case p.Threads < 0:
 		return bad("Threads", "%d, need >= 0", p.Threads)
 	}
@@ -229,6 +238,9 @@ func (p Params) Map() map[string]string {
 		"validation_fraction": f(p.ValidationFraction),
 		"refit":               strconv.FormatBool(p.Refit),
 		"seed":                strconv.FormatUint(p.Seed, 10),
+	}
+	if p.Bag > 1 {
+		m["bag"] = strconv.Itoa(p.Bag)
 	}
 	if len(p.ClassWeights) > 0 {
 		s := make([]string, len(p.ClassWeights))

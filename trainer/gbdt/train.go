@@ -43,6 +43,9 @@ type Round struct {
 	Elapsed    time.Duration // since Train began
 	// Weight is the class weighting being trained (see WeightAuto).
 	Weight string
+	// Member is the 1-based bag member being trained (Params.Bag), 0
+	// outside a bag.
+	Member int
 }
 
 // Result is a trained ensemble with what was learnt on the way.
@@ -71,6 +74,8 @@ type Result struct {
 	// BestRound rounds after the validation split chose BestRound (and the
 	// class weighting).
 	Refit bool
+	// Members are the models of a bag (Params.Bag > 1), nil otherwise.
+	Members []Member
 
 	// validScores are the raw scores of the validation rows at BestRound
 	// (k per row), validY their classes; nil without a validation split.
@@ -164,6 +169,12 @@ type trainer struct {
 // Train fits an ensemble to d. It stops early when ctx is done, returning
 // ctx's error. progress, when not nil, is called after every round.
 func Train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Result, error) {
+	if p.Bag > 1 {
+		if err := p.Validate(); err != nil {
+			return nil, err
+		}
+		return trainBag(ctx, d, p, progress)
+	}
 	if p.ClassWeight == WeightAuto && len(p.ClassWeights) == 0 {
 		if err := p.Validate(); err != nil {
 			return nil, err
