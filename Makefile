@@ -19,7 +19,8 @@ build:
 
 # The main job on the project's own bundled data: generate it if absent,
 # train, evaluate, compile (make model), and serve the model with the
-# data's first 100 rows as the page's sample (Ctrl-C stops it). The model's
+# data's first 100 rows as the page's sample (Ctrl-C stops it), compiled
+# with the explain export so a click on a flow in the page says why. The model's
 # name and version are shown by the page, GET /model and flowsense inspect:
 # bump the version when the data or the recipe changes. The Knative
 # function embeds this model (make knative-model).
@@ -31,7 +32,7 @@ model: build
 	$(BIN) train --data $(BUNDLED) --out $(MODEL_DIR) --name $(BUNDLED_NAME) --model-version $(BUNDLED_VERSION)
 run: model
 	@echo "open $(MODEL_DIR)/report.html in a browser; $(BIN) inspect $(MODEL_DIR) describes the model"
-	$(BIN) serve --model $(MODEL_DIR) --sample $(BUNDLED) --addr $(ADDR)
+	$(BIN) serve --model $(MODEL_DIR) --sample $(BUNDLED) --explain --addr $(ADDR)
 
 # The web page's pcap extractor (functions/web/pcapwasm built with GOOS=js
 # GOARCH=wasm) and Go's wasm_exec.js, committed under functions/web/static:
