@@ -251,6 +251,7 @@ func TestCleanClone(t *testing.T) {
 		{"inspect out/model/model.wasm", []string{"name:            flowsense-synthetic 1", "   1  Dst Port ", "Flow Duration", "classes:         BENIGN, Brute Force"}},
 		{"inspect out/model", []string{"name:            flowsense-synthetic 1", "   1  Dst Port ", "Flow Duration", "ensemble:"}},
 		{"eval ", []string{`"accuracy":`, `"n_test": 50000`}},
+		{"--explain 5 --out-format jsonl", []string{`{"row":1,"label":`, `"explanation":{"class":`, `"bias":`, `"features":[{"name":`, `"contribution":`}},
 		{"--out out/pred.csv", nil},
 		{"--out out/pred-native.csv", nil},
 		{"compile ", nil},
