@@ -26,7 +26,9 @@ import (
 //	  nice go test -tags sweep -run TestSweep -v -timeout 0 ./trainer/ | grep ^RES
 //
 // Fields: tag, set, seed, accuracy, macro-F1, trees, best round (the first
-// bag member's), class weight, training seconds. A tool, not a check.
+// bag member's), class weight, training seconds, and each weighting weighed
+// (validation accuracy / macro-F1 / rows gained and lost against balanced /
+// sign test p). A tool, not a check.
 func TestSweep(t *testing.T) {
 	sets := map[string]struct {
 		train, test string
@@ -61,8 +63,8 @@ func TestSweep(t *testing.T) {
 				t.Fatal(err)
 			}
 			m := res.Metrics
-			fmt.Printf("RES %s %s %d %.4f %.4f trees=%d best=%d w=%s t=%.1f\n", tag, name, seed, m.Accuracy, m.MacroF1,
-				len(res.Model.Ensemble.Trees), res.Boost.BestRound, res.Boost.ClassWeight, m.TrainSeconds)
+			fmt.Printf("RES %s %s %d %.4f %.4f trees=%d best=%d w=%s t=%.1f trials=%s\n", tag, name, seed, m.Accuracy, m.MacroF1,
+				len(res.Model.Ensemble.Trees), res.Boost.BestRound, res.Boost.ClassWeight, m.TrainSeconds, trialStr(res.Boost.Weights))
 		}
 	}
 }
@@ -110,4 +112,13 @@ func applyP(t *testing.T, p *gbdt.Params, s string) {
 			t.Fatalf("unknown param %s", k)
 		}
 	}
+}
+
+// trialStr is the weightings weighed: name:accuracy/macro-F1/+gained-lost/sign-test p.
+func trialStr(ws []gbdt.WeightTrial) string {
+	var s []string
+	for _, w := range ws {
+		s = append(s, fmt.Sprintf("%s:%.4f/%.4f/+%d-%d/p%.3g", w.Weight, w.Accuracy, w.MacroF1, w.Gained, w.Lost, w.P))
+	}
+	return strings.Join(s, ",")
 }

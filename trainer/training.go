@@ -22,10 +22,15 @@ func trainingSummary(b *gbdt.Result, p gbdt.Params) *eval.Training {
 		Refit:       b.Refit,
 		ClassWeight: b.ClassWeight,
 	}
-	for _, w := range b.Weights {
-		t.ClassWeightTrials = append(t.ClassWeightTrials, eval.WeightTrial{
+	for i, w := range b.Weights {
+		wt := eval.WeightTrial{
 			Weight: w.Weight, Accuracy: w.Accuracy, MacroF1: w.MacroF1, BestRound: w.BestRound, Chosen: w.Chosen,
-		})
+			Gained: w.Gained, Lost: w.Lost,
+		}
+		if i > 0 {
+			wt.P = &w.P
+		}
+		t.ClassWeightTrials = append(t.ClassWeightTrials, wt)
 	}
 	for _, m := range b.Members {
 		t.Bag = append(t.Bag, eval.BagMember{Seed: m.Seed, Rounds: m.Rounds, BestRound: m.BestRound, Stop: m.Stop, ClassWeight: m.ClassWeight})
@@ -71,12 +76,15 @@ func weightSummary(b *gbdt.Result) string {
 	if len(b.Weights) == 0 {
 		return "class weight " + b.ClassWeight
 	}
-	s := "class weight " + b.ClassWeight + " chosen on the validation split (accuracy / macro-F1:"
+	s := "class weight " + b.ClassWeight + " chosen on the validation split (accuracy / macro-F1; a gain counts past one row of the smallest class and p < 0.05:"
 	for i, w := range b.Weights {
 		if i > 0 {
 			s += ";"
 		}
 		s += fmt.Sprintf(" %s %.4f / %.4f", w.Weight, w.Accuracy, w.MacroF1)
+		if i > 0 {
+			s += fmt.Sprintf(" (rows +%d -%d against %s, sign test p %.2g)", w.Gained, w.Lost, b.Weights[0].Weight, w.P)
+		}
 	}
 	return s + ")"
 }

@@ -61,6 +61,11 @@ func TestTrainingIsRecorded(t *testing.T) {
 	if len(tr.ClassWeightTrials) != 3 || chosen != 1 {
 		t.Fatalf("class weight trials %+v", tr.ClassWeightTrials)
 	}
+	for i, w := range tr.ClassWeightTrials {
+		if (i == 0) != (w.P == nil) || (w.P != nil && !(*w.P > 0 && *w.P <= 1)) {
+			t.Fatalf("weight trial %d %q: sign test p %v (want none for the first, in (0, 1] after)", i, w.Weight, w.P)
+		}
+	}
 	if got := len(res.Model.Ensemble.Trees); got != tr.BestRound {
 		t.Fatalf("%d trees, best round %d", got, tr.BestRound)
 	}

@@ -50,11 +50,19 @@ type BagMember struct {
 // WeightTrial is one class weighting tried, scored on the validation rows
 // at its best round.
 type WeightTrial struct {
-	Weight    string  `json:"weight"`
-	Accuracy  float64 `json:"valid_accuracy"`
-	MacroF1   float64 `json:"valid_macro_f1"`
-	BestRound int     `json:"best_round"`
-	Chosen    bool    `json:"chosen"`
+	Weight   string  `json:"weight"`
+	Accuracy float64 `json:"valid_accuracy"`
+	MacroF1  float64 `json:"valid_macro_f1"`
+	// Gained and Lost are the validation rows this weighting gets right
+	// and the first one weighed (balanced) wrong, and the reverse; P is
+	// the one-sided sign test's p-value of Gained against Lost, which
+	// must be under 0.05 for a macro-F1 gain to count (absent for the
+	// first weighting).
+	Gained    int      `json:"gained_rows,omitempty"`
+	Lost      int      `json:"lost_rows,omitempty"`
+	P         *float64 `json:"sign_test_p,omitempty"`
+	BestRound int      `json:"best_round"`
+	Chosen    bool     `json:"chosen"`
 }
 
 // TrainingRound is one point of the training curve. ValidLoss is absent

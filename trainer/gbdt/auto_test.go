@@ -3,23 +3,28 @@ package gbdt
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"testing"
 )
 
 func TestChooseWeight(t *testing.T) {
 	tr := func(acc, f1 float64) WeightTrial { return WeightTrial{Accuracy: acc, MacroF1: f1} }
+	unsure := func(t WeightTrial) WeightTrial { t.P = significance; return t }
 	tests := map[string]struct {
 		trials []WeightTrial
 		margin float64
 		want   int
 	}{
-		"first kept on a tie":              {[]WeightTrial{tr(0.9, 0.8), tr(0.9, 0.8), tr(0.9, 0.8)}, 0, 0},
-		"better macro-F1 wins":             {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.8), tr(0.9, 0.75)}, 0, 1},
-		"gain within the margin is noise":  {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), tr(0.9, 0.72)}, 0.04, 0},
-		"gain beyond the margin counts":    {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), tr(0.9, 0.75)}, 0.04, 2},
-		"accuracy guard drops the first":   {[]WeightTrial{tr(0.85, 0.9), tr(0.899, 0.6), tr(0.9, 0.5)}, 0.04, 1},
-		"guard leaves only the last":       {[]WeightTrial{tr(0.80, 0.9), tr(0.85, 0.9), tr(0.9, 0.5)}, 0, 2},
-		"guard keeps a near-best accuracy": {[]WeightTrial{tr(0.8985, 0.9), tr(0.9, 0.5), tr(0.9, 0.5)}, 0, 0},
+		"first kept on a tie":                {[]WeightTrial{tr(0.9, 0.8), tr(0.9, 0.8), tr(0.9, 0.8)}, 0, 0},
+		"better macro-F1 wins":               {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.8), tr(0.9, 0.75)}, 0, 1},
+		"gain within the margin is noise":    {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), tr(0.9, 0.72)}, 0.04, 0},
+		"gain beyond the margin counts":      {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), tr(0.9, 0.75)}, 0.04, 2},
+		"gain not beyond chance":             {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), unsure(tr(0.9, 0.75))}, 0.04, 0},
+		"only the gain that holds counts":    {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.75), unsure(tr(0.9, 0.8))}, 0.04, 1},
+		"no resampling asked past the guard": {[]WeightTrial{tr(0.8, 0.9), unsure(tr(0.9, 0.6)), unsure(tr(0.9, 0.7))}, 0.04, 2},
+		"accuracy guard drops the first":     {[]WeightTrial{tr(0.85, 0.9), tr(0.899, 0.6), tr(0.9, 0.5)}, 0.04, 1},
+		"guard leaves only the last":         {[]WeightTrial{tr(0.80, 0.9), tr(0.85, 0.9), tr(0.9, 0.5)}, 0, 2},
+		"guard keeps a near-best accuracy":   {[]WeightTrial{tr(0.8985, 0.9), tr(0.9, 0.5), tr(0.9, 0.5)}, 0, 0},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -38,6 +43,34 @@ func TestWeightMargin(t *testing.T) {
 	}
 	if got := weightMargin(nil, 3); got != 0 {
 		t.Fatalf("margin of no rows %v, want 0", got)
+	}
+}
+
+func TestSignTest(t *testing.T) {
+	tests := map[string]struct {
+		gained, lost int
+		want         float64
+	}{
+		"no disagreement":     {0, 0, 1},
+		"one row":             {1, 0, 0.5},
+		"five of five":        {5, 0, 1.0 / 32},
+		"four of five":        {4, 1, 6.0 / 32},
+		"even":                {3, 3, 42.0 / 64},
+		"none gained":         {0, 4, 1},
+		"large and one-sided": {60, 40, 0.028443966820490392},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := signTest(tc.gained, tc.lost); math.Abs(got-tc.want) > 1e-12 {
+				t.Fatalf("signTest(%d, %d) = %v, want %v", tc.gained, tc.lost, got, tc.want)
+			}
+		})
+	}
+	y := []int32{0, 0, 1, 1, 2}
+	a := []int32{0, 1, 1, 0, 2} // rows 1 and 3 wrong
+	b := []int32{0, 0, 2, 0, 1} // rows 2, 3 and 4 wrong
+	if g, l := disagreement(a, b, y); g != 1 || l != 2 {
+		t.Fatalf("gained %d lost %d, want 1 and 2", g, l)
 	}
 }
 

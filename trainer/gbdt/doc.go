@@ -63,7 +63,10 @@
 //     many rounds. Result.Stop says why training ended.
 //   - Class weighting. WeightAuto trains with balanced weights and weighs
 //     balanced, its square root and none on the validation rows as offsets
-//     of the raw scores (auto.go); the choice and its scores are in
+//     of the raw scores (auto.go): balanced stays unless another weighting
+//     beats its macro-F1 by more than one row of the smallest class can and
+//     is right on significantly more of the rows where the two disagree (a
+//     one-sided sign test at 5%). The choice and its scores are in
 //     Result.Weights.
 //
 // The same Data and Params give the same ensemble, bit for bit, whatever
