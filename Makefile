@@ -10,7 +10,7 @@ MODEL_DIR     := out/model
 
 .PHONY: all build model run deps test test-data bench fuzz vet clean lambda page-extractor \
         knative-model test-knative test-func test-lambda-rie bench-wrk bench-instructions lint \
-        test-hostile bench-soak
+        test-hostile bench-soak bench-train-memory
 
 all: build
 
@@ -145,6 +145,12 @@ test-hostile:
 # 10 s (bench/soak.sh). Not in CI.
 bench-soak:
 	bench/soak.sh
+# Peak RSS and CPU time of whole `flowsense train` processes on 0.1, 1 and 10
+# million generated rows of 78 features (bench/train_memory.sh; ROWS to
+# choose; the 10-million run takes about 6 GB of disk and half an hour on two
+# busy cores). Not in CI.
+bench-train-memory: build
+	bench/train_memory.sh $(BIN)
 # HTTP load on loopback with wrk (apt-get install wrk jq).
 bench-wrk:
 	bench/wrk.sh

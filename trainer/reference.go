@@ -18,20 +18,23 @@ const referenceBins = 10
 // counts per category plus an unknown bin.
 func referenceHistograms(schema *model.Schema, cols [][]float32) []model.Histogram {
 	out := make([]model.Histogram, len(schema.Features))
+	var buf []float32 // one sort buffer for every column: no column-sized garbage
 	for j, f := range schema.Features {
-		out[j] = histogram(f, cols[j])
+		out[j], buf = histogram(f, cols[j], buf)
 	}
 	return out
 }
 
-func histogram(f model.Feature, col []float32) model.Histogram {
+// histogram is the reference histogram of col; buf is scratch space for
+// the sorted values, returned grown for the next call.
+func histogram(f model.Feature, col, buf []float32) (model.Histogram, []float32) {
 	var h model.Histogram
 	if f.Kind == model.Categorical {
 		h.Counts = make([]int64, len(f.Categories)+1)
 		count(&h, col, true)
-		return h
+		return h, buf
 	}
-	vals := make([]float32, 0, len(col))
+	vals := buf[:0]
 	for _, v := range col {
 		if v == v {
 			vals = append(vals, v)
@@ -51,7 +54,7 @@ func histogram(f model.Feature, col []float32) model.Histogram {
 	}
 	h.Counts = make([]int64, len(h.Edges)+1)
 	count(&h, col, false)
-	return h
+	return h, vals
 }
 
 // count adds the values of col to h's bins (model.Histogram.Bin).

@@ -2,6 +2,7 @@ package trainer
 
 import (
 	"math/rand/v2"
+	"runtime/debug"
 	"slices"
 )
 
@@ -29,7 +30,6 @@ func stratifiedSplit(y []int32, classes int, frac float64, seed uint64) (train, 
 	return train, test
 }
 
-// gather returns the rows idx of every column.
 // Gather returns the rows idx of column-major cols, in that order (the
 // tuner's folds take rows the way Train's split does).
 func Gather(cols [][]float32, idx []int) [][]float32 {
@@ -60,3 +60,33 @@ func GatherY(y []int32, idx []int) []int32 {
 func StratifiedSplit(y []int32, classes int, frac float64, seed uint64) (train, test []int) {
 	return stratifiedSplit(y, classes, frac, seed)
 }
+
+// gatherRelease is Gather of the rows tr and te, a column at a time, setting
+// each column of cols to nil once gathered, and handing the freed columns
+// back to the operating system every releaseBytes: the raw matrix never
+// exists twice over (at a million rows of 78 features the RSS sampled
+// every half second during the split fell from 598 MB to 394 MB;
+// RATIONALE.md, training memory).
+func gatherRelease(cols [][]float32, tr, te []int) (train, test [][]float32) {
+	train, test = make([][]float32, len(cols)), make([][]float32, len(cols))
+	freed := 0
+	for j, c := range cols {
+		a, b := make([]float32, len(tr)), make([]float32, len(te))
+		for k, i := range tr {
+			a[k] = c[i]
+		}
+		for k, i := range te {
+			b[k] = c[i]
+		}
+		train[j], test[j], cols[j] = a, b, nil
+		if freed += 4 * len(c); freed >= releaseBytes {
+			debug.FreeOSMemory() // a collection: cheap, the columns hold no pointers
+			freed = 0
+		}
+	}
+	return train, test
+}
+
+// releaseBytes is how many bytes of raw columns gatherRelease frees between
+// calls to debug.FreeOSMemory.
+const releaseBytes = 64 << 20

@@ -64,6 +64,14 @@ type Config struct {
 	// TreeSHAP importance and dependence plots explain: 0 is
 	// DefaultExplainRows, a negative number leaves them out.
 	ExplainRows int
+	// ReleaseData lets Train drop the raw training matrix as soon as it is
+	// no longer needed, so that the collector frees it: the hold-out split
+	// is gathered a column at a time, the drift reference and the outlier
+	// detector are computed before boosting, and boosting drops the raw
+	// columns once it has binned them (gbdt.Data.Release). Result.Train then
+	// has nil Columns. The model is the same either way. `flowsense train`
+	// sets it; see RATIONALE.md (training memory).
+	ReleaseData bool
 }
 
 // DefaultConfig returns the defaults of `flowsense train`.
@@ -90,7 +98,9 @@ type Result struct {
 	TestAttack []bool
 	// SHAP is the TreeSHAP summary of the test rows for the report (nil
 	// when Config.ExplainRows is negative).
-	SHAP  *report.SHAP
+	SHAP *report.SHAP
+	// Train is the training data as read; its Columns are nil when
+	// Config.ReleaseData is set.
 	Train *flowdata.Dataset
 	// Notes are what the run noticed, one line each.
 	Notes []string
@@ -168,35 +178,24 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		}
 	} else {
 		tr, te := stratifiedSplit(train.Y, len(train.Classes), cfg.TestFraction, cfg.SplitSeed)
-		trainCols, trainY = Gather(train.Columns, tr), GatherY(train.Y, tr)
-		testCols, testY, nTest = Gather(train.Columns, te), GatherY(train.Y, te), len(te)
+		if cfg.ReleaseData {
+			trainCols, testCols = gatherRelease(train.Columns, tr, te)
+			train.Columns = nil
+		} else {
+			trainCols, testCols = Gather(train.Columns, tr), Gather(train.Columns, te)
+		}
+		trainY, testY, nTest = GatherY(train.Y, tr), GatherY(train.Y, te), len(te)
 		note("held out a stratified %.0f%% of the training rows (seed %d) as the test set: %d rows", 100*cfg.TestFraction, cfg.SplitSeed, nTest)
 	}
 	nTrain := len(trainY)
 
 	start := time.Now()
-	gd := &gbdt.Data{
-		Columns:    trainCols,
-		Kinds:      make([]model.Kind, len(train.Schema.Features)),
-		Categories: make([]int, len(train.Schema.Features)),
-		Y:          trainY,
-		Classes:    len(train.Classes),
-	}
-	for j, f := range train.Schema.Features {
-		gd.Kinds[j] = f.Kind
-		gd.Categories[j] = len(f.Categories)
-	}
-	boost, err := gbdt.Train(ctx, gd, cfg.Boost, cfg.Progress)
-	if err != nil {
-		return nil, err
-	}
-	res.Boost = boost
-
+	// The drift reference and the outlier detector read the raw training
+	// values, so they come before boosting, which may release them.
 	m := &model.Model{
 		Format:    model.FormatVersion,
 		Schema:    train.Schema,
 		Classes:   train.Classes,
-		Ensemble:  boost.Ensemble,
 		Reference: referenceHistograms(&train.Schema, trainCols),
 	}
 	for i, c := range train.Classes {
@@ -207,7 +206,6 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	if len(m.Benign) == 0 {
 		note("no benign class among %v: every prediction will be malicious", train.Classes)
 	}
-
 	if cfg.Outlier == OutlierMahalanobis {
 		feats, err := outlier.Features(&train.Schema, cfg.OutlierFeatures)
 		if err != nil {
@@ -222,6 +220,28 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		}
 		m.Outlier = det
 	}
+
+	gd := &gbdt.Data{
+		Columns:    trainCols,
+		Kinds:      make([]model.Kind, len(train.Schema.Features)),
+		Categories: make([]int, len(train.Schema.Features)),
+		Y:          trainY,
+		Classes:    len(train.Classes),
+		Release:    cfg.ReleaseData,
+	}
+	for j, f := range train.Schema.Features {
+		gd.Kinds[j] = f.Kind
+		gd.Categories[j] = len(f.Categories)
+	}
+	if cfg.ReleaseData {
+		trainCols, train.Columns = nil, nil // gd holds the only reference
+	}
+	boost, err := gbdt.Train(ctx, gd, cfg.Boost, cfg.Progress)
+	if err != nil {
+		return nil, err
+	}
+	res.Boost = boost
+	m.Ensemble = boost.Ensemble
 	trainSeconds := time.Since(start).Seconds()
 
 	params := cfg.Boost.Map()

@@ -202,7 +202,7 @@ func TestTrainErrors(t *testing.T) {
 func TestReferenceHistogram(t *testing.T) {
 	nan := float32(math.NaN())
 	col := []float32{1, 2, 3, 4, 5, 6, 7, 8, 9, 10, nan, float32(math.Inf(1))}
-	h := histogram(model.Feature{Name: "x"}, col)
+	h, _ := histogram(model.Feature{Name: "x"}, col, nil)
 	var total int64
 	for _, c := range h.Counts {
 		total += c
@@ -215,7 +215,7 @@ func TestReferenceHistogram(t *testing.T) {
 			t.Errorf("edges not ascending: %v", h.Edges)
 		}
 	}
-	c := histogram(model.Feature{Name: "p", Kind: model.Categorical, Categories: []string{"a", "b"}}, []float32{0, 1, 1, 5, nan})
+	c, _ := histogram(model.Feature{Name: "p", Kind: model.Categorical, Categories: []string{"a", "b"}}, []float32{0, 1, 1, 5, nan}, nil)
 	if want := []int64{1, 2, 1}; !slices.Equal(c.Counts, want) || c.Missing != 1 {
 		t.Errorf("categorical counts %v missing %d, want %v and 1", c.Counts, c.Missing, want)
 	}

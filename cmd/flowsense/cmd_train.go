@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"os"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -201,6 +203,8 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		log = nil
 	}
 	cfg.Log = log
+	cfg.ReleaseData = true // nothing here reads res.Train.Columns
+	defer lowGC()()
 	bar := progress.New(log, "training", cfg.Boost.Rounds, 10)
 	cfg.Progress = func(r gbdt.Round) {
 		status := fmt.Sprintf("train loss %.4f", r.Train)
@@ -229,3 +233,22 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 }
 
 func joinOut(dir, name string) string { return strings.TrimRight(dir, "/") + "/" + name }
+
+// trainGCPercent is the collector's GOGC while training, unless GOGC is set
+// in the environment. The default of 100 lets the heap grow to twice what
+// is live before a collection; while the raw matrix is read, split and
+// binned, most of what is allocated stays live or is freed in large
+// blocks, and the peak RSS of a million rows of 78 features was 1.18 GB
+// at 100 against 0.76 GB at 25 for the same CPU time (the large blocks
+// hold no pointers, so a collection costs little). RATIONALE.md, training
+// memory.
+const trainGCPercent = 25
+
+// lowGC sets trainGCPercent and returns what restores the setting before.
+func lowGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(trainGCPercent)
+	return func() { debug.SetGCPercent(old) }
+}

@@ -41,7 +41,7 @@ const accuracyGuard = 0.002
 func trainAuto(ctx context.Context, d *Data, p Params, progress func(Round)) (*Result, error) {
 	q := p
 	q.ClassWeight = weightCandidates[0]
-	res, _, err := train(ctx, d, q, progress)
+	res, t, err := train(ctx, d, q, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -96,7 +96,7 @@ func trainAuto(ctx context.Context, d *Data, p Params, progress func(Round)) (*R
 	if !p.Refit {
 		return res, nil
 	}
-	return refit(ctx, d, q, res)
+	return refit(ctx, d, q, res, t.b)
 }
 
 // weightMargin is how much a weighting's validation macro-F1 must beat the

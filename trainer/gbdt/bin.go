@@ -32,14 +32,17 @@ type binned struct {
 	// so "every value left, missing right" is not offered for them.
 	posInf []bool
 	total  int // bins over all features
-	u8     [][]uint8
-	u16    [][]uint16
+	// The bins of feature f: u8[f] when it has at most 256 bins, else
+	// u16[f] (the other is nil): one byte a cell but where a feature needs
+	// more.
+	u8  [][]uint8
+	u16 [][]uint16
 }
 
 // bin returns row r's bin for feature f.
 func (b *binned) bin(f, r int) int {
-	if b.u8 != nil {
-		return int(b.u8[f][r])
+	if c := b.u8[f]; c != nil {
+		return int(c[r])
 	}
 	return int(b.u16[f][r])
 }
@@ -142,22 +145,15 @@ func binData(d *Data, maxBins, threads int, seed uint64) *binned {
 		b.edges[f] = numericEdges(v, maxBins)
 		b.nbins[f] = len(b.edges[f]) + 2
 	})
-	wide := false
 	for f := 0; f < nf; f++ {
 		b.off[f] = b.total
 		b.total += b.nbins[f]
-		if b.nbins[f] > 256 {
-			wide = true
-		}
 	}
-	if wide {
-		b.u16 = make([][]uint16, nf)
-	} else {
-		b.u8 = make([][]uint8, nf)
-	}
+	b.u16 = make([][]uint16, nf)
+	b.u8 = make([][]uint8, nf)
 	parallelFor(threads, nf, func(f int) {
 		col := d.Columns[f]
-		if wide {
+		if b.nbins[f] > 256 {
 			out := make([]uint16, n)
 			for r, x := range col {
 				out[r] = uint16(b.binOf(f, x))
@@ -201,7 +197,7 @@ func binData(d *Data, maxBins, threads int, seed uint64) *binned {
 			}
 		}
 		cnt := make([]int, b.nbins[f])
-		if b.u8 != nil {
+		if b.u8[f] != nil {
 			for _, x := range b.u8[f] {
 				cnt[x]++
 			}

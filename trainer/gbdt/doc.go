@@ -16,8 +16,10 @@
 //     value, the smallest value of the bin above it. Bin 0 of every feature
 //     holds missing values (NaN). A categorical feature has one bin per
 //     vocabulary code; NaN and codes outside the vocabulary share bin 0, the
-//     same rule the predictor applies. Bins are stored as uint8 (uint16 when
-//     a feature has more than 256 bins).
+//     same rule the predictor applies. Each feature's bins are stored as
+//     uint8, or uint16 for a feature of more than 256 bins. Binning happens
+//     once per Train (the refit reuses it), and with Data.Release the raw
+//     columns are dropped once binned.
 //   - Objective. Two classes: binary logistic loss, one raw score
 //     (model.Logistic). More: softmax cross-entropy (model.Softmax), grown
 //     either as one tree per round with vector leaves (Multiclass "vector",

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"time"
@@ -28,6 +29,13 @@ type Data struct {
 	Classes int
 	// Weights holds optional per-row weights (nil: all 1).
 	Weights []float32
+	// Release lets Train drop the raw matrix once it is binned: Train sets
+	// every Columns[f] to nil after binning (and bins once for the class
+	// weighting trial and the refit), so that a caller holding no other
+	// reference lets the collector free four bytes a cell while boosting
+	// runs on one byte a cell (two above 256 bins). Columns is left nil
+	// whether Train succeeds or not, once the data passed its checks.
+	Release bool
 }
 
 // Round is one boosting round's progress.
@@ -99,7 +107,9 @@ const minValidationRows = 100
 // partial sums are added in the same order whatever the thread count.
 const block = 4096
 
-func checkData(d *Data) error {
+// checkData checks d; the values of Columns only when columns (they may
+// have been released after binning).
+func checkData(d *Data, columns bool) error {
 	bad := func(field, format string, args ...any) error {
 		return &DataError{Field: field, Reason: fmt.Sprintf(format, args...)}
 	}
@@ -119,7 +129,7 @@ func checkData(d *Data) error {
 		return bad("Weights", "%d weights for %d rows", len(d.Weights), n)
 	}
 	for f, c := range d.Columns {
-		if len(c) != n {
+		if columns && len(c) != n {
 			return bad(fmt.Sprintf("Columns[%d]", f), "%d values for %d rows", len(c), n)
 		}
 		if d.Kinds == nil {
@@ -181,18 +191,20 @@ func Train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 		}
 		return trainAuto(ctx, d, p, progress)
 	}
-	res, _, err := train(ctx, d, p, progress)
+	res, t, err := train(ctx, d, p, progress)
 	if err != nil || !p.Refit {
 		return res, err
 	}
-	return refit(ctx, d, p, res)
+	return refit(ctx, d, p, res, t.b)
 }
 
 // refit trains again on every row, validation rows included, for
 // res.BestRound rounds with the weighting res was trained with, moves a
 // chosen score offset over, and returns res with the new ensemble (its
-// curve and choices stay those of the run that chose them).
-func refit(ctx context.Context, d *Data, p Params, res *Result) (*Result, error) {
+// curve and choices stay those of the run that chose them). b is the
+// binned data of that run: binning depends only on d, p.MaxBins and
+// p.Seed, which the refit shares.
+func refit(ctx context.Context, d *Data, p Params, res *Result, b *binned) (*Result, error) {
 	if res.ValidRows == 0 {
 		return res, nil
 	}
@@ -205,7 +217,7 @@ func refit(ctx context.Context, d *Data, p Params, res *Result) (*Result, error)
 	if i := strings.IndexByte(q.ClassWeight, '+'); i >= 0 {
 		q.ClassWeight = q.ClassWeight[:i]
 	}
-	r2, _, err := train(ctx, d, q, nil)
+	r2, _, err := trainOn(ctx, d, q, nil, b)
 	if err != nil {
 		return nil, err
 	}
@@ -224,6 +236,12 @@ func refit(ctx context.Context, d *Data, p Params, res *Result) (*Result, error)
 
 // train is Train, also returning the trainer's state for tests.
 func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Result, *trainer, error) {
+	return trainOn(ctx, d, p, progress, nil)
+}
+
+// trainOn is train on data already binned (b, made from d with p.MaxBins
+// and p.Seed), or binning d when b is nil.
+func trainOn(ctx context.Context, d *Data, p Params, progress func(Round), b *binned) (*Result, *trainer, error) {
 	start := time.Now()
 	if err := p.Validate(); err != nil {
 		return nil, nil, err
@@ -231,7 +249,7 @@ func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 	if d == nil {
 		return nil, nil, &DataError{Field: "Data", Reason: "nil"}
 	}
-	if err := checkData(d); err != nil {
+	if err := checkData(d, b == nil); err != nil {
 		return nil, nil, err
 	}
 	if len(p.ClassWeights) > 0 && len(p.ClassWeights) != d.Classes {
@@ -249,7 +267,17 @@ func train(ctx context.Context, d *Data, p Params, progress func(Round)) (*Resul
 	}
 	t.split()
 	t.weights()
-	t.b = binData(d, p.MaxBins, t.threads, p.Seed)
+	t.b = b
+	if b == nil {
+		t.b = binData(d, p.MaxBins, t.threads, p.Seed)
+		if d.Release {
+			clear(d.Columns)
+			// Hand the raw matrix back now: the gradients and scores
+			// allocated next would otherwise come on top of it in the
+			// RSS (a collection is cheap: the columns hold no pointers).
+			debug.FreeOSMemory()
+		}
+	}
 
 	res := &Result{TrainRows: len(t.train), ValidRows: len(t.valid)}
 	ens := &res.Ensemble

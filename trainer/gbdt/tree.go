@@ -184,11 +184,11 @@ func (g *grower) build(n *node, h []int64) {
 				fh := g.featHist(h, f)
 				skip := g.b.mfb[f]
 				switch {
-				case idx == nil && g.b.u8 != nil:
+				case idx == nil && g.b.u8[f] != nil:
 					histRows(fh, g.b.u8[f][lo:hi], nil, q, w, skip)
 				case idx == nil:
 					histRows(fh, g.b.u16[f][lo:hi], nil, q, w, skip)
-				case g.b.u8 != nil:
+				case g.b.u8[f] != nil:
 					histRows(fh, g.b.u8[f], idx[lo:hi], q, w, skip)
 				default:
 					histRows(fh, g.b.u16[f], idx[lo:hi], q, w, skip)
@@ -581,7 +581,7 @@ func (g *grower) apply(id int, importance []float64) (int, int) {
 	// stable partition
 	rows := g.rows[nd.begin:nd.end]
 	var nl int
-	if g.b.u8 != nil {
+	if g.b.u8[f] != nil {
 		nl = partition(rows, g.tmp, g.b.u8[f], goLeft)
 	} else {
 		nl = partition(rows, g.tmp, g.b.u16[f], goLeft)

@@ -58,12 +58,11 @@ func FitBenign(cols [][]float32, y []int32, benign []int, feats []int32, p Param
 	}
 	sel := make([][]float32, len(feats))
 	for k, f := range feats {
-		col := make([]float32, len(rows))
-		for r, i := range rows {
-			col[r] = cols[f][i]
+		if f < 0 || int(f) >= len(cols) || len(cols[f]) != len(y) {
+			return nil, errorf("fit", ErrShape, "feature %d: no column of %d rows", f, len(y))
 		}
-		sel[k] = col
+		sel[k] = cols[f]
 	}
 	p.Components = min(p.Components, len(feats))
-	return Fit(sel, feats, p)
+	return fitSet(rowSet{cols: sel, idx: rows}, feats, p)
 }

@@ -29,7 +29,61 @@ const minScale = 1e-9
 // Scale 1 and a zero row in Projection: it never changes a score. See
 // doc.go for the formulas.
 func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
+	return fitSet(rowSet{cols: cols}, features, p)
+}
+
+// rowSet is a feature-major matrix seen through a row index: row i of the
+// set is row idx[i] of cols, or row i when idx is nil. FitBenign fits the
+// benign rows through one instead of copying them (at 10 million rows of
+// CIC-IDS2017 width the copy was 2 GB), with the same values in the same
+// order, so the same detector.
+type rowSet struct {
+	cols [][]float32
+	idx  []int
+}
+
+func (s rowSet) rows() int {
+	if s.idx == nil {
+		return len(s.cols[0])
+	}
+	return len(s.idx)
+}
+
+// row is the index into cols of the set's row i.
+func (s rowSet) row(i int) int {
+	if s.idx == nil {
+		return i
+	}
+	return s.idx[i]
+}
+
+// column returns column j of the set: cols[j] itself, or its rows gathered
+// into buf (grown as needed) when the set is indexed.
+func (s rowSet) column(j int, buf []float32) []float32 {
+	if s.idx == nil {
+		return s.cols[j]
+	}
+	buf = buf[:0]
+	c := s.cols[j]
+	for _, r := range s.idx {
+		buf = append(buf, c[r])
+	}
+	return buf
+}
+
+// subset is the set's rows rows, in that order.
+func (s rowSet) subset(rows []int) rowSet {
+	idx := make([]int, len(rows))
+	for k, i := range rows {
+		idx[k] = s.row(i)
+	}
+	return rowSet{cols: s.cols, idx: idx}
+}
+
+// fitSet is Fit on a row set.
+func fitSet(set rowSet, features []int32, p Params) (*model.Outlier, error) {
 	const op = "fit"
+	cols := set.cols
 	if err := p.validate(op); err != nil {
 		return nil, err
 	}
@@ -50,28 +104,31 @@ func Fit(cols [][]float32, features []int32, p Params) (*model.Outlier, error) {
 		}
 		seen[f] = true
 	}
-	n := len(cols[0])
 	for j, c := range cols {
-		if len(c) != n {
-			return nil, errorf(op, ErrShape, "column %d has %d rows, column 0 has %d", j, len(c), n)
+		if len(c) != len(cols[0]) {
+			return nil, errorf(op, ErrShape, "column %d has %d rows, column 0 has %d", j, len(c), len(cols[0]))
 		}
 	}
-	if n < 2 {
+	if n := set.rows(); n < 2 {
 		return nil, errorf(op, ErrEmpty, "%d rows, want at least 2", n)
 	}
 
-	return fit(cols, features, p, log1pFlags(cols, p.Log1p))
+	return fit(set, features, p, log1pFlags(set, p.Log1p))
 }
 
 // fit is Fit with the log1p flags decided (the cross-validation folds
 // keep the whole fit's).
-func fit(cols [][]float32, features []int32, p Params, logs []bool) (*model.Outlier, error) {
+func fit(set rowSet, features []int32, p Params, logs []bool) (*model.Outlier, error) {
 	const op = "fit"
-	d, n := len(cols), len(cols[0])
+	cols := set.cols
+	d, n := len(cols), set.rows()
 	mean := make([]float64, d)
 	scale := make([]float64, d)
 	var live []int // non-constant columns
-	for j, c := range cols {
+	var buf []float32
+	for j := range cols {
+		c := set.column(j, buf)
+		buf = c
 		mean[j], scale[j] = meanStd(c, logs[j])
 		if scale[j] > 0 {
 			live = append(live, j)
@@ -89,8 +146,9 @@ func fit(cols [][]float32, features []int32, p Params, logs []bool) (*model.Outl
 	cov := make([]float64, dl*dl)
 	u := make([]float64, dl)
 	for i := 0; i < n; i++ {
+		r := set.row(i)
 		for a, j := range live {
-			u[a] = standardised(cols[j][i], logs[j], mean[j], scale[j])
+			u[a] = standardised(cols[j][r], logs[j], mean[j], scale[j])
 		}
 		for a, ua := range u {
 			if ua == 0 {
@@ -137,7 +195,7 @@ func fit(cols [][]float32, features []int32, p Params, logs []bool) (*model.Outl
 		Projection: proj,
 		InvCov:     inv,
 	}
-	o.Threshold = fitThreshold(o, cols, p, logs)
+	o.Threshold = fitThreshold(o, set, p, logs)
 	if math.IsNaN(o.Threshold) || math.IsInf(o.Threshold, 0) {
 		return nil, errorf(op, ErrNumeric, "threshold %v", o.Threshold)
 	}
@@ -203,12 +261,12 @@ func standardised(v float32, logp bool, mean, scale float64) float64 {
 
 // fitThreshold applies p's threshold rule to the training scores, which
 // are computed by the reference scorer, model.Outlier.Score.
-func fitThreshold(o *model.Outlier, cols [][]float32, p Params, logs []bool) float64 {
+func fitThreshold(o *model.Outlier, set rowSet, p Params, logs []bool) float64 {
 	if p.Threshold > 0 {
 		return p.Threshold
 	}
-	scores := trainingScores(o, cols)
-	if cv := crossScores(cols, o.Features, p, logs); cv != nil {
+	scores := trainingScores(o, set)
+	if cv := crossScores(set, o.Features, p, logs); cv != nil {
 		scores = cv
 	}
 	if p.ThresholdStdev > 0 {
@@ -228,17 +286,17 @@ func fitThreshold(o *model.Outlier, cols [][]float32, p Params, logs []bool) flo
 
 // trainingScores scores every row of cols with o.Score, laying each row out
 // in a scratch schema row at o.Features.
-func trainingScores(o *model.Outlier, cols [][]float32) []float64 {
+func trainingScores(o *model.Outlier, set rowSet) []float64 {
 	width := 0
 	for _, f := range o.Features {
 		width = max(width, int(f)+1)
 	}
 	row := make([]float32, width)
-	n := len(cols[0])
-	scores := make([]float64, n)
+	scores := make([]float64, set.rows())
 	for i := range scores {
+		r := set.row(i)
 		for j, f := range o.Features {
-			row[f] = cols[j][i]
+			row[f] = set.cols[j][r]
 		}
 		scores[i] = o.Score(row)
 	}
@@ -252,9 +310,9 @@ const minFoldRows = 20
 // crossScores scores every row of cols with a detector fitted on the other
 // folds (p.ThresholdFolds of them, rows dealt at random with a fixed seed),
 // or returns nil when p asks for none or the rows are too few.
-func crossScores(cols [][]float32, features []int32, p Params, logs []bool) []float64 {
+func crossScores(set rowSet, features []int32, p Params, logs []bool) []float64 {
 	k := p.ThresholdFolds
-	n := len(cols[0])
+	n := set.rows()
 	if k < 2 || n < k*minFoldRows {
 		return nil
 	}
@@ -276,25 +334,13 @@ func crossScores(cols [][]float32, features []int32, p Params, logs []bool) []fl
 				train = append(train, i)
 			}
 		}
-		o, err := fit(gatherRows(cols, train), features, q, logs)
+		o, err := fit(set.subset(train), features, q, logs)
 		if err != nil { // a fold without variation: fall back to the training scores
 			return nil
 		}
-		for r, s := range trainingScores(o, gatherRows(cols, held)) {
+		for r, s := range trainingScores(o, set.subset(held)) {
 			scores[held[r]] = s
 		}
 	}
 	return scores
-}
-
-func gatherRows(cols [][]float32, rows []int) [][]float32 {
-	out := make([][]float32, len(cols))
-	for j, c := range cols {
-		g := make([]float32, len(rows))
-		for r, i := range rows {
-			g[r] = c[i]
-		}
-		out[j] = g
-	}
-	return out
 }

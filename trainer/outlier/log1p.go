@@ -15,16 +15,18 @@ const heavyTailDecades = 3
 
 // log1pFlags returns, for each column, whether Fit passes it through the
 // signed log1p under rule (Params.Log1p, validated).
-func log1pFlags(cols [][]float32, rule string) []bool {
-	flags := make([]bool, len(cols))
+func log1pFlags(set rowSet, rule string) []bool {
+	flags := make([]bool, len(set.cols))
 	var buf []float64
-	for j, c := range cols {
+	var col []float32
+	for j := range set.cols {
 		switch rule {
 		case Log1pAll:
 			flags[j] = true
 		case Log1pAuto:
 			var d float64
-			d, buf = spanDecades(c, buf)
+			col = set.column(j, col)
+			d, buf = spanDecades(col, buf)
 			flags[j] = d >= heavyTailDecades
 		}
 	}
