@@ -114,8 +114,8 @@ func b2i(b bool) int {
 // defaults changed (issue 10: early stopping on the validation error; the
 // SYN flood went from under 1% to 100% attack labels, the nmap version
 // scan from over 35% to 27.8% of its 18 flows; the SYN flood's and the FTP
-// brute force's bars were raised to the new shares, 100% and 76.7%, in
-// audit12): they guard against regressions in
+// brute force's bars were later raised to those shares, 100% and 76.7%):
+// they guard against regressions in
 // extraction and training, they are not a claim that this model
 // generalises; FEATURES.md discusses the figures.
 func TestClassifyCapturesRealData(t *testing.T) {
