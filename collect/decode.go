@@ -176,7 +176,7 @@ func (d *Decoder) decodeTemplated(e *Error, from netip.AddrPort, msg []byte, dst
 					if v.Type == ieSystemInitTimeMillis && !v.PenProvided {
 						if b, ok := v.Value.([]byte); ok {
 							if ms, ok := uintOf(b); ok {
-								x.sysInit[e.Domain] = int64(ms)
+								x.setInit(e.Domain, int64(ms))
 								tb.initMs, tb.hasInit = int64(ms), true
 							}
 						}

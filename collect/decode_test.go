@@ -169,6 +169,48 @@ func TestDecodeTemplatesPerExporterAndDomain(t *testing.T) {
 	}
 }
 
+// TestDecodeIPFIXTemplatesPerExporterAndDomain holds the same template ID
+// with two layouts at once, one per observation domain and one per
+// exporter: the ports' order is swapped in the second layout, so a data set
+// decoded under the wrong one has its ports the wrong way round.
+func TestDecodeIPFIXTemplatesPerExporterAndDomain(t *testing.T) {
+	swapped := append([]ct.Field(nil), ct.FlowFields...)
+	swapped[6], swapped[7] = swapped[7], swapped[6] // destinationTransportPort first
+	exp2 := netip.MustParseAddrPort("192.0.2.2:4739")
+	d := NewDecoder(Limits{})
+	tmpl := func(from netip.AddrPort, domain uint32, fields []ct.Field) {
+		t.Helper()
+		sets := append(ipfixInit(secs*1000-uptime), ct.Set(2, ct.Template(300, fields)))
+		if _, err := d.Decode(from, ct.IPFIX(secs, 1, domain, sets...), nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tmpl(exp1, 1, ct.FlowFields)
+	tmpl(exp1, 2, swapped)
+	tmpl(exp2, 1, swapped)
+	if s := d.Stats(); s.Templates < 3 {
+		t.Errorf("%d templates held, want the 3 data templates", s.Templates)
+	}
+	for _, c := range []struct {
+		name             string
+		from             netip.AddrPort
+		domain           uint32
+		srcPort, dstPort uint16
+	}{
+		{"exporter 1, domain 1 (plain)", exp1, 1, 40000, 22},
+		{"exporter 1, domain 2 (swapped)", exp1, 2, 22, 40000},
+		{"exporter 2, domain 1 (swapped)", exp2, 1, 22, 40000},
+	} {
+		fl, err := d.Decode(c.from, ct.IPFIX(secs, 2, c.domain, ct.Set(300, ct.Records(twoWay))), nil)
+		if err != nil || len(fl) != 2 {
+			t.Fatalf("%s: %d flows, %v", c.name, len(fl), err)
+		}
+		if f := fl[0]; f.Src != ip("10.0.0.1") || f.SrcPort != c.srcPort || f.DstPort != c.dstPort || f.Values[IN_PKTS] != 10 {
+			t.Errorf("%s: %v:%d -> %v:%d, %v packets; want ports %d -> %d", c.name, f.Src, f.SrcPort, f.Dst, f.DstPort, f.Values[IN_PKTS], c.srcPort, c.dstPort)
+		}
+	}
+}
+
 func TestDecodeBadMessages(t *testing.T) {
 	good := ct.Template(256, ct.FlowFields)
 	for name, c := range map[string]struct {

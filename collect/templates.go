@@ -53,7 +53,7 @@ type exporter struct {
 	lim       *Limits
 	templates map[uint64]any
 	nfields   int
-	sysInit   map[uint32]int64 // observation domain -> ms since the epoch
+	sysInit   map[uint32]int64 // observation domain -> ms since the epoch; at most MaxTemplates (setInit)
 	seen      uint64           // decoder clock at the last message
 	held      *int             // the decoder's count of templates
 }
@@ -117,6 +117,28 @@ func (e *exporter) AddTemplate(version uint16, domain uint32, id uint16, t any) 
 		*e.held++
 	}
 	return nil
+}
+
+// setInit remembers a domain's systemInitTime. A flood that sends, for
+// ever new domains, an options template, its init time and the template's
+// withdrawal would grow the map without end, so when a new domain would
+// take it past MaxTemplates, the domains that hold no template any more
+// are forgotten. An init time comes in an options record, so its domain
+// holds a template at that moment: the domains left, this one's included,
+// are at most the exporter's templates, at most MaxTemplates.
+func (e *exporter) setInit(domain uint32, ms int64) {
+	if _, ok := e.sysInit[domain]; !ok && len(e.sysInit) >= e.lim.MaxTemplates {
+		held := make(map[uint32]bool, len(e.templates))
+		for k := range e.templates {
+			held[uint32(k>>16)] = true
+		}
+		for dom := range e.sysInit {
+			if !held[dom] {
+				delete(e.sysInit, dom)
+			}
+		}
+	}
+	e.sysInit[domain] = ms
 }
 
 func (e *exporter) GetTemplate(version uint16, domain uint32, id uint16) (any, error) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/gopacket/gopacket/afpacket"
 	"github.com/gopacket/gopacket/layers"
+	"golang.org/x/net/bpf"
 
 	"github.com/flowsense/flowsense/extract"
 )
@@ -21,20 +22,38 @@ import (
 var ErrLive = errors.New("sensor: live capture")
 
 // linkOf is the link type of frames an AF_PACKET socket gives for an
-// interface, from its ARPHRD type in /sys/class/net.
-func linkOf(iface string) (layers.LinkType, error) {
+// interface, from its ARPHRD type in /sys/class/net, and whether it is a
+// loopback interface.
+func linkOf(iface string) (layers.LinkType, bool, error) {
 	b, err := os.ReadFile("/sys/class/net/" + iface + "/type")
 	if err != nil {
-		return 0, fmt.Errorf("%w: interface %q: %v", ErrLive, iface, err)
+		return 0, false, fmt.Errorf("%w: interface %q: %v", ErrLive, iface, err)
 	}
 	switch t := strings.TrimSpace(string(b)); t {
-	case "1", "772": // ARPHRD_ETHER, ARPHRD_LOOPBACK (an Ethernet header of zeros)
-		return layers.LinkTypeEthernet, nil
+	case "1": // ARPHRD_ETHER
+		return layers.LinkTypeEthernet, false, nil
+	case "772": // ARPHRD_LOOPBACK (an Ethernet header of zeros)
+		return layers.LinkTypeEthernet, true, nil
 	case "65534": // ARPHRD_NONE: tun, WireGuard; bare IP
-		return layers.LinkTypeRaw, nil
+		return layers.LinkTypeRaw, false, nil
 	default:
-		return 0, fmt.Errorf("%w: interface %q has ARPHRD type %s; the decoder reads Ethernet, loopback and bare-IP interfaces", ErrLive, iface, t)
+		return 0, false, fmt.Errorf("%w: interface %q has ARPHRD type %s; the decoder reads Ethernet, loopback and bare-IP interfaces", ErrLive, iface, t)
 	}
+}
+
+// dropOutgoing is a classic BPF program that refuses packets of type
+// PACKET_OUTGOING and accepts the rest whole. On a loopback interface an
+// AF_PACKET socket is handed every packet twice, leaving and arriving;
+// libpcap drops the leaving copy on loopback (pcap-linux.c), and so does
+// the sensor, or each flow would hold every packet twice.
+func dropOutgoing() ([]bpf.RawInstruction, error) {
+	const packetOutgoing = 4 // linux/if_packet.h
+	return bpf.Assemble([]bpf.Instruction{
+		bpf.LoadExtension{Num: bpf.ExtType},
+		bpf.JumpIf{Cond: bpf.JumpEqual, Val: packetOutgoing, SkipTrue: 1},
+		bpf.RetConstant{Val: 0xffffffff},
+		bpf.RetConstant{Val: 0},
+	})
 }
 
 // Live captures from an interface with an AF_PACKET ring (gopacket's
@@ -43,7 +62,7 @@ func linkOf(iface string) (layers.LinkType, error) {
 // done or opt.Duration passes. It needs CAP_NET_RAW.
 func Live(ctx context.Context, lo LiveOptions, opt extract.Options, s *Sender) (LiveStats, error) {
 	var st LiveStats
-	link, err := linkOf(lo.Interface)
+	link, loopback, err := linkOf(lo.Interface)
 	if err != nil {
 		return st, err
 	}
@@ -64,6 +83,15 @@ func Live(ctx context.Context, lo LiveOptions, opt extract.Options, s *Sender) (
 		return st, fmt.Errorf("%w: %s: %v (AF_PACKET needs CAP_NET_RAW)", ErrLive, lo.Interface, err)
 	}
 	defer tp.Close()
+	if loopback {
+		prog, err := dropOutgoing()
+		if err == nil {
+			err = tp.SetBPF(prog)
+		}
+		if err != nil {
+			return st, fmt.Errorf("%w: %s: the filter of outgoing loopback copies: %v", ErrLive, lo.Interface, err)
+		}
+	}
 	if lo.Duration > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, lo.Duration)
