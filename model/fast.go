@@ -1,0 +1,468 @@
+package model
+
+import (
+	"fmt"
+	"math"
+)
+
+// Predictor is the compiled form of the native predictor: the same answers
+// as (*Model).Predict, bit for bit, from a layout built for speed (see
+// RATIONALE.md, "The native predictor's layout"):
+//
+//   - every tree's nodes in one array of 16-byte records (threshold,
+//     feature with the missing-value direction, both children), renumbered
+//     in preorder; `<=` nodes become `<` nodes on the next float32 up, so a
+//     numeric node is one comparison and a conditional move;
+//   - a leaf is its own child on both sides, so trees without categorical
+//     nodes are walked a fixed number of levels (their depth) with no leaf
+//     test, and a batch walks four rows through a tree at once;
+//   - a diagonal inverse covariance (what the trainer's PCA writes) is
+//     scored as Σ p_a·(inv_aa·p_a), which rounds the same as the full
+//     quadratic form whenever p is finite.
+//
+// A Predictor does not follow later edits of its Model; build a new one.
+// It is safe for concurrent use.
+type Predictor struct {
+	m       *Model
+	nf      int
+	outputs int
+	base    []float64
+	nodes   []fnode
+	trees   []ftree
+	vals    []float32
+	cats    []uint32
+	det     *fdetector
+}
+
+// fnode is one node. A leaf has child {self, self}; an internal node's
+// left child is the next node.
+type fnode struct {
+	thr   float32 // the `<` threshold
+	feat  uint32  // feature index | flag bits
+	child [2]int32
+}
+
+const (
+	featMask = 1<<28 - 1
+	flagDL   = 1 << 31 // missing goes left
+	flagCat  = 1 << 30 // InSet: thr's bits are the CatBits offset
+	flagLeaf = 1 << 29
+)
+
+type ftree struct {
+	root   int32 // index of node 0 in nodes
+	depth  int32 // levels from the root to the deepest leaf
+	output int32 // -1 for vector leaves
+	deep   bool  // deeper than maxSteps: walked with leaf tests
+	vals   int32 // offset of node 0's values in vals (W per node)
+}
+
+type fdetector struct {
+	d, k     int
+	feat     []int32
+	log1p    []bool // nil when no input is transformed
+	mean     []float64
+	scale    []float64
+	low, hi  []float64 // nil without clip
+	proj     []float64
+	invCov   []float64
+	diag     []float64 // the inverse covariance's diagonal when it is diagonal
+	thr      float64
+	hasClip  bool
+	hasLog1p bool
+}
+
+// NewPredictor compiles a valid model (as Decode returns it).
+func NewPredictor(m *Model) (*Predictor, error) {
+	nf := len(m.Schema.Features)
+	if nf > featMask {
+		return nil, fmt.Errorf("model: %d features, the compiled predictor takes at most %d", nf, featMask)
+	}
+	e := &m.Ensemble
+	p := &Predictor{m: m, nf: nf, outputs: e.Outputs, base: make([]float64, e.Outputs)}
+	for j := range p.base {
+		p.base[j] = float64(e.BaseScore[j])
+	}
+	total := 0
+	for t := range e.Trees {
+		total += e.Trees[t].Len()
+	}
+	p.nodes = make([]fnode, 0, total)
+	for t := range e.Trees {
+		tr := &e.Trees[t]
+		w := tr.Width(e.Outputs)
+		ft := ftree{root: int32(len(p.nodes)), output: tr.Output, vals: int32(len(p.vals))}
+		// preorder renumbering, iterative (trees may be deep)
+		type item struct{ old, depth int32 }
+		newIdx := make([]int32, tr.Len())
+		order := make([]int32, 0, tr.Len())
+		stack := []item{{0, 0}}
+		for len(stack) > 0 {
+			it := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			newIdx[it.old] = int32(len(order))
+			order = append(order, it.old)
+			ft.depth = max(ft.depth, it.depth)
+			if tr.Feature[it.old] >= 0 {
+				stack = append(stack, item{tr.Right[it.old], it.depth + 1}, item{tr.Left[it.old], it.depth + 1})
+			}
+		}
+		for i, old := range order {
+			self := ft.root + int32(i)
+			var nd fnode
+			if f := tr.Feature[old]; f < 0 {
+				nd = fnode{feat: flagLeaf, child: [2]int32{self, self}}
+			} else {
+				nd.feat = uint32(f)
+				if tr.DefaultLeft[old] {
+					nd.feat |= flagDL
+				}
+				nd.child = [2]int32{ft.root + newIdx[tr.Left[old]], ft.root + newIdx[tr.Right[old]]}
+				switch tr.Op[old] {
+				case Less:
+					nd.thr = tr.Threshold[old]
+				case LessEqual:
+					// x <= t exactly when x < the next float32 above t
+					nd.thr = math.Nextafter32(tr.Threshold[old], float32(math.Inf(1)))
+				default: // InSet
+					nd.feat |= flagCat
+					nd.thr = math.Float32frombits(uint32(len(p.cats)))
+					b := tr.CatBegin[old]
+					n := tr.CatBits[b]
+					p.cats = append(p.cats, tr.CatBits[b:b+1+int32(n+31)/32]...)
+				}
+			}
+			p.nodes = append(p.nodes, nd)
+			p.vals = append(p.vals, tr.Value[int(old)*w:int(old)*w+w]...)
+		}
+		ft.deep = ft.depth > maxSteps
+		p.trees = append(p.trees, ft)
+	}
+	if o := m.Outlier; o != nil {
+		p.det = newDetector(o)
+	}
+	return p, nil
+}
+
+func newDetector(o *Outlier) *fdetector {
+	d := &fdetector{d: len(o.Features), k: o.Components, feat: o.Features, mean: o.Mean, scale: o.Scale,
+		proj: o.Projection, invCov: o.InvCov, thr: o.Threshold}
+	for _, l := range o.Log1p {
+		if l {
+			d.log1p, d.hasLog1p = o.Log1p, true
+			break
+		}
+	}
+	if o.Clip != nil {
+		d.low, d.hi, d.hasClip = o.Clip.Low, o.Clip.High, true
+	}
+	k := d.k
+	diag := make([]float64, k)
+	for a := 0; a < k && diag != nil; a++ {
+		for b := 0; b < k; b++ {
+			v := o.InvCov[a*k+b]
+			if a == b {
+				diag[a] = v
+			} else if v != 0 {
+				diag = nil
+				break
+			}
+		}
+	}
+	d.diag = diag
+	return d
+}
+
+// Model is the model the predictor was compiled from.
+func (p *Predictor) Model() *Model { return p.m }
+
+// Predict is (*Model).Predict.
+func (p *Predictor) Predict(row []float32, r *Result) error {
+	if len(row) != p.nf {
+		return fmt.Errorf("%w: got %d values, want %d", ErrRowWidth, len(row), p.nf)
+	}
+	r.raw = grow(r.raw, p.outputs)
+	raw := r.raw
+	copy(raw, p.base)
+	for t := range p.trees {
+		ft := &p.trees[t]
+		var n int32
+		if ft.deep {
+			n = p.leafDeep(ft, row)
+		} else {
+			n = p.leaf(ft, row)
+		}
+		p.add(ft, n, raw)
+	}
+	p.finish(row, r)
+	return nil
+}
+
+// finish turns r.raw into the rest of r.
+func (p *Predictor) finish(row []float32, r *Result) {
+	r.Probabilities = grow(r.Probabilities, len(p.m.Classes))
+	p.m.Ensemble.Probabilities(r.raw, r.Probabilities)
+	r.Class = argmax(r.Probabilities)
+	r.OutlierScore = 0
+	if p.det != nil {
+		r.OutlierScore = p.det.score(row, r)
+	}
+	r.Verdict = p.m.verdict(r.Class, r.OutlierScore)
+}
+
+// add adds leaf n's values to raw.
+func (p *Predictor) add(ft *ftree, n int32, raw []float64) {
+	if ft.output >= 0 {
+		raw[ft.output] += float64(p.vals[ft.vals+n-ft.root])
+		return
+	}
+	w := len(raw)
+	off := int(ft.vals) + int(n-ft.root)*w
+	v := p.vals[off : off+w]
+	raw = raw[:len(v)]
+	for j := range v {
+		raw[j] += float64(v[j])
+	}
+}
+
+// leaf walks a tree of at most maxSteps levels: depth steps, no leaf test
+// (a leaf is its own child). A numeric node with a value present is one
+// comparison and a conditional move; InSet nodes and missing values take
+// stepSlow.
+func (p *Predictor) leaf(ft *ftree, row []float32) int32 {
+	nodes := p.nodes
+	n := ft.root
+	for d := ft.depth; d > 0; d-- {
+		nd := &nodes[n]
+		x := row[nd.feat&featMask]
+		if nd.feat&flagCat != 0 || x != x {
+			n = p.stepSlow(nd, x)
+			continue
+		}
+		right := 0
+		if !(x < nd.thr) {
+			right = 1
+		}
+		n = nd.child[right]
+	}
+	return n
+}
+
+// maxSteps is the depth up to which a tree is walked its depth's number of
+// steps; a deeper tree (LightGBM grows leaf-wise, with long thin branches)
+// tests for a leaf at every node instead.
+const maxSteps = 16
+
+// leafDeep walks any tree, testing for leaves.
+func (p *Predictor) leafDeep(ft *ftree, row []float32) int32 {
+	nodes := p.nodes
+	n := ft.root
+	for {
+		nd := &nodes[n]
+		if nd.feat&flagLeaf != 0 {
+			return n
+		}
+		x := row[nd.feat&featMask]
+		var left bool
+		switch {
+		case x != x:
+			left = nd.feat&flagDL != 0
+		case nd.feat&flagCat == 0:
+			left = x < nd.thr
+		default:
+			b := math.Float32bits(nd.thr)
+			if !(x >= 0) || x >= float32(p.cats[b]) {
+				left = nd.feat&flagDL != 0
+			} else {
+				c := uint32(x)
+				left = p.cats[b+1+c>>5]&(1<<(c&31)) != 0
+			}
+		}
+		if left {
+			n = nd.child[0]
+		} else {
+			n = nd.child[1]
+		}
+	}
+}
+
+// batchRows is how many rows PredictBatch takes through a tree at once.
+const batchRows = 64
+
+// PredictBatch predicts len(out) rows given row-major in rows: out[i] is
+// what Predict gives for row i. Trees are walked for a block of rows at a
+// time, so that a tree's nodes stay in cache.
+func (p *Predictor) PredictBatch(rows []float32, out []Result) error {
+	nf := p.nf
+	if len(rows) != len(out)*nf {
+		return fmt.Errorf("%w: %d values for %d rows of %d", ErrRowWidth, len(rows), len(out), nf)
+	}
+	for lo := 0; lo < len(out); lo += batchRows {
+		hi := min(lo+batchRows, len(out))
+		blk := out[lo:hi]
+		for i := range blk {
+			blk[i].raw = grow(blk[i].raw, p.outputs)
+			copy(blk[i].raw, p.base)
+		}
+		for t := range p.trees {
+			ft := &p.trees[t]
+			i := 0
+			if !ft.deep {
+				for ; i+4 <= len(blk); i += 4 {
+					r0 := rows[(lo+i)*nf : (lo+i+1)*nf]
+					r1 := rows[(lo+i+1)*nf : (lo+i+2)*nf]
+					r2 := rows[(lo+i+2)*nf : (lo+i+3)*nf]
+					r3 := rows[(lo+i+3)*nf : (lo+i+4)*nf]
+					n0, n1, n2, n3 := p.leaf4(ft, r0, r1, r2, r3)
+					p.add(ft, n0, blk[i].raw)
+					p.add(ft, n1, blk[i+1].raw)
+					p.add(ft, n2, blk[i+2].raw)
+					p.add(ft, n3, blk[i+3].raw)
+				}
+			}
+			for ; i < len(blk); i++ {
+				row := rows[(lo+i)*nf : (lo+i+1)*nf]
+				var n int32
+				if ft.deep {
+					n = p.leafDeep(ft, row)
+				} else {
+					n = p.leaf(ft, row)
+				}
+				p.add(ft, n, blk[i].raw)
+			}
+		}
+		for i := range blk {
+			p.finish(rows[(lo+i)*nf:(lo+i+1)*nf], &blk[i])
+		}
+	}
+	return nil
+}
+
+// leaf4 is leaf for four rows at once: four independent chains of loads
+// that the processor overlaps.
+func (p *Predictor) leaf4(ft *ftree, r0, r1, r2, r3 []float32) (int32, int32, int32, int32) {
+	nodes := p.nodes
+	rows := [4][]float32{r0, r1, r2, r3}
+	ns := [4]int32{ft.root, ft.root, ft.root, ft.root}
+	for d := ft.depth; d > 0; d-- {
+		for q := range ns {
+			nd := &nodes[ns[q]]
+			x := rows[q][nd.feat&featMask]
+			if nd.feat&flagCat != 0 || x != x {
+				ns[q] = p.stepSlow(nd, x)
+				continue
+			}
+			right := 0
+			if !(x < nd.thr) {
+				right = 1
+			}
+			ns[q] = nd.child[right]
+		}
+	}
+	return ns[0], ns[1], ns[2], ns[3]
+}
+
+// stepSlow moves down from an InSet node, or from any node for a missing
+// value.
+func (p *Predictor) stepSlow(nd *fnode, x float32) int32 {
+	dl := nd.child[1]
+	if nd.feat&flagDL != 0 {
+		dl = nd.child[0]
+	}
+	if x != x {
+		return dl
+	}
+	b := math.Float32bits(nd.thr)
+	if !(x >= 0) || x >= float32(p.cats[b]) { // out of range
+		return dl
+	}
+	c := uint32(x)
+	if p.cats[b+1+c>>5]&(1<<(c&31)) != 0 {
+		return nd.child[0]
+	}
+	return nd.child[1]
+}
+
+// score is (*Outlier).Score, in the same order of operations.
+func (d *fdetector) score(row []float32, r *Result) float64 {
+	k := d.k
+	var pbuf [128]float64
+	var p []float64
+	if k <= len(pbuf) {
+		p = pbuf[:k]
+	} else {
+		r.scratch = grow(r.scratch, k)
+		p = r.scratch
+		clear(p)
+	}
+	mean, scale := d.mean[:d.d], d.scale[:d.d]
+	feat := d.feat[:d.d]
+	// the inputs whose u is not 0, two at a time: p[c] += u0·a[c] then
+	// p[c] += u1·b[c] is the reference's order for every c
+	var u0 float64
+	j0 := -1
+	for j := range feat {
+		v := float64(row[feat[j]])
+		if d.hasLog1p && d.log1p[j] {
+			v = signedLog1p(v)
+		}
+		if v != v || v > math.MaxFloat32 || v < -math.MaxFloat32 {
+			v = mean[j]
+		}
+		if d.hasClip {
+			v = min(max(v, d.low[j]), d.hi[j])
+		}
+		u := (v - mean[j]) / scale[j]
+		if u == 0 {
+			continue
+		}
+		if j0 < 0 {
+			u0, j0 = u, j
+			continue
+		}
+		a := d.proj[j0*k : j0*k+k]
+		b := d.proj[j*k : j*k+k]
+		a, b = a[:len(p)], b[:len(p)]
+		c := 0
+		for ; c+4 <= len(p); c += 4 {
+			p[c] = p[c] + u0*a[c] + u*b[c]
+			p[c+1] = p[c+1] + u0*a[c+1] + u*b[c+1]
+			p[c+2] = p[c+2] + u0*a[c+2] + u*b[c+2]
+			p[c+3] = p[c+3] + u0*a[c+3] + u*b[c+3]
+		}
+		for ; c < len(p); c++ {
+			p[c] = p[c] + u0*a[c] + u*b[c]
+		}
+		j0 = -1
+	}
+	if j0 >= 0 {
+		a := d.proj[j0*k : j0*k+k]
+		a = a[:len(p)]
+		for c := range p {
+			p[c] += u0 * a[c]
+		}
+	}
+	if d.diag != nil {
+		finite := true
+		var s float64
+		diag := d.diag[:len(p)]
+		for a, v := range p {
+			finite = finite && v-v == 0
+			s += v * (diag[a] * v)
+		}
+		if finite {
+			return s
+		}
+	}
+	var s float64
+	for a := 0; a < k; a++ {
+		var t float64
+		inv := d.invCov[a*k : a*k+k]
+		inv = inv[:len(p)]
+		for b := range p {
+			t += inv[b] * p[b]
+		}
+		s += p[a] * t
+	}
+	return s
+}
