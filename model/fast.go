@@ -397,10 +397,12 @@ func (d *fdetector) score(row []float32, r *Result) float64 {
 	}
 	mean, scale := d.mean[:d.d], d.scale[:d.d]
 	feat := d.feat[:d.d]
-	// the inputs whose u is not 0, two at a time: p[c] += u0·a[c] then
-	// p[c] += u1·b[c] is the reference's order for every c
-	var u0 float64
-	j0 := -1
+	// the inputs whose u is not 0, four at a time: p[c] += u0·a0[c], then
+	// u1·a1[c], ... is the reference's order for every c, with one load
+	// and store of p[c] per four inputs
+	var us [4]float64
+	var js [4]int
+	np := 0
 	for j := range feat {
 		v := float64(row[feat[j]])
 		if d.hasLog1p && d.log1p[j] {
@@ -416,30 +418,25 @@ func (d *fdetector) score(row []float32, r *Result) float64 {
 		if u == 0 {
 			continue
 		}
-		if j0 < 0 {
-			u0, j0 = u, j
+		us[np], js[np] = u, j
+		np++
+		if np < 4 {
 			continue
 		}
-		a := d.proj[j0*k : j0*k+k]
-		b := d.proj[j*k : j*k+k]
-		a, b = a[:len(p)], b[:len(p)]
-		c := 0
-		for ; c+4 <= len(p); c += 4 {
-			p[c] = p[c] + u0*a[c] + u*b[c]
-			p[c+1] = p[c+1] + u0*a[c+1] + u*b[c+1]
-			p[c+2] = p[c+2] + u0*a[c+2] + u*b[c+2]
-			p[c+3] = p[c+3] + u0*a[c+3] + u*b[c+3]
-		}
-		for ; c < len(p); c++ {
-			p[c] = p[c] + u0*a[c] + u*b[c]
-		}
-		j0 = -1
-	}
-	if j0 >= 0 {
-		a := d.proj[j0*k : j0*k+k]
-		a = a[:len(p)]
+		np = 0
+		a0 := d.proj[js[0]*k : js[0]*k+k][:len(p)]
+		a1 := d.proj[js[1]*k : js[1]*k+k][:len(p)]
+		a2 := d.proj[js[2]*k : js[2]*k+k][:len(p)]
+		a3 := d.proj[js[3]*k : js[3]*k+k][:len(p)]
+		u0, u1, u2, u3 := us[0], us[1], us[2], us[3]
 		for c := range p {
-			p[c] += u0 * a[c]
+			p[c] = p[c] + u0*a0[c] + u1*a1[c] + u2*a2[c] + u3*a3[c]
+		}
+	}
+	for q := 0; q < np; q++ {
+		a, u := d.proj[js[q]*k:js[q]*k+k][:len(p)], us[q]
+		for c := range p {
+			p[c] += u * a[c]
 		}
 	}
 	if d.diag != nil {
