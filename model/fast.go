@@ -28,6 +28,8 @@ type Predictor struct {
 	outputs int
 	base    []float64
 	nodes   []fnode
+	dl      []bool  // per node: a missing value goes left
+	catOff  []int32 // per node: an InSet node's set in cats, else -1
 	trees   []ftree
 	vals    []float32
 	cats    []uint32
@@ -35,19 +37,13 @@ type Predictor struct {
 }
 
 // fnode is one node. A leaf has child {self, self}; an internal node's
-// left child is the next node.
+// left child is the next node. An InSet node's threshold is NaN, so that
+// the one comparison that finds a missing value finds it too.
 type fnode struct {
-	thr   float32 // the `<` threshold
-	feat  uint32  // feature index | flag bits
+	thr   float32 // the `<` threshold; NaN for InSet, 0 for a leaf
+	feat  uint32  // the feature tested (0 for a leaf)
 	child [2]int32
 }
-
-const (
-	featMask = 1<<28 - 1
-	flagDL   = 1 << 31 // missing goes left
-	flagCat  = 1 << 30 // InSet: thr's bits are the CatBits offset
-	flagLeaf = 1 << 29
-)
 
 type ftree struct {
 	root   int32 // index of node 0 in nodes
@@ -75,9 +71,6 @@ type fdetector struct {
 // NewPredictor compiles a valid model (as Decode returns it).
 func NewPredictor(m *Model) (*Predictor, error) {
 	nf := len(m.Schema.Features)
-	if nf > featMask {
-		return nil, fmt.Errorf("model: %d features, the compiled predictor takes at most %d", nf, featMask)
-	}
 	e := &m.Ensemble
 	p := &Predictor{m: m, nf: nf, outputs: e.Outputs, base: make([]float64, e.Outputs)}
 	for j := range p.base {
@@ -88,6 +81,8 @@ func NewPredictor(m *Model) (*Predictor, error) {
 		total += e.Trees[t].Len()
 	}
 	p.nodes = make([]fnode, 0, total)
+	p.dl = make([]bool, 0, total)
+	p.catOff = make([]int32, 0, total)
 	for t := range e.Trees {
 		tr := &e.Trees[t]
 		w := tr.Width(e.Outputs)
@@ -110,13 +105,11 @@ func NewPredictor(m *Model) (*Predictor, error) {
 		for i, old := range order {
 			self := ft.root + int32(i)
 			var nd fnode
+			off := int32(-1)
 			if f := tr.Feature[old]; f < 0 {
-				nd = fnode{feat: flagLeaf, child: [2]int32{self, self}}
+				nd = fnode{child: [2]int32{self, self}}
 			} else {
 				nd.feat = uint32(f)
-				if tr.DefaultLeft[old] {
-					nd.feat |= flagDL
-				}
 				nd.child = [2]int32{ft.root + newIdx[tr.Left[old]], ft.root + newIdx[tr.Right[old]]}
 				switch tr.Op[old] {
 				case Less:
@@ -125,14 +118,16 @@ func NewPredictor(m *Model) (*Predictor, error) {
 					// x <= t exactly when x < the next float32 above t
 					nd.thr = math.Nextafter32(tr.Threshold[old], float32(math.Inf(1)))
 				default: // InSet
-					nd.feat |= flagCat
-					nd.thr = math.Float32frombits(uint32(len(p.cats)))
+					nd.thr = float32(math.NaN())
+					off = int32(len(p.cats))
 					b := tr.CatBegin[old]
 					n := tr.CatBits[b]
 					p.cats = append(p.cats, tr.CatBits[b:b+1+int32(n+31)/32]...)
 				}
 			}
 			p.nodes = append(p.nodes, nd)
+			p.dl = append(p.dl, tr.DefaultLeft[old])
+			p.catOff = append(p.catOff, off)
 			p.vals = append(p.vals, tr.Value[int(old)*w:int(old)*w+w]...)
 		}
 		ft.deep = ft.depth > maxSteps
@@ -234,13 +229,13 @@ func (p *Predictor) leaf(ft *ftree, row []float32) int32 {
 	n := ft.root
 	for d := ft.depth; d > 0; d-- {
 		nd := &nodes[n]
-		x := row[nd.feat&featMask]
-		if nd.feat&flagCat != 0 || x != x {
-			n = p.stepSlow(nd, x)
-			continue
-		}
+		x := row[nd.feat]
 		right := 0
 		if !(x < nd.thr) {
+			if !(x >= nd.thr) { // unordered: missing, or an InSet node
+				n = p.stepSlow(n, x)
+				continue
+			}
 			right = 1
 		}
 		n = nd.child[right]
@@ -259,29 +254,17 @@ func (p *Predictor) leafDeep(ft *ftree, row []float32) int32 {
 	n := ft.root
 	for {
 		nd := &nodes[n]
-		if nd.feat&flagLeaf != 0 {
+		if nd.child[0] == n {
 			return n
 		}
-		x := row[nd.feat&featMask]
-		var left bool
+		x := row[nd.feat]
 		switch {
-		case x != x:
-			left = nd.feat&flagDL != 0
-		case nd.feat&flagCat == 0:
-			left = x < nd.thr
-		default:
-			b := math.Float32bits(nd.thr)
-			if !(x >= 0) || x >= float32(p.cats[b]) {
-				left = nd.feat&flagDL != 0
-			} else {
-				c := uint32(x)
-				left = p.cats[b+1+c>>5]&(1<<(c&31)) != 0
-			}
-		}
-		if left {
+		case x < nd.thr:
 			n = nd.child[0]
-		} else {
+		case x >= nd.thr:
 			n = nd.child[1]
+		default:
+			n = p.stepSlow(n, x)
 		}
 	}
 }
@@ -347,13 +330,13 @@ func (p *Predictor) leaf4(ft *ftree, r0, r1, r2, r3 []float32) (int32, int32, in
 	for d := ft.depth; d > 0; d-- {
 		for q := range ns {
 			nd := &nodes[ns[q]]
-			x := rows[q][nd.feat&featMask]
-			if nd.feat&flagCat != 0 || x != x {
-				ns[q] = p.stepSlow(nd, x)
-				continue
-			}
+			x := rows[q][nd.feat]
 			right := 0
 			if !(x < nd.thr) {
+				if !(x >= nd.thr) {
+					ns[q] = p.stepSlow(ns[q], x)
+					continue
+				}
 				right = 1
 			}
 			ns[q] = nd.child[right]
@@ -362,22 +345,23 @@ func (p *Predictor) leaf4(ft *ftree, r0, r1, r2, r3 []float32) (int32, int32, in
 	return ns[0], ns[1], ns[2], ns[3]
 }
 
-// stepSlow moves down from an InSet node, or from any node for a missing
-// value.
-func (p *Predictor) stepSlow(nd *fnode, x float32) int32 {
+// stepSlow moves down from node n for a missing value, or from an InSet
+// node for any value.
+func (p *Predictor) stepSlow(n int32, x float32) int32 {
+	nd := &p.nodes[n]
 	dl := nd.child[1]
-	if nd.feat&flagDL != 0 {
+	if p.dl[n] {
 		dl = nd.child[0]
 	}
-	if x != x {
+	b := p.catOff[n]
+	if x != x || b < 0 { // missing (a leaf's children are both itself)
 		return dl
 	}
-	b := math.Float32bits(nd.thr)
-	if !(x >= 0) || x >= float32(p.cats[b]) { // out of range
+	if !(x >= 0) || x >= float32(p.cats[b]) { // out of the set's range
 		return dl
 	}
 	c := uint32(x)
-	if p.cats[b+1+c>>5]&(1<<(c&31)) != 0 {
+	if p.cats[b+1+int32(c>>5)]&(1<<(c&31)) != 0 {
 		return nd.child[0]
 	}
 	return nd.child[1]
