@@ -230,15 +230,12 @@ func (p *Predictor) leaf(ft *ftree, row []float32) int32 {
 	for d := ft.depth; d > 0; d-- {
 		nd := &nodes[n]
 		x := row[nd.feat]
-		right := 0
-		if !(x < nd.thr) {
-			if !(x >= nd.thr) { // unordered: missing, or an InSet node
-				n = p.stepSlow(n, x)
-				continue
-			}
-			right = 1
+		ge := x >= nd.thr
+		if ge == (x < nd.thr) { // neither: unordered, missing or an InSet node
+			n = p.stepSlow(n, x)
+			continue
 		}
-		n = nd.child[right]
+		n = nd.child[b2i(ge)]
 	}
 	return n
 }
@@ -331,18 +328,24 @@ func (p *Predictor) leaf4(ft *ftree, r0, r1, r2, r3 []float32) (int32, int32, in
 		for q := range ns {
 			nd := &nodes[ns[q]]
 			x := rows[q][nd.feat]
-			right := 0
-			if !(x < nd.thr) {
-				if !(x >= nd.thr) {
-					ns[q] = p.stepSlow(ns[q], x)
-					continue
-				}
-				right = 1
+			ge := x >= nd.thr
+			if ge == (x < nd.thr) {
+				ns[q] = p.stepSlow(ns[q], x)
+				continue
 			}
-			ns[q] = nd.child[right]
+			ns[q] = nd.child[b2i(ge)]
 		}
 	}
 	return ns[0], ns[1], ns[2], ns[3]
+}
+
+// b2i is 1 for true (a SETcc, no branch).
+func b2i(b bool) int {
+	i := 0
+	if b {
+		i = 1
+	}
+	return i
 }
 
 // stepSlow moves down from node n for a missing value, or from an InSet
