@@ -31,7 +31,7 @@ type Predictor struct {
 	dl      []bool  // per node: a missing value goes left
 	catOff  []int32 // per node: an InSet node's set in cats, else -1
 	trees   []ftree
-	vals    []float32
+	vals    []float64 // vector leaves' values, W per leaf
 	cats    []uint32
 	det     *fdetector
 }
@@ -40,7 +40,7 @@ type Predictor struct {
 // left child is the next node. An InSet node's threshold is NaN, so that
 // the one comparison that finds a missing value finds it too.
 type fnode struct {
-	thr   float32 // the `<` threshold; NaN for InSet, 0 for a leaf
+	thr   float32 // the `<` threshold; NaN for InSet; a leaf's value or values' offset
 	feat  uint32  // the feature tested (0 for a leaf)
 	child [2]int32
 }
@@ -50,7 +50,6 @@ type ftree struct {
 	depth  int32 // levels from the root to the deepest leaf
 	output int32 // -1 for vector leaves
 	deep   bool  // deeper than maxSteps: walked with leaf tests
-	vals   int32 // offset of node 0's values in vals (W per node)
 }
 
 type fdetector struct {
@@ -86,7 +85,7 @@ func NewPredictor(m *Model) (*Predictor, error) {
 	for t := range e.Trees {
 		tr := &e.Trees[t]
 		w := tr.Width(e.Outputs)
-		ft := ftree{root: int32(len(p.nodes)), output: tr.Output, vals: int32(len(p.vals))}
+		ft := ftree{root: int32(len(p.nodes)), output: tr.Output}
 		// preorder renumbering, iterative (trees may be deep)
 		type item struct{ old, depth int32 }
 		newIdx := make([]int32, tr.Len())
@@ -107,7 +106,17 @@ func NewPredictor(m *Model) (*Predictor, error) {
 			var nd fnode
 			off := int32(-1)
 			if f := tr.Feature[old]; f < 0 {
+				// a leaf's threshold is free (both children are the
+				// leaf): it holds the value, or the offset of the values
 				nd = fnode{child: [2]int32{self, self}}
+				if tr.Output >= 0 {
+					nd.thr = tr.Value[old]
+				} else {
+					nd.thr = math.Float32frombits(uint32(len(p.vals)))
+					for _, v := range tr.Value[int(old)*w : int(old)*w+w] {
+						p.vals = append(p.vals, float64(v))
+					}
+				}
 			} else {
 				nd.feat = uint32(f)
 				nd.child = [2]int32{ft.root + newIdx[tr.Left[old]], ft.root + newIdx[tr.Right[old]]}
@@ -128,7 +137,6 @@ func NewPredictor(m *Model) (*Predictor, error) {
 			p.nodes = append(p.nodes, nd)
 			p.dl = append(p.dl, tr.DefaultLeft[old])
 			p.catOff = append(p.catOff, off)
-			p.vals = append(p.vals, tr.Value[int(old)*w:int(old)*w+w]...)
 		}
 		ft.deep = ft.depth > maxSteps
 		p.trees = append(p.trees, ft)
@@ -207,16 +215,16 @@ func (p *Predictor) finish(row []float32, r *Result) {
 
 // add adds leaf n's values to raw.
 func (p *Predictor) add(ft *ftree, n int32, raw []float64) {
+	thr := p.nodes[n].thr
 	if ft.output >= 0 {
-		raw[ft.output] += float64(p.vals[ft.vals+n-ft.root])
+		raw[ft.output] += float64(thr)
 		return
 	}
-	w := len(raw)
-	off := int(ft.vals) + int(n-ft.root)*w
-	v := p.vals[off : off+w]
+	off := int(math.Float32bits(thr))
+	v := p.vals[off : off+len(raw)]
 	raw = raw[:len(v)]
 	for j := range v {
-		raw[j] += float64(v[j])
+		raw[j] += v[j]
 	}
 }
 
@@ -421,7 +429,7 @@ func (d *fdetector) score(row []float32, r *Result) float64 {
 		}
 	}
 	for q := 0; q < np; q++ {
-		a, u := d.proj[js[q]*k:js[q]*k+k][:len(p)], us[q]
+		a, u := d.proj[js[q]*k : js[q]*k+k][:len(p)], us[q]
 		for c := range p {
 			p[c] += u * a[c]
 		}
