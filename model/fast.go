@@ -67,7 +67,8 @@ type fdetector struct {
 	hasLog1p bool
 }
 
-// NewPredictor compiles a valid model (as Decode returns it).
+// NewPredictor compiles a valid model (as Decode returns it); it reads the
+// model without Validate's checks, but rejects a tree without nodes.
 func NewPredictor(m *Model) (*Predictor, error) {
 	nf := len(m.Schema.Features)
 	e := &m.Ensemble
@@ -77,7 +78,13 @@ func NewPredictor(m *Model) (*Predictor, error) {
 	}
 	total := 0
 	for t := range e.Trees {
+		if e.Trees[t].Len() == 0 {
+			return nil, fmt.Errorf("model: ensemble.trees[%d] has no nodes", t)
+		}
 		total += e.Trees[t].Len()
+	}
+	if total > math.MaxInt32 {
+		return nil, fmt.Errorf("model: %d nodes, the compiled predictor takes at most %d", total, math.MaxInt32)
 	}
 	p.nodes = make([]fnode, 0, total)
 	p.dl = make([]bool, 0, total)

@@ -103,3 +103,12 @@ func TestPredictorRandom(t *testing.T) {
 		}
 	}
 }
+
+// TestPredictorEmptyTree: a tree without nodes is an error, not a panic.
+func TestPredictorEmptyTree(t *testing.T) {
+	m := randomModel(3, 2, 2, 2, false, 1)
+	m.Ensemble.Trees[1] = Tree{}
+	if _, err := NewPredictor(m); err == nil {
+		t.Error("NewPredictor took a tree without nodes")
+	}
+}
