@@ -112,3 +112,51 @@ func TestPredictorEmptyTree(t *testing.T) {
 		t.Error("NewPredictor took a tree without nodes")
 	}
 }
+
+// TestPredictorManyComponents: past 128 components the projection lives
+// in the Result instead of the stack, and is cleared between rows.
+func TestPredictorManyComponents(t *testing.T) {
+	const d, k = 140, 130
+	rng := rand.New(rand.NewPCG(4, 4))
+	for _, full := range []bool{false, true} {
+		m := randomModel(d, 3, 5, 3, true, 2)
+		o := &Outlier{Components: k, Threshold: 100}
+		for j := 0; j < d; j++ {
+			o.Features = append(o.Features, int32(j))
+			o.Mean = append(o.Mean, rng.NormFloat64())
+			o.Scale = append(o.Scale, 1+rng.Float64())
+		}
+		for j := 0; j < d*k; j++ {
+			o.Projection = append(o.Projection, rng.NormFloat64())
+		}
+		for a := 0; a < k; a++ {
+			for b := 0; b < k; b++ {
+				v := 0.0
+				if a == b {
+					v = 1 + rng.Float64()
+				} else if full {
+					v = rng.NormFloat64() * 0.01
+				}
+				o.InvCov = append(o.InvCov, v)
+			}
+		}
+		m.Outlier = o
+		p, err := NewPredictor(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got Result
+		for i := 0; i < 5; i++ {
+			row := make([]float32, d)
+			for j := range row {
+				row[j] = float32(rng.NormFloat64() * 3)
+			}
+			var want Result
+			m.Predict(row, &want)
+			p.Predict(row, &got)
+			if !sameResult(&want, &got) {
+				t.Fatalf("full %v, row %d: score %v, reference %v", full, i, got.OutlierScore, want.OutlierScore)
+			}
+		}
+	}
+}
