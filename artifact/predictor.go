@@ -10,8 +10,8 @@ import (
 )
 
 // Predictor is a loaded model behind either engine: *host.Module runs the
-// compiled module under wazero, *Native the native predictor (model.Predictor). Both
-// are safe for concurrent use.
+// compiled module under wazero, *Native the native predictor
+// (model.Predictor). Both are safe for concurrent use.
 type Predictor interface {
 	// Metadata describes the model as a module's custom section does:
 	// schema, classes, benign classes, detector, reference histograms.
