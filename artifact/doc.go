@@ -11,8 +11,8 @@
 // module.
 //
 // Predictor is a loaded model: *host.Module (the compiled module under
-// wazero, package wasm/host) and *Native (the reference predictor,
-// (*model.Model).Predict) implement it, and PredictColumns runs either
+// wazero, package wasm/host) and *Native (the native predictor,
+// model.Predictor, which gives (*model.Model).Predict's bits) implement it, and PredictColumns runs either
 // over a column-major table on every core.
 //
 // This package imports the model, the ABI and the compiler, never the

@@ -10,8 +10,8 @@ import (
 )
 
 // Predictor is a loaded model behind either engine: *host.Module runs the
-// compiled module under wazero, *Native the reference predictor. Both
-// are safe for concurrent use.
+// compiled module under wazero, *Native the native predictor
+// (model.Predictor). Both are safe for concurrent use.
 type Predictor interface {
 	// Metadata describes the model as a module's custom section does:
 	// schema, classes, benign classes, detector, reference histograms.
@@ -23,18 +23,21 @@ type Predictor interface {
 	Close(ctx context.Context) error
 }
 
-// Native is the reference predictor, (*model.Model).Predict, as a
-// Predictor.
+// Native is the native predictor as a Predictor: the model compiled
+// (model.Predictor, the reference's answers bit for bit), batched.
 type Native struct {
 	m  *model.Model
+	p  *model.Predictor // nil when the model does not compile: the reference runs
 	md *abi.Metadata
 }
 
 var _ Predictor = (*Native)(nil)
 
-// NewNative wraps a valid model (as model.Decode returns it).
+// NewNative wraps a valid model (as model.Decode returns it). It does not
+// follow later edits of m.
 func NewNative(m *model.Model) *Native {
-	return &Native{m: m, md: abi.MetadataOf(m, "")}
+	p, _ := model.NewPredictor(m) // only a schema beyond 2^28 features fails
+	return &Native{m: m, p: p, md: abi.MetadataOf(m, "")}
 }
 
 // Model is the wrapped model.
@@ -44,7 +47,7 @@ func (n *Native) Model() *model.Model { return n.m }
 // memory has no file).
 func (n *Native) Metadata() *abi.Metadata { return n.md }
 
-// Classify predicts each row with (*model.Model).Predict.
+// Classify predicts the rows with (*model.Predictor).PredictBatch.
 func (n *Native) Classify(ctx context.Context, rows []float32, out []model.Result) error {
 	nf := len(n.m.Schema.Features)
 	if len(rows) != len(out)*nf {
@@ -52,6 +55,9 @@ func (n *Native) Classify(ctx context.Context, rows []float32, out []model.Resul
 	}
 	if err := ctx.Err(); err != nil {
 		return err
+	}
+	if n.p != nil {
+		return n.p.PredictBatch(rows, out)
 	}
 	for i := range out {
 		if err := n.m.Predict(rows[i*nf:(i+1)*nf], &out[i]); err != nil {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"testing"
+	"time"
 )
 
 // randomModel builds a valid model of the given shape: trees of full depth
@@ -84,4 +85,56 @@ func BenchmarkPredict_41f_5c_500trees_d6(b *testing.B) { benchmarkPredict(b, 41,
 func BenchmarkPredict_80f_16c_100vec_d6(b *testing.B)  { benchmarkPredict(b, 80, 16, 100, 6, true) }
 func BenchmarkPredict_20f_2c_2000trees_d8(b *testing.B) {
 	benchmarkPredict(b, 20, 2, 2000, 8, false)
+}
+
+// benchmarkRatio runs the reference (*Model).Predict and the compiled
+// Predictor, one row per call and in batches of 256, on the same rows in
+// one process, and reports each and the ratios.
+func benchmarkRatio(b *testing.B, features, classes, trees, depth int, vector bool) {
+	m := randomModel(features, classes, trees, depth, vector, 1)
+	p, err := NewPredictor(m)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(2, 2))
+	const n = 256
+	rows := make([]float32, n*features)
+	for i := range rows {
+		rows[i] = float32(rng.NormFloat64())
+	}
+	var r Result
+	out := make([]Result, n)
+	var ref, one, batch time.Duration
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		for j := 0; j < n; j++ {
+			m.Predict(rows[j*features:(j+1)*features], &r)
+		}
+		ref += time.Since(start)
+		start = time.Now()
+		for j := 0; j < n; j++ {
+			p.Predict(rows[j*features:(j+1)*features], &r)
+		}
+		one += time.Since(start)
+		start = time.Now()
+		p.PredictBatch(rows, out)
+		batch += time.Since(start)
+	}
+	per := func(d time.Duration) float64 { return float64(d.Nanoseconds()) / float64(b.N*n) }
+	b.ReportMetric(per(ref), "reference-ns/row")
+	b.ReportMetric(per(one), "predictor-ns/row")
+	b.ReportMetric(per(batch), "batch256-ns/row")
+	b.ReportMetric(float64(ref)/float64(one), "reference/predictor")
+	b.ReportMetric(float64(ref)/float64(batch), "reference/batch")
+}
+
+func BenchmarkPredictorRatio_41f_5c_100vec_d6(b *testing.B) { benchmarkRatio(b, 41, 5, 100, 6, true) }
+func BenchmarkPredictorRatio_41f_5c_500trees_d6(b *testing.B) {
+	benchmarkRatio(b, 41, 5, 500, 6, false)
+}
+func BenchmarkPredictorRatio_80f_16c_100vec_d6(b *testing.B) { benchmarkRatio(b, 80, 16, 100, 6, true) }
+func BenchmarkPredictorRatio_20f_2c_2000trees_d8(b *testing.B) {
+	benchmarkRatio(b, 20, 2, 2000, 8, false)
 }

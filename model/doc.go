@@ -8,6 +8,11 @@
 //
 // The native predictor is the reference answer: every other way of running a
 // model (the compiled WebAssembly module, a browser) is checked against it.
+// (*Model).Predict is that reference as FORMAT.md reads; Predictor
+// (NewPredictor) is the same predictor compiled once into a layout built
+// for speed (preorder 16-byte nodes walked without branches, batches of
+// rows per tree, the detector in the reference's order of operations),
+// giving the reference's bits; it is what the hosts serve.
 //
 // This package imports only the standard library. It knows nothing of
 // training: trainers write a Model, predictors and compilers only read one.

@@ -31,7 +31,8 @@ const MaxExplainDepth = 512
 // scratch space: one Explainer per goroutine.
 type Explainer struct {
 	m      *Model
-	bias   []float64 // per output: base score + each tree's expected value
+	pred   *Predictor // the prediction Explain explains
+	bias   []float64  // per output: base score + each tree's expected value
 	path   []pathElem
 	phi    []float64
 	raw    []float64
@@ -86,6 +87,11 @@ func NewExplainer(m *Model) (*Explainer, error) {
 	if m.Outlier != nil {
 		x.oc = make([]float64, len(m.Outlier.Features))
 	}
+	p, err := NewPredictor(m)
+	if err != nil {
+		return nil, err
+	}
+	x.pred = p
 	return x, nil
 }
 
@@ -437,7 +443,7 @@ type Explanation struct {
 // score. e's slices are reused.
 func (x *Explainer) Explain(row []float32, top int, e *Explanation) error {
 	m := x.m
-	if err := m.Predict(row, &x.res); err != nil {
+	if err := x.pred.Predict(row, &x.res); err != nil {
 		return err
 	}
 	if err := x.Contributions(row, x.phi); err != nil {

@@ -8,7 +8,8 @@ import (
 
 // FuzzDecode feeds arbitrary bytes to the decoder: it must return a model
 // or an error, never panic, and whatever it accepts must predict without
-// panicking and re-encode to a file that decodes to the same bytes.
+// panicking, the compiled Predictor giving the reference's bits, and
+// re-encode to a file that decodes to the same bytes.
 func FuzzDecode(f *testing.F) {
 	good, _ := sample().MarshalIndent()
 	f.Add(good)
@@ -21,13 +22,23 @@ func FuzzDecode(f *testing.F) {
 			return
 		}
 		row := make([]float32, len(m.Schema.Features))
-		var r Result
-		for _, v := range []float32{0, 1, -1, float32(math.NaN()), float32(math.Inf(1)), 1e30} {
+		var r, c Result
+		p, err := NewPredictor(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, v := range []float32{0, 1, -1, 2.5, float32(math.NaN()), float32(math.Inf(1)), 1e30} {
 			for i := range row {
 				row[i] = v
 			}
 			if err := m.Predict(row, &r); err != nil {
 				t.Fatal(err)
+			}
+			if err := p.Predict(row, &c); err != nil {
+				t.Fatal(err)
+			}
+			if !sameResult(&r, &c) {
+				t.Fatalf("row of %v: reference %+v, compiled %+v", v, r, c)
 			}
 		}
 		b2, err := m.MarshalIndent()

@@ -50,6 +50,7 @@ type Result struct {
 	OutlierScore  float64
 	Verdict       Verdict
 	raw           []float64
+	scratch       []float64 // Predictor's detector, for more than 128 components
 }
 
 // Probability is the probability of the predicted class.

@@ -277,7 +277,7 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Model = m
 
-	// Evaluate on the test set with the native reference predictor.
+	// Evaluate on the test set with the native predictor (the reference's bits, compiled).
 	pred, err := artifact.PredictColumns(ctx, artifact.NewNative(m), testCols, nTest)
 	if err != nil {
 		return nil, fmt.Errorf("evaluate: %w", err)

@@ -46,7 +46,7 @@ type modelFlags struct {
 func addModelFlags(f *flagSet, filesHelp string) modelFlags {
 	return modelFlags{
 		model:  f.String("model", "", "model directory, model.json or model.wasm"),
-		engine: f.String("engine", engineWasm, "wasm (the compiled module under wazero) or native (the reference predictor)"),
+		engine: f.String("engine", engineWasm, "wasm (the compiled module under wazero) or native (the native predictor, the reference's answers)"),
 		files:  f.List("data", filesHelp),
 		read:   addReadFlags(f),
 	}

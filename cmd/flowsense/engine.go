@@ -17,7 +17,8 @@ const (
 // openPredictor opens path (a model directory, a model.json or a
 // model.wasm) with the named engine: the wasm engine runs the module
 // (model.json compiled in memory when there is none), the native engine
-// the reference predictor on model.json.
+// the native predictor (model.Predictor, the reference's answers) on
+// model.json.
 func openPredictor(ctx context.Context, path, engine string) (artifact.Predictor, error) {
 	if path == "" {
 		return nil, fmt.Errorf("%w: --model is required", errUsage)

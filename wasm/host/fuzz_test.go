@@ -72,6 +72,8 @@ func FuzzParity(f *testing.F) {
 		m := randModel(t, r, s)
 		rows := randRows(r, m, 40)
 		want := nativeAnswers(t, m, rows)
+		sameBits(t, "fuzz, compiled native", want, predictorAnswers(t, newPredictor(t, m), rows, 0), rows, len(m.Schema.Features))
+		sameBits(t, "fuzz, compiled native batched", want, predictorAnswers(t, newPredictor(t, m), rows, 7), rows, len(m.Schema.Features))
 		compare(t, "fuzz", want, wasmAnswers(t, load(t, compile(t, m), host.WithInterpreter()), rows), rows, len(m.Schema.Features))
 		compare(t, "fuzz, MVP module", want, wasmAnswers(t, load(t, compile(t, m, compiler.WithoutSIMD()), host.WithInterpreter()), rows), rows, len(m.Schema.Features))
 		code := wasmAnswers(t, load(t, compile(t, m, compiler.WithTreeForm(compiler.TreeCode)), host.WithInterpreter()), rows)
