@@ -85,7 +85,16 @@ func trainAuto(ctx context.Context, d *Data, p Params, progress func(Round)) (*R
 		trials[i].Gained, trials[i].Lost = disagreement(preds[0], preds[i], res.validY)
 		trials[i].P = signTest(trials[i].Gained, trials[i].Lost)
 	}
-	best := chooseWeight(trials, weightMargin(res.validY, d.Classes))
+	// Gained, Lost and P are recorded against balanced; when the accuracy
+	// guard drops balanced, a challenger is tested against the first
+	// eligible weighting instead.
+	pAgainst := func(i, ref int) float64 {
+		if ref == 0 {
+			return trials[i].P
+		}
+		return signTest(disagreement(preds[ref], preds[i], res.validY))
+	}
+	best := chooseWeight(trials, weightMargin(res.validY, d.Classes), pAgainst)
 	trials[best].Chosen = true
 	res.trainedBase = append([]float32(nil), res.Ensemble.BaseScore...)
 	for j, o := range offs[best] {
@@ -123,13 +132,12 @@ func weightMargin(y []int32, classes int) float64 {
 }
 
 // chooseWeight returns the index of the trial chosen: among those within
-// accuracyGuard of the best accuracy, the first, unless a later one's
-// macro-F1 beats the first's by more than margin and it gets more rows
-// right than the first beyond chance (P under significance; when the
-// first candidate is itself dropped by the guard, the first eligible one
-// is the reference and P, measured against candidate 0, is not asked);
-// then the one of best macro-F1 among those.
-func chooseWeight(trials []WeightTrial, margin float64) int {
+// accuracyGuard of the best accuracy, the first (the reference), unless a
+// later one's macro-F1 beats the reference's by more than margin and it
+// gets more rows right than the reference beyond chance (p(i, ref), the
+// sign test of trial i against the reference, under significance); then
+// the one of best macro-F1 among those.
+func chooseWeight(trials []WeightTrial, margin float64, p func(i, ref int) float64) int {
 	top := math.Inf(-1)
 	for _, t := range trials {
 		top = max(top, t.Accuracy)
@@ -143,7 +151,7 @@ func chooseWeight(trials []WeightTrial, margin float64) int {
 			ref, best = i, i
 			continue
 		}
-		if t.MacroF1 > trials[ref].MacroF1+margin && t.MacroF1 > trials[best].MacroF1 && (ref > 0 || t.P < significance) {
+		if t.MacroF1 > trials[ref].MacroF1+margin && t.MacroF1 > trials[best].MacroF1 && p(i, ref) < significance {
 			best = i
 		}
 	}

@@ -14,21 +14,33 @@ func TestChooseWeight(t *testing.T) {
 		trials []WeightTrial
 		margin float64
 		want   int
+		pRef   float64 // p-value of a challenger against a reference other than trial 0
 	}{
-		"first kept on a tie":                {[]WeightTrial{tr(0.9, 0.8), tr(0.9, 0.8), tr(0.9, 0.8)}, 0, 0},
-		"better macro-F1 wins":               {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.8), tr(0.9, 0.75)}, 0, 1},
-		"gain within the margin is noise":    {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), tr(0.9, 0.72)}, 0.04, 0},
-		"gain beyond the margin counts":      {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), tr(0.9, 0.75)}, 0.04, 2},
-		"gain not beyond chance":             {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), unsure(tr(0.9, 0.75))}, 0.04, 0},
-		"only the gain that holds counts":    {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.75), unsure(tr(0.9, 0.8))}, 0.04, 1},
-		"no resampling asked past the guard": {[]WeightTrial{tr(0.8, 0.9), unsure(tr(0.9, 0.6)), unsure(tr(0.9, 0.7))}, 0.04, 2},
-		"accuracy guard drops the first":     {[]WeightTrial{tr(0.85, 0.9), tr(0.899, 0.6), tr(0.9, 0.5)}, 0.04, 1},
-		"guard leaves only the last":         {[]WeightTrial{tr(0.80, 0.9), tr(0.85, 0.9), tr(0.9, 0.5)}, 0, 2},
-		"guard keeps a near-best accuracy":   {[]WeightTrial{tr(0.8985, 0.9), tr(0.9, 0.5), tr(0.9, 0.5)}, 0, 0},
+		"first kept on a tie":             {[]WeightTrial{tr(0.9, 0.8), tr(0.9, 0.8), tr(0.9, 0.8)}, 0, 0, 1},
+		"better macro-F1 wins":            {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.8), tr(0.9, 0.75)}, 0, 1, 1},
+		"gain within the margin is noise": {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), tr(0.9, 0.72)}, 0.04, 0, 1},
+		"gain beyond the margin counts":   {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), tr(0.9, 0.75)}, 0.04, 2, 1},
+		"gain not beyond chance":          {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.73), unsure(tr(0.9, 0.75))}, 0.04, 0, 1},
+		"only the gain that holds counts": {[]WeightTrial{tr(0.9, 0.7), tr(0.9, 0.75), unsure(tr(0.9, 0.8))}, 0.04, 1, 1},
+		// past the guard the challenger is tested against the first
+		// eligible trial (pRef), not against balanced (P)
+		"past the guard, not beyond chance on the first eligible": {[]WeightTrial{tr(0.8, 0.9), tr(0.9, 0.6), tr(0.9, 0.7)}, 0.04, 1, significance},
+		"past the guard, beyond chance on the first eligible":     {[]WeightTrial{tr(0.8, 0.9), tr(0.9, 0.6), unsure(tr(0.9, 0.7))}, 0.04, 2, 0.01},
+		"accuracy guard drops the first":                          {[]WeightTrial{tr(0.85, 0.9), tr(0.899, 0.6), tr(0.9, 0.5)}, 0.04, 1, 1},
+		"guard leaves only the last":                              {[]WeightTrial{tr(0.80, 0.9), tr(0.85, 0.9), tr(0.9, 0.5)}, 0, 2, 1},
+		"guard keeps a near-best accuracy":                        {[]WeightTrial{tr(0.8985, 0.9), tr(0.9, 0.5), tr(0.9, 0.5)}, 0, 0, 1},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			if got := chooseWeight(tc.trials, tc.margin); got != tc.want {
+			// against balanced (ref 0) the recorded P; against another
+			// reference the case's pRef, the pairwise sign test's p-value
+			vsRef := func(i, ref int) float64 {
+				if ref == 0 {
+					return tc.trials[i].P
+				}
+				return tc.pRef
+			}
+			if got := chooseWeight(tc.trials, tc.margin, vsRef); got != tc.want {
 				t.Fatalf("chose %d, want %d", got, tc.want)
 			}
 		})
