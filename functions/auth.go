@@ -91,7 +91,7 @@ type tokenFile struct {
 }
 
 func newTokenFile(path string, now func() time.Time) (*tokenFile, error) {
-	tok, err := ReadKeyFile(path, MinTokenBytes)
+	tok, err := ReadTokenFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -105,7 +105,7 @@ func (f *tokenFile) current() [sha256.Size]byte {
 	defer f.mu.Unlock()
 	if now := f.now(); now.Sub(f.at) >= TokenReload {
 		f.at = now
-		if tok, err := ReadKeyFile(f.path, MinTokenBytes); err == nil {
+		if tok, err := ReadTokenFile(f.path); err == nil {
 			f.sum = sha256.Sum256(tok)
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/flowsense/flowsense/functions/functionstest"
+	"github.com/flowsense/flowsense/sensor"
 )
 
 // authServer is a test server configured by a's environment, on the real
@@ -414,6 +415,39 @@ func TestAuthTokenFileRotation(t *testing.T) {
 	write("short")
 	clk.Add(TokenReload)
 	check("file too short", map[string]int{old: 401, rotated: 200})
+}
+
+// TestAuthTokenFileRule: the function reads a token file by the rule the
+// sensor sends it with (internal/tokenfile): "tok \n", "tok\r\n" and
+// " tok" all hold the token "tok", which the sensor's ReadToken of the
+// same file sends.
+func TestAuthTokenFileRule(t *testing.T) {
+	const tok = "classify-0123456789abcdef"
+	for name, content := range map[string]string{
+		"space and newline": tok + " \n",
+		"CRLF":              tok + "\r\n",
+		"leading space":     " " + tok,
+		"no newline":        tok,
+	} {
+		a := functionstest.NewAuthSetup(t)
+		file := filepath.Join(t.TempDir(), "classify-token")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sent, err := sensor.ReadToken(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Env[EnvAuthClassify] = "token=" + file
+		s := authServer(t, a)
+		req := httptest.NewRequest("GET", "/model.wasm", nil)
+		req.Header.Set("Authorization", "Bearer "+sent)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Errorf("%s: the sensor's token %q: %d, want 200", name, sent, rec.Code)
+		}
+	}
 }
 
 // FuzzAuthorization: whatever the Authorization header holds (seeded with

@@ -1,17 +1,16 @@
 package sensor
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
-	"os"
+
+	"github.com/flowsense/flowsense/internal/tokenfile"
 )
 
 // MaxTokenBytes bounds a token file.
-const MaxTokenBytes = 64 << 10
+const MaxTokenBytes = tokenfile.MaxBytes
 
 // ErrToken: a token file that cannot be read, is empty, too long, or holds
 // more than one line.
@@ -19,26 +18,12 @@ var ErrToken = errors.New("sensor: bad token file")
 
 // ReadToken reads a bearer token from a file: its content less surrounding
 // white space (a mounted Secret's key, or a projected service account
-// token, which has no newline).
+// token, which has no newline), by the rule the function reads its token
+// files with (internal/tokenfile).
 func ReadToken(file string) (string, error) {
-	f, err := os.Open(file)
+	b, err := tokenfile.Read(file)
 	if err != nil {
 		return "", fmt.Errorf("%w: %v", ErrToken, err)
-	}
-	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, MaxTokenBytes+1))
-	switch {
-	case err != nil:
-		return "", fmt.Errorf("%w: %s: %v", ErrToken, file, err)
-	case len(b) > MaxTokenBytes:
-		return "", fmt.Errorf("%w: %s: over %d bytes", ErrToken, file, MaxTokenBytes)
-	}
-	b = bytes.TrimSpace(b)
-	switch {
-	case len(b) == 0:
-		return "", fmt.Errorf("%w: %s is empty", ErrToken, file)
-	case bytes.ContainsAny(b, "\r\n\t "):
-		return "", fmt.Errorf("%w: %s holds more than one token (white space inside)", ErrToken, file)
 	}
 	return string(b), nil
 }

@@ -163,8 +163,10 @@ func TestReadToken(t *testing.T) {
 		}
 		return p
 	}
-	if tok, err := ReadToken(write("good", "  abc.def.ghi\n")); err != nil || tok != "abc.def.ghi" {
-		t.Errorf("ReadToken: %q %v", tok, err)
+	for content, want := range map[string]string{"  abc.def.ghi\n": "abc.def.ghi", "tok-0123456789 \n": "tok-0123456789", "tok\r\n": "tok"} {
+		if tok, err := ReadToken(write("good", content)); err != nil || tok != want {
+			t.Errorf("ReadToken(%q): %q %v, want %q", content, tok, err, want)
+		}
 	}
 	for name, path := range map[string]string{
 		"missing":   filepath.Join(dir, "absent"),
