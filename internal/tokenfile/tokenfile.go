@@ -29,7 +29,7 @@ func Read(file string) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(f, MaxBytes+1))
 	switch {
 	case err != nil:
-		return nil, fmt.Errorf("%s: %w", file, err)
+		return nil, err // a *fs.PathError naming the file
 	case len(b) > MaxBytes:
 		return nil, fmt.Errorf("%w: %s: over %d bytes", ErrInvalid, file, MaxBytes)
 	}
