@@ -16,6 +16,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
@@ -88,15 +89,19 @@ type Policy struct {
 const TokenReload = 10 * time.Second
 
 // tokenFile is one of a policy's token files and the token read last.
+// Requests read the digest without a lock (sum); when TokenReload has
+// passed, the one request that wins reloading (TryLock) reads the file,
+// and the others go on with the digest they find meanwhile.
 type tokenFile struct {
 	path string
 	now  func() time.Time
 	log  *slog.Logger
 
-	mu      sync.Mutex
-	at      time.Time          // of the last read
-	sum     *[sha256.Size]byte // of the token; nil: revoked
-	ioError bool               // the last read failed (logged once)
+	sum atomic.Pointer[[sha256.Size]byte] // of the token; nil: revoked
+	at  atomic.Int64                      // of the last read, Unix ns
+
+	reloading sync.Mutex // held by the one goroutine reading the file; guards ioError
+	ioError   bool       // the last read failed (logged once)
 }
 
 func newTokenFile(path string, now func() time.Time, log *slog.Logger) (*tokenFile, error) {
@@ -105,7 +110,10 @@ func newTokenFile(path string, now func() time.Time, log *slog.Logger) (*tokenFi
 		return nil, err
 	}
 	sum := sha256.Sum256(tok)
-	return &tokenFile{path: path, now: now, log: log, at: now(), sum: &sum}, nil
+	f := &tokenFile{path: path, now: now, log: log}
+	f.sum.Store(&sum)
+	f.at.Store(now().UnixNano())
+	return f, nil
 }
 
 // current is the digest of the file's token, read again when TokenReload
@@ -121,31 +129,43 @@ func newTokenFile(path string, now func() time.Time, log *slog.Logger) (*tokenFi
 // permission change, too many open files: transient, and not a statement
 // about the Secret) keeps the token read last, logged once until a read
 // succeeds.
+//
+// No request waits for another's read: one that finds a reload due but
+// another goroutine reading uses the current digest.
 func (f *tokenFile) current() *[sha256.Size]byte {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if now := f.now(); now.Sub(f.at) >= TokenReload {
-		f.at = now
-		f.reload()
+	if now := f.now(); f.due(now) && f.reloading.TryLock() {
+		if f.due(now) { // not just reloaded by another goroutine
+			f.at.Store(now.UnixNano())
+			f.reload()
+		}
+		f.reloading.Unlock()
 	}
-	return f.sum
+	return f.sum.Load()
 }
 
-// reload reads the file again and takes up, revokes or keeps the token.
+// due reports whether TokenReload has passed since the last read.
+func (f *tokenFile) due(now time.Time) bool {
+	return now.Sub(time.Unix(0, f.at.Load())) >= TokenReload
+}
+
+// reload reads the file again and takes up, revokes or keeps the token
+// (with f.reloading held).
 func (f *tokenFile) reload() {
 	tok, err := ReadTokenFile(f.path)
 	switch {
 	case err == nil:
-		if f.sum == nil || f.ioError {
+		if f.sum.Load() == nil || f.ioError {
 			f.log.Info("auth: token file readable again", slog.String("file", f.path))
 		}
 		sum := sha256.Sum256(tok)
-		f.sum, f.ioError = &sum, false
+		f.sum.Store(&sum)
+		f.ioError = false
 	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, tokenfile.ErrInvalid) || errors.Is(err, ErrShortToken):
-		if f.sum != nil {
+		if f.sum.Load() != nil {
 			f.log.Warn("auth: token file holds no token: the token is revoked", slog.String("file", f.path), slog.String("error", err.Error()))
 		}
-		f.sum, f.ioError = nil, false
+		f.sum.Store(nil)
+		f.ioError = false
 	default:
 		if !f.ioError {
 			f.log.Error("auth: token file unreadable: keeping the token read last", slog.String("file", f.path), slog.String("error", err.Error()))
