@@ -10,13 +10,18 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
 	"net/http"
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coreos/go-oidc/v3/oidc"
+
+	"github.com/flowsense/flowsense/internal/tokenfile"
 )
 
 // Route is a group of endpoints that one credential opens.
@@ -68,8 +73,11 @@ var (
 // A token file (a mounted Secret's key) is read when the Server is made
 // and again at most once per TokenReload while requests come: a Secret
 // updated in place (a rotated token) is taken up without a restart. A
-// re-read that fails or finds fewer than MinTokenBytes keeps the token
-// read last.
+// re-read that finds the file gone or holding fewer than MinTokenBytes
+// revokes the token (401) until the file holds one again; a re-read that
+// fails otherwise (an I/O error) keeps the token read last
+// (tokenFile.current): a key removed from the Secret stops opening the
+// route within TokenReload.
 type Policy struct {
 	Public     bool
 	Tokens     [][]byte
@@ -81,35 +89,89 @@ type Policy struct {
 const TokenReload = 10 * time.Second
 
 // tokenFile is one of a policy's token files and the token read last.
+// Requests read the digest without a lock (sum); when TokenReload has
+// passed, the one request that wins reloading (TryLock) reads the file,
+// and the others go on with the digest they find meanwhile.
 type tokenFile struct {
 	path string
 	now  func() time.Time
+	log  *slog.Logger
 
-	mu  sync.Mutex
-	at  time.Time         // of the last read
-	sum [sha256.Size]byte // of the token
+	sum atomic.Pointer[[sha256.Size]byte] // of the token; nil: revoked
+	at  atomic.Int64                      // of the last read, Unix ns
+
+	reloading sync.Mutex // held by the one goroutine reading the file; guards ioError
+	ioError   bool       // the last read failed (logged once)
 }
 
-func newTokenFile(path string, now func() time.Time) (*tokenFile, error) {
-	tok, err := ReadKeyFile(path, MinTokenBytes)
+func newTokenFile(path string, now func() time.Time, log *slog.Logger) (*tokenFile, error) {
+	tok, err := ReadTokenFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return &tokenFile{path: path, now: now, at: now(), sum: sha256.Sum256(tok)}, nil
+	sum := sha256.Sum256(tok)
+	f := &tokenFile{path: path, now: now, log: log}
+	f.sum.Store(&sum)
+	f.at.Store(now().UnixNano())
+	return f, nil
 }
 
 // current is the digest of the file's token, read again when TokenReload
-// has passed.
-func (f *tokenFile) current() [sha256.Size]byte {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if now := f.now(); now.Sub(f.at) >= TokenReload {
-		f.at = now
-		if tok, err := ReadKeyFile(f.path, MinTokenBytes); err == nil {
-			f.sum = sha256.Sum256(tok)
+// has passed; nil when the file holds no token.
+//
+// A file that is gone (fs.ErrNotExist) or holds no usable token (empty,
+// shorter than MinTokenBytes, white space inside) revokes the token: a
+// key removed from the Secret, or emptied, must stop opening the route.
+// This costs no availability during a rotation: kubelet updates a Secret
+// volume atomically (the files are symlinks into a ..data directory that
+// is swapped by one rename), so a reader sees the old file or the new
+// one, never a missing or half-written one. Only another error (EIO, a
+// permission change, too many open files: transient, and not a statement
+// about the Secret) keeps the token read last, logged once until a read
+// succeeds.
+//
+// No request waits for another's read: one that finds a reload due but
+// another goroutine reading uses the current digest.
+func (f *tokenFile) current() *[sha256.Size]byte {
+	if now := f.now(); f.due(now) && f.reloading.TryLock() {
+		if f.due(now) { // not just reloaded by another goroutine
+			f.at.Store(now.UnixNano())
+			f.reload()
 		}
+		f.reloading.Unlock()
 	}
-	return f.sum
+	return f.sum.Load()
+}
+
+// due reports whether TokenReload has passed since the last read.
+func (f *tokenFile) due(now time.Time) bool {
+	return now.Sub(time.Unix(0, f.at.Load())) >= TokenReload
+}
+
+// reload reads the file again and takes up, revokes or keeps the token
+// (with f.reloading held).
+func (f *tokenFile) reload() {
+	tok, err := ReadTokenFile(f.path)
+	switch {
+	case err == nil:
+		if f.sum.Load() == nil || f.ioError {
+			f.log.Info("auth: token file readable again", slog.String("file", f.path))
+		}
+		sum := sha256.Sum256(tok)
+		f.sum.Store(&sum)
+		f.ioError = false
+	case errors.Is(err, fs.ErrNotExist) || errors.Is(err, tokenfile.ErrInvalid) || errors.Is(err, ErrShortToken):
+		if f.sum.Load() != nil {
+			f.log.Warn("auth: token file holds no token: the token is revoked", slog.String("file", f.path), slog.String("error", err.Error()))
+		}
+		f.sum.Store(nil)
+		f.ioError = false
+	default:
+		if !f.ioError {
+			f.log.Error("auth: token file unreadable: keeping the token read last", slog.String("file", f.path), slog.String("error", err.Error()))
+		}
+		f.ioError = true
+	}
 }
 
 func (p Policy) String() string {
@@ -220,6 +282,10 @@ func newAuth(cfg *config) (*auth, error) {
 		return nil, nil
 	}
 	a := &auth{policies: map[Route]Policy{}}
+	log := cfg.log
+	if log == nil {
+		log = discardLogger
+	}
 	needOIDC := false
 	for r, p := range cfg.auth {
 		creds := len(p.Tokens) + len(p.TokenFiles) + len(p.Subjects)
@@ -235,7 +301,7 @@ func newAuth(cfg *config) (*auth, error) {
 			a.tokens = append(a.tokens, routeToken{route: r, sum: sha256.Sum256(t)})
 		}
 		for _, path := range p.TokenFiles {
-			f, err := newTokenFile(path, cfg.now)
+			f, err := newTokenFile(path, cfg.now, log)
 			if err != nil {
 				return nil, fmt.Errorf("%w: route %s: %v", ErrConfig, r, err)
 			}
@@ -279,9 +345,11 @@ func (a *auth) identify(ctx context.Context, h http.Header) (identity, error) {
 	id := identity{present: true}
 	sum := sha256.Sum256([]byte(tok))
 	for _, t := range a.tokens {
-		want := t.sum
+		want := &t.sum
 		if t.file != nil {
-			want = t.file.current()
+			if want = t.file.current(); want == nil {
+				continue // revoked
+			}
 		}
 		if subtle.ConstantTimeCompare(sum[:], want[:]) == 1 {
 			if id.tokens == nil {

@@ -1,9 +1,11 @@
 package functions
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/rsa"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
@@ -17,6 +19,7 @@ import (
 	"time"
 
 	"github.com/flowsense/flowsense/functions/functionstest"
+	"github.com/flowsense/flowsense/sensor"
 )
 
 // authServer is a test server configured by a's environment, on the real
@@ -371,8 +374,10 @@ func TestAuthMetadata(t *testing.T) {
 // TestAuthTokenFileRotation: a token file replaced in place (a mounted
 // Secret rotated: kubelet swaps the files) is read again within
 // TokenReload: the new token opens the route and the old one no longer
-// does; a file that vanishes or shrinks below MinTokenBytes keeps the
-// token read last.
+// does. A file that vanishes (a key removed from the Secret) or shrinks
+// below MinTokenBytes revokes the token, logged once; a file that holds a
+// token again opens the route again; a read that fails otherwise (here:
+// a directory where the file was) keeps the token read last, logged once.
 func TestAuthTokenFileRotation(t *testing.T) {
 	a := functionstest.NewAuthSetup(t)
 	dir := t.TempDir()
@@ -391,7 +396,8 @@ func TestAuthTokenFileRotation(t *testing.T) {
 	write(old)
 	a.Env[EnvAuthClassify] = "token=" + file
 	clk := &clock{t: time.Now()}
-	s := authServer(t, a, withClock(clk.Now))
+	var logs bytes.Buffer
+	s := authServer(t, a, withClock(clk.Now), WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 	code := func(tok string) int {
 		req := httptest.NewRequest("GET", "/model.wasm", nil)
 		req.Header.Set("Authorization", "Bearer "+tok)
@@ -407,6 +413,12 @@ func TestAuthTokenFileRotation(t *testing.T) {
 			}
 		}
 	}
+	logged := func(when, msg string, n int) {
+		t.Helper()
+		if got := strings.Count(logs.String(), msg); got != n {
+			t.Errorf("%s: %d log lines with %q, want %d:\n%s", when, got, msg, n, logs.String())
+		}
+	}
 	check("before the rotation", map[string]int{old: 200, rotated: 401})
 	write(rotated)
 	check("rotated, within TokenReload", map[string]int{old: 200, rotated: 401})
@@ -416,10 +428,64 @@ func TestAuthTokenFileRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Add(TokenReload)
-	check("file gone", map[string]int{old: 401, rotated: 200})
+	check("file gone", map[string]int{old: 401, rotated: 401})
+	clk.Add(TokenReload)
+	check("file still gone", map[string]int{old: 401, rotated: 401})
+	logged("file gone", "the token is revoked", 1)
+	write(rotated)
+	clk.Add(TokenReload)
+	check("file back", map[string]int{old: 401, rotated: 200})
 	write("short")
 	clk.Add(TokenReload)
-	check("file too short", map[string]int{old: 401, rotated: 200})
+	check("file too short", map[string]int{old: 401, rotated: 401})
+	logged("file too short", "the token is revoked", 2)
+	write(rotated)
+	clk.Add(TokenReload)
+	check("file back again", map[string]int{old: 401, rotated: 200})
+	if err := os.Remove(file); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(file, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		clk.Add(TokenReload)
+		check("file unreadable", map[string]int{old: 401, rotated: 200})
+	}
+	logged("file unreadable", "keeping the token read last", 1)
+}
+
+// TestAuthTokenFileRule: the function reads a token file by the rule the
+// sensor sends it with (internal/tokenfile): "tok \n", "tok\r\n" and
+// " tok" all hold the token "tok", which the sensor's ReadToken of the
+// same file sends.
+func TestAuthTokenFileRule(t *testing.T) {
+	const tok = "classify-0123456789abcdef"
+	for name, content := range map[string]string{
+		"space and newline": tok + " \n",
+		"CRLF":              tok + "\r\n",
+		"leading space":     " " + tok,
+		"no newline":        tok,
+	} {
+		a := functionstest.NewAuthSetup(t)
+		file := filepath.Join(t.TempDir(), "classify-token")
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		sent, err := sensor.ReadToken(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a.Env[EnvAuthClassify] = "token=" + file
+		s := authServer(t, a)
+		req := httptest.NewRequest("GET", "/model.wasm", nil)
+		req.Header.Set("Authorization", "Bearer "+sent)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != 200 {
+			t.Errorf("%s: the sensor's token %q: %d, want 200", name, sent, rec.Code)
+		}
+	}
 }
 
 // FuzzAuthorization: whatever the Authorization header holds (seeded with

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/flowsense/flowsense/functions/replyid"
+	"github.com/flowsense/flowsense/internal/tokenfile"
 )
 
 // Environment variables every host (flowsense serve, the Knative function,
@@ -126,8 +127,8 @@ func exists(path string) bool { _, err := os.Stat(path); return err == nil }
 const MinTokenBytes = 16
 
 // ParsePolicy reads a route policy: "none", or alternatives separated by
-// commas, each "token=FILE" (the file's content, at least MinTokenBytes,
-// less one trailing newline; Policy.TokenFiles, read again while serving)
+// commas, each "token=FILE" (the file's content less surrounding white
+// space, at least MinTokenBytes: ReadTokenFile; Policy.TokenFiles, read again while serving)
 // or "oidc=SUBJECT". A SUBJECT without a colon
 // is a service account of namespace (system:serviceaccount:NS:NAME); "*"
 // is any subject the issuer vouches for with the right audience.
@@ -144,7 +145,7 @@ func ParsePolicy(v, namespace string) (Policy, error) {
 		case !ok || val == "":
 			return Policy{}, fmt.Errorf("%q: want none, token=FILE or oidc=SUBJECT", alt)
 		case kind == "token":
-			if _, err := ReadKeyFile(val, MinTokenBytes); err != nil {
+			if _, err := ReadTokenFile(val); err != nil {
 				return Policy{}, err
 			}
 			p.TokenFiles = append(p.TokenFiles, val)
@@ -161,6 +162,26 @@ func ParsePolicy(v, namespace string) (Policy, error) {
 		}
 	}
 	return p, nil
+}
+
+// ErrShortToken: a token file whose token is shorter than MinTokenBytes.
+var ErrShortToken = errors.New("token too short")
+
+// ReadTokenFile reads a bearer token from a file (a mounted Secret's
+// key) by the rule the sensor sends it with (internal/tokenfile: the
+// content less surrounding white space, none inside), at least
+// MinTokenBytes of it. An error wraps tokenfile.ErrInvalid or
+// ErrShortToken when the file holds no usable token; otherwise it is one
+// of opening or reading the file (fs.ErrNotExist: it is gone).
+func ReadTokenFile(path string) ([]byte, error) {
+	b, err := tokenfile.Read(path)
+	if err != nil {
+		return nil, err
+	}
+	if len(b) < MinTokenBytes {
+		return nil, fmt.Errorf("%w: %s: %d bytes, want at least %d (make one with: head -c 32 /dev/urandom | base64 > %s)", ErrShortToken, path, len(b), MinTokenBytes, path)
+	}
+	return b, nil
 }
 
 // ReadKeyFile reads a secret from a file (a mounted Secret's key): its

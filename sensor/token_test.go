@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,8 +164,10 @@ func TestReadToken(t *testing.T) {
 		}
 		return p
 	}
-	if tok, err := ReadToken(write("good", "  abc.def.ghi\n")); err != nil || tok != "abc.def.ghi" {
-		t.Errorf("ReadToken: %q %v", tok, err)
+	for content, want := range map[string]string{"  abc.def.ghi\n": "abc.def.ghi", "tok-0123456789 \n": "tok-0123456789", "tok\r\n": "tok"} {
+		if tok, err := ReadToken(write("good", content)); err != nil || tok != want {
+			t.Errorf("ReadToken(%q): %q %v, want %q", content, tok, err, want)
+		}
 	}
 	for name, path := range map[string]string{
 		"missing":   filepath.Join(dir, "absent"),
@@ -175,5 +178,57 @@ func TestReadToken(t *testing.T) {
 		if _, err := ReadToken(path); err == nil || !strings.Contains(err.Error(), "token") {
 			t.Errorf("%s: %v, want ErrToken", name, err)
 		}
+	}
+}
+
+// TestBearerTokenOrigin: the token goes to the sink's origin only: a
+// request to http:// on the host and port of an https:// sink (a
+// redirect, say) carries none, so the token is never sent in clear text.
+func TestBearerTokenOrigin(t *testing.T) {
+	var got sync.Map
+	plain := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Store(r.URL.Path, r.Header.Get("Authorization"))
+	}))
+	t.Cleanup(plain.Close)
+	file := filepath.Join(t.TempDir(), "token")
+	replaceFile(t, file, "tok-0123456789")
+	host := strings.TrimPrefix(plain.URL, "http://")
+	for path, target := range map[string]string{"/https-sink": "https://" + host, "/http-sink": "http://" + host} {
+		bt, err := NewBearerToken(file, target+"/", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := (&http.Client{Transport: bt}).Get(plain.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	if v, _ := got.Load("/https-sink"); v != "" {
+		t.Errorf("the token of https://%s went to http://%s: %q", host, host, v)
+	}
+	if v, _ := got.Load("/http-sink"); v != "Bearer tok-0123456789" {
+		t.Errorf("the token of http://%s, to it: %q", host, v)
+	}
+
+	b := &BearerToken{Scheme: "https", Host: "Sink.example"}
+	for u, want := range map[string]bool{
+		"https://sink.example/":      true,
+		"https://SINK.example:443/x": true,
+		"http://sink.example/":       false,
+		"http://sink.example:443/":   false,
+		"https://sink.example:8443/": false,
+		"https://other.example/":     false,
+	} {
+		pu, err := url.Parse(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := b.matches(pu); got != want {
+			t.Errorf("token for https://Sink.example, request %s: sent %v, want %v", u, got, want)
+		}
+	}
+	if _, err := NewBearerToken(file, "ftp://sink.example/", nil); err == nil {
+		t.Error("a token for ftp://: no error")
 	}
 }
