@@ -49,17 +49,17 @@ type OutlierContribution struct {
 // Explain turns a model explanation into its wire form, naming features by
 // the schema and classes by classes.
 func Explain(schema *model.Schema, classes []string, e *model.Explanation) *Explanation {
-	x := &Explanation{Margin: finite(e.Margin), Bias: finite(e.Bias), Features: make([]FeatureContribution, len(e.Features))}
+	x := &Explanation{Margin: Finite(e.Margin), Bias: Finite(e.Bias), Features: make([]FeatureContribution, len(e.Features))}
 	if e.Class >= 0 && e.Class < len(classes) {
 		x.Class = classes[e.Class]
 	}
 	for i, f := range e.Features {
-		x.Features[i] = FeatureContribution{Name: schema.Features[f.Feature].Name, Value: wireValue(&schema.Features[f.Feature], f.Value), Contribution: finite(f.Contribution)}
+		x.Features[i] = FeatureContribution{Name: schema.Features[f.Feature].Name, Value: wireValue(&schema.Features[f.Feature], f.Value), Contribution: Finite(f.Contribution)}
 	}
 	for _, o := range e.Outlier {
 		x.Outlier = append(x.Outlier, OutlierContribution{
 			Name: schema.Features[o.Feature].Name, Value: wireValue(&schema.Features[o.Feature], o.Value),
-			Mean: finite(o.Mean), Z: finite(o.Z), Contribution: finite(o.Contribution),
+			Mean: Finite(o.Mean), Z: Finite(o.Z), Contribution: Finite(o.Contribution),
 		})
 	}
 	return x
@@ -82,9 +82,12 @@ func wireValue(f *model.Feature, v float32) any {
 	return float64(v)
 }
 
-// finite clamps an overflowed figure to the largest float64 JSON can
-// carry (a share of an outlier score that overflowed).
-func finite(v float64) float64 {
+// Finite clamps an overflowed figure to the largest float64 JSON can
+// carry (a share of an outlier score that overflowed): +Inf to
+// math.MaxFloat64, -Inf to -math.MaxFloat64, NaN to 0. Every binding
+// that sends explanation figures (/predict?explain, the Open Inference
+// Protocol's explain_* outputs, flowsense predict --explain) clamps with it.
+func Finite(v float64) float64 {
 	switch {
 	case math.IsInf(v, 1):
 		return math.MaxFloat64

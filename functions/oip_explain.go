@@ -23,6 +23,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/model"
 )
 
@@ -153,54 +154,70 @@ func (s *Server) explainOutputs(names []string, explain int) ([]string, error) {
 // classified into res.Labels.
 func (s *Server) explainTensors(ctx context.Context, rows []float32, n, top int, res *InferResult) error {
 	F := s.nf
-	x := &Explained{K: min(top, F)}
-	var d int
+	ko := -1
 	if o := s.meta.Outlier; o != nil {
-		d = len(o.Features)
-		x.KO, x.hasOutlier = min(top, d), true
+		ko = min(top, len(o.Features))
 	}
-	x.Bias, x.Margin = make([]float64, n), make([]float64, n)
-	x.Feature, x.Value, x.Contribution = make([]string, n*x.K), make([]string, n*x.K), make([]float64, n*x.K)
-	if x.hasOutlier {
-		x.OutlierFeature, x.OutlierValue = make([]string, n*x.KO), make([]string, n*x.KO)
-		x.OutlierMean, x.OutlierZ, x.OutlierContribution = make([]float64, n*x.KO), make([]float64, n*x.KO), make([]float64, n*x.KO)
-	}
+	x := newExplained(n, min(top, F), ko)
 	schema := &s.meta.Schema
 	listed := make([]bool, F)
 	err := s.explainEach(ctx, rows, n, func(i int) int { return s.classIndex(res.Labels[i]) }, 0, func(i int, e *model.Explanation) {
-		row := rows[i*F : (i+1)*F]
-		x.Bias[i], x.Margin[i] = e.Bias, e.Margin
-		clear(listed)
-		k := 0
-		put := func(f int, c float64) {
-			j := i*x.K + k
-			x.Feature[j], x.Value[j], x.Contribution[j] = schema.Features[f].Name, valueText(&schema.Features[f], row[f]), c
-			listed[f] = true
-			k++
-		}
-		for _, fc := range e.Features {
-			if k == x.K {
-				break
-			}
-			put(fc.Feature, fc.Contribution)
-		}
-		for f := 0; k < x.K && f < F; f++ {
-			if !listed[f] {
-				put(f, 0)
-			}
-		}
-		for k, oc := range e.Outlier[:min(len(e.Outlier), x.KO)] {
-			j := i*x.KO + k
-			f := &schema.Features[oc.Feature]
-			x.OutlierFeature[j], x.OutlierValue[j] = f.Name, valueText(f, oc.Value)
-			x.OutlierMean[j], x.OutlierZ[j], x.OutlierContribution[j] = oc.Mean, oc.Z, oc.Contribution
-		}
+		x.put(i, schema, rows[i*F:(i+1)*F], e, listed)
 	})
 	if err != nil {
 		return err
 	}
 	res.Explained = x
 	return nil
+}
+
+// newExplained makes the outputs of n flows, k columns of features and
+// ko of detector inputs (ko < 0: the model has no detector, no outlier
+// outputs).
+func newExplained(n, k, ko int) *Explained {
+	x := &Explained{K: k}
+	x.Bias, x.Margin = make([]float64, n), make([]float64, n)
+	x.Feature, x.Value, x.Contribution = make([]string, n*k), make([]string, n*k), make([]float64, n*k)
+	if ko >= 0 {
+		x.KO, x.hasOutlier = ko, true
+		x.OutlierFeature, x.OutlierValue = make([]string, n*ko), make([]string, n*ko)
+		x.OutlierMean, x.OutlierZ, x.OutlierContribution = make([]float64, n*ko), make([]float64, n*ko), make([]float64, n*ko)
+	}
+	return x
+}
+
+// put fills flow i's columns from its explanation e of row (listed is
+// scratch, one per feature). The figures are clamped as
+// /predict?explain clamps them (cloudevents.Finite): JSON has no
+// infinity, and an overflowed share is the same number on every binding.
+func (x *Explained) put(i int, schema *model.Schema, row []float32, e *model.Explanation, listed []bool) {
+	F := len(schema.Features)
+	x.Bias[i], x.Margin[i] = cloudevents.Finite(e.Bias), cloudevents.Finite(e.Margin)
+	clear(listed)
+	k := 0
+	put := func(f int, c float64) {
+		j := i*x.K + k
+		x.Feature[j], x.Value[j], x.Contribution[j] = schema.Features[f].Name, valueText(&schema.Features[f], row[f]), cloudevents.Finite(c)
+		listed[f] = true
+		k++
+	}
+	for _, fc := range e.Features {
+		if k == x.K {
+			break
+		}
+		put(fc.Feature, fc.Contribution)
+	}
+	for f := 0; k < x.K && f < F; f++ {
+		if !listed[f] {
+			put(f, 0)
+		}
+	}
+	for k, oc := range e.Outlier[:min(len(e.Outlier), x.KO)] {
+		j := i*x.KO + k
+		f := &schema.Features[oc.Feature]
+		x.OutlierFeature[j], x.OutlierValue[j] = f.Name, valueText(f, oc.Value)
+		x.OutlierMean[j], x.OutlierZ[j], x.OutlierContribution[j] = cloudevents.Finite(oc.Mean), cloudevents.Finite(oc.Z), cloudevents.Finite(oc.Contribution)
+	}
 }
 
 // valueText is a row value as text, as a CSV cell would hold it.
