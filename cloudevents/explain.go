@@ -2,6 +2,7 @@ package cloudevents
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/flowsense/flowsense/model"
 )
@@ -54,21 +55,21 @@ func Explain(schema *model.Schema, classes []string, e *model.Explanation) *Expl
 		x.Class = classes[e.Class]
 	}
 	for i, f := range e.Features {
-		x.Features[i] = FeatureContribution{Name: schema.Features[f.Feature].Name, Value: wireValue(&schema.Features[f.Feature], f.Value), Contribution: Finite(f.Contribution)}
+		x.Features[i] = FeatureContribution{Name: schema.Features[f.Feature].Name, Value: WireValue(&schema.Features[f.Feature], f.Value), Contribution: Finite(f.Contribution)}
 	}
 	for _, o := range e.Outlier {
 		x.Outlier = append(x.Outlier, OutlierContribution{
-			Name: schema.Features[o.Feature].Name, Value: wireValue(&schema.Features[o.Feature], o.Value),
+			Name: schema.Features[o.Feature].Name, Value: WireValue(&schema.Features[o.Feature], o.Value),
 			Mean: Finite(o.Mean), Z: Finite(o.Z), Contribution: Finite(o.Contribution),
 		})
 	}
 	return x
 }
 
-// wireValue is a row value as JSON can carry it: a category's name, a
+// WireValue is a row value as JSON can carry it: a category's name, a
 // number, null for missing, and the strings "+Inf" and "-Inf" for the
 // infinities flow meters write.
-func wireValue(f *model.Feature, v float32) any {
+func WireValue(f *model.Feature, v float32) any {
 	switch {
 	case v != v:
 		return nil
@@ -97,4 +98,20 @@ func Finite(v float64) float64 {
 		return 0
 	}
 	return v
+}
+
+// ValueText is a wire value (FeatureContribution's or
+// OutlierContribution's Value) as text, as a CSV cell holds it: a number
+// in float64's shortest form (the digits /predict's JSON sends), a
+// category's name or "+Inf"/"-Inf" as they are, "" for missing. The
+// Open Inference Protocol's explain_value outputs and flowsense predict
+// --explain's CSV write values with it.
+func ValueText(v any) string {
+	switch v := v.(type) {
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case string:
+		return v
+	}
+	return ""
 }

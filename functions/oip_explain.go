@@ -18,9 +18,7 @@ package functions
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/flowsense/flowsense/cloudevents"
@@ -40,8 +38,10 @@ const (
 	// OutputExplainFeature names the top K features of each flow, largest
 	// contribution (by magnitude) first: BYTES [N, K].
 	OutputExplainFeature = "explain_feature"
-	// OutputExplainValue is the flow's value of each of them as text (a
-	// number, a category's name, "" for missing, +Inf, -Inf): BYTES [N, K].
+	// OutputExplainValue is the flow's value of each of them as text, as
+	// cloudevents.ValueText writes /predict?explain's value (a number in
+	// float64's shortest form, a category's name, "" for missing, +Inf,
+	// -Inf): BYTES [N, K].
 	OutputExplainValue = "explain_value"
 	// OutputExplainContribution is each one's TreeSHAP contribution to
 	// the predicted class's margin: FP64 [N, K].
@@ -220,19 +220,10 @@ func (x *Explained) put(i int, schema *model.Schema, row []float32, e *model.Exp
 	}
 }
 
-// valueText is a row value as text, as a CSV cell would hold it.
+// valueText is a row value as text: /predict?explain's value
+// (cloudevents.WireValue) as cloudevents.ValueText writes it.
 func valueText(f *model.Feature, v float32) string {
-	switch {
-	case v != v:
-		return ""
-	case math.IsInf(float64(v), 1):
-		return "+Inf"
-	case math.IsInf(float64(v), -1):
-		return "-Inf"
-	case f.Kind == model.Categorical && v >= 0 && int(v) < len(f.Categories) && float32(int(v)) == v:
-		return f.Categories[int(v)]
-	}
-	return strconv.FormatFloat(float64(v), 'g', -1, 32)
+	return cloudevents.ValueText(cloudevents.WireValue(f, v))
 }
 
 // explainParamText turns an explain parameter given as a JSON value (a

@@ -155,17 +155,7 @@ func checkExplained(t testing.TB, what string, x v2Explained, want []*cloudevent
 			name, value, c := x.strs[OutputExplainFeature][i*k+j], x.strs[OutputExplainValue][i*k+j], x.nums[OutputExplainContribution][i*k+j]
 			if j < len(e.Features) {
 				f := e.Features[j]
-				wv := ""
-				switch v := f.Value.(type) {
-				case float64: // the same float32, in its shortest form
-					if p, err := strconv.ParseFloat(value, 32); err == nil && float32(p) == float32(v) {
-						wv = value
-					} else {
-						wv = fmt.Sprint(v)
-					}
-				case string:
-					wv = v
-				}
+				wv := cloudevents.ValueText(f.Value) // /predict's value, digit for digit
 				if name != f.Name || !near(c, f.Contribution) || value != wv {
 					t.Fatalf("%s flow %d feature %d: %s=%q %v, want %s=%q %v", what, i, j, name, value, c, f.Name, wv, f.Contribution)
 				}

@@ -244,7 +244,7 @@ func appendExplanationCSV(b []byte, x *cloudevents.Explanation, nf, no int) []by
 		}
 		f := x.Features[j]
 		b = appendCSV(append(b, ','), f.Name)
-		b = appendWireValue(append(b, ','), f.Value)
+		b = appendCSV(append(b, ','), cloudevents.ValueText(f.Value))
 		b = num(b, f.Contribution)
 	}
 	for j := 0; j < no; j++ {
@@ -254,23 +254,10 @@ func appendExplanationCSV(b []byte, x *cloudevents.Explanation, nf, no int) []by
 		}
 		o := x.Outlier[j]
 		b = appendCSV(append(b, ','), o.Name)
-		b = appendWireValue(append(b, ','), o.Value)
+		b = appendCSV(append(b, ','), cloudevents.ValueText(o.Value))
 		b = num(b, o.Mean)
 		b = num(b, o.Z)
 		b = num(b, o.Contribution)
-	}
-	return b
-}
-
-// appendWireValue writes a wire value (cloudevents.FeatureContribution's
-// Value): a number in full, a category name or "+Inf"/"-Inf" as text,
-// nothing for missing.
-func appendWireValue(b []byte, v any) []byte {
-	switch v := v.(type) {
-	case float64:
-		return strconv.AppendFloat(b, v, 'g', -1, 64)
-	case string:
-		return appendCSV(b, v)
 	}
 	return b
 }
