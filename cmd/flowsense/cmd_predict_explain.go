@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 
 	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm/compiler"
 	"github.com/flowsense/flowsense/wasm/host"
@@ -58,19 +58,15 @@ func (n nativeExplainer) explain(_ context.Context, row []float32, _ *model.Resu
 func (nativeExplainer) close(context.Context) {}
 
 // moduleExplainer runs the module's explain export and summarises as the
-// functions do (functions/explain.go).
+// server does (functions.RowExplainer).
 type moduleExplainer struct {
-	mod         *host.Module
-	own         bool // loaded here: close it
-	m           *model.Model
-	phi, shares []float64
+	*functions.RowExplainer
+	mod *host.Module
+	own bool // loaded here: close it
 }
 
 func (x *moduleExplainer) explain(ctx context.Context, row []float32, r *model.Result, top int, e *model.Explanation) error {
-	if err := x.mod.Contributions(ctx, row, x.phi, x.shares); err != nil {
-		return err
-	}
-	return x.m.Summarise(r, row, x.phi, x.shares, top, e)
+	return x.Explain(ctx, row, r, top, e)
 }
 
 func (x *moduleExplainer) close(ctx context.Context) {
@@ -121,27 +117,10 @@ func newRowExplainer(ctx context.Context, p artifact.Predictor, path string, not
 			}
 			return nil, fmt.Errorf("%s: %w: the model has no node covers (retrain it)", path, errNoExplain)
 		}
-		x := &moduleExplainer{mod: mod, own: own, m: summaryModel(mod)}
-		x.phi = make([]float64, mod.Outputs()*(len(x.m.Schema.Features)+1))
-		if x.m.Outlier != nil {
-			x.shares = make([]float64, 3*len(x.m.Outlier.Features))
-		}
+		x := &moduleExplainer{functions.NewRowExplainer(mod, functions.ExplainModel(mod.Metadata(), mod.Outputs())), mod, own}
 		return x, nil
 	}
 	return nil, fmt.Errorf("%s: %w: engine %T", path, errNoExplain, p)
-}
-
-// summaryModel is the part of the model Summarise reads, from the
-// module's metadata (as functions.explainModel builds it).
-func summaryModel(mod *host.Module) *model.Model {
-	md := mod.Metadata()
-	m := &model.Model{Schema: md.Schema, Classes: md.Classes}
-	m.Ensemble.Objective = md.Objective
-	m.Ensemble.Outputs = mod.Outputs()
-	if md.Outlier != nil {
-		m.Outlier = &model.Outlier{Features: md.Outlier.Features, Components: md.Outlier.Components, Threshold: md.Outlier.Threshold}
-	}
-	return m
 }
 
 // writePredictions writes pred for the rows of ds in the output format,
@@ -200,7 +179,7 @@ func writePredictions(ctx context.Context, w io.Writer, format string, ds *flowd
 			}
 			buf = append(buf, '\n')
 		case outJSONL:
-			line := predictLine{Row: i + 1, Label: md.classes[c], Probability: pred.Probs[i*k+c], OutlierScore: finiteJSON(pred.Score[i]), Verdict: pred.Verdict[i].String(), Explanation: wire}
+			line := predictLine{Row: i + 1, Label: md.classes[c], Probability: pred.Probs[i*k+c], OutlierScore: cloudevents.Finite(pred.Score[i]), Verdict: pred.Verdict[i].String(), Explanation: wire}
 			b, err := json.Marshal(&line)
 			if err != nil {
 				return fmt.Errorf("row %d: %w", i+1, err)
@@ -260,18 +239,4 @@ func appendExplanationCSV(b []byte, x *cloudevents.Explanation, nf, no int) []by
 		b = num(b, o.Contribution)
 	}
 	return b
-}
-
-// finiteJSON clamps a figure JSON cannot carry (an overflowed outlier
-// score) to the largest finite one.
-func finiteJSON(v float64) float64 {
-	switch {
-	case math.IsInf(v, 1):
-		return math.MaxFloat64
-	case math.IsInf(v, -1):
-		return -math.MaxFloat64
-	case v != v:
-		return 0
-	}
-	return v
 }
