@@ -14,7 +14,6 @@ import (
 	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/wasm/compiler"
 	"github.com/flowsense/flowsense/wasm/host"
 )
 
@@ -45,7 +44,6 @@ and with --explain N "explanation" as POST /predict?explain=N gives it ({"class"
 type rowExplainer interface {
 	// explain fills e for row, whose prediction is r.
 	explain(ctx context.Context, row []float32, r *model.Result, top int, e *model.Explanation) error
-	close(ctx context.Context)
 }
 
 // nativeExplainer is the reference: model.Explainer.
@@ -55,34 +53,21 @@ func (n nativeExplainer) explain(_ context.Context, row []float32, _ *model.Resu
 	return n.x.Explain(row, top, e)
 }
 
-func (nativeExplainer) close(context.Context) {}
-
 // moduleExplainer runs the module's explain export and summarises as the
 // server does (functions.RowExplainer).
-type moduleExplainer struct {
-	*functions.RowExplainer
-	mod *host.Module
-	own bool // loaded here: close it
-}
+type moduleExplainer struct{ *functions.RowExplainer }
 
-func (x *moduleExplainer) explain(ctx context.Context, row []float32, r *model.Result, top int, e *model.Explanation) error {
+func (x moduleExplainer) explain(ctx context.Context, row []float32, r *model.Result, top int, e *model.Explanation) error {
 	return x.Explain(ctx, row, r, top, e)
-}
-
-func (x *moduleExplainer) close(ctx context.Context) {
-	if x.own {
-		x.mod.Close(ctx)
-	}
 }
 
 // errNoExplain: the model given cannot explain its predictions.
 var errNoExplain = errors.New("cannot explain")
 
 // newRowExplainer prepares explanations for the predictor p opened from
-// path. A module without the explain export (artifacts leave it out by
-// default) is replaced by model.json compiled with it in memory when
-// there is a model.json beside it; note says so.
-func newRowExplainer(ctx context.Context, p artifact.Predictor, path string, note io.Writer) (rowExplainer, error) {
+// path (a module opened with the explain export: openPredictor with
+// explain).
+func newRowExplainer(p artifact.Predictor, path string) (rowExplainer, error) {
 	switch p := p.(type) {
 	case *artifact.Native:
 		x, err := model.NewExplainer(p.Model())
@@ -91,34 +76,10 @@ func newRowExplainer(ctx context.Context, p artifact.Predictor, path string, not
 		}
 		return nativeExplainer{x}, nil
 	case *host.Module:
-		mod, own := p, false
-		if !mod.CanExplain() {
-			l, _ := artifact.Locate(path)
-			if l.Model == "" {
-				return nil, fmt.Errorf("%s: %w: the module has no explain export (compile it with flowsense compile --explain, or give the model directory or its model.json)", path, errNoExplain)
-			}
-			m, raw, err := artifact.ReadModel(l.Model)
-			if err != nil {
-				return nil, err
-			}
-			b, err := compiler.Compile(m, compiler.WithModelFile(raw))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w: %w", l.Model, errNoExplain, err)
-			}
-			if mod, err = host.Load(ctx, b); err != nil {
-				return nil, fmt.Errorf("%s: %w", l.Model, err)
-			}
-			own = true
-			fmt.Fprintf(note, "%s has no explain export: explaining with %s compiled with it in memory (flowsense compile --explain writes such a module)\n", path, l.Model)
-		}
-		if !mod.CanExplain() {
-			if own {
-				mod.Close(ctx)
-			}
+		if !p.CanExplain() {
 			return nil, fmt.Errorf("%s: %w: the model has no node covers (retrain it)", path, errNoExplain)
 		}
-		x := &moduleExplainer{functions.NewRowExplainer(mod, functions.ExplainModel(mod.Metadata(), mod.Outputs())), mod, own}
-		return x, nil
+		return moduleExplainer{functions.NewRowExplainer(p, functions.ExplainModel(p.Metadata(), p.Outputs()))}, nil
 	}
 	return nil, fmt.Errorf("%s: %w: engine %T", path, errNoExplain, p)
 }
