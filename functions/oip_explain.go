@@ -85,7 +85,6 @@ type Explained struct {
 	OutlierValue          []string  // N*KO
 	OutlierMean, OutlierZ []float64 // N*KO
 	OutlierContribution   []float64 // N*KO
-	hasOutlier            bool
 }
 
 // explainOutput is Output for the explanation outputs; ok is false for
@@ -179,7 +178,7 @@ func newExplained(n, k, ko int) *Explained {
 	x.Bias, x.Margin = make([]float64, n), make([]float64, n)
 	x.Feature, x.Value, x.Contribution = make([]string, n*k), make([]string, n*k), make([]float64, n*k)
 	if ko >= 0 {
-		x.KO, x.hasOutlier = ko, true
+		x.KO = ko
 		x.OutlierFeature, x.OutlierValue = make([]string, n*ko), make([]string, n*ko)
 		x.OutlierMean, x.OutlierZ, x.OutlierContribution = make([]float64, n*ko), make([]float64, n*ko), make([]float64, n*ko)
 	}
