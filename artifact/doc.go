@@ -8,7 +8,9 @@
 // ReadModule open a path the way every command takes --model: a
 // directory, a model.json or a .wasm module (told by its magic bytes, not
 // its name), compiling model.json in memory when a directory has no
-// module.
+// module. ExplainModule gives a module with the explain export (the one
+// found, when its export section lists it, else model.json compiled with
+// it, once): predict --explain and serve --explain open models with it.
 //
 // Predictor is a loaded model: *host.Module (the compiled module under
 // wazero, package wasm/host) and *Native (the native predictor,

@@ -2,6 +2,7 @@ package cloudevents
 
 import (
 	"math"
+	"strconv"
 
 	"github.com/flowsense/flowsense/model"
 )
@@ -49,26 +50,26 @@ type OutlierContribution struct {
 // Explain turns a model explanation into its wire form, naming features by
 // the schema and classes by classes.
 func Explain(schema *model.Schema, classes []string, e *model.Explanation) *Explanation {
-	x := &Explanation{Margin: finite(e.Margin), Bias: finite(e.Bias), Features: make([]FeatureContribution, len(e.Features))}
+	x := &Explanation{Margin: Finite(e.Margin), Bias: Finite(e.Bias), Features: make([]FeatureContribution, len(e.Features))}
 	if e.Class >= 0 && e.Class < len(classes) {
 		x.Class = classes[e.Class]
 	}
 	for i, f := range e.Features {
-		x.Features[i] = FeatureContribution{Name: schema.Features[f.Feature].Name, Value: wireValue(&schema.Features[f.Feature], f.Value), Contribution: finite(f.Contribution)}
+		x.Features[i] = FeatureContribution{Name: schema.Features[f.Feature].Name, Value: WireValue(&schema.Features[f.Feature], f.Value), Contribution: Finite(f.Contribution)}
 	}
 	for _, o := range e.Outlier {
 		x.Outlier = append(x.Outlier, OutlierContribution{
-			Name: schema.Features[o.Feature].Name, Value: wireValue(&schema.Features[o.Feature], o.Value),
-			Mean: finite(o.Mean), Z: finite(o.Z), Contribution: finite(o.Contribution),
+			Name: schema.Features[o.Feature].Name, Value: WireValue(&schema.Features[o.Feature], o.Value),
+			Mean: Finite(o.Mean), Z: Finite(o.Z), Contribution: Finite(o.Contribution),
 		})
 	}
 	return x
 }
 
-// wireValue is a row value as JSON can carry it: a category's name, a
+// WireValue is a row value as JSON can carry it: a category's name, a
 // number, null for missing, and the strings "+Inf" and "-Inf" for the
 // infinities flow meters write.
-func wireValue(f *model.Feature, v float32) any {
+func WireValue(f *model.Feature, v float32) any {
 	switch {
 	case v != v:
 		return nil
@@ -82,9 +83,12 @@ func wireValue(f *model.Feature, v float32) any {
 	return float64(v)
 }
 
-// finite clamps an overflowed figure to the largest float64 JSON can
-// carry (a share of an outlier score that overflowed).
-func finite(v float64) float64 {
+// Finite clamps an overflowed figure to the largest float64 JSON can
+// carry (a share of an outlier score that overflowed): +Inf to
+// math.MaxFloat64, -Inf to -math.MaxFloat64, NaN to 0. Every binding
+// that sends explanation figures (/predict?explain, the Open Inference
+// Protocol's explain_* outputs, flowsense predict --explain) clamps with it.
+func Finite(v float64) float64 {
 	switch {
 	case math.IsInf(v, 1):
 		return math.MaxFloat64
@@ -94,4 +98,20 @@ func finite(v float64) float64 {
 		return 0
 	}
 	return v
+}
+
+// ValueText is a wire value (FeatureContribution's or
+// OutlierContribution's Value) as text, as a CSV cell holds it: a number
+// in float64's shortest form (the digits /predict's JSON sends), a
+// category's name or "+Inf"/"-Inf" as they are, "" for missing. The
+// Open Inference Protocol's explain_value outputs and flowsense predict
+// --explain's CSV write values with it.
+func ValueText(v any) string {
+	switch v := v.(type) {
+	case float64:
+		return strconv.FormatFloat(v, 'g', -1, 64)
+	case string:
+		return v
+	}
+	return ""
 }

@@ -29,9 +29,20 @@
 //     metadata and health, and POST /v2/models/{name}/infer with the
 //     flows as an [N, F] tensor or one tensor per feature, answered with
 //     label, probabilities, outlier_score and verdict tensors, with the
-//     binary tensor data extension (oip.go, oip_rest.go);
+//     binary tensor data extension (oip.go, oip_rest.go); the request
+//     parameter explain=N adds the explain_* tensors (bias, margin and the
+//     top N features, values and contributions of the predicted class, and
+//     of the outlier score's shares), and the model metadata of a module
+//     that can explain carries the parameter explain=true over REST
+//     (oip_explain.go);
 //   - GET / and /static/..., the web page (package web) that classifies a
-//     CSV in the browser with /model.wasm.
+//     CSV or a pcap/pcapng capture in the browser with /model.wasm (or
+//     sends it to POST /predict) and explains a flow on a click.
+//
+// Each route group can require its own credential (auth.go, hostenv.go):
+// classification, feedback, metrics and the metadata route (GET /model
+// and /schema/*, FLOWSENSE_AUTH_METADATA; public when unset), each a
+// bearer token or a verified OIDC subject.
 //
 // Every request is bounded (body bytes, flows, time); every error is an
 // application/problem+json answer (RFC 9457) with the status a client can

@@ -91,11 +91,53 @@ type explainState struct {
 	m    *model.Model
 }
 
-// contributor is a predictor with the explain export (*host.Module).
-type contributor interface {
+// Contributor is a predictor with the explain export (*host.Module).
+type Contributor interface {
 	CanExplain() bool
 	Outputs() int
 	Contributions(ctx context.Context, row []float32, phi, outlier []float64) error
+}
+
+// ExplainModel is the part of a model model.Summarise reads, from a
+// module's metadata and its number of outputs (Contributor.Outputs):
+// schema, classes, objective, outputs and the detector's inputs.
+func ExplainModel(md *abi.Metadata, outputs int) *model.Model {
+	m := &model.Model{Schema: md.Schema, Classes: md.Classes}
+	m.Ensemble.Objective = md.Objective
+	m.Ensemble.Outputs = outputs
+	if md.Outlier != nil {
+		m.Outlier = &model.Outlier{Features: md.Outlier.Features, Components: md.Outlier.Components, Threshold: md.Outlier.Threshold}
+	}
+	return m
+}
+
+// RowExplainer explains rows one at a time with a module's explain
+// export: its contributions summarised by model.Summarise. The server's
+// explanations and flowsense predict --explain use it. Not safe for
+// concurrent use (it holds the buffers).
+type RowExplainer struct {
+	c           Contributor
+	m           *model.Model
+	phi, shares []float64
+}
+
+// NewRowExplainer explains with c's explain export (CanExplain must hold)
+// and m, the model part from ExplainModel.
+func NewRowExplainer(c Contributor, m *model.Model) *RowExplainer {
+	x := &RowExplainer{c: c, m: m, phi: make([]float64, c.Outputs()*(len(m.Schema.Features)+1))}
+	if m.Outlier != nil {
+		x.shares = make([]float64, 3*len(m.Outlier.Features))
+	}
+	return x
+}
+
+// Explain fills e with the top explanation of row (all features for top
+// <= 0) as predicted r (r.Class the class explained).
+func (x *RowExplainer) Explain(ctx context.Context, row []float32, r *model.Result, top int, e *model.Explanation) error {
+	if err := x.c.Contributions(ctx, row, x.phi, x.shares); err != nil {
+		return err
+	}
+	return x.m.Summarise(r, row, x.phi, x.shares, top, e)
 }
 
 // explainRows adds the top n explanation to each of results (rows
@@ -108,8 +150,8 @@ func (s *Server) explainRows(ctx context.Context, rows []float32, results []clou
 }
 
 // canExplain returns the module's explain export, or ErrCannotExplain.
-func (s *Server) canExplain() (contributor, error) {
-	c, ok := s.mod.(contributor)
+func (s *Server) canExplain() (Contributor, error) {
+	c, ok := s.mod.(Contributor)
 	if !ok || !c.CanExplain() {
 		return nil, fmt.Errorf("%w: its module has no explain export (compile it with flowsense compile --explain; a model trained before node covers were recorded must be retrained)", ErrCannotExplain)
 	}
@@ -124,12 +166,7 @@ func (s *Server) explainEach(ctx context.Context, rows []float32, count int, cla
 	if err != nil {
 		return err
 	}
-	m := s.explainModel()
-	phi := make([]float64, c.Outputs()*(s.nf+1))
-	var shares []float64
-	if m.Outlier != nil {
-		shares = make([]float64, 3*len(m.Outlier.Features))
-	}
+	x := NewRowExplainer(c, s.explainModel(c))
 	var e model.Explanation
 	var r model.Result
 	for i := 0; i < count; i++ {
@@ -138,12 +175,8 @@ func (s *Server) explainEach(ctx context.Context, rows []float32, count int, cla
 				return fmt.Errorf("%w: %v", ErrTimeout, err)
 			}
 		}
-		row := rows[i*s.nf : (i+1)*s.nf]
-		if err := c.Contributions(ctx, row, phi, shares); err != nil {
-			return fmt.Errorf("%w: %w", ErrModel, err)
-		}
 		r.Class = class(i)
-		if err := m.Summarise(&r, row, phi, shares, n, &e); err != nil {
+		if err := x.Explain(ctx, rows[i*s.nf:(i+1)*s.nf], &r, n, &e); err != nil {
 			return fmt.Errorf("%w: %w", ErrModel, err)
 		}
 		fn(i, &e)
@@ -151,22 +184,9 @@ func (s *Server) explainEach(ctx context.Context, rows []float32, count int, cla
 	return nil
 }
 
-// explainModel is the part of the model Summarise reads, from the
-// module's metadata: schema, objective, outputs and the detector's inputs.
-func (s *Server) explainModel() *model.Model {
-	s.xs.once.Do(func() {
-		md := s.meta
-		m := &model.Model{Schema: md.Schema, Classes: md.Classes}
-		m.Ensemble.Objective = md.Objective
-		m.Ensemble.Outputs = len(md.Classes)
-		if md.Objective == model.Logistic {
-			m.Ensemble.Outputs = 1
-		}
-		if md.Outlier != nil {
-			m.Outlier = &model.Outlier{Features: md.Outlier.Features, Components: md.Outlier.Components, Threshold: md.Outlier.Threshold}
-		}
-		s.xs.m = m
-	})
+// explainModel is ExplainModel of the module's metadata, made once.
+func (s *Server) explainModel(c Contributor) *model.Model {
+	s.xs.once.Do(func() { s.xs.m = ExplainModel(s.meta, c.Outputs()) })
 	return s.xs.m
 }
 

@@ -18,11 +18,10 @@ package functions
 import (
 	"context"
 	"fmt"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 
+	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/model"
 )
 
@@ -39,8 +38,10 @@ const (
 	// OutputExplainFeature names the top K features of each flow, largest
 	// contribution (by magnitude) first: BYTES [N, K].
 	OutputExplainFeature = "explain_feature"
-	// OutputExplainValue is the flow's value of each of them as text (a
-	// number, a category's name, "" for missing, +Inf, -Inf): BYTES [N, K].
+	// OutputExplainValue is the flow's value of each of them as text, as
+	// cloudevents.ValueText writes /predict?explain's value (a number in
+	// float64's shortest form, a category's name, "" for missing, +Inf,
+	// -Inf): BYTES [N, K].
 	OutputExplainValue = "explain_value"
 	// OutputExplainContribution is each one's TreeSHAP contribution to
 	// the predicted class's margin: FP64 [N, K].
@@ -84,7 +85,6 @@ type Explained struct {
 	OutlierValue          []string  // N*KO
 	OutlierMean, OutlierZ []float64 // N*KO
 	OutlierContribution   []float64 // N*KO
-	hasOutlier            bool
 }
 
 // explainOutput is Output for the explanation outputs; ok is false for
@@ -153,48 +153,15 @@ func (s *Server) explainOutputs(names []string, explain int) ([]string, error) {
 // classified into res.Labels.
 func (s *Server) explainTensors(ctx context.Context, rows []float32, n, top int, res *InferResult) error {
 	F := s.nf
-	x := &Explained{K: min(top, F)}
-	var d int
+	ko := -1
 	if o := s.meta.Outlier; o != nil {
-		d = len(o.Features)
-		x.KO, x.hasOutlier = min(top, d), true
+		ko = min(top, len(o.Features))
 	}
-	x.Bias, x.Margin = make([]float64, n), make([]float64, n)
-	x.Feature, x.Value, x.Contribution = make([]string, n*x.K), make([]string, n*x.K), make([]float64, n*x.K)
-	if x.hasOutlier {
-		x.OutlierFeature, x.OutlierValue = make([]string, n*x.KO), make([]string, n*x.KO)
-		x.OutlierMean, x.OutlierZ, x.OutlierContribution = make([]float64, n*x.KO), make([]float64, n*x.KO), make([]float64, n*x.KO)
-	}
+	x := newExplained(n, min(top, F), ko)
 	schema := &s.meta.Schema
 	listed := make([]bool, F)
 	err := s.explainEach(ctx, rows, n, func(i int) int { return s.classIndex(res.Labels[i]) }, 0, func(i int, e *model.Explanation) {
-		row := rows[i*F : (i+1)*F]
-		x.Bias[i], x.Margin[i] = e.Bias, e.Margin
-		clear(listed)
-		k := 0
-		put := func(f int, c float64) {
-			j := i*x.K + k
-			x.Feature[j], x.Value[j], x.Contribution[j] = schema.Features[f].Name, valueText(&schema.Features[f], row[f]), c
-			listed[f] = true
-			k++
-		}
-		for _, fc := range e.Features {
-			if k == x.K {
-				break
-			}
-			put(fc.Feature, fc.Contribution)
-		}
-		for f := 0; k < x.K && f < F; f++ {
-			if !listed[f] {
-				put(f, 0)
-			}
-		}
-		for k, oc := range e.Outlier[:min(len(e.Outlier), x.KO)] {
-			j := i*x.KO + k
-			f := &schema.Features[oc.Feature]
-			x.OutlierFeature[j], x.OutlierValue[j] = f.Name, valueText(f, oc.Value)
-			x.OutlierMean[j], x.OutlierZ[j], x.OutlierContribution[j] = oc.Mean, oc.Z, oc.Contribution
-		}
+		x.put(i, schema, rows[i*F:(i+1)*F], e, listed)
 	})
 	if err != nil {
 		return err
@@ -203,19 +170,59 @@ func (s *Server) explainTensors(ctx context.Context, rows []float32, n, top int,
 	return nil
 }
 
-// valueText is a row value as text, as a CSV cell would hold it.
-func valueText(f *model.Feature, v float32) string {
-	switch {
-	case v != v:
-		return ""
-	case math.IsInf(float64(v), 1):
-		return "+Inf"
-	case math.IsInf(float64(v), -1):
-		return "-Inf"
-	case f.Kind == model.Categorical && v >= 0 && int(v) < len(f.Categories) && float32(int(v)) == v:
-		return f.Categories[int(v)]
+// newExplained makes the outputs of n flows, k columns of features and
+// ko of detector inputs (ko < 0: the model has no detector, no outlier
+// outputs).
+func newExplained(n, k, ko int) *Explained {
+	x := &Explained{K: k}
+	x.Bias, x.Margin = make([]float64, n), make([]float64, n)
+	x.Feature, x.Value, x.Contribution = make([]string, n*k), make([]string, n*k), make([]float64, n*k)
+	if ko >= 0 {
+		x.KO = ko
+		x.OutlierFeature, x.OutlierValue = make([]string, n*ko), make([]string, n*ko)
+		x.OutlierMean, x.OutlierZ, x.OutlierContribution = make([]float64, n*ko), make([]float64, n*ko), make([]float64, n*ko)
 	}
-	return strconv.FormatFloat(float64(v), 'g', -1, 32)
+	return x
+}
+
+// put fills flow i's columns from its explanation e of row (listed is
+// scratch, one per feature). The figures are clamped as
+// /predict?explain clamps them (cloudevents.Finite): JSON has no
+// infinity, and an overflowed share is the same number on every binding.
+func (x *Explained) put(i int, schema *model.Schema, row []float32, e *model.Explanation, listed []bool) {
+	F := len(schema.Features)
+	x.Bias[i], x.Margin[i] = cloudevents.Finite(e.Bias), cloudevents.Finite(e.Margin)
+	clear(listed)
+	k := 0
+	put := func(f int, c float64) {
+		j := i*x.K + k
+		x.Feature[j], x.Value[j], x.Contribution[j] = schema.Features[f].Name, valueText(&schema.Features[f], row[f]), cloudevents.Finite(c)
+		listed[f] = true
+		k++
+	}
+	for _, fc := range e.Features {
+		if k == x.K {
+			break
+		}
+		put(fc.Feature, fc.Contribution)
+	}
+	for f := 0; k < x.K && f < F; f++ {
+		if !listed[f] {
+			put(f, 0)
+		}
+	}
+	for k, oc := range e.Outlier[:min(len(e.Outlier), x.KO)] {
+		j := i*x.KO + k
+		f := &schema.Features[oc.Feature]
+		x.OutlierFeature[j], x.OutlierValue[j] = f.Name, valueText(f, oc.Value)
+		x.OutlierMean[j], x.OutlierZ[j], x.OutlierContribution[j] = cloudevents.Finite(oc.Mean), cloudevents.Finite(oc.Z), cloudevents.Finite(oc.Contribution)
+	}
+}
+
+// valueText is a row value as text: /predict?explain's value
+// (cloudevents.WireValue) as cloudevents.ValueText writes it.
+func valueText(f *model.Feature, v float32) string {
+	return cloudevents.ValueText(cloudevents.WireValue(f, v))
 }
 
 // explainParamText turns an explain parameter given as a JSON value (a

@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/flowsense/flowsense/cloudevents"
+	"github.com/flowsense/flowsense/model"
 )
 
 // explainFlows are the sample flows in a fixed order, their rows as the
@@ -153,17 +155,7 @@ func checkExplained(t testing.TB, what string, x v2Explained, want []*cloudevent
 			name, value, c := x.strs[OutputExplainFeature][i*k+j], x.strs[OutputExplainValue][i*k+j], x.nums[OutputExplainContribution][i*k+j]
 			if j < len(e.Features) {
 				f := e.Features[j]
-				wv := ""
-				switch v := f.Value.(type) {
-				case float64: // the same float32, in its shortest form
-					if p, err := strconv.ParseFloat(value, 32); err == nil && float32(p) == float32(v) {
-						wv = value
-					} else {
-						wv = fmt.Sprint(v)
-					}
-				case string:
-					wv = v
-				}
+				wv := cloudevents.ValueText(f.Value) // /predict's value, digit for digit
 				if name != f.Name || !near(c, f.Contribution) || value != wv {
 					t.Fatalf("%s flow %d feature %d: %s=%q %v, want %s=%q %v", what, i, j, name, value, c, f.Name, wv, f.Contribution)
 				}
@@ -326,5 +318,36 @@ func TestOIPExplainBad(t *testing.T) {
 	}
 	if code, _, b := oipDo(t, plain, "POST", ppath, v2JSON, npRequest(plain, rows, nil)); code != 200 {
 		t.Errorf("no explain export, not asked: %d %s", code, b)
+	}
+}
+
+// TestOIPExplainOverflow: an explanation whose figures overflowed (a
+// share of an outlier score gone to infinity) is answered as
+// /predict?explain answers it, clamped to finite numbers, not a 500.
+func TestOIPExplainOverflow(t *testing.T) {
+	s, m := newExplainServer(t)
+	inf := math.Inf(1)
+	f0, o0 := 0, int(m.Outlier.Features[0])
+	e := &model.Explanation{
+		Margin: inf, Bias: -inf,
+		Features: []model.FeatureContribution{{Feature: f0, Value: 1, Contribution: inf}},
+		Outlier:  []model.OutlierContribution{{Feature: o0, Value: 2, Mean: math.NaN(), Z: inf, Contribution: -inf}},
+	}
+	want := cloudevents.Explain(&m.Schema, m.Classes, e)
+	x := newExplained(1, 2, 1)
+	x.put(0, &s.meta.Schema, make([]float32, s.nf), e, make([]bool, s.nf))
+	res := &InferResult{ModelName: s.OIPModelName(), N: 1, Outputs: append(slices.Clone(explainOutputs), outlierOutputs...), Explained: x}
+	b, _, err := s.appendInferResponse(nil, res, BinaryOutputs{})
+	if err != nil {
+		t.Fatalf("answer: %v", err)
+	}
+	got := decodeExplained(t, b)
+	for name, w := range map[string]float64{
+		OutputExplainMargin: want.Margin, OutputExplainBias: want.Bias, OutputExplainContribution: want.Features[0].Contribution,
+		OutputExplainOutlierMean: want.Outlier[0].Mean, OutputExplainOutlierZ: want.Outlier[0].Z, OutputExplainOutlierContribution: want.Outlier[0].Contribution,
+	} {
+		if v := got.nums[name][0]; v != w {
+			t.Errorf("%s = %v, want %v as /predict?explain gives it", name, v, w)
+		}
 	}
 }

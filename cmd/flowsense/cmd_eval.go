@@ -54,8 +54,8 @@ func addModelFlags(f *flagSet, filesHelp string) modelFlags {
 
 // open loads the model with its engine and reads the data against its
 // schema. The caller closes the predictor.
-func (mf modelFlags) open(ctx context.Context, stderr io.Writer) (artifact.Predictor, *flowdata.Dataset, error) {
-	p, err := openPredictor(ctx, *mf.model, *mf.engine)
+func (mf modelFlags) open(ctx context.Context, stderr io.Writer, explain bool) (artifact.Predictor, *flowdata.Dataset, error) {
+	p, err := openPredictor(ctx, *mf.model, *mf.engine, explain, stderr)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -78,7 +78,7 @@ func runEval(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		f.usage(stdout, "--model DIR|model.wasm --data FILE... [options]")
 		return errHelp
 	}
-	p, ds, err := mf.open(ctx, stderr)
+	p, ds, err := mf.open(ctx, stderr, false)
 	if err != nil {
 		return err
 	}
@@ -135,17 +135,16 @@ func runPredict(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil || top < 0 {
 		return fmt.Errorf("%w: --explain %q: want a whole number of features, 0 for none", errUsage, *explain)
 	}
-	p, ds, err := mf.open(ctx, stderr)
+	p, ds, err := mf.open(ctx, stderr, top > 0)
 	if err != nil {
 		return err
 	}
 	defer func() { p.Close(ctx) }()
 	var x rowExplainer
 	if top > 0 {
-		if x, err = newRowExplainer(ctx, p, *mf.model, stderr); err != nil {
+		if x, err = newRowExplainer(p, *mf.model); err != nil {
 			return err
 		}
-		defer x.close(ctx)
 	}
 	pred, err := artifact.PredictColumns(ctx, p, ds.Columns, ds.Rows)
 	if err != nil {

@@ -7,14 +7,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"strconv"
 
 	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/model"
-	"github.com/flowsense/flowsense/wasm/compiler"
 	"github.com/flowsense/flowsense/wasm/host"
 )
 
@@ -45,7 +44,6 @@ and with --explain N "explanation" as POST /predict?explain=N gives it ({"class"
 type rowExplainer interface {
 	// explain fills e for row, whose prediction is r.
 	explain(ctx context.Context, row []float32, r *model.Result, top int, e *model.Explanation) error
-	close(ctx context.Context)
 }
 
 // nativeExplainer is the reference: model.Explainer.
@@ -55,38 +53,21 @@ func (n nativeExplainer) explain(_ context.Context, row []float32, _ *model.Resu
 	return n.x.Explain(row, top, e)
 }
 
-func (nativeExplainer) close(context.Context) {}
-
 // moduleExplainer runs the module's explain export and summarises as the
-// functions do (functions/explain.go).
-type moduleExplainer struct {
-	mod         *host.Module
-	own         bool // loaded here: close it
-	m           *model.Model
-	phi, shares []float64
-}
+// server does (functions.RowExplainer).
+type moduleExplainer struct{ *functions.RowExplainer }
 
-func (x *moduleExplainer) explain(ctx context.Context, row []float32, r *model.Result, top int, e *model.Explanation) error {
-	if err := x.mod.Contributions(ctx, row, x.phi, x.shares); err != nil {
-		return err
-	}
-	return x.m.Summarise(r, row, x.phi, x.shares, top, e)
-}
-
-func (x *moduleExplainer) close(ctx context.Context) {
-	if x.own {
-		x.mod.Close(ctx)
-	}
+func (x moduleExplainer) explain(ctx context.Context, row []float32, r *model.Result, top int, e *model.Explanation) error {
+	return x.Explain(ctx, row, r, top, e)
 }
 
 // errNoExplain: the model given cannot explain its predictions.
 var errNoExplain = errors.New("cannot explain")
 
 // newRowExplainer prepares explanations for the predictor p opened from
-// path. A module without the explain export (artifacts leave it out by
-// default) is replaced by model.json compiled with it in memory when
-// there is a model.json beside it; note says so.
-func newRowExplainer(ctx context.Context, p artifact.Predictor, path string, note io.Writer) (rowExplainer, error) {
+// path (a module opened with the explain export: openPredictor with
+// explain).
+func newRowExplainer(p artifact.Predictor, path string) (rowExplainer, error) {
 	switch p := p.(type) {
 	case *artifact.Native:
 		x, err := model.NewExplainer(p.Model())
@@ -95,53 +76,12 @@ func newRowExplainer(ctx context.Context, p artifact.Predictor, path string, not
 		}
 		return nativeExplainer{x}, nil
 	case *host.Module:
-		mod, own := p, false
-		if !mod.CanExplain() {
-			l, _ := artifact.Locate(path)
-			if l.Model == "" {
-				return nil, fmt.Errorf("%s: %w: the module has no explain export (compile it with flowsense compile --explain, or give the model directory or its model.json)", path, errNoExplain)
-			}
-			m, raw, err := artifact.ReadModel(l.Model)
-			if err != nil {
-				return nil, err
-			}
-			b, err := compiler.Compile(m, compiler.WithModelFile(raw))
-			if err != nil {
-				return nil, fmt.Errorf("%s: %w: %w", l.Model, errNoExplain, err)
-			}
-			if mod, err = host.Load(ctx, b); err != nil {
-				return nil, fmt.Errorf("%s: %w", l.Model, err)
-			}
-			own = true
-			fmt.Fprintf(note, "%s has no explain export: explaining with %s compiled with it in memory (flowsense compile --explain writes such a module)\n", path, l.Model)
-		}
-		if !mod.CanExplain() {
-			if own {
-				mod.Close(ctx)
-			}
+		if !p.CanExplain() {
 			return nil, fmt.Errorf("%s: %w: the model has no node covers (retrain it)", path, errNoExplain)
 		}
-		x := &moduleExplainer{mod: mod, own: own, m: summaryModel(mod)}
-		x.phi = make([]float64, mod.Outputs()*(len(x.m.Schema.Features)+1))
-		if x.m.Outlier != nil {
-			x.shares = make([]float64, 3*len(x.m.Outlier.Features))
-		}
-		return x, nil
+		return moduleExplainer{functions.NewRowExplainer(p, functions.ExplainModel(p.Metadata(), p.Outputs()))}, nil
 	}
 	return nil, fmt.Errorf("%s: %w: engine %T", path, errNoExplain, p)
-}
-
-// summaryModel is the part of the model Summarise reads, from the
-// module's metadata (as functions.explainModel builds it).
-func summaryModel(mod *host.Module) *model.Model {
-	md := mod.Metadata()
-	m := &model.Model{Schema: md.Schema, Classes: md.Classes}
-	m.Ensemble.Objective = md.Objective
-	m.Ensemble.Outputs = mod.Outputs()
-	if md.Outlier != nil {
-		m.Outlier = &model.Outlier{Features: md.Outlier.Features, Components: md.Outlier.Components, Threshold: md.Outlier.Threshold}
-	}
-	return m
 }
 
 // writePredictions writes pred for the rows of ds in the output format,
@@ -200,7 +140,7 @@ func writePredictions(ctx context.Context, w io.Writer, format string, ds *flowd
 			}
 			buf = append(buf, '\n')
 		case outJSONL:
-			line := predictLine{Row: i + 1, Label: md.classes[c], Probability: pred.Probs[i*k+c], OutlierScore: finiteJSON(pred.Score[i]), Verdict: pred.Verdict[i].String(), Explanation: wire}
+			line := predictLine{Row: i + 1, Label: md.classes[c], Probability: pred.Probs[i*k+c], OutlierScore: cloudevents.Finite(pred.Score[i]), Verdict: pred.Verdict[i].String(), Explanation: wire}
 			b, err := json.Marshal(&line)
 			if err != nil {
 				return fmt.Errorf("row %d: %w", i+1, err)
@@ -244,7 +184,7 @@ func appendExplanationCSV(b []byte, x *cloudevents.Explanation, nf, no int) []by
 		}
 		f := x.Features[j]
 		b = appendCSV(append(b, ','), f.Name)
-		b = appendWireValue(append(b, ','), f.Value)
+		b = appendCSV(append(b, ','), cloudevents.ValueText(f.Value))
 		b = num(b, f.Contribution)
 	}
 	for j := 0; j < no; j++ {
@@ -254,37 +194,10 @@ func appendExplanationCSV(b []byte, x *cloudevents.Explanation, nf, no int) []by
 		}
 		o := x.Outlier[j]
 		b = appendCSV(append(b, ','), o.Name)
-		b = appendWireValue(append(b, ','), o.Value)
+		b = appendCSV(append(b, ','), cloudevents.ValueText(o.Value))
 		b = num(b, o.Mean)
 		b = num(b, o.Z)
 		b = num(b, o.Contribution)
 	}
 	return b
-}
-
-// appendWireValue writes a wire value (cloudevents.FeatureContribution's
-// Value): a number in full, a category name or "+Inf"/"-Inf" as text,
-// nothing for missing.
-func appendWireValue(b []byte, v any) []byte {
-	switch v := v.(type) {
-	case float64:
-		return strconv.AppendFloat(b, v, 'g', -1, 64)
-	case string:
-		return appendCSV(b, v)
-	}
-	return b
-}
-
-// finiteJSON clamps a figure JSON cannot carry (an overflowed outlier
-// score) to the largest finite one.
-func finiteJSON(v float64) float64 {
-	switch {
-	case math.IsInf(v, 1):
-		return math.MaxFloat64
-	case math.IsInf(v, -1):
-		return -math.MaxFloat64
-	case v != v:
-		return 0
-	}
-	return v
 }

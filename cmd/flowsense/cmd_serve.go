@@ -13,12 +13,9 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/functions"
 	"github.com/flowsense/flowsense/functions/oipgrpc"
 	"github.com/flowsense/flowsense/wasm/abi"
-	"github.com/flowsense/flowsense/wasm/compiler"
-	"github.com/flowsense/flowsense/wasm/host"
 )
 
 func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -86,7 +83,7 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	var srv *functions.Server
 	if *explain {
 		var b []byte
-		if b, err = explainModule(ctx, *modelPath, stderr); err == nil {
+		if b, err = explainModule(*modelPath, stderr); err == nil {
 			srv, err = functions.New(ctx, b, opts...)
 		}
 	} else {
@@ -128,38 +125,6 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		return nil
 	}
 	return err
-}
-
-// explainModule is the module at path when it has the explain export,
-// else model.json beside it compiled with the export (note says so).
-func explainModule(ctx context.Context, path string, note io.Writer) ([]byte, error) {
-	b, err := artifact.ReadModule(path)
-	if err != nil {
-		return nil, err
-	}
-	mod, err := host.Load(ctx, b)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	ok := mod.CanExplain()
-	mod.Close(ctx)
-	if ok {
-		return b, nil
-	}
-	l, _ := artifact.Locate(path)
-	if l.Model == "" {
-		return nil, fmt.Errorf("%w: --explain: %s has no explain export and no model.json beside it (flowsense compile --explain writes one)", errUsage, path)
-	}
-	m, raw, err := artifact.ReadModel(l.Model)
-	if err != nil {
-		return nil, err
-	}
-	b, err = compiler.Compile(m, compiler.WithModelFile(raw))
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", l.Model, err)
-	}
-	fmt.Fprintf(note, "--explain: serving %s compiled with the explain export (%d bytes)\n", l.Model, len(b))
-	return b, nil
 }
 
 // readSample reads the first rows of the file for --sample.

@@ -22,7 +22,7 @@ rounded to float32. With EXPLAIN (a number N), every request carries
 the parameter explain=N and /predict is asked ?explain=N: the answers'
 explain_* tensors must hold /predict's explanations (the top N features
 of the predicted class, bias, margin and the outlier shares; values as
-text that reads back as /predict's float32), padded with features of
+text that reads back as /predict's float64 number), padded with features of
 zero contribution. It prints a JSON summary and exits 1 on a mismatch.
 """
 import csv, io, json, math, struct, sys, urllib.error, urllib.request
@@ -141,10 +141,13 @@ def value_text(v):
 
 
 def same_value(text, v):
+    # a number is /predict's float64 in its shortest form: it parses back
+    # to that float64 (float32's shortest form would not: 0.1 is not
+    # 0.10000000149011612)
     if v is None or isinstance(v, str):
         return text == value_text(v)
     try:
-        return f32(float(text)) == f32(v)
+        return float(text) == v
     except ValueError:
         return False
 

@@ -63,6 +63,11 @@
 //     fallen for EarlyStopping rounds and the ensemble is cut back to the
 //     best round. With Refit it is then trained again on every row for that
 //     many rounds. Result.Stop says why training ended.
+//   - Bagging. Params.Bag above 1 trains that many models, each the whole
+//     procedure above with its own seed drawn from Seed, and averages their
+//     raw scores as one ensemble (each member's leaves divided by Bag, the
+//     mean base score; bag.go): the model format and predictors are
+//     unchanged. Result.Members lists each member's choices.
 //   - Class weighting. WeightAuto trains with balanced weights and weighs
 //     balanced, its square root and none on the validation rows as offsets
 //     of the raw scores (auto.go): balanced stays unless another weighting

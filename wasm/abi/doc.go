@@ -6,5 +6,7 @@
 //
 // It imports the standard library and package model only: the
 // simulator, the CLI's inspect and anything else that reads a module's
-// metadata use it without linking the compiler or a runtime.
+// metadata use it without linking the compiler or a runtime
+// (HasFuncExport, likewise, reads whether a module exports a function,
+// the explain export say, from its export section).
 package abi

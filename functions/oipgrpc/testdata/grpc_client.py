@@ -109,7 +109,7 @@ def explanation_mismatch(got, want):
         if j < len(want["features"]):
             w = want["features"][j]
             v = w["value"]
-            ok = value == ("" if v is None else v) if v is None or isinstance(v, str) else f32(float(value)) == f32(v)
+            ok = value == ("" if v is None else v) if v is None or isinstance(v, str) else float(value) == v  # float64 digits, as /predict sends them
             if fname != w["name"] or c != w["contribution"] or not ok:
                 return f"feature {j}: {(fname, value, c)} vs {w}"
         elif c != 0 or fname in [g[0] for g in got["features"][:j]]:
