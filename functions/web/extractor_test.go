@@ -70,7 +70,7 @@ func TestExtractorUpToDate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f := files["/static/extract.wasm"]; !bytes.Equal(f.body, committed) {
+	if body, _ := files["/static/extract.wasm"].load(); !bytes.Equal(body, committed) {
 		t.Fatal("static/extract.wasm.gz differs from the one embedded in this test binary")
 	}
 	if len(committed) > extractorBudget {
