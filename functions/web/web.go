@@ -27,12 +27,16 @@ type file struct {
 	// Content-Encoding: gzip, only to clients that accept it.
 	gzipped bool
 
+	// Read and hashed for the ETag on first use (load), not at package
+	// init: every flowsense command, every Lambda cold start and the
+	// Knative function link this package, and most never serve the page.
 	once sync.Once
 	body []byte
 	etag string
 }
 
-// load returns the file and its ETag.
+// load returns the file and its ETag, reading and hashing it the first
+// time.
 func (f *file) load() (body []byte, etag string) {
 	f.once.Do(func() {
 		b, err := static.ReadFile(f.name)
@@ -66,7 +70,6 @@ var files = func() map[string]*file {
 		if gz, ok := strings.CutSuffix(name, ".gz"); ok {
 			f.contentType, f.gzipped = contentTypes[path.Ext(gz)], true
 		}
-		f.load()
 		m[urlPath] = f
 	}
 	return m

@@ -168,6 +168,31 @@ func TestExtractorModule(t *testing.T) {
 	}
 }
 
+// loadedAtInit names the files read by the end of package init: this
+// initializer runs after that of files, which it depends on.
+var loadedAtInit = func() (p []string) {
+	for urlPath, f := range files {
+		if f.body != nil || f.etag != "" {
+			p = append(p, urlPath)
+		}
+	}
+	return p
+}()
+
+// TestLazyLoad: package init reads and hashes no file (every flowsense
+// command links this package); a file is read on first use, and its ETag
+// stays the same.
+func TestLazyLoad(t *testing.T) {
+	if len(loadedAtInit) != 0 {
+		t.Errorf("read at package init: %q", loadedAtInit)
+	}
+	r := httptest.NewRequest("GET", "/static/style.css", nil)
+	a, b := serve(r), serve(r)
+	if a.Header().Get("ETag") == "" || a.Header().Get("ETag") != b.Header().Get("ETag") {
+		t.Errorf("ETags %q and %q", a.Header().Get("ETag"), b.Header().Get("ETag"))
+	}
+}
+
 func TestAcceptsGzip(t *testing.T) {
 	cases := map[string]struct {
 		values []string
