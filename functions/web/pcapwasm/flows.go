@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/flowsense/flowsense/extract"
 )
@@ -15,20 +14,9 @@ import (
 // ErrNoFlows: the capture holds no IP flow (it may hold other frames).
 var ErrNoFlows = errors.New("the capture holds no IP flow")
 
-// FlowKey says which flow a row is. Its JSON is that of functions.FlowKey,
-// the key POST /predict answers for a capture.
-type FlowKey struct {
-	ID         string `json:"id"`
-	Src        string `json:"src"`
-	SrcPort    uint16 `json:"src_port"`
-	Dst        string `json:"dst"`
-	DstPort    uint16 `json:"dst_port"`
-	Protocol   uint8  `json:"protocol"`
-	Start      string `json:"start"`
-	FwdPackets int64  `json:"fwd_packets"`
-	BwdPackets int64  `json:"bwd_packets"`
-	End        string `json:"end"`
-}
+// FlowKey says which flow a row is (extract.Flow.Key): the key POST
+// /predict answers for a capture too (functions.FlowKey).
+type FlowKey = extract.FlowKey
 
 // Result is the extraction of one capture.
 type Result struct {
@@ -49,10 +37,7 @@ func Extract(ctx context.Context, r io.Reader, name string) (Result, error) {
 	var csv bytes.Buffer
 	cw := extract.NewCSVWriter(&csv, "")
 	x, err := extract.New(extract.Options{}, func(f *extract.Flow) error {
-		res.Flows = append(res.Flows, FlowKey{ID: f.ID(), Src: f.Src.String(), SrcPort: f.SrcPort, Dst: f.Dst.String(),
-			DstPort: f.DstPort, Protocol: f.Protocol, Start: f.Start().Format(time.RFC3339Nano),
-			FwdPackets: int64(f.Value(extract.TotalFwdPacket)), BwdPackets: int64(f.Value(extract.TotalBwdPackets)),
-			End: f.End.String()})
+		res.Flows = append(res.Flows, f.Key())
 		return cw.Write(f)
 	})
 	if err != nil {
