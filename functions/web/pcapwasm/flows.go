@@ -11,8 +11,18 @@ import (
 	"github.com/flowsense/flowsense/extract"
 )
 
-// ErrNoFlows: the capture holds no IP flow (it may hold other frames).
-var ErrNoFlows = errors.New("the capture holds no IP flow")
+var (
+	// ErrNoFlows: the capture holds no IP flow (it may hold other frames).
+	ErrNoFlows = errors.New("the capture holds no IP flow")
+	// ErrTooManyFlows: the capture holds more than MaxFlows flows.
+	ErrTooManyFlows = errors.New("too many flows")
+)
+
+// MaxFlows caps the flows of one capture, as POST /predict caps those of
+// a capture upload (functions.DefaultMaxFlows, which a test holds it to;
+// this package imports extract/ and the standard library only): the
+// page holds every flow's row, key and verdict, and the CSV besides.
+const MaxFlows = 10000
 
 // FlowKey says which flow a row is (extract.Flow.Key): the key POST
 // /predict answers for a capture too (functions.FlowKey).
@@ -30,13 +40,19 @@ type Result struct {
 
 // Extract reads one capture (pcap or pcapng, gzip-compressed or not) with
 // the options `flowsense extract` uses by default. name appears in errors,
-// which are extract's *Error for a bad capture and ErrNoFlows for a
-// capture without IP flows.
+// which are extract's *Error for a bad capture, ErrNoFlows for a capture
+// without IP flows and ErrTooManyFlows for one of more than MaxFlows flows.
 func Extract(ctx context.Context, r io.Reader, name string) (Result, error) {
 	var res Result
 	var csv bytes.Buffer
 	cw := extract.NewCSVWriter(&csv, "")
-	x, err := extract.New(extract.Options{}, func(f *extract.Flow) error {
+	errTooMany := fmt.Errorf("%s: %w: more than %d in one capture, the most the page (and POST /predict) takes; "+
+		"split it (editcap -c) or run flowsense extract on it", name, ErrTooManyFlows, MaxFlows)
+	// Open flows are capped too, as POST /predict caps them.
+	x, err := extract.New(extract.Options{MaxFlows: MaxFlows + 1}, func(f *extract.Flow) error {
+		if len(res.Flows) == MaxFlows {
+			return errTooMany
+		}
 		res.Flows = append(res.Flows, f.Key())
 		return cw.Write(f)
 	})
@@ -44,6 +60,9 @@ func Extract(ctx context.Context, r io.Reader, name string) (Result, error) {
 		return Result{}, err
 	}
 	if err := x.ReadCapture(ctx, r, name); err != nil {
+		if errors.Is(err, errTooMany) {
+			return Result{}, errTooMany
+		}
 		return Result{}, err
 	}
 	res.Stats = x.Stats()
