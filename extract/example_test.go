@@ -2,6 +2,7 @@ package extract_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 
@@ -57,4 +58,20 @@ func ExampleExtractor() {
 	// 2001:db8::1-2001:db8::2-9-443-6 after 3 packets: 2000 µs, SYN 2
 	// 192.168.10.5-192.168.10.50-50000-22-6 after 3 packets: 100000000 µs, SYN 0
 	// 192.168.10.5-192.168.10.50-50000-22-6 after 3 packets: 100000000 µs, SYN 0
+}
+
+// Name each flow by its key, as POST /predict answers for a capture.
+func ExampleFlow_Key() {
+	_, err := extract.ExtractFile(context.Background(), "testdata/mixed.pcap", extract.Options{}, func(f *extract.Flow) error {
+		if k := f.Key(); k.Protocol == 6 && k.DstPort == 443 {
+			b, _ := json.Marshal(k)
+			fmt.Println(string(b))
+		}
+		return nil
+	})
+	if err != nil {
+		fmt.Println(err)
+	}
+	// Output:
+	// {"id":"2001:db8::1-2001:db8::2-9-443-6","src":"2001:db8::1","src_port":9,"dst":"2001:db8::2","dst_port":443,"protocol":6,"start":"2017-07-05T13:26:00.038372Z","fwd_packets":2,"bwd_packets":1,"end":"timeout"}
 }

@@ -98,6 +98,33 @@ func (f *Flow) ID() string {
 	return string(f.appendID(b))
 }
 
+// FlowKey says which flow a CSV row or a verdict is for: the identifier
+// columns of the CSV and a little more, as JSON. It is the key POST
+// /predict answers for a capture (functions.FlowKey), the page's extractor
+// gives (functions/web/pcapwasm) and the sensor reports.
+type FlowKey struct {
+	// ID is the Flow ID column.
+	ID       string `json:"id"`
+	Src      string `json:"src"`
+	SrcPort  uint16 `json:"src_port"`
+	Dst      string `json:"dst"`
+	DstPort  uint16 `json:"dst_port"`
+	Protocol uint8  `json:"protocol"`
+	// Start is the first packet's time (RFC 3339, microseconds).
+	Start      string `json:"start"`
+	FwdPackets int64  `json:"fwd_packets"`
+	BwdPackets int64  `json:"bwd_packets"`
+	// End is why the flow ended (timeout, new-connection, capture-end, ...).
+	End string `json:"end"`
+}
+
+// Key returns the flow's key.
+func (f *Flow) Key() FlowKey {
+	return FlowKey{ID: f.ID(), Src: f.Src.String(), SrcPort: f.SrcPort, Dst: f.Dst.String(), DstPort: f.DstPort,
+		Protocol: f.Protocol, Start: f.Start().Format(time.RFC3339Nano), FwdPackets: int64(f.Value(TotalFwdPacket)),
+		BwdPackets: int64(f.Value(TotalBwdPackets)), End: f.End.String()}
+}
+
 func (f *Flow) appendID(b []byte) []byte {
 	b = f.idSrc.AppendTo(b)
 	b = append(b, '-')

@@ -9,6 +9,7 @@ import (
 
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/functions/web"
 )
 
 var (
@@ -154,8 +155,10 @@ func problemFor(err error) *Error {
 		p.Status, p.Title, p.Type = http.StatusUnprocessableEntity, "the model cannot explain", "cannot-explain"
 	case errors.Is(err, ErrCSV):
 		p.Status, p.Title, p.Type = http.StatusBadRequest, "bad CSV upload", "csv"
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, web.ErrNotFound):
 		p.Status, p.Title, p.Type = http.StatusNotFound, "not found", "not-found"
+	case errors.Is(err, web.ErrNotAcceptable):
+		p.Status, p.Title, p.Type = http.StatusNotAcceptable, "not acceptable", "not-acceptable"
 	case errors.Is(err, ErrMethod):
 		p.Status, p.Title, p.Type = http.StatusMethodNotAllowed, "method not allowed", "method"
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):

@@ -11,7 +11,6 @@ import (
 	"mime"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/flowsense/flowsense/cloudevents"
 	"github.com/flowsense/flowsense/extract"
@@ -99,22 +98,9 @@ func IsCapture(b []byte) bool {
 	return false
 }
 
-// FlowKey says which flow of a capture a classification is for.
-type FlowKey struct {
-	// ID is the CICFlowMeter Flow ID column.
-	ID       string `json:"id"`
-	Src      string `json:"src"`
-	SrcPort  uint16 `json:"src_port"`
-	Dst      string `json:"dst"`
-	DstPort  uint16 `json:"dst_port"`
-	Protocol uint8  `json:"protocol"`
-	// Start is the first packet's time (RFC 3339, microseconds).
-	Start      string `json:"start"`
-	FwdPackets int64  `json:"fwd_packets"`
-	BwdPackets int64  `json:"bwd_packets"`
-	// End is why the flow ended (timeout, new-connection, capture-end, ...).
-	End string `json:"end"`
-}
+// FlowKey says which flow of a capture a classification is for
+// (extract.Flow.Key).
+type FlowKey = extract.FlowKey
 
 // CaptureResult is one flow of a capture upload and its classification.
 type CaptureResult struct {
@@ -143,9 +129,7 @@ func (s *Server) flowsOfCapture(ctx context.Context, body []byte) ([]FlowKey, cl
 		if len(keys) == s.cfg.maxFlows {
 			return errTooMany
 		}
-		keys = append(keys, FlowKey{ID: f.ID(), Src: f.Src.String(), SrcPort: f.SrcPort, Dst: f.Dst.String(), DstPort: f.DstPort,
-			Protocol: f.Protocol, Start: f.Start().Format(time.RFC3339Nano), FwdPackets: int64(f.Value(extract.TotalFwdPacket)),
-			BwdPackets: int64(f.Value(extract.TotalBwdPackets)), End: f.End.String()})
+		keys = append(keys, f.Key())
 		return cw.Write(f)
 	})
 	if err != nil {

@@ -381,8 +381,7 @@ func (s *Server) serveReadiness(w http.ResponseWriter, r *http.Request) error {
 
 // servePage serves the web page and its assets (package web).
 func (s *Server) servePage(w http.ResponseWriter, r *http.Request) error {
-	web.Handler().ServeHTTP(w, r)
-	return nil
+	return web.Serve(w, r)
 }
 
 func (s *Server) serveModel(w http.ResponseWriter, r *http.Request) error {

@@ -85,26 +85,10 @@ type Config struct {
 	Log func(error)
 }
 
-// FlowKey identifies a flow beside its verdict.
-type FlowKey struct {
-	ID       string `json:"id"`
-	Src      string `json:"src"`
-	SrcPort  uint16 `json:"src_port"`
-	Dst      string `json:"dst"`
-	DstPort  uint16 `json:"dst_port"`
-	Protocol uint8  `json:"protocol"`
-	// Start is the first packet's time (RFC 3339, microseconds).
-	Start      string `json:"start"`
-	FwdPackets int64  `json:"fwd_packets"`
-	BwdPackets int64  `json:"bwd_packets"`
-	End        string `json:"end"`
-}
+// FlowKey identifies a flow beside its verdict (extract.Flow.Key).
+type FlowKey = extract.FlowKey
 
-func keyOf(f *extract.Flow) FlowKey {
-	return FlowKey{ID: f.ID(), Src: f.Src.String(), SrcPort: f.SrcPort, Dst: f.Dst.String(), DstPort: f.DstPort,
-		Protocol: f.Protocol, Start: f.Start().Format(time.RFC3339Nano), FwdPackets: int64(f.Value(extract.TotalFwdPacket)),
-		BwdPackets: int64(f.Value(extract.TotalBwdPackets)), End: f.End.String()}
-}
+func keyOf(f *extract.Flow) FlowKey { return f.Key() }
 
 // Stats count what a Sender did; flows, not batches, unless named so.
 type Stats struct {

@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/base64"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
@@ -257,6 +258,16 @@ func openCapturePage(t *testing.T) *capturePage {
 	if state != "ready" {
 		t.Fatalf("the page is %q after loading", state)
 	}
+	// The page keeps no extraction; the test keeps the last one to compare
+	// (app.js looks flowsensePcap.extract up on every run).
+	run(t, p.ctx, "watching the extractor", chromedp.Evaluate(`(() => {
+		const extract = window.flowsensePcap.extract;
+		window.flowsensePcap.extract = async (...args) => {
+			const r = await extract(...args);
+			window.lastCapture = r;
+			return r;
+		};
+	})()`, nil))
 	if got, at := p.ours(px.take()), rec.take(); len(got) == 0 || len(got) != len(at) {
 		t.Fatalf("loading the page: %d requests for the function through the proxy, %d at the function: %v", len(got), len(at), got)
 	}
@@ -267,7 +278,7 @@ func openCapturePage(t *testing.T) *capturePage {
 type pageFlows struct {
 	rows  [][]string // row, label, probability, outlier score, verdict, flow
 	ids   []string   // the flow cells' Flow IDs
-	csv   string     // the extractor's CSV (flowsensePcap.last.csv)
+	csv   string     // the extractor's CSV (as extract gave it, Label column renamed back)
 	flows []functions.FlowKey
 	mode  string
 }
@@ -277,11 +288,16 @@ func (p *capturePage) read(t *testing.T) pageFlows {
 	var got pageFlows
 	var flowsJSON string
 	run(t, p.ctx, "reading the page", choose("filter", "all"), choose("page-size", "1000"),
-		chromedp.Evaluate(`window.flowsensePcap.last ? window.flowsensePcap.last.csv : ''`, &got.csv),
-		chromedp.Evaluate(`JSON.stringify(window.flowsensePcap.last ? window.flowsensePcap.last.flows : null)`, &flowsJSON),
+		chromedp.Evaluate(`window.lastCapture ? window.lastCapture.csv : ''`, &got.csv),
+		chromedp.Evaluate(`JSON.stringify(window.lastCapture ? window.lastCapture.flows : null)`, &flowsJSON),
 		chromedp.Evaluate(`document.body.dataset.mode`, &got.mode))
 	if err := json.Unmarshal([]byte(flowsJSON), &got.flows); err != nil {
 		t.Fatalf("the page's flows: %v", err)
+	}
+	// pcap.js renames the extractor's Label column (CICFlowMeter's
+	// placeholder) in the header only; undo that to compare the extractor.
+	if head, rest, ok := strings.Cut(got.csv, "\n"); ok {
+		got.csv = strings.Replace(head, ",Extractor Label,Attempted Category", ",Label,Attempted Category", 1) + "\n" + rest
 	}
 	// Every page of the table, 1000 rows at a time.
 	for {
@@ -299,6 +315,57 @@ func (p *capturePage) read(t *testing.T) pageFlows {
 		run(t, p.ctx, "next page", chromedp.Click("#next", chromedp.ByID))
 	}
 	return got
+}
+
+// refused uploads a capture of more flows than the page takes (POST
+// /predict's limit) and checks the one line the page shows.
+func (p *capturePage) refused(t *testing.T, path, want string) {
+	t.Helper()
+	var msg string
+	run(t, p.ctx, "uploading "+filepath.Base(path),
+		chromedp.SetUploadFiles("#file", []string{path}, chromedp.ByID),
+		chromedp.Poll(`document.body.dataset.state === 'error'`, nil, chromedp.WithPollingTimeout(guard)),
+		chromedp.Text("#error", &msg, chromedp.ByID))
+	if !strings.HasPrefix(msg, want) {
+		t.Errorf("the page says %q, want %q...", msg, want)
+	}
+}
+
+// udpFlows is a pcap of n one-packet UDP flows (10.0.0.1:1024+i to
+// 10.0.0.2:53), a millisecond apart.
+func udpFlows(n int) []byte {
+	le := binary.LittleEndian
+	b := le.AppendUint32(nil, 0xa1b2c3d4)
+	b = le.AppendUint16(b, 2)
+	b = le.AppendUint16(b, 4)
+	b = append(b, make([]byte, 8)...) // thiszone, sigfigs
+	b = le.AppendUint32(b, 65535)
+	b = le.AppendUint32(b, 1) // Ethernet
+	for i := range n {
+		pkt := make([]byte, 14+20+8+4)
+		pkt[12], pkt[13] = 0x08, 0x00
+		ip := pkt[14:]
+		ip[0], ip[8], ip[9] = 0x45, 64, 17
+		binary.BigEndian.PutUint16(ip[2:], 20+8+4)
+		copy(ip[12:], []byte{10, 0, 0, 1, 10, 0, 0, 2})
+		var sum uint32
+		for j := 0; j < 20; j += 2 {
+			sum += uint32(binary.BigEndian.Uint16(ip[j:]))
+		}
+		sum = sum>>16 + sum&0xffff
+		binary.BigEndian.PutUint16(ip[10:], ^uint16(sum+sum>>16))
+		udp := ip[20:]
+		binary.BigEndian.PutUint16(udp, uint16(1024+i))
+		binary.BigEndian.PutUint16(udp[2:], 53)
+		binary.BigEndian.PutUint16(udp[4:], 8+4)
+		us := int64(i) * 1000
+		b = le.AppendUint32(b, uint32(1_500_000_000+us/1e6))
+		b = le.AppendUint32(b, uint32(us%1e6))
+		b = le.AppendUint32(b, uint32(len(pkt)))
+		b = le.AppendUint32(b, uint32(len(pkt)))
+		b = append(b, pkt...)
+	}
+	return b
 }
 
 // upload chooses the file in the file input, or drops it on the page.
@@ -598,6 +665,13 @@ func TestCaptureInChromium(t *testing.T) {
 		if !strings.Contains(msg, "cut.pcap: packet ") || !strings.Contains(msg, "capture truncated") {
 			t.Errorf("the page says %q for a truncated capture; flowsense extract says %q", msg, cli)
 		}
+	})
+	t.Run("too many flows", func(t *testing.T) {
+		path := filepath.Join(p.dir, "many.pcap")
+		if err := os.WriteFile(path, udpFlows(functions.DefaultMaxFlows+1), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		p.refused(t, path, "many.pcap: too many flows: more than 10000 in one capture")
 	})
 	t.Run("no IP flow", func(t *testing.T) {
 		// a pcap header and one ARP frame

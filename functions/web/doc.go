@@ -14,7 +14,7 @@
 // contributions per class over the file. README.md describes it and how
 // it is tested.
 //
-// The package only holds and serves the files: Handler answers GET and
+// The package only holds and serves the files: Serve answers GET and
 // HEAD for the paths in Paths. Routing, methods and the model endpoints
 // belong to package functions, which mounts the page. It is not a general
 // static file server and has no templates: the page learns everything

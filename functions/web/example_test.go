@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"errors"
 	"fmt"
 	"net/http/httptest"
 
@@ -21,10 +22,14 @@ func ExamplePaths() {
 	// /static/wasm_exec.js
 }
 
-func ExampleHandler() {
+func ExampleServe() {
 	w := httptest.NewRecorder()
-	web.Handler().ServeHTTP(w, httptest.NewRequest("GET", "/", nil))
-	fmt.Println(w.Code, w.Header().Get("Content-Type"))
+	err := web.Serve(w, httptest.NewRequest("GET", "/", nil))
+	fmt.Println(w.Code, w.Header().Get("Content-Type"), err)
+	w = httptest.NewRecorder()
+	err = web.Serve(w, httptest.NewRequest("GET", "/static/extract.wasm", nil)) // no Accept-Encoding
+	fmt.Println(errors.Is(err, web.ErrNotAcceptable))
 	// Output:
-	// 200 text/html; charset=utf-8
+	// 200 text/html; charset=utf-8 <nil>
+	// true
 }

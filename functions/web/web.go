@@ -2,16 +2,16 @@ package web
 
 import (
 	"bytes"
-	"compress/gzip"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
-	"io"
+	"errors"
 	"net/http"
 	"path"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -21,21 +21,42 @@ var static embed.FS
 
 // file is one embedded file with what its answer needs.
 type file struct {
-	body        []byte
+	name        string // in static
 	contentType string
-	etag        string
-	// gzipped: body is gzip-compressed and served with Content-Encoding:
-	// gzip to clients that accept it (decompressed for the others).
+	// gzipped: the file is gzip-compressed and served with
+	// Content-Encoding: gzip, only to clients that accept it.
 	gzipped bool
+
+	// Read and hashed for the ETag on first use (load), not at package
+	// init: every flowsense command, every Lambda cold start and the
+	// Knative function link this package, and most never serve the page.
+	once sync.Once
+	body []byte
+	etag string
+}
+
+// load returns the file and its ETag, reading and hashing it the first
+// time.
+func (f *file) load() (body []byte, etag string) {
+	f.once.Do(func() {
+		b, err := static.ReadFile(f.name)
+		if err != nil {
+			panic("web: embedded file missing: " + f.name) // a build error, not a run-time one
+		}
+		sum := sha256.Sum256(b)
+		f.body, f.etag = b, `"`+hex.EncodeToString(sum[:16])+`"`
+	})
+	return f.body, f.etag
 }
 
 // The files by URL path. The page itself is "/"; its assets sit under
 // /static/ so that they cannot shadow an endpoint of the function. The
 // extractor module (static/extract.wasm.gz, 7 MB, 1.7 MB compressed; see
 // pcapwasm) is kept compressed: it is fetched only when a capture is
-// chosen, and a Lambda answer holds at most 6 MB.
-var files = func() map[string]file {
-	m := make(map[string]file, 7)
+// chosen, and a Lambda answer holds at most 6 MB, so it is never served
+// decompressed (ErrNotAcceptable).
+var files = func() map[string]*file {
+	m := make(map[string]*file, 7)
 	for urlPath, name := range map[string]string{
 		"/":                      "static/index.html",
 		"/static/app.js":         "static/app.js",
@@ -45,12 +66,7 @@ var files = func() map[string]file {
 		"/static/wasm_exec.js":   "static/wasm_exec.js",
 		"/static/extract.wasm":   "static/extract.wasm.gz",
 	} {
-		b, err := static.ReadFile(name)
-		if err != nil {
-			panic("web: embedded file missing: " + name) // a build error, not a run-time one
-		}
-		sum := sha256.Sum256(b)
-		f := file{body: b, contentType: contentTypes[path.Ext(name)], etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+		f := &file{name: name, contentType: contentTypes[path.Ext(name)]}
 		if gz, ok := strings.CutSuffix(name, ".gz"); ok {
 			f.contentType, f.gzipped = contentTypes[path.Ext(gz)], true
 		}
@@ -86,52 +102,44 @@ func Paths() []string {
 	return append([]string{"/"}, p...)
 }
 
-// Handler serves the page's files for GET and HEAD (conditional requests
-// by ETag included); any other path is 404. It does not check the method:
-// the caller routes methods.
-func Handler() http.Handler { return handler{} }
+var (
+	// ErrNotFound: no file at this path (404).
+	ErrNotFound = errors.New("no such file")
+	// ErrNotAcceptable: the client refuses gzip, the only encoding the
+	// extractor module is served in (406). Every browser accepts gzip;
+	// decompressing would cost 16 MB of allocations per request, and the
+	// 7 MB answer is over a Lambda answer's 6 MB.
+	ErrNotAcceptable = errors.New("the extractor module is served gzip-compressed only, and the request's Accept-Encoding refuses gzip")
+)
 
-type handler struct{}
-
-func (handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+// Serve answers a GET or HEAD for one of the page's files (conditional
+// requests by ETag included). For another path it writes nothing and
+// returns ErrNotFound, and for the extractor module to a client that
+// refuses gzip ErrNotAcceptable: the caller answers errors (package
+// functions answers them as problem documents). It does not check the
+// method: the caller routes methods.
+func Serve(w http.ResponseWriter, r *http.Request) error {
 	f, ok := files[r.URL.Path]
 	if !ok {
-		http.NotFound(w, r)
-		return
+		return ErrNotFound
 	}
 	h := w.Header()
+	if f.gzipped {
+		h.Add("Vary", "Accept-Encoding")
+		if !AcceptsGzip(r.Header.Values("Accept-Encoding")) {
+			return ErrNotAcceptable
+		}
+		h.Set("Content-Encoding", "gzip")
+	}
+	body, etag := f.load()
 	h.Set("Content-Type", f.contentType)
-	h.Set("ETag", f.etag)
+	h.Set("ETag", etag)
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", ContentSecurityPolicy)
 	h.Set("Referrer-Policy", "no-referrer")
-	body := f.body
-	if f.gzipped {
-		h.Add("Vary", "Accept-Encoding")
-		if AcceptsGzip(r.Header.Values("Accept-Encoding")) {
-			h.Set("Content-Encoding", "gzip")
-		} else {
-			// Browsers all accept gzip; a client that does not gets the
-			// module decompressed, under an ETag of its own.
-			b, err := gunzip(f.body)
-			if err != nil {
-				http.Error(w, "web: embedded file corrupt", http.StatusInternalServerError) // a build error
-				return
-			}
-			body = b
-			h.Set("ETag", strings.TrimSuffix(f.etag, `"`)+`-identity"`)
-		}
-	}
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
-}
-
-func gunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	return io.ReadAll(zr)
+	return nil
 }
 
 // AcceptsGzip reports whether Accept-Encoding header values (RFC 9110

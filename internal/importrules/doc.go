@@ -3,6 +3,8 @@
 //
 //   - model/ and the wasm packages depend on the standard library and each
 //     other only, and wasm/host on wazero besides;
+//   - the page's extractor (functions/web/pcapwasm) imports extract/ and
+//     the standard library only;
 //   - serving code (model/, wasm/, functions/, cloudevents/, artifact/,
 //     flowdata/, drift/, collect/, extract/, sensor/) never depends on
 //     anything under trainer/;

@@ -71,6 +71,10 @@ func Check(pkgs []Package) []Violation {
 		}
 		core := under(r, "model") || (under(r, "wasm") && !under(r, "wasm/host"))
 		host := under(r, "wasm/host")
+		// The page's extractor is compiled to js/wasm and fetched by every
+		// browser that opens a capture: it imports extract/ and the
+		// standard library only.
+		pcapwasm := under(r, "functions/web/pcapwasm")
 		serving := underAny(r, "model", "wasm", "functions", "cloudevents", "artifact", "flowdata", "drift", "collect", "extract", "sensor")
 		noWazero := underAny(r, "trainer", "artifact", "internal/simulate", "wasm/compiler", "wasm/abi", "model", "flowdata")
 		// What the core imports itself: the module's packages it may import
@@ -85,6 +89,9 @@ func Check(pkgs []Package) []Violation {
 					allowed += " and wazero"
 				}
 				out = append(out, Violation{p.ImportPath, d, "may import " + allowed + " only"})
+			}
+			if pcapwasm && !std[d] && !(depOurs && under(dr, "extract")) {
+				out = append(out, Violation{p.ImportPath, d, "may import the standard library and extract/ only"})
 			}
 		}
 		for _, d := range p.Deps {

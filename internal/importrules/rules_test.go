@@ -77,6 +77,8 @@ func TestCheckCatchesWrongImports(t *testing.T) {
 			Deps: []string{"context", m("wasm/abi"), Wazero, Wazero + "/api", "golang.org/x/sys/cpu"}},
 		pkg(m("functions"), m("wasm/host"), Wazero, "github.com/prometheus/client_golang/prometheus"),
 		pkg(m("trainer"), m("wasm/compiler"), m("flowdata"), "gonum.org/v1/gonum/mat"),
+		{ImportPath: m("functions/web/pcapwasm"), Imports: []string{"context", m("extract")},
+			Deps: []string{"context", m("extract"), "github.com/gopacket/gopacket"}},
 	}, std...)
 	if v := Check(clean); len(v) != 0 {
 		t.Fatalf("clean graph: %v", v)
@@ -96,6 +98,8 @@ func TestCheckCatchesWrongImports(t *testing.T) {
 		"the trainer links wazero":            {m("trainer"), Wazero + "/api", "WebAssembly runtime"},
 		"the simulator links wazero":          {m("internal/simulate"), Wazero, "WebAssembly runtime"},
 		"artifact links wazero":               {m("artifact"), Wazero, "WebAssembly runtime"},
+		"pcapwasm imports functions":          {m("functions/web/pcapwasm"), m("functions"), "extract/ only"},
+		"pcapwasm imports gopacket":           {m("functions/web/pcapwasm"), "github.com/gopacket/gopacket", "extract/ only"},
 	} {
 		g := append(append([]Package{}, clean...), pkg(c.pkg, "fmt", c.dep))
 		v := Check(g)

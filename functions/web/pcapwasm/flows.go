@@ -7,28 +7,26 @@ import (
 	"fmt"
 	"io"
 	"strconv"
-	"time"
 
 	"github.com/flowsense/flowsense/extract"
 )
 
-// ErrNoFlows: the capture holds no IP flow (it may hold other frames).
-var ErrNoFlows = errors.New("the capture holds no IP flow")
+var (
+	// ErrNoFlows: the capture holds no IP flow (it may hold other frames).
+	ErrNoFlows = errors.New("the capture holds no IP flow")
+	// ErrTooManyFlows: the capture holds more than MaxFlows flows.
+	ErrTooManyFlows = errors.New("too many flows")
+)
 
-// FlowKey says which flow a row is. Its JSON is that of functions.FlowKey,
-// the key POST /predict answers for a capture.
-type FlowKey struct {
-	ID         string `json:"id"`
-	Src        string `json:"src"`
-	SrcPort    uint16 `json:"src_port"`
-	Dst        string `json:"dst"`
-	DstPort    uint16 `json:"dst_port"`
-	Protocol   uint8  `json:"protocol"`
-	Start      string `json:"start"`
-	FwdPackets int64  `json:"fwd_packets"`
-	BwdPackets int64  `json:"bwd_packets"`
-	End        string `json:"end"`
-}
+// MaxFlows caps the flows of one capture, as POST /predict caps those of
+// a capture upload (functions.DefaultMaxFlows, which a test holds it to;
+// this package imports extract/ and the standard library only): the
+// page holds every flow's row, key and verdict, and the CSV besides.
+const MaxFlows = 10000
+
+// FlowKey says which flow a row is (extract.Flow.Key): the key POST
+// /predict answers for a capture too (functions.FlowKey).
+type FlowKey = extract.FlowKey
 
 // Result is the extraction of one capture.
 type Result struct {
@@ -42,23 +40,29 @@ type Result struct {
 
 // Extract reads one capture (pcap or pcapng, gzip-compressed or not) with
 // the options `flowsense extract` uses by default. name appears in errors,
-// which are extract's *Error for a bad capture and ErrNoFlows for a
-// capture without IP flows.
+// which are extract's *Error for a bad capture, ErrNoFlows for a capture
+// without IP flows and ErrTooManyFlows for one of more than MaxFlows flows.
 func Extract(ctx context.Context, r io.Reader, name string) (Result, error) {
 	var res Result
 	var csv bytes.Buffer
 	cw := extract.NewCSVWriter(&csv, "")
-	x, err := extract.New(extract.Options{}, func(f *extract.Flow) error {
-		res.Flows = append(res.Flows, FlowKey{ID: f.ID(), Src: f.Src.String(), SrcPort: f.SrcPort, Dst: f.Dst.String(),
-			DstPort: f.DstPort, Protocol: f.Protocol, Start: f.Start().Format(time.RFC3339Nano),
-			FwdPackets: int64(f.Value(extract.TotalFwdPacket)), BwdPackets: int64(f.Value(extract.TotalBwdPackets)),
-			End: f.End.String()})
+	errTooMany := fmt.Errorf("%s: %w: more than %d in one capture, the most the page (and POST /predict) takes; "+
+		"split it (editcap -c) or run flowsense extract on it", name, ErrTooManyFlows, MaxFlows)
+	// Open flows are capped too, as POST /predict caps them.
+	x, err := extract.New(extract.Options{MaxFlows: MaxFlows + 1}, func(f *extract.Flow) error {
+		if len(res.Flows) == MaxFlows {
+			return errTooMany
+		}
+		res.Flows = append(res.Flows, f.Key())
 		return cw.Write(f)
 	})
 	if err != nil {
 		return Result{}, err
 	}
 	if err := x.ReadCapture(ctx, r, name); err != nil {
+		if errors.Is(err, errTooMany) {
+			return Result{}, errTooMany
+		}
 		return Result{}, err
 	}
 	res.Stats = x.Stats()

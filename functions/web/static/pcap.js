@@ -8,7 +8,8 @@
 // app.js calls these, each at a line marked "pcap":
 //   flowsensePcap.extract(file, onProgress) -> null for a file that is not
 //     a capture, else {csv, flows, stats} (flows: one key per CSV row, the
-//     shape POST /predict answers for a capture);
+//     shape POST /predict answers for a capture); a capture of more than
+//     10,000 flows (POST /predict's limit) is refused with an error;
 //   flowsensePcap.flowHeader(table, on) shows or removes the flow column;
 //   flowsensePcap.flowCell(tr, flow) appends one row's flow cell;
 //   flowsensePcap.CSV_HEADER and csvFields(flow): the flow's key in the
@@ -94,7 +95,6 @@
       calls.set(id, { resolve, reject, onProgress });
       getWorker().postMessage({ id, file });
     });
-    api.last = { name: file.name, csv: res.csv, flows: res.flows, stats: res.stats };
     return { csv: pageCSV(res.csv), flows: res.flows, stats: res.stats };
   }
 
@@ -149,6 +149,6 @@
     return [f.id, f.src, f.src_port, f.dst, f.dst_port, f.protocol, f.start].join(',');
   }
 
-  const api = { extract, isCapture, flowHeader, flowCell, flowText, CSV_HEADER, csvFields, last: null };
+  const api = { extract, isCapture, flowHeader, flowCell, flowText, CSV_HEADER, csvFields };
   window.flowsensePcap = api;
 })();
