@@ -331,7 +331,11 @@ func (p *capturePage) refused(t *testing.T, path, want string) {
 	}
 }
 
-// udpFlows is a pcap of n one-packet UDP flows (10.0.0.1:1024+i to
+// pageMaxFlows is pcapwasm.MaxFlows (a program, not importable): the
+// refusal's message names it, so a change there fails the test here.
+const pageMaxFlows = 100_000
+
+// udpFlows is a pcap of n one-packet UDP flows (10.(i>>16).0.1:1024+i to
 // 10.0.0.2:53), a millisecond apart.
 func udpFlows(n int) []byte {
 	le := binary.LittleEndian
@@ -347,7 +351,7 @@ func udpFlows(n int) []byte {
 		ip := pkt[14:]
 		ip[0], ip[8], ip[9] = 0x45, 64, 17
 		binary.BigEndian.PutUint16(ip[2:], 20+8+4)
-		copy(ip[12:], []byte{10, 0, 0, 1, 10, 0, 0, 2})
+		copy(ip[12:], []byte{10, byte(i >> 16), 0, 1, 10, 0, 0, 2}) // a source address per 65,536 ports
 		var sum uint32
 		for j := 0; j < 20; j += 2 {
 			sum += uint32(binary.BigEndian.Uint16(ip[j:]))
@@ -668,10 +672,10 @@ func TestCaptureInChromium(t *testing.T) {
 	})
 	t.Run("too many flows", func(t *testing.T) {
 		path := filepath.Join(p.dir, "many.pcap")
-		if err := os.WriteFile(path, udpFlows(functions.DefaultMaxFlows+1), 0o644); err != nil {
+		if err := os.WriteFile(path, udpFlows(pageMaxFlows+1), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		p.refused(t, path, "many.pcap: too many flows: more than 10000 in one capture")
+		p.refused(t, path, "many.pcap: too many flows: more than 100000 in one capture")
 	})
 	t.Run("no IP flow", func(t *testing.T) {
 		// a pcap header and one ARP frame

@@ -18,11 +18,16 @@ var (
 	ErrTooManyFlows = errors.New("too many flows")
 )
 
-// MaxFlows caps the flows of one capture, as POST /predict caps those of
-// a capture upload (functions.DefaultMaxFlows, which a test holds it to;
-// this package imports extract/ and the standard library only): the
-// page holds every flow's row, key and verdict, and the CSV besides.
-const MaxFlows = 10000
+// MaxFlows caps the flows of one capture in the page, which holds every
+// flow's row, key and verdict, and the CSV besides (a few hundred bytes a
+// flow, so about 100 MB of the user's own browser at the cap). It is ten
+// times POST /predict's default (functions.DefaultMaxFlows; a test holds
+// it at least that): the page classifies on the user's machine, where a
+// shared server's budget is not the bound, and an attack capture of tens
+// of thousands of flows (the shared SYN flood: 37,669) is what a user
+// drops on it. Classifying on the server sends the rows to /predict,
+// whose own limit then answers.
+const MaxFlows = 100_000
 
 // FlowKey says which flow a row is (extract.Flow.Key): the key POST
 // /predict answers for a capture too (functions.FlowKey).

@@ -9,7 +9,7 @@
 //   flowsensePcap.extract(file, onProgress) -> null for a file that is not
 //     a capture, else {csv, flows, stats} (flows: one key per CSV row, the
 //     shape POST /predict answers for a capture); a capture of more than
-//     10,000 flows (POST /predict's limit) is refused with an error;
+//     100,000 flows (pcapwasm.MaxFlows) is refused with an error;
 //   flowsensePcap.flowHeader(table, on) shows or removes the flow column;
 //   flowsensePcap.flowCell(tr, flow) appends one row's flow cell;
 //   flowsensePcap.CSV_HEADER and csvFields(flow): the flow's key in the
