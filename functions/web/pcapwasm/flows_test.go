@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/flowsense/flowsense/extract"
+	"github.com/flowsense/flowsense/extract/extracttest"
 	"github.com/flowsense/flowsense/functions"
 )
 
@@ -131,43 +132,6 @@ func FuzzExtract(f *testing.F) {
 	})
 }
 
-// udpFlows is a pcap of n one-packet UDP flows (10.(i>>16).0.1:1024+i to
-// 10.0.0.2:53), a millisecond apart.
-func udpFlows(n int) []byte {
-	le := binary.LittleEndian
-	b := le.AppendUint32(nil, 0xa1b2c3d4)
-	b = le.AppendUint16(b, 2)
-	b = le.AppendUint16(b, 4)
-	b = append(b, make([]byte, 8)...) // thiszone, sigfigs
-	b = le.AppendUint32(b, 65535)
-	b = le.AppendUint32(b, 1) // Ethernet
-	for i := range n {
-		pkt := make([]byte, 14+20+8+4)
-		pkt[12], pkt[13] = 0x08, 0x00
-		ip := pkt[14:]
-		ip[0], ip[8], ip[9] = 0x45, 64, 17
-		binary.BigEndian.PutUint16(ip[2:], 20+8+4)
-		copy(ip[12:], []byte{10, byte(i >> 16), 0, 1, 10, 0, 0, 2}) // a source address per 65,536 ports
-		var sum uint32
-		for j := 0; j < 20; j += 2 {
-			sum += uint32(binary.BigEndian.Uint16(ip[j:]))
-		}
-		sum = sum>>16 + sum&0xffff
-		binary.BigEndian.PutUint16(ip[10:], ^uint16(sum+sum>>16))
-		udp := ip[20:]
-		binary.BigEndian.PutUint16(udp, uint16(1024+i))
-		binary.BigEndian.PutUint16(udp[2:], 53)
-		binary.BigEndian.PutUint16(udp[4:], 8+4)
-		us := int64(i) * 1000
-		b = le.AppendUint32(b, uint32(1_500_000_000+us/1e6))
-		b = le.AppendUint32(b, uint32(us%1e6))
-		b = le.AppendUint32(b, uint32(len(pkt)))
-		b = le.AppendUint32(b, uint32(len(pkt)))
-		b = append(b, pkt...)
-	}
-	return b
-}
-
 // TestMaxFlows: a capture of MaxFlows flows is extracted, one more is
 // refused with ErrTooManyFlows naming the file and the limit, which is at
 // least POST /predict's for a capture upload.
@@ -175,11 +139,11 @@ func TestMaxFlows(t *testing.T) {
 	if MaxFlows < functions.DefaultMaxFlows {
 		t.Fatalf("MaxFlows is %d, under POST /predict's limit (functions.DefaultMaxFlows) %d", MaxFlows, functions.DefaultMaxFlows)
 	}
-	res, err := Extract(context.Background(), bytes.NewReader(udpFlows(MaxFlows)), "full.pcap")
+	res, err := Extract(context.Background(), bytes.NewReader(extracttest.UDPFlows(MaxFlows)), "full.pcap")
 	if err != nil || len(res.Flows) != MaxFlows {
 		t.Fatalf("%d flows: %d extracted, %v", MaxFlows, len(res.Flows), err)
 	}
-	_, err = Extract(context.Background(), bytes.NewReader(udpFlows(MaxFlows+1)), "over.pcap")
+	_, err = Extract(context.Background(), bytes.NewReader(extracttest.UDPFlows(MaxFlows+1)), "over.pcap")
 	if !errors.Is(err, ErrTooManyFlows) || !strings.HasPrefix(err.Error(), "over.pcap: too many flows: more than 100000 in one capture") {
 		t.Fatalf("%d flows: %v, want ErrTooManyFlows", MaxFlows+1, err)
 	}
