@@ -18,6 +18,7 @@ type compileConfig struct {
 	noSIMD    bool
 	noExplain bool
 	form      TreeForm
+	top       bool // TopTier: the kernels tuned for run time over compile time
 }
 
 // WithoutExplain leaves out the explain export (ABI 1.1) that Compile
