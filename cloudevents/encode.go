@@ -5,6 +5,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/flowsense/flowsense/model"
 )
 
 // ClassificationEncoder writes classifications of one model as JSON, byte
@@ -14,6 +16,8 @@ import (
 // does not know, another model) is handed to encoding/json. It is safe for
 // concurrent use.
 type ClassificationEncoder struct {
+	list    []string       // the classes as given, for Classify
+	plain   bool           // no duplicate class and no escape in any name: AppendResult writes directly
 	classes map[string]int // name -> position in quoted
 	quoted  [][]byte       // JSON string of each class
 	sorted  []int          // class positions in the key order of encoding/json
@@ -26,12 +30,16 @@ var quotedVerdicts = map[string]string{"benign": `"benign"`, "malicious": `"mali
 // NewClassificationEncoder prepares an encoder for a model's classes and
 // reference.
 func NewClassificationEncoder(classes []string, ref ModelRef) *ClassificationEncoder {
-	e := &ClassificationEncoder{classes: make(map[string]int, len(classes)), ref: ref}
+	e := &ClassificationEncoder{list: slices.Clone(classes), plain: true, classes: make(map[string]int, len(classes)), ref: ref}
 	for _, c := range classes {
 		if _, dup := e.classes[c]; dup {
+			e.plain = false
 			continue
 		}
 		q, _ := json.Marshal(c) // a string always marshals
+		if !plainString(q) {
+			e.plain = false
+		}
 		e.classes[c] = len(e.quoted)
 		e.quoted = append(e.quoted, q)
 	}
@@ -98,6 +106,68 @@ func (e *ClassificationEncoder) Append(b []byte, c *Classification) ([]byte, err
 	return append(b, '}'), nil
 }
 
+// AppendResult appends the JSON of the classification of r with reply id
+// id (none when empty): byte for byte what Append writes for
+// Classify(classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict,
+// ref) with ID string(id) (TestAppendResult, FuzzAppendResult), without
+// building it: no map, no string, nothing allocated beyond growing b. A
+// result it cannot write directly (a class out of range, probabilities of
+// another length, a verdict it does not know, class names with escapes or
+// repeated, an id encoding/json would escape) goes through Classify and
+// Append. As Append, it fails on a NaN or infinite number, with b as it
+// was.
+func (e *ClassificationEncoder) AppendResult(b []byte, r *model.Result, id []byte) ([]byte, error) {
+	v, vok := verdictJSON(r.Verdict)
+	if !e.plain || !vok || r.Class < 0 || r.Class >= len(e.quoted) || len(r.Probabilities) != len(e.quoted) || !plainID(id) {
+		c := Classify(e.list, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, e.ref)
+		c.ID = string(id)
+		return e.Append(b, &c)
+	}
+	start := len(b)
+	b = append(b, `{"label":`...)
+	b = append(b, e.quoted[r.Class]...)
+	b = append(b, `,"probability":`...)
+	var err error
+	if b, err = appendFloat(b, r.Probabilities[r.Class]); err != nil {
+		return b[:start], err
+	}
+	b = append(b, `,"probabilities":{`...)
+	for k, i := range e.sorted {
+		if k > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, e.quoted[i]...)
+		b = append(b, ':')
+		if b, err = appendFloat(b, r.Probabilities[i]); err != nil {
+			return b[:start], err
+		}
+	}
+	b = append(b, `},"outlier_score":`...)
+	if b, err = appendFloat(b, r.OutlierScore); err != nil {
+		return b[:start], err
+	}
+	b = append(b, `,"verdict":`...)
+	b = append(b, v...)
+	b = append(b, ',')
+	b = append(b, e.model...)
+	if len(id) > 0 {
+		b = append(b, `,"id":"`...)
+		b = append(b, id...)
+		b = append(b, '"')
+	}
+	return append(b, '}'), nil
+}
+
+// verdictJSON is the JSON string of a verdict Classify names, as
+// quotedVerdicts has it.
+func verdictJSON(v model.Verdict) (string, bool) {
+	if v > model.Anomalous {
+		return "", false // String would format a number
+	}
+	q, ok := quotedVerdicts[v.String()]
+	return q, ok
+}
+
 // plainString reports whether a quoted name holds no escapes, so that its
 // bytes between the quotes are the map key.
 func plainString(q []byte) bool {
@@ -111,7 +181,7 @@ func plainString(q []byte) bool {
 
 // plainID reports whether an id is written by encoding/json as is
 // (letters, digits, '-' and '_', as base64url ids are).
-func plainID(id string) bool {
+func plainID[S string | []byte](id S) bool {
 	for i := 0; i < len(id); i++ {
 		c := id[i]
 		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_') {

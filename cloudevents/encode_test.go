@@ -71,3 +71,90 @@ func FuzzClassificationEncoder(f *testing.F) {
 		}
 	})
 }
+
+// appendResultRef is what AppendResult must write: the Classification
+// ClassifyRows builds, with its id, through Append.
+func appendResultRef(e *ClassificationEncoder, classes []string, ref ModelRef, r *model.Result, id string) ([]byte, error) {
+	c := Classify(classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, ref)
+	c.ID = id
+	return e.Append(nil, &c)
+}
+
+func TestAppendResult(t *testing.T) {
+	classes := []string{"BENIGN", "Brute Force", "PortScan", "DDoS", "Web Attack", "Bot"}
+	ref := ModelRef{Name: "cic", SHA256: "0123abcd"}
+	probs := []float64{1e-7, 0.25, 1e21, 0, 5e-324, 0.123456789012345678}
+	cases := map[string]struct {
+		classes []string
+		r       model.Result
+		id      string
+	}{
+		"plain":              {classes, model.Result{Class: 1, Probabilities: probs, OutlierScore: 3.5, Verdict: model.Malicious}, "AQAAAAAA-_9"},
+		"no id":              {classes, model.Result{Class: 0, Probabilities: probs, Verdict: model.Benign}, ""},
+		"anomalous":          {classes, model.Result{Class: 5, Probabilities: []float64{-1, -1e-8, -2e22, 0, 0, 1}, OutlierScore: 1e-9, Verdict: model.Anomalous}, "x"},
+		"escaped class":      {[]string{"a\"b", "<c>"}, model.Result{Class: 1, Probabilities: []float64{0.5, 0.5}}, "id"},
+		"repeated class":     {[]string{"a", "a", "b"}, model.Result{Class: 1, Probabilities: []float64{0.1, 0.2, 0.7}}, "id"},
+		"class out of range": {classes, model.Result{Class: 9, Probabilities: probs}, "id"},
+		"short probs":        {classes, model.Result{Class: 1, Probabilities: probs[:2]}, "id"},
+		"unknown verdict":    {classes, model.Result{Class: 1, Probabilities: probs, Verdict: 7}, "id"},
+		"escaped id":         {classes, model.Result{Class: 1, Probabilities: probs}, "a\"<b"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := NewClassificationEncoder(tc.classes, ref)
+			want, werr := appendResultRef(e, tc.classes, ref, &tc.r, tc.id)
+			got, gerr := e.AppendResult([]byte("prefix"), &tc.r, []byte(tc.id))
+			if (werr == nil) != (gerr == nil) {
+				t.Fatalf("errors differ: %v, %v", gerr, werr)
+			}
+			if werr == nil && !bytes.Equal(got, append([]byte("prefix"), want...)) {
+				t.Fatalf("got\n%s\nwant\nprefix%s", got, want)
+			}
+		})
+	}
+	// the golden answer of the first case, as encoding/json writes it
+	e := NewClassificationEncoder(classes, ref)
+	c := cases["plain"]
+	got, _ := e.AppendResult(nil, &c.r, []byte(c.id))
+	golden := `{"label":"Brute Force","probability":0.25,"probabilities":{"BENIGN":1e-7,"Bot":0.12345678901234568,"Brute Force":0.25,"DDoS":0,"PortScan":1e+21,"Web Attack":5e-324},"outlier_score":3.5,"verdict":"malicious","model":{"name":"cic","sha256":"0123abcd"},"id":"AQAAAAAA-_9"}`
+	if string(got) != golden {
+		t.Errorf("got\n%s\nwant\n%s", got, golden)
+	}
+	bad := model.Result{Class: 0, Probabilities: []float64{0, math.NaN(), 0, 0, 0, 0}}
+	if b, err := e.AppendResult([]byte("x"), &bad, nil); err == nil || string(b) != "x" {
+		t.Errorf("NaN: %q, %v; want x and an error", b, err)
+	}
+	if n := testing.AllocsPerRun(100, func() { got, _ = e.AppendResult(got[:0], &c.r, []byte(c.id)) }); n != 0 {
+		t.Errorf("%v allocations per result, want 0", n)
+	}
+}
+
+// FuzzAppendResult: AppendResult writes what Append writes for the
+// Classification of the same result.
+func FuzzAppendResult(f *testing.F) {
+	f.Add("BENIGN", "attack", 0.5, 1e-7, 12.5, 1, uint8(1), "", false)
+	f.Add("a\u2028b", "<&>", 1e21, 0.0, 5e-324, 0, uint8(2), "AQAAAAAA-_9", false)
+	f.Add("x", "x", 0.25, 0.75, 1.0, 1, uint8(0), "a\"b<", true)
+	f.Add("x", "y", -0.0, 1e-300, -1e300, 3, uint8(9), "abc", true)
+	f.Fuzz(func(t *testing.T, c0, c1 string, p0, p1, score float64, class int, v uint8, id string, short bool) {
+		classes := []string{c0, c1}
+		ref := ModelRef{Name: c1, SHA256: c0}
+		probs := []float64{p0, p1}
+		if short {
+			probs = probs[:1]
+		}
+		r := model.Result{Class: class, Probabilities: probs, OutlierScore: score, Verdict: model.Verdict(v)}
+		e := NewClassificationEncoder(classes, ref)
+		want, werr := appendResultRef(e, classes, ref, &r, id)
+		got, gerr := e.AppendResult(nil, &r, []byte(id))
+		if (werr == nil) != (gerr == nil) {
+			t.Fatalf("errors differ: %v, %v", gerr, werr)
+		}
+		if werr == nil && !bytes.Equal(got, want) {
+			t.Fatalf("got\n%s\nwant\n%s", got, want)
+		}
+		if werr != nil && gerr.Error() != werr.Error() {
+			t.Fatalf("errors differ: %v, %v", gerr, werr)
+		}
+	})
+}

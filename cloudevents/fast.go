@@ -1,7 +1,10 @@
 package cloudevents
 
 import (
+	"bytes"
+	"errors"
 	"math"
+	"strconv"
 
 	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/model"
@@ -95,10 +98,35 @@ func growBy(rows []float32, n int) []float32 {
 }
 
 type fastParser struct {
-	b    []byte
-	i    int
-	d    *FlowDecoder
-	seen []bool
+	b     []byte
+	i     int
+	d     *FlowDecoder
+	small [4]uint64 // the features one object has named, when there are at most 256
+	big   []uint64  // the same for a wider schema
+}
+
+// clearSeen forgets the features named so far, for a schema of nf.
+func (p *fastParser) clearSeen(nf int) {
+	if nf <= 64*len(p.small) {
+		p.small = [4]uint64{}
+		return
+	}
+	if w := (nf + 63) / 64; len(p.big) < w {
+		p.big = make([]uint64, w)
+	}
+	clear(p.big)
+}
+
+// see marks feature i named and reports whether it was already.
+func (p *fastParser) see(i int) (dup bool) {
+	w := p.small[:]
+	if p.big != nil {
+		w = p.big
+	}
+	bit := uint64(1) << (i % 64)
+	dup = w[i/64]&bit != 0
+	w[i/64] |= bit
+	return dup
 }
 
 func (p *fastParser) ws() {
@@ -140,11 +168,7 @@ func (p *fastParser) str() ([]byte, bool) {
 func (p *fastParser) object(row []float32) bool {
 	p.i++ // {
 	model.NaNRow(row)
-	if cap(p.seen) < len(row) {
-		p.seen = make([]bool, len(row))
-	}
-	seen := p.seen[:len(row)]
-	clear(seen)
+	p.clearSeen(len(row))
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		return false // empty object: the general decoder's error
@@ -161,10 +185,9 @@ func (p *fastParser) object(row []float32) bool {
 				return false
 			}
 		}
-		if seen[i] {
+		if p.see(i) {
 			return false
 		}
-		seen[i] = true
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
 			return false
@@ -234,7 +257,9 @@ func (p *fastParser) scalar(i int) (float32, bool) {
 		if !ok {
 			return 0, false
 		}
-		v, err = enc.Value(i, string(s))
+		if v, ok = p.d.text(i, s); !ok {
+			return 0, false
+		}
 	case c == 'n':
 		if !p.lit("null") {
 			return 0, false
@@ -327,8 +352,44 @@ func (p *fastParser) number() (float32, bool) {
 		}
 		return float32(f), true
 	}
-	f, err := model.ParseNumber(string(b[start:j]))
-	return f, err == nil
+	// model.ParseNumber of the same text, which the grammar above has
+	// checked: its special words cannot occur, and only a number out of
+	// range fails, as ±Inf or 0. The text does not escape, so it is not
+	// copied to the heap (up to 32 bytes); ParseNumber's error would keep it.
+	f, err := strconv.ParseFloat(string(b[start:j]), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return float32(f), true
+}
+
+// text is enc.Value(i, string(s)) without copying s, or ok=false when
+// that is an error (the general decoder words it).
+func (d *FlowDecoder) text(i int, s []byte) (float32, bool) {
+	s = bytes.TrimSpace(s)
+	f := &d.enc.Schema().Features[i]
+	if f.Kind != model.Numeric {
+		if len(s) == 0 {
+			return float32(math.NaN()), true
+		}
+		if c, ok := d.codes[i][string(s)]; ok {
+			return float32(c), true
+		}
+		return float32(math.NaN()), f.Unknown != model.UnknownError
+	}
+	switch string(s) { // as model.ParseNumber
+	case "", "NaN", "nan", "NAN", "?":
+		return float32(math.NaN()), true
+	case "Infinity", "+Infinity", "inf", "+inf", "Inf", "+Inf", "INF":
+		return float32(math.Inf(1)), true
+	case "-Infinity", "-inf", "-Inf", "-INF":
+		return float32(math.Inf(-1)), true
+	}
+	v, err := strconv.ParseFloat(string(s), 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return float32(v), true
 }
 
 func (p *fastParser) lit(s string) bool {

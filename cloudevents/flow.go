@@ -34,7 +34,8 @@ type FlowDecoder struct {
 	index    map[string]int // feature name -> position
 	nf       int
 	maxFlows int
-	wrapper  bool // {"features": [...]} is a wrapper (no feature is named "features")
+	wrapper  bool               // {"features": [...]} is a wrapper (no feature is named "features")
+	codes    []map[string]int32 // category name -> code per categorical feature, as enc has them (fast.go)
 }
 
 // NewFlowDecoder returns a decoder for schema s that accepts at most
@@ -43,10 +44,17 @@ type FlowDecoder struct {
 func NewFlowDecoder(s *model.Schema, maxFlows int) *FlowDecoder {
 	enc := model.NewEncoder(s)
 	index := make(map[string]int, len(s.Features))
+	codes := make([]map[string]int32, len(s.Features))
 	for i, f := range s.Features {
 		index[f.Name] = i
+		if f.Kind != model.Numeric {
+			codes[i] = make(map[string]int32, len(f.Categories))
+			for c, name := range f.Categories {
+				codes[i][name] = int32(c)
+			}
+		}
 	}
-	return &FlowDecoder{enc: enc, index: index, nf: len(s.Features), maxFlows: maxFlows, wrapper: enc.Index("features") < 0}
+	return &FlowDecoder{enc: enc, index: index, codes: codes, nf: len(s.Features), maxFlows: maxFlows, wrapper: enc.Index("features") < 0}
 }
 
 // Flows is a decoded document: N rows of Features values each, row-major.

@@ -87,6 +87,9 @@ func FuzzFastDecode(f *testing.F) {
 		`{"Dst Port": 1, "Dst Port": 2}`, `{"Dst Port": 1, " Destination Port": 2}`, `{"features": [1,2,0]}`,
 		`{"Dst Port": "\u0038\u0030"}`, `[{"Dst Port": -1.5e3}, {"Flow Byts/s": null, "proto": true}]`,
 		`[[1,2,0],[1,2,0],[1,2,0]]`, `[1,2]`, `[1,2,0,4]`, `{"proto": 1.5}`, `{"proto": "icmp"}`, `  {"Dst Port" : 1 }  `,
+		`{"Flow Bytes/s": " 1.5 ", "proto": " udp "}`, `{"Flow Bytes/s": "-inf", "proto": ""}`, `{"Flow Bytes/s": "abc"}`,
+		`{"Dst Port": 1.00000000000000000000000000000000001e5}`, `{"Dst Port": 1e400, "Flow Bytes/s": "1e-400"}`,
+		`[{"Dst Port": "?"}, {"Dst Port": "0x10"}]`, `{"Dst Port": 123456789012345678, "Flow Bytes/s": -0}`,
 	} {
 		f.Add([]byte(s))
 	}

@@ -42,6 +42,9 @@ var (
 	// ErrLongRecord: a record exceeds MaxRecordBytes (usually an unclosed
 	// quote).
 	ErrLongRecord = errors.New("record too long")
+	// ErrUnsampled: data Options.Sample cannot read: a csv column mixes
+	// numbers and text, and coding it needs the text of every cell.
+	ErrUnsampled = errors.New("cannot be read as a sample")
 )
 
 // ParseError locates an error in an input file. Line is the 1-based line

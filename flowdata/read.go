@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -54,6 +55,22 @@ type Options struct {
 	// skips: one more fails with ErrLimit (a hostile upload of nothing but
 	// newlines costs time without giving rows).
 	MaxBlankLines int
+	// Sample, when positive, keeps the values of at most Sample rows: all
+	// of them while the files hold at most Sample rows, else a uniform
+	// sample (reservoir sampling seeded with SampleSeed, so the same files
+	// give the same sample). Dataset.Columns then holds the kept rows in
+	// file order and Dataset.SampleRows their row numbers; Rows, Y and the
+	// schema cover every row. A csv column that mixes numbers and text
+	// cannot be coded from a sample: Read fails with ErrUnsampled.
+	Sample     int
+	SampleSeed uint64
+	// Chunks, when set, receives the rows as they are read, in file order,
+	// instead of Dataset.Columns (left nil): cols holds rows first to
+	// first+len(cols[0])-1, one column per feature, and is reused after
+	// Chunks returns. An error from it ends Read with that error. It needs
+	// Schema (the codes of categories are only final against a schema) and
+	// excludes Sample.
+	Chunks func(first int, cols [][]float32) error
 }
 
 // MaxSkippedErrors is how many skipped-row errors a Dataset keeps.
@@ -87,6 +104,9 @@ type Dataset struct {
 	SkippedErrors []error
 	// Files describes each file read, in order.
 	Files []FileInfo
+	// SampleRows are the row numbers of Columns' rows, ascending, when
+	// Options.Sample was set; nil otherwise.
+	SampleRows []int
 }
 
 // FileInfo describes one file read.
@@ -161,11 +181,22 @@ func Read(paths []string, opt Options) (*Dataset, error) {
 	if _, err := labelMapper(opt.LabelMap, FormatCSV); err != nil {
 		return nil, err
 	}
+	switch {
+	case opt.Sample < 0:
+		return nil, fmt.Errorf("%w: Sample %d, want >= 0", ErrOption, opt.Sample)
+	case opt.Chunks != nil && opt.Schema == nil:
+		return nil, fmt.Errorf("%w: Chunks needs Schema", ErrOption)
+	case opt.Chunks != nil && opt.Sample > 0:
+		return nil, fmt.Errorf("%w: Chunks and Sample are exclusive", ErrOption)
+	}
 	var enc *model.Encoder
 	if opt.Schema != nil {
 		enc = model.NewEncoder(opt.Schema)
 	}
 	b := &builder{opt: &opt, enc: enc, skipLines: make([]map[int]bool, len(paths))}
+	if opt.Sample > 0 {
+		b.res = &reservoir{size: opt.Sample, rng: rand.New(rand.NewPCG(opt.SampleSeed, 0x73616d70))}
+	}
 	for i, p := range paths {
 		start := time.Now()
 		before, skipped := b.rows, b.skipped
@@ -204,6 +235,72 @@ type builder struct {
 	files       []FileInfo
 	lays        []*layout
 	pool        sync.Pool // chunk buffers
+	res         *reservoir // Options.Sample
+	sawNumber   []bool     // with res: per modeInfer column, a number was read
+	sinkErr     error      // the first error of Options.Chunks
+}
+
+// reservoir is Options.Sample's uniform sample of rows (Vitter's algorithm
+// R): slot s of every column holds row rows[s].
+type reservoir struct {
+	size int
+	rng  *rand.Rand
+	cols [][]float32
+	rows []int
+}
+
+// add offers the rows of a chunk, rows first..first+m-1 of the files.
+func (r *reservoir) add(first int, cols [][]float32) {
+	if r.cols == nil {
+		r.cols = make([][]float32, len(cols))
+	}
+	m := 0
+	if len(cols) > 0 {
+		m = len(cols[0])
+	}
+	for i := 0; i < m; i++ {
+		row := first + i
+		slot := len(r.rows)
+		if slot >= r.size {
+			slot = int(r.rng.Uint64N(uint64(row + 1)))
+			if slot >= r.size {
+				continue
+			}
+			r.rows[slot] = row
+			for j, c := range cols {
+				r.cols[j][slot] = c[i]
+			}
+			continue
+		}
+		r.rows = append(r.rows, row)
+		for j, c := range cols {
+			r.cols[j] = append(r.cols[j], c[i])
+		}
+	}
+}
+
+// sorted returns the sample in row order.
+func (r *reservoir) sorted(ncols int) ([][]float32, []int) {
+	order := make([]int, len(r.rows))
+	for i := range order {
+		order[i] = i
+	}
+	sort.Slice(order, func(a, b int) bool { return r.rows[order[a]] < r.rows[order[b]] })
+	cols := make([][]float32, ncols)
+	for j := range cols {
+		c := make([]float32, len(order))
+		if r.cols != nil {
+			for k, s := range order {
+				c[k] = r.cols[j][s]
+			}
+		}
+		cols[j] = c
+	}
+	rows := make([]int, len(order))
+	for k, s := range order {
+		rows[k] = r.rows[s]
+	}
+	return cols, rows
 }
 
 // source is an opened input positioned after its header.
@@ -332,6 +429,7 @@ func (b *builder) readFile(idx int, path string) error {
 		}
 		n := len(s.lay.cols)
 		b.parts, b.texts, b.dicts = make([][][]float32, n), make([][]int32, n), make([]dict, n)
+		b.sawNumber = make([]bool, n)
 	} else if s.lay.format != b.format {
 		return &ParseError{File: path, Err: fmt.Errorf("%w: format %s, not %s like %s", ErrHeaderMismatch, s.lay.format, b.format, b.files[0].Path)}
 	} else if sig := s.lay.signature(); sig != b.sig {
@@ -464,6 +562,10 @@ func (b *builder) run(idx int, path string, s *source) error {
 			break
 		}
 		b.merge(idx, o)
+		if b.sinkErr != nil {
+			err = b.sinkErr
+			break
+		}
 	}
 	close(done)
 	wg.Wait()
@@ -493,6 +595,14 @@ func (b *builder) merge(file int, c *chunkOut) {
 				}
 			}
 		case modeInfer:
+			if b.res != nil && !b.sawNumber[j] {
+				for _, v := range vals {
+					if v == v {
+						b.sawNumber[j] = true
+						break
+					}
+				}
+			}
 			if c.texts[j] != nil {
 				remap := b.remap(j, &c.dicts[j])
 				if b.texts[j] == nil {
@@ -513,7 +623,15 @@ func (b *builder) merge(file int, c *chunkOut) {
 				}
 			}
 		}
-		b.parts[j] = append(b.parts[j], vals)
+		if b.res == nil && b.opt.Chunks == nil {
+			b.parts[j] = append(b.parts[j], vals)
+		}
+	}
+	switch {
+	case b.res != nil:
+		b.res.add(b.rows, c.cols)
+	case b.opt.Chunks != nil && b.sinkErr == nil && c.rows > 0:
+		b.sinkErr = b.opt.Chunks(b.rows, c.cols)
 	}
 	if c.labels != nil {
 		remap := make([]int32, len(c.ldict.names))
@@ -576,7 +694,27 @@ func (b *builder) concat() {
 
 // finish settles the column kinds, sorts vocabularies and classes.
 func (b *builder) finish(paths []string) (*Dataset, error) {
-	b.concat()
+	var sampleRows []int
+	switch {
+	case b.res != nil:
+		b.cols, sampleRows = b.res.sorted(len(b.lay0.cols))
+		for j, t := range b.texts {
+			if t == nil {
+				continue
+			}
+			if b.sawNumber[j] {
+				return nil, fmt.Errorf("%w: column %q holds both numbers and text", ErrUnsampled, b.lay0.cols[j].name)
+			}
+			st := make([]int32, len(sampleRows))
+			for k, r := range sampleRows {
+				st[k] = t[r]
+			}
+			b.texts[j] = st
+		}
+	case b.opt.Chunks != nil:
+	default:
+		b.concat()
+	}
 	if err := b.textsOfNumbers(paths); err != nil {
 		return nil, err
 	}
@@ -590,6 +728,7 @@ func (b *builder) finish(paths []string) (*Dataset, error) {
 		Skipped:       b.skipped,
 		SkippedErrors: b.skippedErrs,
 		Files:         b.files,
+		SampleRows:    sampleRows,
 	}
 	for j, col := range b.lay0.cols {
 		if b.opt.Schema != nil {

@@ -29,7 +29,7 @@ func benchServe(b *testing.B, path string, h http.Header, body []byte) {
 	}
 }
 
-func benchFlows(b *testing.B, n int) []byte {
+func benchFlows(b testing.TB, n int) []byte {
 	flows := sampleFlows(b)
 	all := []any{flows["BENIGN"], flows["Brute Force"], flows["Exfiltration"], flows["PortScan"], flows["SYN Flood"], flows["Slow DoS"]}
 	var arr []any

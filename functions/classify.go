@@ -18,42 +18,64 @@ import (
 // missing). It checks ctx between module calls, and the sandbox stops a
 // module call when ctx ends, so a request out of time stops at once.
 func (s *Server) ClassifyRows(ctx context.Context, rows []float32, n int) ([]cloudevents.Classification, error) {
-	if s.closed.Load() {
-		return nil, ErrClosed
-	}
-	if n <= 0 || len(rows) != n*s.nf {
-		return nil, fmt.Errorf("%w: %d values for %d rows of %d features", ErrModel, len(rows), n, s.nf)
+	if n <= 0 {
+		return nil, s.classifyEach(ctx, rows, n, nil, nil, nil) // its error
 	}
 	res := make([]model.Result, min(n, abi.DefaultMaxBatch))
 	out := make([]cloudevents.Classification, 0, n)
-	now := s.cfg.now()
-	nonce := s.signer.Reserve(n)
-	ids := make([]byte, 0, n*replyid.Len) // one allocation for every id
-	for start := 0; start < n; start += len(res) {
-		if err := ctx.Err(); err != nil {
-			return nil, fmt.Errorf("%w: %v", ErrTimeout, err)
-		}
-		k := min(len(res), n-start)
-		if err := s.mod.Classify(ctx, rows[start*s.nf:(start+k)*s.nf], res[:k]); err != nil {
-			if s.closed.Load() {
-				return nil, ErrClosed
-			}
-			return nil, s.moduleError(ctx, err)
-		}
-		s.metrics.observeFlows(rows[start*s.nf:(start+k)*s.nf], s.nf, res[:k])
-		for i := range res[:k] {
-			r := &res[i]
-			c := cloudevents.Classify(s.meta.Classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, s.ref)
-			ids = s.signer.Append(ids, nonce+uint64(start+i), r.Class, now)
-			out = append(out, c)
-		}
+	ids := make([]byte, 0, (n+1)*replyid.Len) // one allocation for every id, and the scratch of each
+	err := s.classifyEach(ctx, rows, n, res, ids[n*replyid.Len:n*replyid.Len:(n+1)*replyid.Len], func(_ int, r *model.Result, id []byte) {
+		c := cloudevents.Classify(s.meta.Classes, r.Class, r.Probabilities, r.OutlierScore, r.Verdict, s.ref)
+		out = append(out, c)
+		ids = append(ids, id...)
+	})
+	if err != nil {
+		return nil, err
 	}
 	all := string(ids) // every id is replyid.Len characters
 	for i := range out {
 		out[i].ID = all[i*replyid.Len : (i+1)*replyid.Len]
 	}
-	s.metrics.batch.Observe(float64(n))
 	return out, nil
+}
+
+// classifyEach classifies n rows as ClassifyRows does, len(res) at a time
+// (res is scratch, at most abi.DefaultMaxBatch long; its Probabilities are
+// reused), counts them in the metrics, and calls each with every flow's
+// index, result and reply id in order. The result and the id (written in
+// idBuf's storage, which needs room for replyid.Len bytes) are valid during
+// the call only. Nothing is allocated when res's Probabilities and idBuf
+// have room.
+func (s *Server) classifyEach(ctx context.Context, rows []float32, n int, res []model.Result, idBuf []byte, each func(i int, r *model.Result, id []byte)) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if n <= 0 || len(rows) != n*s.nf {
+		return fmt.Errorf("%w: %d values for %d rows of %d features", ErrModel, len(rows), n, s.nf)
+	}
+	res = res[:min(len(res), abi.DefaultMaxBatch)]
+	now := s.cfg.now()
+	nonce := s.signer.Reserve(n)
+	id := idBuf[:0]
+	for start := 0; start < n; start += len(res) {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("%w: %v", ErrTimeout, err)
+		}
+		k := min(len(res), n-start)
+		if err := s.mod.Classify(ctx, rows[start*s.nf:(start+k)*s.nf], res[:k]); err != nil {
+			if s.closed.Load() {
+				return ErrClosed
+			}
+			return s.moduleError(ctx, err)
+		}
+		s.metrics.observeFlows(rows[start*s.nf:(start+k)*s.nf], s.nf, res[:k])
+		for i := range res[:k] {
+			id = s.signer.Append(id[:0], nonce+uint64(start+i), res[i].Class, now)
+			each(start+i, &res[i], id)
+		}
+	}
+	s.metrics.batch.Observe(float64(n))
+	return nil
 }
 
 // ClassifyJSON classifies the JSON of one message in any shape /predict

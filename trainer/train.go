@@ -29,6 +29,10 @@ const (
 // opposed to the data).
 var ErrConfig = errors.New("invalid training configuration")
 
+// ErrData is wrapped by the error of a two-pass read (Config.RawSample)
+// whose second pass does not find the rows of the first.
+var ErrData = errors.New("training data changed between its two reads")
+
 // Config is everything a training run needs.
 type Config struct {
 	// Data are the training files; Test the test files. Without Test, a
@@ -72,6 +76,20 @@ type Config struct {
 	// has nil Columns. The model is the same either way. `flowsense train`
 	// sets it; see RATIONALE.md (training memory).
 	ReleaseData bool
+	// RawSample, when positive, bounds the rows whose float32 values are
+	// held: with more training rows than that, Train reads the files
+	// twice, the first time for the labels, the schema and a seeded
+	// sample of RawSample rows (drawn with SplitSeed), from which the
+	// drift reference's edges, the outlier detector and the bin edges
+	// are computed; the second time it bins every training row into one
+	// byte a cell (two above 256 bins) and keeps only the test rows'
+	// values. At most RawSample rows, the data is read once and the model
+	// is the one RawSample 0 makes. Bagging (Boost.Bag > 1) reads whole.
+	// `flowsense train` sets DefaultRawSample; see RATIONALE.md (training
+	// memory, two passes).
+	RawSample int
+
+	alwaysStream bool // tests: two passes even when every row is in the sample
 }
 
 // DefaultConfig returns the defaults of `flowsense train`.
@@ -132,110 +150,13 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		logf("%s", s)
 	}
 
-	opt := cfg.Read
-	opt.Schema = nil
-	opt.Log = cfg.Log
-	train, err := flowdata.Read(cfg.Data, opt)
+	pr, err := prepare(cfg, res, note)
 	if err != nil {
 		return nil, err
 	}
-	res.Train = train
-	for _, g := range flowdata.GroupDropped(train.Dropped) {
-		note("dropped %s: %s", g.Columns, g.Reason)
-	}
-	if train.Skipped > 0 {
-		note("skipped %d malformed rows of the training data", train.Skipped)
-	}
-	if len(train.Classes) < 2 {
-		return nil, fmt.Errorf("%w: the training data has %d class(es), need at least 2", ErrConfig, len(train.Classes))
-	}
-
-	// The test set: a file read against the training schema, or a
-	// stratified hold-out.
-	trainCols, trainY := train.Columns, train.Y
-	var testCols [][]float32
-	var testY []int32
-	var nTest int
-	if len(cfg.Test) > 0 {
-		topt := cfg.Read
-		topt.Schema = &train.Schema
-		topt.Features = nil // the schema already holds the kept features
-		topt.Log = cfg.Log
-		test, err := flowdata.Read(cfg.Test, topt)
-		if err != nil {
-			return nil, err
-		}
-		if !test.HasLabels {
-			return nil, fmt.Errorf("%w: the test data has no label column %q", ErrConfig, test.LabelName)
-		}
-		if test.Skipped > 0 {
-			note("skipped %d malformed rows of the test data", test.Skipped)
-		}
-		testCols, nTest = test.Columns, test.Rows
-		testY = test.LabelsIn(train.Classes)
-		if unknown := countUnknown(testY); unknown > 0 {
-			note("%d test rows carry labels absent from training; they count as errors", unknown)
-		}
-	} else {
-		tr, te := stratifiedSplit(train.Y, len(train.Classes), cfg.TestFraction, cfg.SplitSeed)
-		if cfg.ReleaseData {
-			trainCols, testCols = gatherRelease(train.Columns, tr, te)
-			train.Columns = nil
-		} else {
-			trainCols, testCols = Gather(train.Columns, tr), Gather(train.Columns, te)
-		}
-		trainY, testY, nTest = GatherY(train.Y, tr), GatherY(train.Y, te), len(te)
-		note("held out a stratified %.0f%% of the training rows (seed %d) as the test set: %d rows", 100*cfg.TestFraction, cfg.SplitSeed, nTest)
-	}
-	nTrain := len(trainY)
-
-	start := time.Now()
-	// The drift reference and the outlier detector read the raw training
-	// values, so they come before boosting, which may release them.
-	m := &model.Model{
-		Format:    model.FormatVersion,
-		Schema:    train.Schema,
-		Classes:   train.Classes,
-		Reference: referenceHistograms(&train.Schema, trainCols),
-	}
-	for i, c := range train.Classes {
-		if flowdata.IsBenign(c) {
-			m.Benign = append(m.Benign, i)
-		}
-	}
-	if len(m.Benign) == 0 {
-		note("no benign class among %v: every prediction will be malicious", train.Classes)
-	}
-	if cfg.Outlier == OutlierMahalanobis {
-		feats, err := outlier.Features(&train.Schema, cfg.OutlierFeatures)
-		if err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-		}
-		det, err := outlier.FitBenign(trainCols, trainY, m.Benign, feats, cfg.OutlierParams)
-		if err != nil {
-			return nil, err
-		}
-		if det == nil {
-			note("no outlier detector: no benign training rows")
-		}
-		m.Outlier = det
-	}
-
-	gd := &gbdt.Data{
-		Columns:    trainCols,
-		Kinds:      make([]model.Kind, len(train.Schema.Features)),
-		Categories: make([]int, len(train.Schema.Features)),
-		Y:          trainY,
-		Classes:    len(train.Classes),
-		Release:    cfg.ReleaseData,
-	}
-	for j, f := range train.Schema.Features {
-		gd.Kinds[j] = f.Kind
-		gd.Categories[j] = len(f.Categories)
-	}
-	if cfg.ReleaseData {
-		trainCols, train.Columns = nil, nil // gd holds the only reference
-	}
+	train, m, gd := pr.train, pr.m, pr.gd
+	testCols, testY, nTest, nTrain := pr.testCols, pr.testY, pr.nTest, pr.nTrain
+	start := pr.start
 	boost, err := gbdt.Train(ctx, gd, cfg.Boost, cfg.Progress)
 	if err != nil {
 		return nil, err

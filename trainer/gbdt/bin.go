@@ -1,7 +1,9 @@
 package gbdt
 
 import (
+	"fmt"
 	"math"
+	"runtime"
 	"math/rand/v2"
 	"slices"
 	"sort"
@@ -103,20 +105,37 @@ func numericEdges(v []float32, maxBins int) []float32 {
 
 // binData chooses edges on a seeded sample of rows and bins every row.
 func binData(d *Data, maxBins, threads int, seed uint64) *binned {
-	nf := len(d.Columns)
 	n := len(d.Y)
+	b := newBinned(d.Columns, nil, n, d.Kinds, d.Categories, maxBins, threads, seed)
+	b.fill(d.Columns, nil, 0, threads)
+	b.finish(threads)
+	return b
+}
+
+// newBinned chooses the bin edges of n rows from the values of some of
+// them: sample holds, per feature, the values of the rows sampleRows
+// (ascending, in 0..n-1), or of every row when sampleRows is nil. Numeric
+// edges come from at most binSample rows of the sample, drawn with seed:
+// with every row in the sample, the edges binData chooses. The bins are
+// allocated, not filled (fill, then finish).
+func newBinned(sample [][]float32, sampleRows []int, n int, kinds []model.Kind, categories []int, maxBins, threads int, seed uint64) *binned {
+	nf := len(sample)
 	b := &binned{rows: n, nbins: make([]int, nf), edges: make([][]float32, nf),
 		cat: make([]bool, nf), ncat: make([]int, nf), off: make([]int, nf)}
-	var sample []int
-	if n > binSample {
+	m := n
+	if sampleRows != nil {
+		m = len(sampleRows)
+	}
+	var pick []int
+	if m > binSample {
 		rng := rand.New(rand.NewPCG(seed, 0x62696e73))
-		sample = rng.Perm(n)[:binSample]
-		slices.Sort(sample)
+		pick = rng.Perm(m)[:binSample]
+		slices.Sort(pick)
 	}
 	for f := 0; f < nf; f++ {
-		if d.Kinds != nil && d.Kinds[f] == model.Categorical {
+		if kinds != nil && kinds[f] == model.Categorical {
 			b.cat[f] = true
-			b.ncat[f] = d.Categories[f]
+			b.ncat[f] = categories[f]
 		}
 	}
 	parallelFor(threads, nf, func(f int) {
@@ -124,17 +143,17 @@ func binData(d *Data, maxBins, threads int, seed uint64) *binned {
 			b.nbins[f] = b.ncat[f] + 1
 			return
 		}
-		col := d.Columns[f]
+		col := sample[f]
 		var v []float32
-		if sample != nil {
-			v = make([]float32, 0, len(sample))
-			for _, r := range sample {
+		if pick != nil {
+			v = make([]float32, 0, len(pick))
+			for _, r := range pick {
 				if x := col[r]; x == x {
 					v = append(v, x)
 				}
 			}
 		} else {
-			v = make([]float32, 0, n)
+			v = make([]float32, 0, len(col))
 			for _, x := range col {
 				if x == x {
 					v = append(v, x)
@@ -151,22 +170,55 @@ func binData(d *Data, maxBins, threads int, seed uint64) *binned {
 	}
 	b.u16 = make([][]uint16, nf)
 	b.u8 = make([][]uint8, nf)
-	parallelFor(threads, nf, func(f int) {
-		col := d.Columns[f]
+	b.posInf = make([]bool, nf)
+	for f := 0; f < nf; f++ {
 		if b.nbins[f] > 256 {
-			out := make([]uint16, n)
-			for r, x := range col {
-				out[r] = uint16(b.binOf(f, x))
+			b.u16[f] = make([]uint16, n)
+		} else {
+			b.u8[f] = make([]uint8, n)
+		}
+	}
+	return b
+}
+
+// fill bins rows of cols (feature-major): row src[i] of cols goes to row
+// dst+i of the bins, or, with src nil, every row of cols to dst onwards.
+// It notes the +Inf values of numeric features.
+func (b *binned) fill(cols [][]float32, src []int32, dst, threads int) {
+	parallelFor(threads, len(cols), func(f int) {
+		col := cols[f]
+		m := len(src)
+		if src == nil {
+			m = len(col)
+		}
+		at := func(i int) float32 {
+			if src == nil {
+				return col[i]
 			}
-			b.u16[f] = out
+			return col[src[i]]
+		}
+		if !b.cat[f] && !b.posInf[f] {
+			for i := 0; i < m; i++ {
+				if math.IsInf(float64(at(i)), 1) {
+					b.posInf[f] = true
+					break
+				}
+			}
+		}
+		if b.u16[f] != nil {
+			out := b.u16[f][dst : dst+m]
+			for i := range out {
+				out[i] = uint16(b.binOf(f, at(i)))
+			}
 			return
 		}
-		out := make([]uint8, n)
+		out := b.u8[f][dst : dst+m]
 		if !b.cat[f] && len(b.edges[f]) < 16 {
 			e := b.edges[f]
-			for r, x := range col {
+			for i := range out {
+				x := at(i)
 				if x != x {
-					out[r] = 0
+					out[i] = 0
 					continue
 				}
 				k := 1
@@ -176,26 +228,23 @@ func binData(d *Data, maxBins, threads int, seed uint64) *binned {
 					}
 					k++
 				}
-				out[r] = uint8(k)
+				out[i] = uint8(k)
 			}
 		} else {
-			for r, x := range col {
-				out[r] = uint8(b.binOf(f, x))
+			for i := range out {
+				out[i] = uint8(b.binOf(f, at(i)))
 			}
 		}
-		b.u8[f] = out
 	})
+}
+
+// finish sets, once every row is binned, each feature's most frequent bin
+// (mfb).
+func (b *binned) finish(threads int) {
+	nf := len(b.nbins)
+	n := b.rows
 	b.mfb = make([]int, nf)
-	b.posInf = make([]bool, nf)
 	parallelFor(threads, nf, func(f int) {
-		if !b.cat[f] {
-			for _, x := range d.Columns[f] {
-				if math.IsInf(float64(x), 1) {
-					b.posInf[f] = true
-					break
-				}
-			}
-		}
 		cnt := make([]int, b.nbins[f])
 		if b.u8[f] != nil {
 			for _, x := range b.u8[f] {
@@ -213,8 +262,79 @@ func binData(d *Data, maxBins, threads int, seed uint64) *binned {
 			}
 		}
 	})
-	return b
 }
+
+// Bins is training data binned ahead of Train, for data too large to hold
+// as float32 columns (one byte a cell instead of four; two for a feature
+// of more than 256 bins): NewBins chooses the edges from a sample of the
+// rows, Add bins the rows as they are read, Data.Bins hands them to Train.
+type Bins struct {
+	b       *binned
+	threads int
+	added   int
+}
+
+// NewBins chooses the bins of n rows of len(sample) features from the
+// values of some of them: sample[f] holds feature f of the rows
+// sampleRows (ascending, in 0..n-1). kinds and categories are Data's
+// (nil kinds: all numeric); maxBins and seed must be the Params.MaxBins
+// and Params.Seed that Train is given. With every row in the sample the
+// bins are those Train makes from the whole columns, so the model is the
+// same.
+func NewBins(sample [][]float32, sampleRows []int, n int, kinds []model.Kind, categories []int, maxBins int, seed uint64, threads int) (*Bins, error) {
+	bad := func(field, format string, args ...any) error {
+		return &DataError{Field: field, Reason: fmt.Sprintf(format, args...)}
+	}
+	switch {
+	case len(sample) == 0:
+		return nil, bad("Columns", "no features")
+	case n <= 0 || n > maxRows:
+		return nil, bad("Y", "%d rows, want 1 to %d", n, maxRows)
+	case kinds != nil && (len(kinds) != len(sample) || len(categories) != len(sample)):
+		return nil, bad("Kinds", "%d kinds and %d sizes for %d columns", len(kinds), len(categories), len(sample))
+	case maxBins < 2 || maxBins > 65535:
+		return nil, &ParamError{Param: "MaxBins", Reason: fmt.Sprintf("%d, want 2 to 65535", maxBins)}
+	}
+	for k, r := range sampleRows {
+		if r < 0 || r >= n || (k > 0 && r <= sampleRows[k-1]) {
+			return nil, bad("sampleRows", "row %d at %d: want ascending rows in [0, %d)", r, k, n)
+		}
+	}
+	for f, c := range sample {
+		if len(c) != len(sampleRows) {
+			return nil, bad(fmt.Sprintf("Columns[%d]", f), "%d sampled values for %d rows", len(c), len(sampleRows))
+		}
+		if kinds != nil && kinds[f] == model.Categorical && (categories[f] < 0 || categories[f] > 65534) {
+			return nil, bad(fmt.Sprintf("Categories[%d]", f), "%d categories, need 0 to 65534", categories[f])
+		}
+	}
+	if threads <= 0 {
+		threads = runtime.GOMAXPROCS(0)
+	}
+	return &Bins{b: newBinned(sample, sampleRows, n, kinds, categories, maxBins, threads, seed), threads: threads}, nil
+}
+
+// Add bins the next rows: row src[i] of cols (feature-major) for every i,
+// or every row of cols when src is nil. Rows are taken in order, from row
+// 0; more rows than NewBins was told is an error.
+func (s *Bins) Add(cols [][]float32, src []int32) error {
+	if len(cols) != len(s.b.nbins) {
+		return &DataError{Field: "Columns", Reason: fmt.Sprintf("%d columns for %d features", len(cols), len(s.b.nbins))}
+	}
+	m := len(src)
+	if src == nil {
+		m = len(cols[0])
+	}
+	if s.added+m > s.b.rows {
+		return &DataError{Field: "Y", Reason: fmt.Sprintf("more than the %d rows announced", s.b.rows)}
+	}
+	s.b.fill(cols, src, s.added, s.threads)
+	s.added += m
+	return nil
+}
+
+// Rows is the number of rows added so far.
+func (s *Bins) Rows() int { return s.added }
 
 // threshold returns the model threshold and comparison that send a value
 // left exactly when its bin is at most k (1 <= k < nbins) for numeric

@@ -36,6 +36,12 @@ type Data struct {
 	// runs on one byte a cell (two above 256 bins). Columns is left nil
 	// whether Train succeeds or not, once the data passed its checks.
 	Release bool
+	// Bins, when set, are the rows already binned (NewBins, then Add for
+	// every row): Train bins nothing, and Columns need only say how many
+	// features there are (its columns may be nil). Bins were made with
+	// the Params.MaxBins and Params.Seed Train is given; bag members
+	// (Params.Bag) share them.
+	Bins *Bins
 }
 
 // Round is one boosting round's progress.
@@ -248,6 +254,15 @@ func trainOn(ctx context.Context, d *Data, p Params, progress func(Round), b *bi
 	}
 	if d == nil {
 		return nil, nil, &DataError{Field: "Data", Reason: "nil"}
+	}
+	if b == nil && d.Bins != nil {
+		if d.Bins.added != len(d.Y) || len(d.Bins.b.nbins) != len(d.Columns) {
+			return nil, nil, &DataError{Field: "Bins", Reason: fmt.Sprintf("%d rows of %d features binned for %d rows of %d", d.Bins.added, len(d.Bins.b.nbins), len(d.Y), len(d.Columns))}
+		}
+		b = d.Bins.b
+		if b.mfb == nil {
+			b.finish(max(d.Bins.threads, 1))
+		}
 	}
 	if err := checkData(d, b == nil); err != nil {
 		return nil, nil, err

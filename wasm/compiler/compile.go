@@ -70,7 +70,7 @@ func Compile(m *model.Model, opts ...CompileOption) ([]byte, error) {
 	if err := model.Validate(m); err != nil {
 		return nil, &abi.Error{Op: "compile", Offset: -1, Err: fmt.Errorf("%w: %w", abi.ErrModel, err)}
 	}
-	l, err := lower(m, !cfg.noSIMD, cfg.form)
+	l, err := lower(m, !cfg.noSIMD, cfg.form, cfg.top)
 	if err != nil {
 		return nil, &abi.Error{Op: "compile", Offset: -1, Err: err}
 	}

@@ -47,13 +47,24 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 		wb.AppendU32(nil, tyF64ToF64),
 		wb.AppendU32(nil, tyF64ToF64),
 	}
-	for range l.treeFuncs() {
-		funcs = append(funcs, wb.AppendU32(nil, tyFinish))
+	treeType := uint32(tyFinish)
+	if l.topPredict() { // the top tier's tree functions take one row
+		treeType = tyRow
 	}
-	if l.white { // the SIMD detector's pair and chunk functions
+	for range l.treeFuncs() {
+		funcs = append(funcs, wb.AppendU32(nil, treeType))
+	}
+	if l.white && !l.top { // the SIMD detector's pair and chunk functions
 		funcs = append(funcs, wb.AppendU32(nil, tyFinish))
 		for range l.chunkWidths() {
 			funcs = append(funcs, wb.AppendU32(nil, tyRow))
+		}
+	}
+	if nb := l.topBlocks(); nb > 0 { // the top tier's whitened blocks, (v128) -> v128
+		ty := uint32(len(types))
+		types = append(types, wb.FuncType([]byte{wb.V128}, []byte{wb.V128}))
+		for range nb {
+			funcs = append(funcs, wb.AppendU32(nil, ty))
 		}
 	}
 	fnExplain := uint32(len(funcs)) // the explain functions follow (explain.go)
@@ -107,25 +118,34 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 		ex = append(ex, exp(abi.ExportExplain, wb.ExportFunc, fnExplain))
 	}
 	m.Section(wb.SecExport, wb.Vec(ex...))
+	predict := emitPredict
+	if l.topPredict() {
+		predict = emitPredictTop
+	}
 	code := [][]byte{
-		emitPredict(l),
+		predict(l),
 		emitRow(l),
 		emitExp(),
 		emitLog(),
 		emitSignedLog1p(),
 	}
 	for _, ch := range l.treeFuncs() {
-		if l.code {
+		if l.topPredict() {
+			code = append(code, emitTreeChunkTop(l, ch[0], ch[1]))
+		} else if l.code {
 			code = append(code, emitTreeChunk(l, ch[0], ch[1]))
 		} else {
 			code = append(code, emitTreeTables(l))
 		}
 	}
-	if l.white {
+	if l.white && !l.top {
 		code = append(code, emitPairFunc(l))
 		for _, nv := range l.chunkWidths() {
 			code = append(code, emitChunkFunc(l, nv))
 		}
+	}
+	for b := range l.topBlocks() {
+		code = append(code, emitTopBlockFunc(l, b))
 	}
 	if x != nil {
 		code = append(code, explainCode(l, x, fnExplain, fnSignedLog1p)...)
@@ -370,6 +390,10 @@ func emitSoftmax(f *wb.Func, l *layout, out, rp, mx, v, sum uint32) {
 // u_j = 0, whose products add ±0 and change nothing), but four independent
 // sums keep the CPU busy.
 func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
+	if l.top && l.white {
+		emitDetectorTop(f, l, x, sc)
+		return
+	}
 	k := int32(l.components)
 	kb := 8 * k
 	d := int32(l.dims)

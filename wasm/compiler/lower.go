@@ -95,6 +95,8 @@ type layout struct {
 	// stream and catAt each tree's category sets.
 	code   bool
 	chunks [][2]int
+	// top: the top tier's kernels (TopTier, topkernel.go)
+	top    bool
 	m      *model.Model
 	nodeAt []uint32
 	offs   [][]uint32
@@ -106,9 +108,10 @@ func align8(n uint64) uint64 { return (n + 7) &^ 7 }
 // lower computes the layout of a valid model, in passes: the scratch
 // areas, the node encoding, the tree form, the size check, then the data
 // segment's tables in address order.
-func lower(m *model.Model, simd bool, form TreeForm) (*layout, error) {
+func lower(m *model.Model, simd bool, form TreeForm, top bool) (*layout, error) {
 	l := &layout{
 		m:         m,
+		top:       top,
 		simd:      simd,
 		features:  len(m.Schema.Features),
 		classes:   len(m.Classes),

@@ -86,6 +86,17 @@ func internalNodes(t *model.Tree) int {
 func emitTreeChunk(l *layout, first, end int) []byte {
 	f := wb.NewFunc(3)
 	const x, rp, n = 0, 1, 2
+	l.overRows(f, x, rp, n, func() { treeChunkBody(f, l, first, end, x, rp, false) })
+	return f.Body()
+}
+
+// treeChunkBody adds the leaves of trees [first, end) for the row at x to
+// its raw scores at rp (emitTreeChunk's loop body). With fromBase (the top
+// tier's first chunk) the raw scores start at the base scores, as
+// constants, instead of being loaded, and every output is stored. In a top
+// tier SIMD module the vector leaves are added two outputs at a time
+// (f64x2, the same additions lane by lane).
+func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase bool) {
 	trees := l.m.Ensemble.Trees[first:end]
 	used := make([]bool, l.outputs)
 	for i := range trees {
@@ -97,13 +108,56 @@ func emitTreeChunk(l *layout, first, end int) []byte {
 			}
 		}
 	}
-	l.overRows(f, x, rp, n, func() {
+	if fromBase {
+		for j := range used {
+			used[j] = true
+		}
+	}
+	// vec: the vector leaves' outputs in f64x2 pairs (top tier, SIMD,
+	// vector trees only)
+	vec := l.top && l.simd && l.outputs >= 2 && !l.anyScalar
+	accv := make([]uint32, l.outputs/2)
+	{
 		acc := make([]uint32, l.outputs)
 		for j := range acc {
+			if vec && used[j] && j < 2*len(accv) {
+				if j%2 == 0 {
+					accv[j/2] = f.Local(wb.V128)
+					if fromBase {
+						b := l.m.Ensemble.BaseScore
+						f.F64x2(float64(b[j]), float64(b[j+1]))
+					} else {
+						f.Get(rp).V128Load(uint32(8 * j))
+					}
+					f.Set(accv[j/2])
+				}
+				continue
+			}
 			if used[j] {
 				acc[j] = f.Local(wb.F64)
-				f.Get(rp).Mem(wb.OpF64Load, uint32(8*j)).Set(acc[j])
+				if fromBase {
+					f.F64(float64(l.m.Ensemble.BaseScore[j]))
+				} else {
+					f.Get(rp).Mem(wb.OpF64Load, uint32(8*j))
+				}
+				f.Set(acc[j])
 			}
+		}
+		// get and set of output j's raw score, a lane of accv when vec
+		getAcc := func(j int) {
+			if vec && j < 2*len(accv) {
+				f.Get(accv[j/2]).F64x2ExtractLane(byte(j % 2))
+				return
+			}
+			f.Get(acc[j])
+		}
+		setAcc := func(j int) {
+			if vec && j < 2*len(accv) {
+				v := f.Local(wb.F64)
+				f.Set(v).Get(accv[j/2]).Get(v).F64x2ReplaceLane(byte(j % 2)).Set(accv[j/2])
+				return
+			}
+			f.Set(acc[j])
 		}
 		vp := f.Local(wb.I32)
 		xv := f.Local(wb.F32)
@@ -115,8 +169,9 @@ func emitTreeChunk(l *layout, first, end int) []byte {
 			walk = func(n int32) {
 				if t.Feature[n] < 0 {
 					if t.Output >= 0 {
-						o := acc[t.Output]
-						f.Get(o).F64(float64(t.Value[n])).Op(wb.OpF64Add).Set(o)
+						getAcc(int(t.Output))
+						f.F64(float64(t.Value[n])).Op(wb.OpF64Add)
+						setAcc(int(t.Output))
 					} else {
 						f.I32(int32(l.nodeAt[i] + l.offs[i][n])).Set(vp)
 					}
@@ -169,8 +224,9 @@ func emitTreeChunk(l *layout, first, end int) []byte {
 					// half the blocks wazero compiles in a full tree
 					f.Set(c)
 					if t.Output >= 0 {
-						o := acc[t.Output]
-						f.Get(o).F64(float64(t.Value[a])).F64(float64(t.Value[b])).Get(c).Op(wb.OpSelect).Op(wb.OpF64Add).Set(o)
+						getAcc(int(t.Output))
+						f.F64(float64(t.Value[a])).F64(float64(t.Value[b])).Get(c).Op(wb.OpSelect).Op(wb.OpF64Add)
+						setAcc(int(t.Output))
 					} else {
 						f.I32(int32(l.nodeAt[i] + l.offs[i][a])).I32(int32(l.nodeAt[i] + l.offs[i][b])).Get(c).Op(wb.OpSelect).Set(vp)
 					}
@@ -185,15 +241,30 @@ func emitTreeChunk(l *layout, first, end int) []byte {
 			walk(0)
 			if t.Output < 0 {
 				for j := range acc {
+					if vec && j < 2*len(accv) {
+						if j%2 == 0 { // both leaf values, promoted, added lane by lane
+							f.Get(accv[j/2]).Get(vp).V128Load64Splat(uint32(4 * j)).SIMD(simdF64x2PromoteLowF32x4).SIMD(wb.SIMDF64x2Add).Set(accv[j/2])
+						}
+						continue
+					}
 					f.Get(acc[j]).Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add).Set(acc[j])
 				}
 			}
 		}
 		for j := range acc {
+			if vec && used[j] && j < 2*len(accv) {
+				if j%2 == 0 {
+					f.Get(rp).Get(accv[j/2]).V128Store(uint32(8 * j))
+				}
+				continue
+			}
 			if used[j] {
 				f.Get(rp).Get(acc[j]).Mem(wb.OpF64Store, uint32(8*j))
 			}
 		}
-	})
-	return f.Body()
+	}
 }
+
+// simdF64x2PromoteLowF32x4 is f64x2.promote_low_f32x4: the low two f32
+// lanes, each exactly widened to f64.
+const simdF64x2PromoteLowF32x4 = 0x5f

@@ -60,7 +60,8 @@ func FuzzLoad(f *testing.F) {
 
 // FuzzParity compares the module with the native predictor on random small
 // models and random rows (NaN, ±Inf, subnormals, huge values, category
-// codes in and out of range).
+// codes in and out of range), and the top tier (compiler.TopTier) with the
+// default module bit for bit.
 func FuzzParity(f *testing.F) {
 	f.Add(uint64(1), uint8(0))
 	f.Add(uint64(2), uint8(5))
@@ -80,6 +81,12 @@ func FuzzParity(f *testing.F) {
 		tables := wasmAnswers(t, load(t, compile(t, m, compiler.WithTreeForm(compiler.TreeTables)), host.WithInterpreter()), rows)
 		compare(t, "fuzz, trees as code", want, code, rows, len(m.Schema.Features))
 		sameBits(t, "fuzz, trees as code vs node tables", tables, code, rows, len(m.Schema.Features))
+		// the top tier: the default's bits, SIMD and MVP, whole and in odd batches
+		top := load(t, compile(t, m, compiler.TopTier()), host.WithInterpreter())
+		sameBits(t, "fuzz, top tier vs default", tables, wasmAnswers(t, top, rows), rows, len(m.Schema.Features))
+		sameBits(t, "fuzz, top tier vs default, batches of 17", tables, batchAnswers(t, top, rows, min(17, top.MaxBatch())), rows, len(m.Schema.Features))
+		mvp := wasmAnswers(t, load(t, compile(t, m, compiler.WithoutSIMD()), host.WithInterpreter()), rows)
+		sameBits(t, "fuzz, MVP top tier vs MVP default", mvp, wasmAnswers(t, load(t, compile(t, m, compiler.TopTier(), compiler.WithoutSIMD()), host.WithInterpreter()), rows), rows, len(m.Schema.Features))
 		// the explain export (ABI 1.1) against the native Explainer
 		withCovers(m)
 		compareExplain(t, "fuzz explain", m, load(t, compile(t, m), host.WithInterpreter()), rows)

@@ -1,0 +1,117 @@
+package functions
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"testing"
+
+	"github.com/flowsense/flowsense/functions/replyid"
+)
+
+// replyIDs matches the reply id member of a classification.
+var replyIDs = regexp.MustCompile(`,"id":"[A-Za-z0-9_-]+"`)
+
+// TestPredictJSONSameAnswer: POST /predict of JSON (the pooled path,
+// predictJSON) answers byte for byte what writeResults writes for
+// ClassifyRows's classifications of the same flows, but for the reply ids,
+// which are each prediction's own: every answer has one id per flow, all
+// distinct.
+func TestPredictJSONSameAnswer(t *testing.T) {
+	s := newTestServer(t)
+	flows := sampleFlows(t)
+	one, _ := json.Marshal(flows["PortScan"])
+	var values []any
+	for i, f := range s.meta.Schema.Features {
+		if v, ok := flows["BENIGN"][f.Name]; ok {
+			values = append(values, v)
+		} else {
+			values = append(values, i)
+		}
+	}
+	byPosition, _ := json.Marshal(values)
+	bodies := map[string][]byte{
+		"one object":      one,
+		"one by position": byPosition,
+		"100 flows":       benchFlows(t, 100),
+		"300 flows":       benchFlows(t, 300), // more than one module call
+		"spaced":          append(append([]byte(" \n["), one...), "]\t"...),
+		"escaped key":     bytes.Replace(one, []byte(`"`), []byte(`"\u0020`), 1), // the general decoder
+	}
+	for name, body := range bodies {
+		t.Run(name, func(t *testing.T) {
+			var got []byte
+			for range 2 { // the second from pooled buffers
+				req := httptest.NewRequest(http.MethodPost, "/predict", bytes.NewReader(body))
+				req.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					t.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+				if ct := rec.Header().Get("Content-Type"); ct != "application/json" {
+					t.Fatalf("Content-Type %q", ct)
+				}
+				got = rec.Body.Bytes()
+			}
+			fl, err := s.dec.Decode(body, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := s.ClassifyRows(t.Context(), fl.Rows, fl.N)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.enc.Marshal(res, fl.Single)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, '\n')
+			ids := replyIDs.FindAll(got, -1)
+			seen := map[string]bool{}
+			for _, id := range ids {
+				if len(id) != len(`,"id":""`)+replyid.Len || seen[string(id)] {
+					t.Fatalf("id %s: wrong length or repeated", id)
+				}
+				seen[string(id)] = true
+			}
+			if len(ids) != fl.N {
+				t.Fatalf("%d ids for %d flows", len(ids), fl.N)
+			}
+			g, w := replyIDs.ReplaceAll(got, nil), replyIDs.ReplaceAll(want, nil)
+			if !bytes.Equal(g, w) {
+				t.Fatalf("got\n%.600s\nwant\n%.600s", g, w)
+			}
+		})
+	}
+}
+
+// TestPredictJSONAllocs: a JSON /predict request allocates a bounded
+// number of times whatever its flows (nothing per flow or per field): 100
+// flows take at most a few allocations more than one.
+func TestPredictJSONAllocs(t *testing.T) {
+	s := newTestServer(t)
+	allocs := func(body []byte) float64 {
+		req := httptest.NewRequest(http.MethodPost, "/predict", nil)
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		r := bytes.NewReader(body)
+		return testing.AllocsPerRun(50, func() {
+			r.Reset(body)
+			req.Body, req.ContentLength = readCloser{r}, int64(len(body))
+			rec.Body.Reset()
+			s.ServeHTTP(rec, req)
+		})
+	}
+	one, hundred := allocs(benchFlows(t, 1)), allocs(benchFlows(t, 100))
+	t.Logf("allocations per request: 1 flow %v, 100 flows %v", one, hundred)
+	if hundred > one+4 {
+		t.Errorf("100 flows allocate %v times a request, 1 flow %v: allocations grow with the flows", hundred, one)
+	}
+}
+
+type readCloser struct{ *bytes.Reader }
+
+func (readCloser) Close() error { return nil }

@@ -1,0 +1,325 @@
+package trainer
+
+import (
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"time"
+
+	"github.com/flowsense/flowsense/flowdata"
+	"github.com/flowsense/flowsense/model"
+	"github.com/flowsense/flowsense/trainer/gbdt"
+	"github.com/flowsense/flowsense/trainer/outlier"
+)
+
+// DefaultRawSample is the Config.RawSample of `flowsense train`: half a
+// million rows, 156 MB of float32 values at CIC-IDS2017's 78 features.
+const DefaultRawSample = 500000
+
+// prepared is what boosting and the evaluation start from: the training
+// data as read, the model so far (schema, classes, drift reference,
+// outlier detector), boosting's data and the test rows.
+type prepared struct {
+	train    *flowdata.Dataset
+	m        *model.Model
+	gd       *gbdt.Data
+	testCols [][]float32
+	testY    []int32
+	nTest    int
+	nTrain   int
+	start    time.Time // when the work after the reading began
+}
+
+// prepare reads the training (and test) data and computes what needs raw
+// values: in memory when the rows fit Config.RawSample (or it is 0), else
+// in two passes (streamed).
+func prepare(cfg Config, res *Result, note func(string, ...any)) (*prepared, error) {
+	opt := cfg.Read
+	opt.Schema = nil
+	opt.Log = cfg.Log
+	sampled := cfg.RawSample > 0 && cfg.Boost.Bag <= 1
+	if sampled {
+		opt.Sample, opt.SampleSeed = cfg.RawSample, cfg.SplitSeed
+	}
+	train, err := flowdata.Read(cfg.Data, opt)
+	if sampled && errors.Is(err, flowdata.ErrUnsampled) {
+		note("read the training data whole, not in two passes: %v", err)
+		opt.Sample, sampled = 0, false
+		train, err = flowdata.Read(cfg.Data, opt)
+	}
+	if err != nil {
+		return nil, err
+	}
+	res.Train = train
+	for _, g := range flowdata.GroupDropped(train.Dropped) {
+		note("dropped %s: %s", g.Columns, g.Reason)
+	}
+	if train.Skipped > 0 {
+		note("skipped %d malformed rows of the training data", train.Skipped)
+	}
+	if len(train.Classes) < 2 {
+		return nil, fmt.Errorf("%w: the training data has %d class(es), need at least 2", ErrConfig, len(train.Classes))
+	}
+	if sampled && (len(train.SampleRows) < train.Rows || cfg.alwaysStream) {
+		return streamed(cfg, train, note)
+	}
+	train.SampleRows = nil // every row: the columns are whole
+	return inMemory(cfg, train, note)
+}
+
+// readTest reads Config.Test against the training schema.
+func readTest(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (cols [][]float32, y []int32, n int, err error) {
+	topt := cfg.Read
+	topt.Schema = &train.Schema
+	topt.Features = nil // the schema already holds the kept features
+	topt.Log = cfg.Log
+	test, err := flowdata.Read(cfg.Test, topt)
+	if err != nil {
+		return nil, nil, 0, err
+	}
+	if !test.HasLabels {
+		return nil, nil, 0, fmt.Errorf("%w: the test data has no label column %q", ErrConfig, test.LabelName)
+	}
+	if test.Skipped > 0 {
+		note("skipped %d malformed rows of the test data", test.Skipped)
+	}
+	y = test.LabelsIn(train.Classes)
+	if unknown := countUnknown(y); unknown > 0 {
+		note("%d test rows carry labels absent from training; they count as errors", unknown)
+	}
+	return test.Columns, y, test.Rows, nil
+}
+
+// newModel starts the model: schema, classes, benign classes.
+func newModel(train *flowdata.Dataset, note func(string, ...any)) *model.Model {
+	m := &model.Model{
+		Format:  model.FormatVersion,
+		Schema:  train.Schema,
+		Classes: train.Classes,
+	}
+	for i, c := range train.Classes {
+		if flowdata.IsBenign(c) {
+			m.Benign = append(m.Benign, i)
+		}
+	}
+	if len(m.Benign) == 0 {
+		note("no benign class among %v: every prediction will be malicious", train.Classes)
+	}
+	return m
+}
+
+// fitOutlier fits the detector on the rows of cols (classes y), when
+// Config.Outlier asks for one.
+func fitOutlier(cfg Config, m *model.Model, cols [][]float32, y []int32, note func(string, ...any)) error {
+	if cfg.Outlier != OutlierMahalanobis {
+		return nil
+	}
+	feats, err := outlier.Features(&m.Schema, cfg.OutlierFeatures)
+	if err != nil {
+		return fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+	det, err := outlier.FitBenign(cols, y, m.Benign, feats, cfg.OutlierParams)
+	if err != nil {
+		return err
+	}
+	if det == nil {
+		note("no outlier detector: no benign training rows")
+	}
+	m.Outlier = det
+	return nil
+}
+
+// boostData is boosting's data but its columns.
+func boostData(cfg Config, train *flowdata.Dataset, y []int32) *gbdt.Data {
+	gd := &gbdt.Data{
+		Columns:    make([][]float32, len(train.Schema.Features)),
+		Kinds:      make([]model.Kind, len(train.Schema.Features)),
+		Categories: make([]int, len(train.Schema.Features)),
+		Y:          y,
+		Classes:    len(train.Classes),
+		Release:    cfg.ReleaseData,
+	}
+	for j, f := range train.Schema.Features {
+		gd.Kinds[j] = f.Kind
+		gd.Categories[j] = len(f.Categories)
+	}
+	return gd
+}
+
+// inMemory prepares from the whole float32 matrix (train.Columns).
+func inMemory(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*prepared, error) {
+	// The test set: a file read against the training schema, or a
+	// stratified hold-out.
+	trainCols, trainY := train.Columns, train.Y
+	var testCols [][]float32
+	var testY []int32
+	var nTest int
+	if len(cfg.Test) > 0 {
+		var err error
+		if testCols, testY, nTest, err = readTest(cfg, train, note); err != nil {
+			return nil, err
+		}
+	} else {
+		tr, te := stratifiedSplit(train.Y, len(train.Classes), cfg.TestFraction, cfg.SplitSeed)
+		if cfg.ReleaseData {
+			trainCols, testCols = gatherRelease(train.Columns, tr, te)
+			train.Columns = nil
+		} else {
+			trainCols, testCols = Gather(train.Columns, tr), Gather(train.Columns, te)
+		}
+		trainY, testY, nTest = GatherY(train.Y, tr), GatherY(train.Y, te), len(te)
+		note("held out a stratified %.0f%% of the training rows (seed %d) as the test set: %d rows", 100*cfg.TestFraction, cfg.SplitSeed, nTest)
+	}
+	start := time.Now()
+	// The drift reference and the outlier detector read the raw training
+	// values, so they come before boosting, which may release them.
+	m := newModel(train, note)
+	m.Reference = referenceHistograms(&train.Schema, trainCols)
+	if err := fitOutlier(cfg, m, trainCols, trainY, note); err != nil {
+		return nil, err
+	}
+	gd := boostData(cfg, train, trainY)
+	gd.Columns = trainCols
+	if cfg.ReleaseData {
+		trainCols, train.Columns = nil, nil // gd holds the only reference
+	}
+	return &prepared{train: train, m: m, gd: gd, testCols: testCols, testY: testY, nTest: nTest, nTrain: len(trainY), start: start}, nil
+}
+
+// streamed prepares from a sample of the rows (train.Columns, rows
+// train.SampleRows) and a second read of the files: the drift reference's
+// edges, the outlier detector and the bin edges come from the sample's
+// training rows; the second read bins every training row into one byte a
+// cell (gbdt.Bins), counts the reference histograms and keeps the test
+// rows' values. The float32 matrix of the training rows never exists.
+// When the sample is every row, the model is the one inMemory makes
+// (TestStreamedSameModel).
+func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*prepared, error) {
+	var tr, te []int // ascending file rows; tr nil: every row trains
+	var testCols [][]float32
+	var testY []int32
+	var nTest int
+	trainY := train.Y
+	if len(cfg.Test) > 0 {
+		var err error
+		if testCols, testY, nTest, err = readTest(cfg, train, note); err != nil {
+			return nil, err
+		}
+	} else {
+		tr, te = stratifiedSplit(train.Y, len(train.Classes), cfg.TestFraction, cfg.SplitSeed)
+		trainY, testY, nTest = GatherY(train.Y, tr), GatherY(train.Y, te), len(te)
+		note("held out a stratified %.0f%% of the training rows (seed %d) as the test set: %d rows", 100*cfg.TestFraction, cfg.SplitSeed, nTest)
+	}
+	nTrain := len(trainY)
+	note("read the training data in two passes: the drift reference's edges, the outlier detector and the bin edges from a sample of %d of its %d rows (Config.RawSample %d)", len(train.SampleRows), train.Rows, cfg.RawSample)
+	start := time.Now()
+
+	// The sample's training rows, and their row numbers among the
+	// training rows (boosting's row numbers).
+	nf := len(train.Schema.Features)
+	var pick, pos []int
+	if tr == nil {
+		pick, pos = seq(len(train.SampleRows)), train.SampleRows
+	} else {
+		k := 0
+		for s, r := range train.SampleRows {
+			for k < len(tr) && tr[k] < r {
+				k++
+			}
+			if k < len(tr) && tr[k] == r {
+				pick, pos = append(pick, s), append(pos, k)
+			}
+		}
+	}
+	sample := make([][]float32, nf)
+	for j, c := range train.Columns {
+		sample[j] = make([]float32, len(pick))
+		for i, s := range pick {
+			sample[j][i] = c[s]
+		}
+	}
+	sampleY := make([]int32, len(pick))
+	for i, p := range pos {
+		sampleY[i] = trainY[p]
+	}
+	train.Columns = nil
+
+	m := newModel(train, note)
+	m.Reference = referenceHistograms(&train.Schema, sample)
+	for j := range m.Reference { // counted over every training row below
+		h := &m.Reference[j]
+		clear(h.Counts)
+		h.Missing = 0
+	}
+	if err := fitOutlier(cfg, m, sample, sampleY, note); err != nil {
+		return nil, err
+	}
+	gd := boostData(cfg, train, trainY)
+	bins, err := gbdt.NewBins(sample, pos, nTrain, gd.Kinds, gd.Categories, cfg.Boost.MaxBins, cfg.Boost.Seed, cfg.Boost.Threads)
+	if err != nil {
+		return nil, err
+	}
+	sample, sampleY = nil, nil
+	debug.FreeOSMemory()
+
+	if te != nil {
+		testCols = make([][]float32, nf)
+		for j := range testCols {
+			testCols[j] = make([]float32, len(te))
+		}
+	}
+	ti, ei := 0, 0
+	var src []int32
+	ropt := cfg.Read
+	ropt.Schema = &train.Schema
+	ropt.Features = nil
+	ropt.Log = cfg.Log
+	ropt.Chunks = func(first int, cols [][]float32) error {
+		src = src[:0]
+		for i := range cols[0] {
+			r := first + i
+			switch {
+			case tr == nil || (ti < len(tr) && tr[ti] == r):
+				src = append(src, int32(i))
+				ti++
+			case ei < len(te) && te[ei] == r:
+				for j, c := range cols {
+					testCols[j][ei] = c[i]
+				}
+				ei++
+			default:
+				return fmt.Errorf("%w: row %d is in neither the training nor the test rows (the files changed since the first read)", ErrData, r)
+			}
+		}
+		for j, c := range cols {
+			h := &m.Reference[j]
+			cat := train.Schema.Features[j].Kind == model.Categorical
+			for _, i := range src {
+				if b := h.Bin(c[i], cat); b < 0 {
+					h.Missing++
+				} else {
+					h.Counts[b]++
+				}
+			}
+		}
+		return bins.Add(cols, src)
+	}
+	second, err := flowdata.Read(cfg.Data, ropt)
+	if err != nil {
+		return nil, err
+	}
+	if second.Rows != train.Rows || bins.Rows() != nTrain || ei != len(te) {
+		return nil, fmt.Errorf("%w: the second read gave %d rows, the first %d (the files changed between the reads)", ErrData, second.Rows, train.Rows)
+	}
+	gd.Bins = bins
+	return &prepared{train: train, m: m, gd: gd, testCols: testCols, testY: testY, nTest: nTest, nTrain: nTrain, start: start}, nil
+}
+
+// seq is 0..n-1.
+func seq(n int) []int {
+	s := make([]int, n)
+	for i := range s {
+		s[i] = i
+	}
+	return s
+}
