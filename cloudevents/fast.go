@@ -101,6 +101,7 @@ type fastParser struct {
 	b     []byte
 	i     int
 	d     *FlowDecoder
+	next  int       // the feature after the one named last
 	small [4]uint64 // the features one object has named, when there are at most 256
 	big   []uint64  // the same for a wider schema
 }
@@ -169,6 +170,7 @@ func (p *fastParser) object(row []float32) bool {
 	p.i++ // {
 	model.NaNRow(row)
 	p.clearSeen(len(row))
+	p.next = 0
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		return false // empty object: the general decoder's error
@@ -178,7 +180,14 @@ func (p *fastParser) object(row []float32) bool {
 		if !ok {
 			return false
 		}
-		i, ok := p.d.index[string(key)]
+		// Flows usually name their fields in schema order: try the one
+		// after the last before hashing.
+		i, ok := p.next, false
+		if i < len(p.d.names) && p.d.names[i] == string(key) {
+			ok = true
+		} else {
+			i, ok = p.d.index[string(key)]
+		}
 		if !ok {
 			i = p.d.enc.Index(flowdata.Canonical(string(key)))
 			if i < 0 {
@@ -188,6 +197,7 @@ func (p *fastParser) object(row []float32) bool {
 		if p.see(i) {
 			return false
 		}
+		p.next = i + 1
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
 			return false
