@@ -3,7 +3,9 @@ package trainer
 import (
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	"github.com/flowsense/flowsense/flowdata"
@@ -28,6 +30,7 @@ type prepared struct {
 	nTest    int
 	nTrain   int
 	start    time.Time // when the work after the reading began
+	sampled  bool      // read in two passes from a sample of fewer rows (Config.RawSample)
 }
 
 // prepare reads the training (and test) data and computes what needs raw
@@ -231,12 +234,15 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 			}
 		}
 	}
-	sample := make([][]float32, nf)
-	for j, c := range train.Columns {
-		sample[j] = make([]float32, len(pick))
+	// In place: pick is ascending, so pick[i] >= i.
+	sample := train.Columns
+	for _, c := range sample {
 		for i, s := range pick {
-			sample[j][i] = c[s]
+			c[i] = c[s]
 		}
+	}
+	for j := range sample {
+		sample[j] = sample[j][:len(pick)]
 	}
 	sampleY := make([]int32, len(pick))
 	for i, p := range pos {
@@ -291,17 +297,7 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 				return fmt.Errorf("%w: row %d is in neither the training nor the test rows (the files changed since the first read)", ErrData, r)
 			}
 		}
-		for j, c := range cols {
-			h := &m.Reference[j]
-			cat := train.Schema.Features[j].Kind == model.Categorical
-			for _, i := range src {
-				if b := h.Bin(c[i], cat); b < 0 {
-					h.Missing++
-				} else {
-					h.Counts[b]++
-				}
-			}
-		}
+		countReference(m.Reference, &train.Schema, cols, src)
 		return bins.Add(cols, src)
 	}
 	second, err := flowdata.Read(cfg.Data, ropt)
@@ -312,7 +308,7 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 		return nil, fmt.Errorf("%w: the second read gave %d rows, the first %d (the files changed between the reads)", ErrData, second.Rows, train.Rows)
 	}
 	gd.Bins = bins
-	return &prepared{train: train, m: m, gd: gd, testCols: testCols, testY: testY, nTest: nTest, nTrain: nTrain, start: start}, nil
+	return &prepared{train: train, m: m, gd: gd, testCols: testCols, testY: testY, nTest: nTest, nTrain: nTrain, start: start, sampled: len(train.SampleRows) < train.Rows}, nil
 }
 
 // seq is 0..n-1.
@@ -322,4 +318,30 @@ func seq(n int) []int {
 		s[i] = i
 	}
 	return s
+}
+
+// countReference adds rows src of cols to the reference histograms, the
+// features split over GOMAXPROCS goroutines (each histogram is one
+// goroutine's).
+func countReference(ref []model.Histogram, schema *model.Schema, cols [][]float32, src []int32) {
+	workers := min(runtime.GOMAXPROCS(0), len(cols))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := w; j < len(cols); j += workers {
+				h, c := &ref[j], cols[j]
+				cat := schema.Features[j].Kind == model.Categorical
+				for _, i := range src {
+					if b := h.Bin(c[i], cat); b < 0 {
+						h.Missing++
+					} else {
+						h.Counts[b]++
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }

@@ -105,6 +105,9 @@ func TestStreamedSample(t *testing.T) {
 	if two.Model.Outlier == nil || two.Metrics.Accuracy < whole.Metrics.Accuracy-0.01 {
 		t.Errorf("detector %v; accuracy %.4f from the sample's edges, %.4f from every row's", two.Model.Outlier != nil, two.Metrics.Accuracy, whole.Metrics.Accuracy)
 	}
+	if two.Model.Meta.Params["raw_sample"] != "6000" || whole.Model.Meta.Params["raw_sample"] != "" {
+		t.Errorf("raw_sample recorded as %q (sampled) and %q (whole)", two.Model.Meta.Params["raw_sample"], whole.Model.Meta.Params["raw_sample"])
+	}
 	if two.Train.Columns != nil {
 		t.Error("the sample's columns are kept")
 	}

@@ -162,6 +162,9 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.Boost = boost
+	// The bins (or columns) are not needed past boosting: the evaluation
+	// allocates in their place.
+	pr.gd, gd.Columns, gd.Bins, gd = nil, nil, nil, nil
 	m.Ensemble = boost.Ensemble
 	trainSeconds := time.Since(start).Seconds()
 
@@ -171,6 +174,9 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	params["stop"] = boost.Stop
 	if m.Outlier != nil {
 		params["outlier"] = cfg.OutlierParams.String()
+	}
+	if pr.sampled { // the model depends on the sample's size
+		params["raw_sample"] = strconv.Itoa(cfg.RawSample)
 	}
 	params["format"] = string(train.Format)
 	if train.LabelName != "" {
