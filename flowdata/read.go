@@ -234,7 +234,7 @@ type builder struct {
 	skipLines   []map[int]bool // per file: lines of skipped rows
 	files       []FileInfo
 	lays        []*layout
-	pool        sync.Pool // chunk buffers
+	pool        sync.Pool  // chunk buffers
 	res         *reservoir // Options.Sample
 	sawNumber   []bool     // with res: per modeInfer column, a number was read
 	sinkErr     error      // the first error of Options.Chunks
