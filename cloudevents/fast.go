@@ -101,8 +101,10 @@ type fastParser struct {
 	b     []byte
 	i     int
 	d     *FlowDecoder
-	small [4]uint64 // the features one object has named, when there are at most 256
-	big   []uint64  // the same for a wider schema
+	next  int        // the feature after the one named last
+	order [256]int16 // 1 + the feature the previous object named k-th, 0 when none
+	small [4]uint64  // the features one object has named, when there are at most 256
+	big   []uint64   // the same for a wider schema
 }
 
 // clearSeen forgets the features named so far, for a schema of nf.
@@ -115,6 +117,23 @@ func (p *fastParser) clearSeen(nf int) {
 		p.big = make([]uint64, w)
 	}
 	clear(p.big)
+}
+
+// guess is the feature named key, when it is the one the previous object
+// named k-th (flows of one batch name their fields in one order) or the
+// one after the last (flows name them in schema order): two comparisons
+// of names rather than hashing key.
+func (p *fastParser) guess(k int, key []byte) (int, bool) {
+	names := p.d.names
+	if k < len(p.order) {
+		if i := int(p.order[k]) - 1; i >= 0 && i < len(names) && names[i] == string(key) {
+			return i, true
+		}
+	}
+	if i := p.next; i < len(names) && names[i] == string(key) {
+		return i, true
+	}
+	return 0, false
 }
 
 // see marks feature i named and reports whether it was already.
@@ -169,16 +188,20 @@ func (p *fastParser) object(row []float32) bool {
 	p.i++ // {
 	model.NaNRow(row)
 	p.clearSeen(len(row))
+	p.next = 0
 	p.ws()
 	if p.i < len(p.b) && p.b[p.i] == '}' {
 		return false // empty object: the general decoder's error
 	}
-	for {
+	for k := 0; ; {
 		key, ok := p.str()
 		if !ok {
 			return false
 		}
-		i, ok := p.d.index[string(key)]
+		i, ok := p.guess(k, key)
+		if !ok {
+			i, ok = p.d.index[string(key)]
+		}
 		if !ok {
 			i = p.d.enc.Index(flowdata.Canonical(string(key)))
 			if i < 0 {
@@ -188,6 +211,11 @@ func (p *fastParser) object(row []float32) bool {
 		if p.see(i) {
 			return false
 		}
+		p.next = i + 1
+		if k < len(p.order) {
+			p.order[k] = int16(i + 1)
+		}
+		k++
 		p.ws()
 		if p.i >= len(p.b) || p.b[p.i] != ':' {
 			return false

@@ -36,6 +36,7 @@ type FlowDecoder struct {
 	maxFlows int
 	wrapper  bool               // {"features": [...]} is a wrapper (no feature is named "features")
 	codes    []map[string]int32 // category name -> code per categorical feature, as enc has them (fast.go)
+	names    []string           // feature names in schema order; nil when two are alike (fast.go)
 }
 
 // NewFlowDecoder returns a decoder for schema s that accepts at most
@@ -54,7 +55,13 @@ func NewFlowDecoder(s *model.Schema, maxFlows int) *FlowDecoder {
 			}
 		}
 	}
-	return &FlowDecoder{enc: enc, index: index, codes: codes, nf: len(s.Features), maxFlows: maxFlows, wrapper: enc.Index("features") < 0}
+	var names []string
+	if len(index) == len(s.Features) { // index[name] is the only feature so named
+		for _, f := range s.Features {
+			names = append(names, f.Name)
+		}
+	}
+	return &FlowDecoder{enc: enc, index: index, codes: codes, names: names, nf: len(s.Features), maxFlows: maxFlows, wrapper: enc.Index("features") < 0}
 }
 
 // Flows is a decoded document: N rows of Features values each, row-major.

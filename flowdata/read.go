@@ -234,7 +234,7 @@ type builder struct {
 	skipLines   []map[int]bool // per file: lines of skipped rows
 	files       []FileInfo
 	lays        []*layout
-	pool        sync.Pool // chunk buffers
+	pool        sync.Pool  // chunk buffers
 	res         *reservoir // Options.Sample
 	sawNumber   []bool     // with res: per modeInfer column, a number was read
 	sinkErr     error      // the first error of Options.Chunks
@@ -279,27 +279,33 @@ func (r *reservoir) add(first int, cols [][]float32) {
 	}
 }
 
-// sorted returns the sample in row order.
+// sorted returns the sample in row order, permuting the columns in place
+// through one column of scratch (no second copy of the sample).
 func (r *reservoir) sorted(ncols int) ([][]float32, []int) {
 	order := make([]int, len(r.rows))
 	for i := range order {
 		order[i] = i
 	}
 	sort.Slice(order, func(a, b int) bool { return r.rows[order[a]] < r.rows[order[b]] })
-	cols := make([][]float32, ncols)
-	for j := range cols {
-		c := make([]float32, len(order))
-		if r.cols != nil {
-			for k, s := range order {
-				c[k] = r.cols[j][s]
-			}
+	cols := r.cols
+	if cols == nil {
+		cols = make([][]float32, ncols)
+		for j := range cols {
+			cols[j] = []float32{}
 		}
-		cols[j] = c
+	}
+	tmp := make([]float32, len(order))
+	for _, c := range cols {
+		for k, s := range order {
+			tmp[k] = c[s]
+		}
+		copy(c, tmp)
 	}
 	rows := make([]int, len(order))
 	for k, s := range order {
 		rows[k] = r.rows[s]
 	}
+	r.cols, r.rows = nil, nil
 	return cols, rows
 }
 

@@ -15,7 +15,11 @@ import (
 
 // benchServe posts body to path through the handler in process, b.N times.
 func benchServe(b *testing.B, path string, h http.Header, body []byte) {
-	s := newTestServer(b)
+	benchServeOn(b, newTestServer(b), path, h, body)
+}
+
+// benchServeOn is benchServe on server s.
+func benchServeOn(b *testing.B, s *Server, path string, h http.Header, body []byte) {
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {

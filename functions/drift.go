@@ -2,6 +2,7 @@ package functions
 
 import (
 	"math"
+	"sync"
 	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -34,12 +35,28 @@ const DriftMinFlows = 500
 // its share of the live values counted since the server started, both
 // raised to PSIEpsilon when smaller. 0 is the same distribution; the usual
 // reading is < 0.1 stable, 0.1–0.2 a moderate shift, > 0.2 a significant
-// one. Counting a value is a binary search over at most a few dozen edges
-// and one atomic add; the logarithms are taken only when scraped.
+// one. The logarithms are taken only when scraped.
+//
+// Counting a value is a binary search over at most a few dozen edges. A
+// call with at least as many values as there are bins counts them in a
+// tally of its own (pooled) and then adds each bin that has a count to the
+// shared counts with one atomic add: a batch of flows, whose values share
+// most bins, takes a few atomic adds per feature rather than one per
+// value, and concurrent requests contend on the shared cache lines that
+// much less. A smaller call (one flow) adds each value, which is fewer
+// atomic adds than bins. ClassifyRows calls it once per module call: once
+// per request of up to abi.DefaultMaxBatch flows. BenchmarkDriftObserve_*
+// compares it with an atomic add per value.
 type drift struct {
-	desc  *prometheus.Desc
-	feats []driftFeature
-	live  []atomic.Int64 // every feature's bins, then its missing bin, back to back
+	desc   *prometheus.Desc
+	feats  []driftFeature
+	live   []atomic.Int64 // every feature's bins, then its missing bin, back to back
+	tallys sync.Pool      // of *tally, len(live) counts each
+}
+
+// tally is one observe call's counts, per bin of drift.live.
+type tally struct {
+	count []uint32
 }
 
 type driftFeature struct {
@@ -77,21 +94,41 @@ func newDrift(md *abi.Metadata) *drift {
 		d.feats = append(d.feats, df)
 	}
 	d.live = make([]atomic.Int64, off)
+	d.tallys.New = func() any { return &tally{count: make([]uint32, off)} }
 	return d
 }
 
 // observe counts n rows of nf values each (row-major, schema order).
 func (d *drift) observe(rows []float32, nf int) {
-	if len(d.feats) == 0 || len(d.feats) != nf {
+	if len(d.feats) == 0 || len(d.feats) != nf || len(rows) < nf {
 		return
 	}
+	if len(rows) < len(d.live) { // fewer values than bins: add each
+		for start := 0; start+nf <= len(rows); start += nf {
+			row := rows[start : start+nf]
+			for j := range d.feats {
+				f := &d.feats[j]
+				d.live[f.off+f.bin(row[j])].Add(1)
+			}
+		}
+		return
+	}
+	t := d.tallys.Get().(*tally)
+	count := t.count[:len(d.live)]
 	for start := 0; start+nf <= len(rows); start += nf {
 		row := rows[start : start+nf]
 		for j := range d.feats {
 			f := &d.feats[j]
-			d.live[f.off+f.bin(row[j])].Add(1)
+			count[f.off+f.bin(row[j])]++ // at most len(rows)/nf, far below 2^32
 		}
 	}
+	for b, c := range count {
+		if c != 0 {
+			d.live[b].Add(int64(c))
+			count[b] = 0
+		}
+	}
+	d.tallys.Put(t)
 }
 
 // bin is the bin of a value: as model.Histogram lays them out, and the

@@ -17,13 +17,17 @@ import (
 // servePredict answers POST /predict: JSON flows, a CSV upload or a
 // packet capture (pcap.go).
 func (s *Server) servePredict(w http.ResponseWriter, r *http.Request) error {
-	kind, err := predictKind(r.Header.Get("Content-Type"))
-	if err != nil {
-		return err
+	kind, err := kindJSON, error(nil)
+	if ct := r.Header.Get("Content-Type"); ct != "application/json" { // predictKind's answer, without its allocations
+		if kind, err = predictKind(ct); err != nil {
+			return err
+		}
 	}
-	explain, err := queryExplain(r.URL.Query())
-	if err != nil {
-		return err
+	explain := 0
+	if r.URL.RawQuery != "" { // no query: no explain, without a map of none
+		if explain, err = queryExplain(r.URL.Query()); err != nil {
+			return err
+		}
 	}
 	sc := getScratch()
 	defer putScratch(sc)

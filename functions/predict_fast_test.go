@@ -3,6 +3,7 @@ package functions
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -115,3 +116,66 @@ func TestPredictJSONAllocs(t *testing.T) {
 type readCloser struct{ *bytes.Reader }
 
 func (readCloser) Close() error { return nil }
+
+// cutReader gives its bytes, then fails as a connection cut mid-body does.
+type cutReader struct{ r *bytes.Reader }
+
+func (c cutReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err == io.EOF {
+		return n, io.ErrUnexpectedEOF
+	}
+	return n, err
+}
+
+func (cutReader) Close() error { return nil }
+
+// TestReadBodyInto: the pooled read takes and refuses what readBody does,
+// with the same error, for declared and unknown lengths at, under and over
+// the limit, a body cut short, and into a buffer too small or large enough.
+func TestReadBodyInto(t *testing.T) {
+	const limit = 1000
+	s := newTestServer(t, WithMaxBodyBytes(limit))
+	body := func(n int) []byte { return bytes.Repeat([]byte("x"), n) }
+	cases := map[string]struct {
+		body   []byte
+		length int64 // -1: unknown
+		cut    bool
+	}{
+		"empty":                  {nil, 0, false},
+		"small":                  {body(10), 10, false},
+		"at the limit":           {body(limit), limit, false},
+		"declared over":          {body(limit + 1), limit + 1, false},
+		"unknown small":          {body(10), -1, false},
+		"unknown at the limit":   {body(limit), -1, false},
+		"unknown over the limit": {body(limit + 1), -1, false},
+		"unknown far over":       {body(50 * limit), -1, false},
+		"cut short":              {body(10), 20, true},
+		"longer than declared":   {body(limit + 5), 10, false},
+	}
+	for name, tc := range cases {
+		for _, buf := range [][]byte{nil, make([]byte, 3, 5), make([]byte, 0, 4*limit)} {
+			t.Run(name, func(t *testing.T) {
+				req := func() *http.Request {
+					r := httptest.NewRequest(http.MethodPost, "/predict", nil)
+					r.Body, r.ContentLength = readCloser{bytes.NewReader(tc.body)}, tc.length
+					if tc.cut {
+						r.Body = cutReader{bytes.NewReader(tc.body)}
+					}
+					return r
+				}
+				want, werr := s.readBody(httptest.NewRecorder(), req())
+				got, gerr := s.readBodyInto(httptest.NewRecorder(), req(), buf)
+				if (werr == nil) != (gerr == nil) || (werr != nil && werr.Error() != gerr.Error()) {
+					t.Fatalf("error %v, readBody's %v", gerr, werr)
+				}
+				if werr == nil && !bytes.Equal(got, want) {
+					t.Fatalf("%d bytes, readBody's %d", len(got), len(want))
+				}
+				if werr != nil && StatusOf(gerr) != StatusOf(werr) {
+					t.Fatalf("status %d, readBody's %d", StatusOf(gerr), StatusOf(werr))
+				}
+			})
+		}
+	}
+}

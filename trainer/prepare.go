@@ -1,11 +1,15 @@
 package trainer
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"runtime"
 	"runtime/debug"
+	"sync"
 	"time"
 
+	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/flowdata"
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/trainer/gbdt"
@@ -28,6 +32,12 @@ type prepared struct {
 	nTest    int
 	nTrain   int
 	start    time.Time // when the work after the reading began
+	sampled  bool      // read in two passes from a sample of fewer rows (Config.RawSample)
+	// reread: the test rows (file rows te, ascending) are read again
+	// for the evaluation (predictReread) instead of kept (testCols nil).
+	reread bool
+	te     []int
+	schema *model.Schema
 }
 
 // prepare reads the training (and test) data and computes what needs raw
@@ -216,7 +226,6 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 
 	// The sample's training rows, and their row numbers among the
 	// training rows (boosting's row numbers).
-	nf := len(train.Schema.Features)
 	var pick, pos []int
 	if tr == nil {
 		pick, pos = seq(len(train.SampleRows)), train.SampleRows
@@ -231,12 +240,15 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 			}
 		}
 	}
-	sample := make([][]float32, nf)
-	for j, c := range train.Columns {
-		sample[j] = make([]float32, len(pick))
+	// In place: pick is ascending, so pick[i] >= i.
+	sample := train.Columns
+	for _, c := range sample {
 		for i, s := range pick {
-			sample[j][i] = c[s]
+			c[i] = c[s]
 		}
+	}
+	for j := range sample {
+		sample[j] = sample[j][:len(pick)]
 	}
 	sampleY := make([]int32, len(pick))
 	for i, p := range pos {
@@ -262,12 +274,6 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 	sample, sampleY = nil, nil
 	debug.FreeOSMemory()
 
-	if te != nil {
-		testCols = make([][]float32, nf)
-		for j := range testCols {
-			testCols[j] = make([]float32, len(te))
-		}
-	}
 	ti, ei := 0, 0
 	var src []int32
 	ropt := cfg.Read
@@ -283,25 +289,12 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 				src = append(src, int32(i))
 				ti++
 			case ei < len(te) && te[ei] == r:
-				for j, c := range cols {
-					testCols[j][ei] = c[i]
-				}
-				ei++
+				ei++ // read again for the evaluation
 			default:
 				return fmt.Errorf("%w: row %d is in neither the training nor the test rows (the files changed since the first read)", ErrData, r)
 			}
 		}
-		for j, c := range cols {
-			h := &m.Reference[j]
-			cat := train.Schema.Features[j].Kind == model.Categorical
-			for _, i := range src {
-				if b := h.Bin(c[i], cat); b < 0 {
-					h.Missing++
-				} else {
-					h.Counts[b]++
-				}
-			}
-		}
+		countReference(m.Reference, &train.Schema, cols, src)
 		return bins.Add(cols, src)
 	}
 	second, err := flowdata.Read(cfg.Data, ropt)
@@ -312,7 +305,8 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 		return nil, fmt.Errorf("%w: the second read gave %d rows, the first %d (the files changed between the reads)", ErrData, second.Rows, train.Rows)
 	}
 	gd.Bins = bins
-	return &prepared{train: train, m: m, gd: gd, testCols: testCols, testY: testY, nTest: nTest, nTrain: nTrain, start: start}, nil
+	return &prepared{train: train, m: m, gd: gd, testCols: testCols, testY: testY, nTest: nTest, nTrain: nTrain, start: start, sampled: len(train.SampleRows) < train.Rows,
+		reread: te != nil, te: te, schema: &train.Schema}, nil
 }
 
 // seq is 0..n-1.
@@ -322,4 +316,97 @@ func seq(n int) []int {
 		s[i] = i
 	}
 	return s
+}
+
+// countReference adds rows src of cols to the reference histograms, the
+// features split over GOMAXPROCS goroutines (each histogram is one
+// goroutine's).
+func countReference(ref []model.Histogram, schema *model.Schema, cols [][]float32, src []int32) {
+	workers := min(runtime.GOMAXPROCS(0), len(cols))
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := w; j < len(cols); j += workers {
+				h, c := &ref[j], cols[j]
+				cat := schema.Features[j].Kind == model.Categorical
+				for _, i := range src {
+					if b := h.Bin(c[i], cat); b < 0 {
+						h.Missing++
+					} else {
+						h.Counts[b]++
+					}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+// predictReread classifies the test rows pr.te of the training files,
+// reading them a third time a chunk at a time, so that their float32
+// values never exist together; it keeps the values of the explainRows
+// test rows TreeSHAP explains (evenly spaced, as explainTest picks them)
+// and their predicted classes. The predictions are those of
+// artifact.PredictColumns on the whole test matrix: each row's answer
+// depends on that row only.
+func predictReread(ctx context.Context, cfg Config, pr *prepared, m *model.Model, explainRows int) (*artifact.Predictions, [][]float32, []int32, error) {
+	n, k, nf := len(pr.te), len(m.Classes), len(m.Schema.Features)
+	out := &artifact.Predictions{Class: make([]int32, n), Probs: make([]float64, n*k), Score: make([]float64, n), Verdict: make([]model.Verdict, n)}
+	explain := evenly(n, explainRows)
+	explainCols := make([][]float32, nf)
+	for j := range explainCols {
+		explainCols[j] = make([]float32, 0, len(explain))
+	}
+	explainPred := make([]int32, 0, len(explain))
+	native := artifact.NewNative(m)
+	chunk := make([][]float32, nf)
+	ei, xi := 0, 0
+	ropt := cfg.Read
+	ropt.Schema = pr.schema
+	ropt.Features = nil
+	ropt.Log = cfg.Log
+	ropt.Chunks = func(first int, cols [][]float32) error {
+		start := ei
+		for j := range chunk {
+			chunk[j] = chunk[j][:0]
+		}
+		for i := range cols[0] {
+			if ei < n && pr.te[ei] == first+i {
+				for j, c := range cols {
+					chunk[j] = append(chunk[j], c[i])
+				}
+				ei++
+			}
+		}
+		m := ei - start
+		if m == 0 {
+			return nil
+		}
+		p, err := artifact.PredictColumns(ctx, native, chunk, m)
+		if err != nil {
+			return err
+		}
+		copy(out.Class[start:], p.Class)
+		copy(out.Probs[start*k:], p.Probs)
+		copy(out.Score[start:], p.Score)
+		copy(out.Verdict[start:], p.Verdict)
+		for ; xi < len(explain) && explain[xi] < ei; xi++ {
+			i := explain[xi] - start
+			for j, c := range chunk {
+				explainCols[j] = append(explainCols[j], c[i])
+			}
+			explainPred = append(explainPred, p.Class[i])
+		}
+		return nil
+	}
+	third, err := flowdata.Read(cfg.Data, ropt)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if third.Rows != pr.train.Rows || ei != n {
+		return nil, nil, nil, fmt.Errorf("%w: the third read gave %d rows (%d test rows), the first %d", ErrData, third.Rows, ei, pr.train.Rows)
+	}
+	return out, explainCols, explainPred, nil
 }

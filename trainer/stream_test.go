@@ -24,7 +24,8 @@ func modelJSON(t *testing.T, res *Result) []byte {
 // TestStreamedSameModel: the two-pass read (Config.RawSample), when its
 // sample is every row, makes the model the whole read makes, byte for
 // byte (bins, drift reference, detector, trees), and the same metrics and
-// outlier scores, with a hold-out split and with a test file; past
+// outlier scores and TreeSHAP summary (the hold-out's test rows read a
+// third time), with a hold-out split and with a test file; past
 // gbdt's bin sample too (the bins' own test covers the edges' draw).
 func TestStreamedSameModel(t *testing.T) {
 	train, test := genFile(t, 5000, 3, 0.02), genFile(t, 1500, 4, 0.02)
@@ -59,6 +60,11 @@ func TestStreamedSameModel(t *testing.T) {
 			}
 			if whole.Metrics.Accuracy != two.Metrics.Accuracy || whole.Metrics.MacroF1 != two.Metrics.MacroF1 || whole.Metrics.NTest != two.Metrics.NTest {
 				t.Errorf("metrics %v / %v, want %v / %v", two.Metrics.Accuracy, two.Metrics.MacroF1, whole.Metrics.Accuracy, whole.Metrics.MacroF1)
+			}
+			sa, _ := json.Marshal(whole.SHAP)
+			sb, _ := json.Marshal(two.SHAP)
+			if whole.SHAP == nil || string(sa) != string(sb) {
+				t.Errorf("TreeSHAP summary differs (or is missing: %v)", whole.SHAP == nil)
 			}
 			if len(whole.TestScores) != len(two.TestScores) || len(two.TestScores) == 0 {
 				t.Fatalf("%d and %d outlier scores", len(whole.TestScores), len(two.TestScores))
@@ -104,6 +110,9 @@ func TestStreamedSample(t *testing.T) {
 	}
 	if two.Model.Outlier == nil || two.Metrics.Accuracy < whole.Metrics.Accuracy-0.01 {
 		t.Errorf("detector %v; accuracy %.4f from the sample's edges, %.4f from every row's", two.Model.Outlier != nil, two.Metrics.Accuracy, whole.Metrics.Accuracy)
+	}
+	if two.Model.Meta.Params["raw_sample"] != "6000" || whole.Model.Meta.Params["raw_sample"] != "" {
+		t.Errorf("raw_sample recorded as %q (sampled) and %q (whole)", two.Model.Meta.Params["raw_sample"], whole.Model.Meta.Params["raw_sample"])
 	}
 	if two.Train.Columns != nil {
 		t.Error("the sample's columns are kept")

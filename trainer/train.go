@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -162,6 +163,15 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 		return nil, err
 	}
 	res.Boost = boost
+	// The bins (or columns) are not needed past boosting: the evaluation
+	// allocates in their place.
+	pr.gd, gd.Columns, gd.Bins, gd = nil, nil, nil, nil
+	if cfg.ReleaseData {
+		// Boosting's state is garbage now; collect it before the
+		// evaluation allocates, or the heap grows past it by the
+		// collector's headroom (one collection: cheap, few pointers).
+		debug.FreeOSMemory()
+	}
 	m.Ensemble = boost.Ensemble
 	trainSeconds := time.Since(start).Seconds()
 
@@ -171,6 +181,9 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	params["stop"] = boost.Stop
 	if m.Outlier != nil {
 		params["outlier"] = cfg.OutlierParams.String()
+	}
+	if pr.sampled { // the model depends on the sample's size
+		params["raw_sample"] = strconv.Itoa(cfg.RawSample)
 	}
 	params["format"] = string(train.Format)
 	if train.LabelName != "" {
@@ -198,10 +211,29 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Model = m
 
-	// Evaluate on the test set with the native predictor (the reference's bits, compiled).
-	pred, err := artifact.PredictColumns(ctx, artifact.NewNative(m), testCols, nTest)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
+	explainRows := cfg.ExplainRows
+	if explainRows == 0 {
+		explainRows = DefaultExplainRows
+	}
+	// Evaluate on the test set with the native predictor (the reference's
+	// bits, compiled); test rows a two-pass read did not keep are read a
+	// third time, and the rows TreeSHAP explains kept.
+	explainCols, explainN, explainPred := testCols, nTest, []int32(nil)
+	var pred *artifact.Predictions
+	if pr.reread {
+		var err error
+		pred, explainCols, explainPred, err = predictReread(ctx, cfg, pr, m, max(explainRows, 0))
+		if err != nil {
+			return nil, fmt.Errorf("evaluate: %w", err)
+		}
+		explainN = len(explainPred)
+	} else {
+		var err error
+		pred, err = artifact.PredictColumns(ctx, artifact.NewNative(m), testCols, nTest)
+		if err != nil {
+			return nil, fmt.Errorf("evaluate: %w", err)
+		}
+		explainPred = pred.Class
 	}
 	task := eval.Task{Classes: m.Classes, Benign: m.Benign}
 	if m.Outlier != nil {
@@ -225,13 +257,9 @@ func Train(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	res.Metrics, res.Curves = met, curves
 
-	explainRows := cfg.ExplainRows
-	if explainRows == 0 {
-		explainRows = DefaultExplainRows
-	}
 	if explainRows > 0 {
 		t0 := time.Now()
-		shap, err := explainTest(ctx, m, testCols, nTest, pred.Class, explainRows)
+		shap, err := explainTest(ctx, m, explainCols, explainN, explainPred, explainRows)
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, err

@@ -155,6 +155,7 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	oquant := f.String("outlier-quantile", "", "threshold at this quantile of benign training scores")
 	ostd := f.String("outlier-stdev", "", "threshold at mean + this many stdevs of benign training scores")
 	quiet := f.Bool("quiet", "no progress on stderr")
+	f.String("raw-sample", strconv.Itoa(trainer.DefaultRawSample), "past this many rows, read the data twice and keep the raw values of a sample this big only (0: read it whole)")
 	help := f.Bool("help", "show this help")
 	rf := addReadFlags(f)
 	bf := addBoostFlags(f)
@@ -184,6 +185,12 @@ func runTrain(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	cfg.Outlier, cfg.OutlierFeatures = *det, *ofeat
 	if err := f.Int("outlier-components", &cfg.OutlierParams.Components); err != nil {
 		return err
+	}
+	if err := f.Int("raw-sample", &cfg.RawSample); err != nil {
+		return err
+	}
+	if cfg.RawSample < 0 {
+		return fmt.Errorf("%w: --raw-sample %d, want >= 0", errUsage, cfg.RawSample)
 	}
 	if *oquant != "" || *ostd != "" {
 		cfg.OutlierParams.ThresholdQuantile, cfg.OutlierParams.ThresholdStdev = 0, 0

@@ -3,8 +3,8 @@ package gbdt
 import (
 	"fmt"
 	"math"
-	"runtime"
 	"math/rand/v2"
+	"runtime"
 	"slices"
 	"sort"
 

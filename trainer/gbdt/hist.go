@@ -61,18 +61,15 @@ func unpack(x int64) (g, h int64) { return x >> 32, int64(uint32(x)) }
 // A histogram holds, per bin of every feature, S = 1+W int64s: the row
 // count, then the packed gradient sums of each of the W leaf outputs.
 
-// histRows adds rows (packed gradients q, W per row, in rows' order) to one
-// feature's histogram h. rows nil means rows 0..len(q)/W-1 of col. Rows in
+// histRows adds rows to one feature's histogram h: with rows nil, rows
+// 0..len(q)/W-1 of col, row i's packed gradients at q[W*i:]; else rows
+// rows of col, row r's packed gradients at q[W*r:] (q indexed by row id,
+// as grower.qa is: no node-ordered copy, W int64s a row fewer). Rows in
 // bin skip (-1: none) are left out; fillSkipped adds them afterwards.
 func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []int64, w int, skip int) {
-	n := len(q) / w
-	if rows != nil {
-		n = len(rows)
-	}
 	if w == 1 {
-		q = q[:n]
 		if rows == nil {
-			col = col[:n]
+			col = col[:len(q)]
 			for i, c := range col {
 				b := int(c)
 				if b == skip {
@@ -84,36 +81,40 @@ func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []int64, w i
 			}
 			return
 		}
-		rows = rows[:n]
-		for i, r := range rows {
+		for _, r := range rows {
 			b := int(col[r])
 			if b == skip {
 				continue
 			}
 			hh := h[2*b : 2*b+2 : 2*b+2]
 			hh[0]++
-			hh[1] += q[i]
+			hh[1] += q[r]
 		}
 		return
 	}
 	s := 1 + w
-	for i := 0; i < n; i++ {
-		var b int
-		if rows == nil {
-			b = int(col[i])
-		} else {
-			b = int(col[rows[i]])
-		}
-		if b == skip {
-			continue
-		}
+	add := func(b, at int) {
 		hh := h[s*b : s*b+s : s*b+s]
 		hh[0]++
 		dst := hh[1:]
-		src := q[w*i : w*i+w]
+		src := q[at : at+w]
 		src = src[:len(dst)]
 		for j := range src {
 			dst[j] += src[j]
+		}
+	}
+	if rows == nil {
+		n := len(q) / w
+		for i, c := range col[:n] {
+			if b := int(c); b != skip {
+				add(b, w*i)
+			}
+		}
+		return
+	}
+	for _, r := range rows {
+		if b := int(col[r]); b != skip {
+			add(b, w*int(r))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package gbdt
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -69,6 +70,41 @@ func TestHistSkipMatchesFull(t *testing.T) {
 	for i := range full {
 		if full[i] != skip[i] {
 			t.Fatalf("entry %d: %d with the skip, %d without", i, skip[i], full[i])
+		}
+	}
+}
+
+// TestHistRowsByRowID: a histogram of some rows, their gradients read by
+// row id, is the histogram of those rows gathered in order, for one and
+// for several outputs.
+func TestHistRowsByRowID(t *testing.T) {
+	rng := rand.New(rand.NewPCG(8, 9))
+	const n, nb = 5000, 40
+	for _, w := range []int{1, 3} {
+		col := make([]uint8, n)
+		q := make([]int64, n*w)
+		for i := range col {
+			col[i] = uint8(rng.IntN(nb))
+			for j := 0; j < w; j++ {
+				q[i*w+j] = pack(rng.Int64N(2*qMax+1)-qMax, rng.Int64N(qMax+1))
+			}
+		}
+		var rows []int32
+		var gcol []uint8
+		var gq []int64
+		for r := 0; r < n; r++ {
+			if rng.IntN(3) == 0 {
+				rows = append(rows, int32(r))
+				gcol = append(gcol, col[r])
+				gq = append(gq, q[r*w:r*w+w]...)
+			}
+		}
+		byID := make([]int64, nb*(1+w))
+		histRows(byID, col, rows, q, w, 5)
+		gathered := make([]int64, nb*(1+w))
+		histRows(gathered, gcol, nil, gq, w, 5)
+		if !slices.Equal(byID, gathered) {
+			t.Fatalf("w %d: the histogram by row id differs from the gathered rows'", w)
 		}
 	}
 }

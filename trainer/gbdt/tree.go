@@ -54,7 +54,6 @@ type grower struct {
 
 	rows []int32
 	tmp  []int32
-	oq   []int64
 	full bool // rows are 0..n-1: the root reads gradients in place
 
 	pool  [][]int64
@@ -153,16 +152,9 @@ func (g *grower) quantise() {
 func (g *grower) build(n *node, h []int64) {
 	rows := g.rows[n.begin:n.end]
 	w := g.w
-	var oq []int64
 	idx := rows
 	if g.full && n.begin == 0 && n.end == len(g.rows) {
-		oq = g.qa[:len(rows)*w]
-		idx = nil
-	} else {
-		oq = g.oq[:len(rows)*w]
-		for i, r := range rows {
-			copy(oq[i*w:i*w+w], g.qa[int(r)*w:int(r)*w+w])
-		}
+		idx = nil // rows 0..n-1: read in place
 	}
 	// Features in groups, rows in blocks: a block's gradients stay in cache
 	// while every feature of the group reads them. Integer sums make the
@@ -179,19 +171,18 @@ func (g *grower) build(n *node, h []int64) {
 		}
 		for lo := 0; lo < nrows; lo += histBlock {
 			hi := min(lo+histBlock, nrows)
-			q := oq[lo*w : hi*w]
 			for _, f := range fs {
 				fh := g.featHist(h, f)
 				skip := g.b.mfb[f]
 				switch {
 				case idx == nil && g.b.u8[f] != nil:
-					histRows(fh, g.b.u8[f][lo:hi], nil, q, w, skip)
+					histRows(fh, g.b.u8[f][lo:hi], nil, g.qa[lo*w:hi*w], w, skip)
 				case idx == nil:
-					histRows(fh, g.b.u16[f][lo:hi], nil, q, w, skip)
+					histRows(fh, g.b.u16[f][lo:hi], nil, g.qa[lo*w:hi*w], w, skip)
 				case g.b.u8[f] != nil:
-					histRows(fh, g.b.u8[f], idx[lo:hi], q, w, skip)
+					histRows(fh, g.b.u8[f], idx[lo:hi], g.qa, w, skip)
 				default:
-					histRows(fh, g.b.u16[f], idx[lo:hi], q, w, skip)
+					histRows(fh, g.b.u16[f], idx[lo:hi], g.qa, w, skip)
 				}
 			}
 		}
@@ -529,9 +520,6 @@ func (g *grower) root() node {
 		sum[i%g.w] += x
 	}
 	root := node{begin: 0, end: len(g.rows), cnt: int64(len(g.rows)), q: sum}
-	if cap(g.oq) < len(g.rows)*g.w {
-		g.oq = make([]int64, len(g.rows)*g.w)
-	}
 	if cap(g.tmp) < len(g.rows) {
 		g.tmp = make([]int32, len(g.rows))
 	}

@@ -1,6 +1,8 @@
 package compiler
 
 import (
+	"slices"
+
 	"github.com/flowsense/flowsense/model"
 
 	wb "github.com/flowsense/flowsense/wasm/internal/wasmbin"
@@ -36,6 +38,11 @@ const MaxCodeNodes = 4096
 // chunks of 256), and a call between chunks costs little.
 const codeChunkNodes = 256
 
+// topChunkNodes is codeChunkNodes for the top tier, whose compile time
+// matters less: fewer, larger functions load the row's features fewer
+// times.
+const topChunkNodes = 1024
+
 // WithTreeForm chooses how the module evaluates its trees (TreeTables by
 // default: a cold start of a few milliseconds; TreeCode or TreeAuto trade
 // tens of milliseconds of wazero compile for faster flows). The answers are the same bits in every form.
@@ -55,9 +62,13 @@ func (l *layout) planTrees(form TreeForm) {
 		return
 	}
 	first, nodes := 0, 0
+	chunk := codeChunkNodes
+	if l.top {
+		chunk = topChunkNodes
+	}
 	for i := range trees {
 		nodes += internalNodes(&trees[i])
-		if nodes >= codeChunkNodes || i == len(trees)-1 {
+		if nodes >= chunk || i == len(trees)-1 {
 			l.chunks = append(l.chunks, [2]int{first, i + 1})
 			first, nodes = i+1, 0
 		}
@@ -91,11 +102,17 @@ func emitTreeChunk(l *layout, first, end int) []byte {
 }
 
 // treeChunkBody adds the leaves of trees [first, end) for the row at x to
-// its raw scores at rp (emitTreeChunk's loop body). With fromBase (the top
-// tier's first chunk) the raw scores start at the base scores, as
-// constants, instead of being loaded, and every output is stored. In a top
-// tier SIMD module the vector leaves are added two outputs at a time
-// (f64x2, the same additions lane by lane).
+// its raw scores at rp (emitTreeChunk's loop body).
+//
+// In the top tier (l.top) three things differ, none in the sums: the
+// features the trees test are loaded into locals once, highest offset
+// first (one bounds check for them all, where each load in a branch pays
+// its own); a vector leaf adds its values as constants where the default
+// points at them in the data segment and adds after the tree; and in a
+// SIMD module whose trees all have vector leaves, the raw scores are f64x2
+// pairs (the same additions, lane by lane). With fromBase (the top tier's
+// first chunk) the raw scores start at the base scores, as constants,
+// instead of being loaded, and every output is stored.
 func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase bool) {
 	trees := l.m.Ensemble.Trees[first:end]
 	used := make([]bool, l.outputs)
@@ -113,157 +130,208 @@ func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase
 			used[j] = true
 		}
 	}
-	// vec: the vector leaves' outputs in f64x2 pairs (top tier, SIMD,
-	// vector trees only)
+	// vec: the raw scores in f64x2 pairs, the last one alone when the
+	// outputs are odd
 	vec := l.top && l.simd && l.outputs >= 2 && !l.anyScalar
-	accv := make([]uint32, l.outputs/2)
-	{
-		acc := make([]uint32, l.outputs)
-		for j := range acc {
-			if vec && used[j] && j < 2*len(accv) {
-				if j%2 == 0 {
-					accv[j/2] = f.Local(wb.V128)
-					if fromBase {
-						b := l.m.Ensemble.BaseScore
-						f.F64x2(float64(b[j]), float64(b[j+1]))
-					} else {
-						f.Get(rp).V128Load(uint32(8 * j))
-					}
-					f.Set(accv[j/2])
-				}
-				continue
-			}
-			if used[j] {
-				acc[j] = f.Local(wb.F64)
+	npair := 0
+	if vec {
+		npair = l.outputs / 2
+	}
+	accv := make([]uint32, npair)
+	acc := make([]uint32, l.outputs)
+	for j := range acc {
+		if j < 2*npair {
+			if j%2 == 0 {
+				accv[j/2] = f.Local(wb.V128)
 				if fromBase {
-					f.F64(float64(l.m.Ensemble.BaseScore[j]))
+					b := l.m.Ensemble.BaseScore
+					f.F64x2(float64(b[j]), float64(b[j+1]))
 				} else {
-					f.Get(rp).Mem(wb.OpF64Load, uint32(8*j))
+					f.Get(rp).V128Load(uint32(8 * j))
 				}
-				f.Set(acc[j])
+				f.Set(accv[j/2])
 			}
+			continue
 		}
-		// get and set of output j's raw score, a lane of accv when vec
-		getAcc := func(j int) {
-			if vec && j < 2*len(accv) {
-				f.Get(accv[j/2]).F64x2ExtractLane(byte(j % 2))
-				return
-			}
-			f.Get(acc[j])
-		}
-		setAcc := func(j int) {
-			if vec && j < 2*len(accv) {
-				v := f.Local(wb.F64)
-				f.Set(v).Get(accv[j/2]).Get(v).F64x2ReplaceLane(byte(j % 2)).Set(accv[j/2])
-				return
+		if used[j] {
+			acc[j] = f.Local(wb.F64)
+			if fromBase {
+				f.F64(float64(l.m.Ensemble.BaseScore[j]))
+			} else {
+				f.Get(rp).Mem(wb.OpF64Load, uint32(8*j))
 			}
 			f.Set(acc[j])
 		}
-		vp := f.Local(wb.I32)
-		xv := f.Local(wb.F32)
-		c := f.Local(wb.I32)
+	}
+	topLeafPointers := l.outputs > topConstLeafOutputs
+	vp := f.Local(wb.I32)
+	xv := f.Local(wb.F32)
+	c := f.Local(wb.I32)
+	// the top tier's feature locals, loaded highest offset first
+	var feat map[int32]uint32
+	if l.top {
+		feat = map[int32]uint32{}
+		var fs []int32
 		for k := range trees {
-			i := first + k
-			t := &trees[k]
-			var walk func(n int32)
-			walk = func(n int32) {
-				if t.Feature[n] < 0 {
-					if t.Output >= 0 {
-						getAcc(int(t.Output))
-						f.F64(float64(t.Value[n])).Op(wb.OpF64Add)
-						setAcc(int(t.Output))
-					} else {
-						f.I32(int32(l.nodeAt[i] + l.offs[i][n])).Set(vp)
-					}
-					return
-				}
-				a, b := t.Left[n], t.Right[n] // a when the test holds
-				f.Get(x).Mem(wb.OpF32Load, uint32(4*t.Feature[n]))
-				switch t.Op[n] {
-				case model.Less, model.LessEqual:
-					// NaN fails every comparison: a default-left node tests
-					// the opposite (x >= t, x > t) and goes left when it
-					// fails, NaN included
-					f.F32(t.Threshold[n])
-					lt, ge := byte(wb.OpF32Lt), byte(wb.OpF32Ge)
-					if t.Op[n] == model.LessEqual {
-						lt, ge = wb.OpF32Le, wb.OpF32Gt
-					}
-					if t.DefaultLeft[n] {
-						f.Op(ge)
-						a, b = b, a
-					} else {
-						f.Op(lt)
-					}
-				default: // InSet: a code x in [0, N) goes left when its bit is set
-					set := l.catAt[i] + 4*uint32(t.CatBegin[n])
-					cats := t.CatBits[t.CatBegin[n]]
-					f.Tee(xv).F32(0).Op(wb.OpF32Ge)
-					f.Get(xv).F32(float32(cats)).Op(wb.OpF32Lt).Op(wb.OpI32And)
-					f.If(wb.I32)
-					f.Get(xv).Op(wb.OpI32TruncF32U).Set(c)
-					switch {
-					case cats == 0: // no code is in range
-						f.I32(0)
-					case cats <= 32:
-						f.I32(int32(t.CatBits[t.CatBegin[n]+1]))
-					default:
-						f.Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Mem(wb.OpI32Load, set+4)
-					}
-					f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
-					f.Else()
-					if t.DefaultLeft[n] {
-						f.I32(1)
-					} else {
-						f.I32(0)
-					}
-					f.End()
-				}
-				if t.Feature[a] < 0 && t.Feature[b] < 0 {
-					// both children leaves: a select instead of a branch,
-					// half the blocks wazero compiles in a full tree
-					f.Set(c)
-					if t.Output >= 0 {
-						getAcc(int(t.Output))
-						f.F64(float64(t.Value[a])).F64(float64(t.Value[b])).Get(c).Op(wb.OpSelect).Op(wb.OpF64Add)
-						setAcc(int(t.Output))
-					} else {
-						f.I32(int32(l.nodeAt[i] + l.offs[i][a])).I32(int32(l.nodeAt[i] + l.offs[i][b])).Get(c).Op(wb.OpSelect).Set(vp)
-					}
-					return
-				}
-				f.If(wb.Void)
-				walk(a)
-				f.Else()
-				walk(b)
-				f.End()
-			}
-			walk(0)
-			if t.Output < 0 {
-				for j := range acc {
-					if vec && j < 2*len(accv) {
-						if j%2 == 0 { // both leaf values, promoted, added lane by lane
-							f.Get(accv[j/2]).Get(vp).V128Load64Splat(uint32(4 * j)).SIMD(simdF64x2PromoteLowF32x4).SIMD(wb.SIMDF64x2Add).Set(accv[j/2])
-						}
-						continue
-					}
-					f.Get(acc[j]).Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add).Set(acc[j])
+			for _, fi := range trees[k].Feature {
+				if _, ok := feat[fi]; fi >= 0 && !ok {
+					feat[fi] = 0
+					fs = append(fs, fi)
 				}
 			}
 		}
-		for j := range acc {
-			if vec && used[j] && j < 2*len(accv) {
+		slices.Sort(fs)
+		for q := len(fs) - 1; q >= 0; q-- {
+			feat[fs[q]] = f.Local(wb.F32)
+			f.Get(x).Mem(wb.OpF32Load, uint32(4*fs[q])).Set(feat[fs[q]])
+		}
+	}
+	// leafAdd adds leaf n's values of tree t, or (sel) leaf n's or leaf
+	// m's as c says, as constants (the top tier's vector leaves)
+	leafAdd := func(t *model.Tree, n, m int32, sel bool) {
+		w := l.outputs
+		val := func(n int32, j int) float64 { return float64(t.Value[int(n)*w+j]) }
+		for j := 0; j < w; j++ {
+			if j < 2*npair {
 				if j%2 == 0 {
-					f.Get(rp).Get(accv[j/2]).V128Store(uint32(8 * j))
+					f.Get(accv[j/2]).F64x2(val(n, j), val(n, j+1))
+					if sel {
+						f.F64x2(val(m, j), val(m, j+1)).Get(c).Op(wb.OpSelect)
+					}
+					f.SIMD(wb.SIMDF64x2Add).Set(accv[j/2])
 				}
 				continue
 			}
-			if used[j] {
-				f.Get(rp).Get(acc[j]).Mem(wb.OpF64Store, uint32(8*j))
+			f.Get(acc[j]).F64(val(n, j))
+			if sel {
+				f.F64(val(m, j)).Get(c).Op(wb.OpSelect)
+			}
+			f.Op(wb.OpF64Add).Set(acc[j])
+		}
+	}
+	for k := range trees {
+		i := first + k
+		t := &trees[k]
+		var walk func(n int32)
+		walk = func(n int32) {
+			if t.Feature[n] < 0 {
+				switch {
+				case t.Output >= 0:
+					o := acc[t.Output]
+					f.Get(o).F64(float64(t.Value[n])).Op(wb.OpF64Add).Set(o)
+				case l.top && !topLeafPointers:
+					leafAdd(t, n, 0, false)
+				default:
+					f.I32(int32(l.nodeAt[i] + l.offs[i][n])).Set(vp)
+				}
+				return
+			}
+			a, b := t.Left[n], t.Right[n] // a when the test holds
+			if l.top {
+				f.Get(feat[t.Feature[n]])
+			} else {
+				f.Get(x).Mem(wb.OpF32Load, uint32(4*t.Feature[n]))
+			}
+			switch t.Op[n] {
+			case model.Less, model.LessEqual:
+				// NaN fails every comparison: a default-left node tests
+				// the opposite (x >= t, x > t) and goes left when it
+				// fails, NaN included
+				f.F32(t.Threshold[n])
+				lt, ge := byte(wb.OpF32Lt), byte(wb.OpF32Ge)
+				if t.Op[n] == model.LessEqual {
+					lt, ge = wb.OpF32Le, wb.OpF32Gt
+				}
+				if t.DefaultLeft[n] {
+					f.Op(ge)
+					a, b = b, a
+				} else {
+					f.Op(lt)
+				}
+			default: // InSet: a code x in [0, N) goes left when its bit is set
+				set := l.catAt[i] + 4*uint32(t.CatBegin[n])
+				cats := t.CatBits[t.CatBegin[n]]
+				f.Tee(xv).F32(0).Op(wb.OpF32Ge)
+				f.Get(xv).F32(float32(cats)).Op(wb.OpF32Lt).Op(wb.OpI32And)
+				f.If(wb.I32)
+				f.Get(xv).Op(wb.OpI32TruncF32U).Set(c)
+				switch {
+				case cats == 0: // no code is in range
+					f.I32(0)
+				case cats <= 32:
+					f.I32(int32(t.CatBits[t.CatBegin[n]+1]))
+				default:
+					f.Get(c).I32(5).Op(wb.OpI32ShrU).I32(2).Op(wb.OpI32Shl).Mem(wb.OpI32Load, set+4)
+				}
+				f.Get(c).Op(wb.OpI32ShrU).I32(1).Op(wb.OpI32And)
+				f.Else()
+				if t.DefaultLeft[n] {
+					f.I32(1)
+				} else {
+					f.I32(0)
+				}
+				f.End()
+			}
+			if t.Feature[a] < 0 && t.Feature[b] < 0 {
+				// both children leaves: a select instead of a branch,
+				// half the blocks wazero compiles in a full tree
+				f.Set(c)
+				switch {
+				case t.Output >= 0:
+					o := acc[t.Output]
+					f.Get(o).F64(float64(t.Value[a])).F64(float64(t.Value[b])).Get(c).Op(wb.OpSelect).Op(wb.OpF64Add).Set(o)
+				case l.top && !topLeafPointers:
+					leafAdd(t, a, b, true)
+				default:
+					f.I32(int32(l.nodeAt[i] + l.offs[i][a])).I32(int32(l.nodeAt[i] + l.offs[i][b])).Get(c).Op(wb.OpSelect).Set(vp)
+				}
+				return
+			}
+			f.If(wb.Void)
+			walk(a)
+			f.Else()
+			walk(b)
+			f.End()
+		}
+		walk(0)
+		if t.Output < 0 && (!l.top || topLeafPointers) {
+			// the last value first: one bounds check for the leaf
+			for j := l.outputs - 1; j >= 0 && l.top; j-- {
+				if j >= 2*npair {
+					f.Get(acc[j]).Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add).Set(acc[j])
+				} else if j%2 == 1 {
+					f.Get(accv[j/2]).Get(vp).V128Load64Splat(uint32(4 * (j - 1))).SIMD(simdF64x2PromoteLowF32x4).SIMD(wb.SIMDF64x2Add).Set(accv[j/2])
+				}
+			}
+			for j := range acc {
+				if l.top {
+					break
+				}
+				f.Get(acc[j]).Get(vp).Mem(wb.OpF32Load, uint32(4*j)).Op(wb.OpF64PromoteF32).Op(wb.OpF64Add).Set(acc[j])
 			}
 		}
 	}
+	for j := range acc {
+		if j < 2*npair {
+			if j%2 == 0 {
+				f.Get(rp).Get(accv[j/2]).V128Store(uint32(8 * j))
+			}
+			continue
+		}
+		if used[j] {
+			f.Get(rp).Get(acc[j]).Mem(wb.OpF64Store, uint32(8*j))
+		}
+	}
 }
+
+// topConstLeafOutputs is the most outputs whose vector leaves the top
+// tier adds as constants at each leaf; wider leaves are added as the
+// default's are, from a pointer to the leaf's values after the tree (one
+// bounds check and a load per pair, against two constants and a select).
+// Measured (bench/instructions.sh, module instructions per flow without
+// the detector): constants 7,260 and pointers 7,828 on the NSL-KDD shape
+// (5 outputs); 13,225 and 11,486 on the CIC-IDS2017 shape (16 outputs).
+const topConstLeafOutputs = 8
 
 // simdF64x2PromoteLowF32x4 is f64x2.promote_low_f32x4: the low two f32
 // lanes, each exactly widened to f64.
