@@ -23,7 +23,9 @@
 # early stopping the rounds trained depend on the data; the memory does not
 # depend on the rounds but through the trees kept. Last it prints the
 # marginal cost between the two largest runs, (RSS_b - RSS_a) / (N_b - N_a),
-# which the fixed part (binary, runtime, buffers) does not enter.
+# which the fixed part (binary, runtime, buffers) does not enter, and the
+# least-squares fit RSS = a + b * rows over every run, with b against the
+# bar of issue 14 (2 bytes a row and feature, 2 * feats a row).
 # CPU time, not wall time, is the linear measure on a shared machine.
 set -euo pipefail
 
@@ -51,6 +53,7 @@ mkdir -p "$DATA"
 
 printf '%-10s %-5s %-10s %-10s %-12s %-10s %-14s %-8s %s\n' rows feats rss_MB B/row B/row/feat cpu_s us/row/round wall_s accuracy
 prev_n= prev_rss=
+fit=
 for n in $ROWS; do
 	csv="$DATA/gen-$n-w$EXTRA.csv"
 	if [[ ! -s $csv ]]; then
@@ -77,8 +80,15 @@ for n in $ROWS; do
 		last="$prev_n $prev_rss $n $rss_kb $feats"
 	fi
 	prev_n=$n prev_rss=$rss_kb
+	fit="$fit $n $rss_kb $feats"
 done
 if [[ -n ${last:-} ]]; then
 	awk -v s="$last" 'BEGIN { split(s, a, " "); d = (a[4] - a[2]) * 1024 / (a[3] - a[1]); fixed = a[2] * 1024 - d * a[1]
 		printf "marginal: %.1f bytes a row (%.2f a row and feature) between %d and %d rows; fixed part %.0f MB\n", d, d / a[5], a[1], a[3], fixed / 1e6 }'
+fi
+if [[ $(wc -w <<<"$fit") -ge 6 ]]; then
+	awk -v s="$fit" 'BEGIN { k = split(s, a, " "); m = k / 3
+		for (i = 0; i < m; i++) { x = a[3*i+1]; y = a[3*i+2] * 1024; f = a[3*i+3]; sx += x; sy += y; sxx += x * x; sxy += x * y }
+		b = (m * sxy - sx * sy) / (m * sxx - sx * sx); c = (sy - b * sx) / m
+		printf "fit over %d runs: RSS = %.0f MB + %.1f bytes a row (%.2f a row and feature; the bar is %d, 2 a feature)\n", m, c / 1e6, b, b / f, 2 * f }'
 fi

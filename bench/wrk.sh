@@ -6,6 +6,11 @@
 # without func (functions/knative/cmd/flowsense-fn, func-go's http.Start);
 # both by default, both on the model embedded in the Knative function
 # (functions/knative/model.wasm, 42 CICFlowMeter features, 6 classes).
+# "fastapi" is the Python baseline (bench/fastapi_app.py: FastAPI under
+# uvicorn, FASTAPI_WORKERS (2) workers, a scikit-learn model of the same
+# size; /usr/bin/python3 with python3-fastapi, python3-uvicorn,
+# python3-sklearn): json_one and json_batch100 only. With serve and
+# fastapi both run, the last lines are the ratios serve/fastapi.
 # Requests, each for WRK_DURATION (10s) at wrk -t2 -c16 (the baseline's
 # settings, bench/README.md), WRK_RUNS (3) times, the median run reported:
 #   json_one     POST /predict, one JSON flow object (CIC-IDS2017 columns)
@@ -70,9 +75,17 @@ start_server() { # $1 server, $2 addr
   case $1 in
     serve)   "$tmp/flowsense" serve --model "$model" --addr "$2" >/dev/null 2>&1 & pid=$! ;;
     knative) LISTEN_ADDRESS=$2 "$tmp/flowsense-fn" >/dev/null 2>&1 & pid=$! ;;
+    fastapi)
+      if [ ! -s "$tmp/model.json" ]; then # the model's metadata, from flowsense itself
+        local maddr=127.0.0.1:$(free_port)
+        "$tmp/flowsense" serve --model "$model" --addr "$maddr" >/dev/null 2>&1 & pid=$!
+        for _ in $(seq 1000); do curl -sf -o "$tmp/model.json" "http://$maddr/model" && break; sleep 0.01; done
+        kill "$pid"; wait "$pid" 2>/dev/null || true
+      fi
+      FASTAPI_PORT=${2##*:} /usr/bin/python3 bench/fastapi_app.py "$tmp/model.json" >/dev/null 2>&1 & pid=$! ;;
     *) echo "bench/wrk.sh: unknown server $1 (serve or knative)" >&2; exit 2 ;;
   esac
-  for _ in $(seq 1000); do
+  for _ in $(seq 6000); do # a minute: the fastapi workers import and fit first
     curl -sf -o /dev/null "http://$2/health/readiness" && return 0
     sleep 0.01
   done
@@ -95,7 +108,9 @@ for server in "${servers[@]}"; do
   start_server "$server" "$addr"
   name=$(curl -sf "http://$addr/model" | jq -r '.name // "flowsense"')
   infer=/v2/models/$name/infer
-  for req in json_one ce_binary json_batch100 v2_one v2_batch100 v2_bin100; do
+  reqs=(json_one ce_binary json_batch100 v2_one v2_batch100 v2_bin100)
+  [ "$server" = fastapi ] && reqs=(json_one json_batch100)
+  for req in "${reqs[@]}"; do
     case $req in
       v2_one)        r=$(run_wrk "http://$addr" "$infer" "$tmp/v2one.json" "Content-Type: application/json") ;;
       v2_batch100)   r=$(run_wrk "http://$addr" "$infer" "$tmp/v2batch100.json" "Content-Type: application/json") ;;
@@ -105,9 +120,16 @@ for server in "${servers[@]}"; do
       json_batch100) r=$(run_wrk "http://$addr" /predict "$tmp/batch100.json" "Content-Type: application/json") ;;
     esac
     printf '%-8s %-14s %s\n' "$server" "$req" "${r#RESULT }"
+    rps=${r#*rps=}; rps=${rps%% *}
+    declare "rps_${server}_${req}=$rps"
     case $r in *" errors=0 "*) ;; *) status=1 ;; esac
   done
   echo "$server peak RSS: $(awk '/VmHWM/{printf "%.1f MB", $2/1024}' "/proc/$pid/status")"
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=
 done
+if [ -n "${rps_serve_json_one:-}" ] && [ -n "${rps_fastapi_json_one:-}" ]; then
+  awk -v s1="$rps_serve_json_one" -v f1="$rps_fastapi_json_one" -v s100="$rps_serve_json_batch100" -v f100="$rps_fastapi_json_batch100" 'BEGIN {
+    printf "serve/fastapi json_one requests/s: %.1fx\n", s1 / f1
+    printf "serve/fastapi json_batch100 flows/s: %.1fx (serve %.0f flows/s, fastapi %.0f)\n", s100 / f100, s100 * 100, f100 * 100 }'
+fi
 exit $status

@@ -36,7 +36,7 @@ type prepared struct {
 	// reread: the test rows (file rows te, ascending) are read again
 	// for the evaluation (predictReread) instead of kept (testCols nil).
 	reread bool
-	te     []int
+	te     []int32
 	schema *model.Schema
 }
 
@@ -305,8 +305,11 @@ func streamed(cfg Config, train *flowdata.Dataset, note func(string, ...any)) (*
 		return nil, fmt.Errorf("%w: the second read gave %d rows, the first %d (the files changed between the reads)", ErrData, second.Rows, train.Rows)
 	}
 	gd.Bins = bins
+	if cfg.ReleaseData {
+		train.Y = nil // trainY and testY hold the labels
+	}
 	return &prepared{train: train, m: m, gd: gd, testCols: testCols, testY: testY, nTest: nTest, nTrain: nTrain, start: start, sampled: len(train.SampleRows) < train.Rows,
-		reread: te != nil, te: te, schema: &train.Schema}, nil
+		reread: te != nil, te: int32s(te), schema: &train.Schema}, nil
 }
 
 // seq is 0..n-1.
@@ -373,7 +376,7 @@ func predictReread(ctx context.Context, cfg Config, pr *prepared, m *model.Model
 			chunk[j] = chunk[j][:0]
 		}
 		for i := range cols[0] {
-			if ei < n && pr.te[ei] == first+i {
+			if ei < n && int(pr.te[ei]) == first+i {
 				for j, c := range cols {
 					chunk[j] = append(chunk[j], c[i])
 				}
@@ -409,4 +412,13 @@ func predictReread(ctx context.Context, cfg Config, pr *prepared, m *model.Model
 		return nil, nil, nil, fmt.Errorf("%w: the third read gave %d rows (%d test rows), the first %d", ErrData, third.Rows, ei, pr.train.Rows)
 	}
 	return out, explainCols, explainPred, nil
+}
+
+// int32s is s as int32s (row numbers below 2^31).
+func int32s(s []int) []int32 {
+	out := make([]int32, len(s))
+	for i, v := range s {
+		out[i] = int32(v)
+	}
+	return out
 }

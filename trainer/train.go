@@ -119,7 +119,8 @@ type Result struct {
 	// when Config.ExplainRows is negative).
 	SHAP *report.SHAP
 	// Train is the training data as read; its Columns are nil when
-	// Config.ReleaseData is set.
+	// Config.ReleaseData is set, and its Y too after a two-pass read
+	// (Config.RawSample).
 	Train *flowdata.Dataset
 	// Notes are what the run noticed, one line each.
 	Notes []string

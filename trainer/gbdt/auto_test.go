@@ -210,7 +210,7 @@ func TestSqrtWeightsSitBetween(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w[cw] = []float32{tr.rw[0], tr.rw[1]} // row 0 is class 1, row 1 class 0
+		w[cw] = []float32{tr.weight(0), tr.weight(1)} // row 0 is class 1, row 1 class 0
 	}
 	// class 1 has 1 row in 20: balanced weight 10 (and 20/38), sqrt its root
 	if w[WeightNone][0] != 1 || w[WeightBalanced][0] <= w[WeightSqrt][0] || w[WeightSqrt][0] <= 1 {

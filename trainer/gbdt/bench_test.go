@@ -42,9 +42,9 @@ func BenchmarkTrain_100kx40_binary_20rounds(b *testing.B) {
 func BenchmarkHist_100kx40_W5(b *testing.B) {
 	d := synth(100000, 40, 0, 5, 1)
 	bn := binData(d, 255, 1, 1)
-	og := make([]int64, 100000*5)
+	og := make([]uint16, 100000*5)
 	for i := range og {
-		og[i] = pack(int64(i%17-8), int64(i%13))
+		og[i] = pack16(int64(i%17-8), int64(i%13))
 	}
 	h := make([]int64, 256*6)
 	b.ReportAllocs()

@@ -58,15 +58,22 @@ func pack(g, h int64) int64 { return g<<32 + h }
 
 func unpack(x int64) (g, h int64) { return x >> 32, int64(uint32(x)) }
 
+// A row's quantised pair is stored in 16 bits (g in [-qMax, qMax] as an
+// int8, h in [0, qMax] as a uint8) and widened to the packed int64 where
+// it is added: 2 bytes a row and output instead of 8, the same sums.
+func pack16(g, h int64) uint16 { return uint16(uint8(int8(g)))<<8 | uint16(uint8(h)) }
+
+func widen(x uint16) int64 { return pack(int64(int8(x>>8)), int64(x&0xff)) }
+
 // A histogram holds, per bin of every feature, S = 1+W int64s: the row
 // count, then the packed gradient sums of each of the W leaf outputs.
 
 // histRows adds rows to one feature's histogram h: with rows nil, rows
 // 0..len(q)/W-1 of col, row i's packed gradients at q[W*i:]; else rows
 // rows of col, row r's packed gradients at q[W*r:] (q indexed by row id,
-// as grower.qa is: no node-ordered copy, W int64s a row fewer). Rows in
+// as grower.qa is: no node-ordered copy). Rows in
 // bin skip (-1: none) are left out; fillSkipped adds them afterwards.
-func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []int64, w int, skip int) {
+func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []uint16, w int, skip int) {
 	if w == 1 {
 		if rows == nil {
 			col = col[:len(q)]
@@ -77,7 +84,7 @@ func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []int64, w i
 				}
 				hh := h[2*b : 2*b+2 : 2*b+2]
 				hh[0]++
-				hh[1] += q[i]
+				hh[1] += widen(q[i])
 			}
 			return
 		}
@@ -88,7 +95,7 @@ func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []int64, w i
 			}
 			hh := h[2*b : 2*b+2 : 2*b+2]
 			hh[0]++
-			hh[1] += q[r]
+			hh[1] += widen(q[r])
 		}
 		return
 	}
@@ -100,7 +107,7 @@ func histRows[T uint8 | uint16](h []int64, col []T, rows []int32, q []int64, w i
 		src := q[at : at+w]
 		src = src[:len(dst)]
 		for j := range src {
-			dst[j] += src[j]
+			dst[j] += widen(src[j])
 		}
 	}
 	if rows == nil {

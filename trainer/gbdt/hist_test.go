@@ -49,7 +49,7 @@ func TestHistSkipMatchesFull(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
 	const n, w, nb = 5000, 3, 9
 	col := make([]uint8, n)
-	q := make([]int64, n*w)
+	q := make([]uint16, n*w)
 	tot := make([]int64, w)
 	for i := range col {
 		if rng.IntN(4) != 0 {
@@ -58,8 +58,8 @@ func TestHistSkipMatchesFull(t *testing.T) {
 			col[i] = uint8(rng.IntN(nb))
 		}
 		for j := 0; j < w; j++ {
-			q[i*w+j] = pack(rng.Int64N(2*qMax+1)-qMax, rng.Int64N(qMax+1))
-			tot[j] += q[i*w+j]
+			q[i*w+j] = pack16(rng.Int64N(2*qMax+1)-qMax, rng.Int64N(qMax+1))
+			tot[j] += widen(q[i*w+j])
 		}
 	}
 	full := make([]int64, nb*(1+w))
@@ -82,16 +82,16 @@ func TestHistRowsByRowID(t *testing.T) {
 	const n, nb = 5000, 40
 	for _, w := range []int{1, 3} {
 		col := make([]uint8, n)
-		q := make([]int64, n*w)
+		q := make([]uint16, n*w)
 		for i := range col {
 			col[i] = uint8(rng.IntN(nb))
 			for j := 0; j < w; j++ {
-				q[i*w+j] = pack(rng.Int64N(2*qMax+1)-qMax, rng.Int64N(qMax+1))
+				q[i*w+j] = pack16(rng.Int64N(2*qMax+1)-qMax, rng.Int64N(qMax+1))
 			}
 		}
 		var rows []int32
 		var gcol []uint8
-		var gq []int64
+		var gq []uint16
 		for r := 0; r < n; r++ {
 			if rng.IntN(3) == 0 {
 				rows = append(rows, int32(r))
@@ -105,6 +105,18 @@ func TestHistRowsByRowID(t *testing.T) {
 		histRows(gathered, gcol, nil, gq, w, 5)
 		if !slices.Equal(byID, gathered) {
 			t.Fatalf("w %d: the histogram by row id differs from the gathered rows'", w)
+		}
+	}
+}
+
+// TestPack16: every quantised pair survives its 16 bits: widened, it is
+// the packed int64 of the pair.
+func TestPack16(t *testing.T) {
+	for g := int64(-qMax); g <= qMax; g++ {
+		for h := int64(0); h <= qMax; h++ {
+			if got, want := widen(pack16(g, h)), pack(g, h); got != want {
+				t.Fatalf("g %d h %d: widened %d, want %d", g, h, got, want)
+			}
 		}
 	}
 }

@@ -174,7 +174,8 @@ type trainer struct {
 	b       *binned
 	k       int // outputs: 1 for logistic, classes for softmax
 	threads int
-	rw      []float32 // row weights (class weight x row weight)
+	rw      []float32 // row weights (class weight x row weight); nil without Data.Weights
+	cw      []float32 // class weights
 	scores  []float64 // k per row, every row
 	gh      []float32 // 2k per row, training rows
 	train   []int32
@@ -331,7 +332,7 @@ func trainOn(ctx context.Context, d *Data, p Params, progress func(Round), b *bi
 	bestErr := math.Inf(1)
 	best := 0
 	stop := p.EarlyStopping > 0 && len(t.valid) > 0
-	inBag := make([]int32, 0, len(t.train))
+	var inBag, bag []int32 // bag: the subsample's scratch
 	isIn := make([]bool, n)
 	var bestValid []float64
 	res.Stop = StopBudget
@@ -352,18 +353,19 @@ func trainOn(ctx context.Context, d *Data, p Params, progress func(Round), b *bi
 		imp := make([]float64, nf)
 		for c := 0; c < treesPerRound; c++ {
 			// rows and features for this tree
-			inBag = inBag[:0]
 			if p.Subsample < 1 {
+				bag = bag[:0]
 				for _, r := range t.train {
 					if t.rng.Float64() < p.Subsample {
-						inBag = append(inBag, r)
+						bag = append(bag, r)
 					}
 				}
-				if len(inBag) == 0 {
-					inBag = append(inBag, t.train[t.rng.IntN(len(t.train))])
+				if len(bag) == 0 {
+					bag = append(bag, t.train[t.rng.IntN(len(t.train))])
 				}
+				inBag = bag
 			} else {
-				inBag = append(inBag, t.train...)
+				inBag = t.train // read only: no copy
 			}
 			feats := usable
 			if p.ColSample < 1 && len(usable) > 0 {
@@ -517,14 +519,27 @@ func (t *trainer) weights() {
 			}
 		}
 	}
+	// Without row weights a row's weight is its class's: kept per class,
+	// not per row (4 bytes a row).
+	t.cw = make([]float32, d.Classes)
+	for c, w := range cw {
+		t.cw[c] = float32(w)
+	}
+	if d.Weights == nil {
+		return
+	}
 	t.rw = make([]float32, len(d.Y))
 	for r, y := range d.Y {
-		w := cw[y]
-		if d.Weights != nil {
-			w *= float64(d.Weights[r])
-		}
-		t.rw[r] = float32(w)
+		t.rw[r] = float32(cw[y] * float64(d.Weights[r]))
 	}
+}
+
+// weight is row r's weight: class weight times row weight.
+func (t *trainer) weight(r int) float32 {
+	if t.rw != nil {
+		return t.rw[r]
+	}
+	return t.cw[t.d.Y[r]]
 }
 
 // weightName names the class weighting the rows were trained with.
@@ -544,8 +559,8 @@ func (t *trainer) baseScore() []float32 {
 	prior := make([]float64, t.d.Classes)
 	var tot float64
 	for _, r := range t.train {
-		prior[t.d.Y[r]] += float64(t.rw[r])
-		tot += float64(t.rw[r])
+		prior[t.d.Y[r]] += float64(t.weight(int(r)))
+		tot += float64(t.weight(int(r)))
 	}
 	const eps = 1e-7
 	for c := range prior {
@@ -620,7 +635,7 @@ func (t *trainer) gradients() float64 {
 		var ls, ws float64
 		for _, r32 := range rows[bi*block : min((bi+1)*block, len(rows))] {
 			r := int(r32)
-			w := float64(t.rw[r])
+			w := float64(t.weight(int(r)))
 			ls += w * t.rowLoss(r, p)
 			ws += w
 			gh := t.gh[r*2*t.k : r*2*t.k+2*t.k]
@@ -717,7 +732,7 @@ func (t *trainer) loss(rows []int32) float64 {
 		p := make([]float64, t.k)
 		var ls, ws float64
 		for _, r := range rows[bi*block : min((bi+1)*block, len(rows))] {
-			w := float64(t.rw[r])
+			w := float64(t.weight(int(r)))
 			ls += w * t.rowLoss(int(r), p)
 			ws += w
 		}

@@ -49,7 +49,7 @@ type grower struct {
 	ghOff    int
 	seed     uint64 // stochastic rounding seed of this tree
 
-	qa     []int64   // packed quantised gradients, w per row id
+	qa     []uint16  // quantised gradients (pack16), w per row id
 	gs, hs []float64 // dequantisation scales per output
 
 	rows []int32
@@ -94,7 +94,7 @@ func (g *grower) featHist(h []int64, f int) []int64 {
 func (g *grower) quantise() {
 	w := g.w
 	if len(g.qa) < g.b.rows*w {
-		g.qa = make([]int64, g.b.rows*w)
+		g.qa = make([]uint16, g.b.rows*w)
 	}
 	// maxima by blocks in parallel: a maximum does not depend on order
 	nb := (len(g.rows) + block - 1) / block
@@ -142,7 +142,7 @@ func (g *grower) quantise() {
 				qh := floor(float64(src[2*j+1])*ih[j] + uh)
 				qg = min(max(qg, -qMax), qMax)
 				qh = min(max(qh, 0), qMax)
-				dst[j] = pack(qg, qh)
+				dst[j] = pack16(int64(qg), int64(qh))
 			}
 		}
 	})
@@ -511,7 +511,7 @@ func (g *grower) root() node {
 		part := parts[bi*g.w : bi*g.w+g.w]
 		for _, r := range g.rows[bi*block : min((bi+1)*block, len(g.rows))] {
 			for j, x := range g.qa[int(r)*g.w : int(r)*g.w+g.w] {
-				part[j] += x
+				part[j] += widen(x)
 			}
 		}
 	})

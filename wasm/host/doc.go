@@ -9,6 +9,14 @@
 // ClassifyRecord takes named fields and maps categorical strings through
 // the schema. A Module is an artifact.Predictor.
 //
+// WithTierUp (tier.go) makes the cold start short: Load compiles on the
+// interpreter (a tenth of the compiler's time) and answers at once, then
+// compiles a second tier in the background (the module itself, or
+// compiler.TopTier's module of the same model, on wazero's compiler),
+// checks that it answers TierUpRows rows with the same bits, and swaps it
+// in; the calls running on the first tier finish there. Tier says which
+// tier serves.
+//
 // A Module is a sandbox for modules it did not compile: a call stops when
 // its context ends (wazero's WithCloseOnContextDone; the instance is then
 // discarded), a module declaring more memory than WithMemoryLimit or

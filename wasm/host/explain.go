@@ -12,7 +12,7 @@ import (
 
 // CanExplain reports whether the module has the explain export (ABI 1.1).
 func (m *Module) CanExplain() bool {
-	_, ok := m.compiled.ExportedFunctions()[abi.ExportExplain]
+	_, ok := m.cur.Load().compiled.ExportedFunctions()[abi.ExportExplain]
 	return ok
 }
 
@@ -48,7 +48,9 @@ func (m *Module) Contributions(ctx context.Context, row []float32, phi, outlier 
 	if !m.CanExplain() {
 		return &abi.Error{Op: "explain", Offset: -1, Err: abi.ErrNoExplain}
 	}
-	inst, err := m.get(ctx)
+	e := m.acquire()
+	defer e.release()
+	inst, err := m.get(ctx, e)
 	if err != nil {
 		return err
 	}
@@ -56,7 +58,7 @@ func (m *Module) Contributions(ctx context.Context, row []float32, phi, outlier 
 	g := inst.mod.ExportedGlobal(abi.ExportContrib)
 	og := inst.mod.ExportedGlobal(abi.ExportOutputs)
 	if fn == nil || g == nil || og == nil || int(uint32(og.Get())) != m.Outputs() {
-		m.put(inst)
+		e.put(inst)
 		return &abi.Error{Op: "explain", Offset: -1, Err: abi.ErrCorrupt, Detail: "explain export without its globals, or of the wrong shape"}
 	}
 	le := binary.LittleEndian
@@ -66,7 +68,7 @@ func (m *Module) Contributions(ctx context.Context, row []float32, phi, outlier 
 	}
 	stack := []uint64{0}
 	if err := fn.CallWithStack(ctx, stack); err != nil {
-		m.discard(ctx, inst) // its state is unknown after a trap
+		e.discard(ctx, inst) // its state is unknown after a trap
 		if cerr := ctx.Err(); cerr != nil {
 			// the runtime stopped the call (WithCloseOnContextDone)
 			return &abi.Error{Op: "explain", Offset: -1, Err: cerr, Detail: "the module call was stopped"}
@@ -74,12 +76,12 @@ func (m *Module) Contributions(ctx context.Context, row []float32, phi, outlier 
 		return &abi.Error{Op: "explain", Offset: -1, Err: abi.ErrPredict, Detail: err.Error()}
 	}
 	if int32(stack[0]) != 0 {
-		m.put(inst)
+		e.put(inst)
 		return &abi.Error{Op: "explain", Offset: -1, Err: abi.ErrPredict, Detail: "module refused the row"}
 	}
 	buf, ok := inst.mod.ExportedMemory(abi.ExportMemory).Read(uint32(g.Get()), uint32(8*(len(phi)+len(outlier))))
 	if !ok {
-		m.discard(ctx, inst)
+		e.discard(ctx, inst)
 		return &abi.Error{Op: "explain", Offset: -1, Err: abi.ErrCorrupt, Detail: "explanation buffer outside memory"}
 	}
 	for i := range phi {
@@ -89,6 +91,6 @@ func (m *Module) Contributions(ctx context.Context, row []float32, phi, outlier 
 	for i := range outlier {
 		outlier[i] = math.Float64frombits(le.Uint64(buf[8*i:]))
 	}
-	m.put(inst)
+	e.put(inst)
 	return nil
 }

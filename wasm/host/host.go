@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/flowsense/flowsense/wasm/abi"
@@ -26,6 +28,9 @@ type config struct {
 	memoryLimit  uint64        // bytes of linear memory a module may declare
 	maxInstances int           // live instances at once
 	loadTimeout  time.Duration // the smoke test's time
+	tierUp       bool          // WithTierUp
+	topBytes     []byte        // WithTierUp's module (nil: the loaded one)
+	tierReport   func(TierUp)  // WithTierUpReport
 }
 
 // WithInterpreter runs the module on wazero's interpreter instead of its
@@ -43,25 +48,54 @@ func WithCompilationCache(dir string) Option { return func(c *config) { c.cacheD
 func WithPoolSize(n int) Option { return func(c *config) { c.poolSize = max(1, n) } }
 
 // Module is a loaded model module, safe for concurrent use: each call takes
-// an instance from a pool (an instance runs one call at a time).
+// an instance from a pool (an instance runs one call at a time). With
+// WithTierUp the module serves from one engine (tier) and swaps in
+// another once it is ready (tier.go).
 type Module struct {
 	meta     *abi.Metadata
 	metaJSON []byte
 	enc      *model.Encoder
-	rt       wazero.Runtime
 	cache    wazero.CompilationCache
+	// cur is the engine serving; a tier-up swaps it.
+	cur atomic.Pointer[engine]
+	// tierDone is closed when the tier-up goroutine has ended (closed at
+	// Load without one); tierStop asks it to end.
+	tierDone chan struct{}
+	tierStop context.CancelFunc
+	tierErr  error // set before tierDone closes
+	// firstCall is closed by the first Classify after Load (the tier-up
+	// waits for it); served says it has been.
+	firstCall chan struct{}
+	served    atomic.Bool
+
+	features, classes int
+	maxInstances      int
+}
+
+// engine is one compiled module in one wazero runtime, with its pool of
+// instances: a tier.
+type engine struct {
+	tier     string
+	rt       wazero.Runtime
 	compiled wazero.CompiledModule
 	pool     chan *instance
 	// slots holds one token per live instance (WithMaxInstances): a
 	// caller that finds neither an idle instance nor a free slot waits.
 	slots chan struct{}
 
-	features, classes, maxBatch int
-	input, output, stride       uint32
+	maxBatch              int
+	input, output, stride uint32
+	// in counts the calls running on this engine; a swap waits for them
+	// before closing it (retired is then set: a caller that took the
+	// engine just before the swap goes to the new one).
+	mu      sync.RWMutex
+	retired bool
+	calls   atomic.Int64 // calls served, for the tests and the report
 }
 
 // instance is one instantiated module with its views of the I/O buffers.
 type instance struct {
+	e       *engine
 	mod     api.Module
 	predict api.Function
 	in      []byte // view of the input buffer
@@ -71,7 +105,9 @@ type instance struct {
 
 // Load reads a module's metadata, checks its ABI version and exports,
 // compiles it once and returns it ready to classify. The bytes are not
-// retained.
+// retained. With WithTierUp it compiles on the interpreter (a fraction of
+// the compiler's time), and compiles the compiler's tier in the
+// background (tier.go).
 func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error) {
 	cfg := config{poolSize: 8, memoryLimit: DefaultMemoryLimit, maxInstances: DefaultMaxInstances, loadTimeout: DefaultLoadTimeout}
 	for _, o := range opts {
@@ -85,8 +121,49 @@ func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error
 	if md.ABI != abi.Version {
 		return nil, &abi.Error{Op: "load", Offset: -1, Err: abi.ErrABI, Detail: fmt.Sprintf("module has ABI %d, this host speaks %d", md.ABI, abi.Version)}
 	}
+	m := &Module{meta: md, metaJSON: raw, features: len(md.Schema.Features), classes: len(md.Classes), maxInstances: cfg.maxInstances, tierDone: make(chan struct{})}
+	if cfg.cacheDir != "" {
+		m.cache, err = wazero.NewCompilationCacheWithDir(cfg.cacheDir)
+		if err != nil {
+			return nil, &abi.Error{Op: "load", Offset: -1, Err: fmt.Errorf("compilation cache: %w", err)}
+		}
+	}
+	first := TierCompiler
+	if cfg.interpreter || cfg.tierUp {
+		first = TierInterpreter
+	}
+	e, err := m.newEngine(ctx, wasmBytes, first, &cfg)
+	if err != nil {
+		if m.cache != nil {
+			_ = m.cache.Close(ctx)
+		}
+		return nil, err
+	}
+	m.cur.Store(e)
+	m.enc = model.NewEncoder(&m.meta.Schema)
+	// a prediction to prove the module runs (under the load timeout: a
+	// module that loops fails here)
+	sctx, cancel := context.WithTimeout(ctx, cfg.loadTimeout)
+	defer cancel()
+	if err := m.smoke(sctx, "load"); err != nil {
+		close(m.tierDone)
+		_ = m.Close(ctx)
+		return nil, err
+	}
+	if cfg.tierUp && !cfg.interpreter {
+		m.startTierUp(wasmBytes, &cfg)
+	} else {
+		close(m.tierDone)
+	}
+	return m, nil
+}
+
+// newEngine checks and compiles a module for tier (TierInterpreter: the
+// interpreter; otherwise the compiler) in a runtime of its own, and
+// instantiates it once (its ABI globals checked against the metadata).
+func (m *Module) newEngine(ctx context.Context, wasmBytes []byte, tier string, cfg *config) (*engine, error) {
 	rc := wazero.NewRuntimeConfigCompiler()
-	if cfg.interpreter {
+	if tier == TierInterpreter {
 		rc = wazero.NewRuntimeConfigInterpreter()
 	}
 	// The sandbox: a call stops when its context is done (the module is
@@ -96,52 +173,40 @@ func Load(ctx context.Context, wasmBytes []byte, opts ...Option) (*Module, error
 	rc = rc.WithCoreFeatures(api.CoreFeaturesV1 | api.CoreFeatureSIMD).
 		WithCloseOnContextDone(true).
 		WithMemoryLimitPages(uint32(cfg.memoryLimit / abi.PageBytes))
-	var cache wazero.CompilationCache
-	if cfg.cacheDir != "" {
-		cache, err = wazero.NewCompilationCacheWithDir(cfg.cacheDir)
-		if err != nil {
-			return nil, &abi.Error{Op: "load", Offset: -1, Err: fmt.Errorf("compilation cache: %w", err)}
-		}
-		rc = rc.WithCompilationCache(cache)
-	}
-	rt := wazero.NewRuntimeWithConfig(ctx, rc)
-	m := &Module{meta: md, metaJSON: raw, rt: rt, cache: cache, pool: make(chan *instance, cfg.poolSize), slots: make(chan struct{}, cfg.maxInstances)}
-	fail := func(err error) (*Module, error) {
-		_ = m.Close(ctx)
-		return nil, err
+	if m.cache != nil {
+		rc = rc.WithCompilationCache(m.cache)
 	}
 	if err := checkFunctionTypes(wasmBytes); err != nil {
-		return fail(&abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: err.Error()})
+		return nil, &abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: err.Error()}
 	}
 	if err := abi.CheckDigest(wasmBytes); err != nil {
-		return fail(err)
+		return nil, err
 	}
 	if err := checkSections(wasmBytes, cfg.memoryLimit); err != nil {
-		return fail(err)
+		return nil, err
 	}
-	m.compiled, err = compileModule(ctx, rt, wasmBytes)
+	e := &engine{tier: tier, rt: wazero.NewRuntimeWithConfig(ctx, rc), pool: make(chan *instance, cfg.poolSize), slots: make(chan struct{}, cfg.maxInstances)}
+	fail := func(err error) (*engine, error) {
+		_ = e.rt.Close(ctx)
+		return nil, err
+	}
+	var err error
+	e.compiled, err = compileModule(ctx, e.rt, wasmBytes)
 	if err != nil {
 		return fail(&abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: err.Error()})
 	}
-	if err := m.checkExports(); err != nil {
+	if err := e.checkExports(); err != nil {
 		return fail(err)
 	}
-	m.enc = model.NewEncoder(&m.meta.Schema)
-	// one instance to read the ABI globals, then a prediction to prove the
-	// module runs (under the load timeout: a module that loops fails here)
-	m.slots <- struct{}{}
-	inst, err := m.instantiate(ctx)
+	// one instance to read the ABI globals, kept in the pool
+	e.slots <- struct{}{}
+	inst, err := m.instantiate(ctx, e)
 	if err != nil {
-		<-m.slots
+		<-e.slots
 		return fail(err)
 	}
-	m.put(inst)
-	sctx, cancel := context.WithTimeout(ctx, cfg.loadTimeout)
-	defer cancel()
-	if err := m.smoke(sctx, "load"); err != nil {
-		return fail(err)
-	}
-	return m, nil
+	e.put(inst)
+	return e, nil
 }
 
 // compileModule is rt.CompileModule with a panic turned into an error:
@@ -206,21 +271,21 @@ func checkFunctionTypes(b []byte) error {
 	return nil
 }
 
-func (m *Module) checkExports() error {
+func (e *engine) checkExports() error {
 	bad := func(format string, args ...any) error {
 		return &abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: fmt.Sprintf(format, args...)}
 	}
-	if n := len(m.compiled.ImportedFunctions()) + len(m.compiled.ImportedMemories()); n != 0 {
+	if n := len(e.compiled.ImportedFunctions()) + len(e.compiled.ImportedMemories()); n != 0 {
 		return bad("module has %d imports, want none", n)
 	}
-	fn, ok := m.compiled.ExportedFunctions()[abi.ExportPredict]
+	fn, ok := e.compiled.ExportedFunctions()[abi.ExportPredict]
 	if !ok {
 		return bad("no %q export", abi.ExportPredict)
 	}
 	if p, r := fn.ParamTypes(), fn.ResultTypes(); len(p) != 1 || p[0] != api.ValueTypeI32 || len(r) != 1 || r[0] != api.ValueTypeI32 {
 		return bad("%q has the wrong signature", abi.ExportPredict)
 	}
-	mem, ok := m.compiled.ExportedMemories()[abi.ExportMemory]
+	mem, ok := e.compiled.ExportedMemories()[abi.ExportMemory]
 	if !ok {
 		return bad("no %q export", abi.ExportMemory)
 	}
@@ -233,10 +298,10 @@ func (m *Module) checkExports() error {
 	return nil
 }
 
-// instantiate makes a new instance and checks its ABI globals against the
-// metadata.
-func (m *Module) instantiate(ctx context.Context) (*instance, error) {
-	mod, err := instantiateModule(ctx, m.rt, m.compiled)
+// instantiate makes a new instance of e and checks its ABI globals against
+// the metadata.
+func (m *Module) instantiate(ctx context.Context, e *engine) (*instance, error) {
+	mod, err := instantiateModule(ctx, e.rt, e.compiled)
 	if err != nil {
 		return nil, &abi.Error{Op: "load", Offset: -1, Err: abi.ErrCorrupt, Detail: err.Error()}
 	}
@@ -276,52 +341,83 @@ func (m *Module) instantiate(ctx context.Context) (*instance, error) {
 	if mem == nil || !ok1 || !ok2 {
 		return bad("I/O buffers outside memory")
 	}
-	if m.features == 0 {
-		m.features, m.classes, m.maxBatch = int(nf), int(nc), int(mb)
-		m.input, m.output, m.stride = in, out, stride
-	} else if m.input != in || m.output != out || m.maxBatch != int(mb) {
+	if e.maxBatch == 0 {
+		e.maxBatch, e.input, e.output, e.stride = int(mb), in, out, stride
+	} else if e.input != in || e.output != out || e.maxBatch != int(mb) {
 		return bad("instances disagree on the ABI")
 	}
-	return &instance{mod: mod, predict: mod.ExportedFunction(abi.ExportPredict), in: inView, out: outView, stack: make([]uint64, 1)}, nil
+	return &instance{e: e, mod: mod, predict: mod.ExportedFunction(abi.ExportPredict), in: inView, out: outView, stack: make([]uint64, 1)}, nil
 }
+
+// acquire returns the engine serving, read-locked: the caller runs its
+// call on it and then calls e.release(). A swap (tier.go) retires the
+// old engine once its calls are done; a caller that took it just before
+// finds it retired and takes the new one.
+func (m *Module) acquire() *engine {
+	for {
+		e := m.cur.Load()
+		e.mu.RLock()
+		if !e.retired {
+			return e
+		}
+		e.mu.RUnlock()
+	}
+}
+
+func (e *engine) release() { e.mu.RUnlock() }
 
 // get takes an idle instance or makes one; when WithMaxInstances are
 // live, it waits for one to come back (or for ctx).
-func (m *Module) get(ctx context.Context) (*instance, error) {
+func (m *Module) get(ctx context.Context, e *engine) (*instance, error) {
 	select {
-	case i := <-m.pool:
+	case i := <-e.pool:
 		return i, nil
 	default:
 	}
 	select {
-	case i := <-m.pool:
+	case i := <-e.pool:
 		return i, nil
-	case m.slots <- struct{}{}:
+	case e.slots <- struct{}{}:
 	case <-ctx.Done():
-		return nil, &abi.Error{Op: "classify", Offset: -1, Err: ctx.Err(), Detail: fmt.Sprintf("waiting for one of %d instances", cap(m.slots))}
+		return nil, &abi.Error{Op: "classify", Offset: -1, Err: ctx.Err(), Detail: fmt.Sprintf("waiting for one of %d instances", cap(e.slots))}
 	}
-	i, err := m.instantiate(ctx)
+	i, err := m.instantiate(ctx, e)
 	if err != nil {
-		<-m.slots
+		<-e.slots
 		return nil, err
 	}
 	return i, nil
 }
 
-// put returns an instance to the pool, or closes it when the pool is full.
-func (m *Module) put(i *instance) {
+// put returns an instance to its engine's pool, or closes it when the
+// pool is full.
+func (e *engine) put(i *instance) {
 	select {
-	case m.pool <- i:
+	case e.pool <- i:
 	default:
-		m.discard(context.Background(), i)
+		e.discard(context.Background(), i)
 	}
 }
 
 // discard closes an instance (after a trap its state is unknown) and
 // frees its slot.
-func (m *Module) discard(ctx context.Context, i *instance) {
+func (e *engine) discard(ctx context.Context, i *instance) {
 	_ = i.mod.Close(ctx)
-	<-m.slots
+	<-e.slots
+}
+
+// close releases the engine's instances and runtime.
+func (e *engine) close(ctx context.Context) error {
+	for {
+		select {
+		case i := <-e.pool:
+			_ = i.mod.Close(ctx)
+			continue
+		default:
+		}
+		break
+	}
+	return e.rt.Close(ctx)
 }
 
 // Metadata returns a copy of the module's metadata.
@@ -338,20 +434,23 @@ func (m *Module) Metadata() *abi.Metadata {
 func (m *Module) Features() int { return m.features }
 
 // MaxBatch is the most rows one call into the module takes.
-func (m *Module) MaxBatch() int { return m.maxBatch }
+func (m *Module) MaxBatch() int { return m.cur.Load().maxBatch }
 
-// Close releases the instances, the compiled code and the runtime.
+// Close releases the instances, the compiled code and the runtime. A
+// tier-up still compiling is stopped (Close waits for it).
 func (m *Module) Close(ctx context.Context) error {
-	for {
-		select {
-		case i := <-m.pool:
-			_ = i.mod.Close(ctx)
-			continue
-		default:
-		}
-		break
+	if m.tierStop != nil {
+		m.tierStop()
 	}
-	err := m.rt.Close(ctx)
+	<-m.tierDone
+	e := m.cur.Load()
+	if e == nil {
+		return nil
+	}
+	e.mu.Lock() // the calls running end first
+	e.retired = true
+	e.mu.Unlock()
+	err := e.close(ctx)
 	if m.cache != nil {
 		_ = m.cache.Close(ctx)
 	}
@@ -369,18 +468,31 @@ func (m *Module) Classify(ctx context.Context, rows []float32, out []model.Resul
 		}
 		return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrBatch, Detail: fmt.Sprintf("%d rows, %d results", len(rows)/nf, len(out))}
 	}
-	inst, err := m.get(ctx)
+	e := m.acquire()
+	err := m.classifyOn(ctx, e, rows, out)
+	e.release()
+	if m.firstCall != nil && !m.served.Load() && m.served.CompareAndSwap(false, true) {
+		close(m.firstCall)
+	}
+	return err
+}
+
+// classifyOn is Classify on engine e (held by the caller).
+func (m *Module) classifyOn(ctx context.Context, e *engine, rows []float32, out []model.Result) error {
+	nf := m.features
+	inst, err := m.get(ctx, e)
 	if err != nil {
 		return err
 	}
-	for start := 0; start < len(out); start += m.maxBatch {
-		n := min(m.maxBatch, len(out)-start)
+	for start := 0; start < len(out); start += e.maxBatch {
+		n := min(e.maxBatch, len(out)-start)
 		if err := m.run(ctx, inst, rows[start*nf:(start+n)*nf], out[start:start+n]); err != nil {
-			m.discard(ctx, inst) // its state is unknown after a trap
+			e.discard(ctx, inst) // its state is unknown after a trap
 			return err
 		}
 	}
-	m.put(inst)
+	e.calls.Add(1)
+	e.put(inst)
 	return nil
 }
 
@@ -401,7 +513,7 @@ func (m *Module) run(ctx context.Context, inst *instance, rows []float32, out []
 		return &abi.Error{Op: "classify", Offset: -1, Err: abi.ErrPredict, Detail: "module refused a batch of " + strconv.Itoa(len(out))}
 	}
 	nc := m.classes
-	stride := int(m.stride)
+	stride := int(inst.e.stride)
 	le := binary.LittleEndian
 	for r := range out {
 		b := inst.out[r*stride : (r+1)*stride]
