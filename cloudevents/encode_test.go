@@ -135,7 +135,7 @@ func FuzzAppendResult(f *testing.F) {
 	f.Add("BENIGN", "attack", 0.5, 1e-7, 12.5, 1, uint8(1), "", false)
 	f.Add("a\u2028b", "<&>", 1e21, 0.0, 5e-324, 0, uint8(2), "AQAAAAAA-_9", false)
 	f.Add("x", "x", 0.25, 0.75, 1.0, 1, uint8(0), "a\"b<", true)
-	f.Add("x", "y", -0.0, 1e-300, -1e300, 3, uint8(9), "abc", true)
+	f.Add("x", "y", math.Copysign(0, -1), 1e-300, -1e300, 3, uint8(9), "abc", true)
 	f.Fuzz(func(t *testing.T, c0, c1 string, p0, p1, score float64, class int, v uint8, id string, short bool) {
 		classes := []string{c0, c1}
 		ref := ModelRef{Name: c1, SHA256: c0}
