@@ -154,7 +154,7 @@ bench-train-memory: build
 # HTTP load on loopback with wrk (apt-get install wrk jq).
 bench-wrk:
 	bench/wrk.sh
-# Instructions per flow of the module's parts under callgrind (apt-get install valgrind).
+# Instructions per flow of the module's parts under callgrind, then the top tier and the default module against the C reference (apt-get install valgrind gcc).
 bench-instructions:
 	bench/instructions.sh
 

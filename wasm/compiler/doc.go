@@ -11,7 +11,8 @@
 // Lowering comes first and emitting second: lower.go decides every
 // address and constant, emit.go writes instructions from that layout, and
 // mathfn.go holds the exp and log the module carries (WebAssembly has
-// none). explain.go lays out and emits the optional explain export (ABI
+// none). topkernel.go holds the top tier's kernels (TopTier: the same
+// bits, fewer instructions per flow, more compile time). explain.go lays out and emits the optional explain export (ABI
 // 1.1: TreeSHAP and the outlier shares, model.Explainer's arithmetic) with
 // tables of its own, added for a model with node covers unless
 // WithoutExplain.

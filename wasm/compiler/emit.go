@@ -60,7 +60,7 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 			funcs = append(funcs, wb.AppendU32(nil, tyRow))
 		}
 	}
-	if nb := l.topBlocks(); nb > 0 { // the top tier's whitened blocks, (v128) -> v128
+	if nb := len(l.topParts()); nb > 0 { // the top tier's whitened blocks, (v128) -> v128
 		ty := uint32(len(types))
 		types = append(types, wb.FuncType([]byte{wb.V128}, []byte{wb.V128}))
 		for range nb {
@@ -144,8 +144,8 @@ func emit(l *layout, meta []byte, x *explainLayout) []byte {
 			code = append(code, emitChunkFunc(l, nv))
 		}
 	}
-	for b := range l.topBlocks() {
-		code = append(code, emitTopBlockFunc(l, b))
+	for _, part := range l.topParts() {
+		code = append(code, emitTopBlockFunc(l, part))
 	}
 	if x != nil {
 		code = append(code, explainCode(l, x, fnExplain, fnSignedLog1p)...)

@@ -33,12 +33,30 @@ import (
 // function over before the next one.
 const topBlockRows = 16
 
-// topBlocks is the number of the top tier's whitened block functions.
-func (l *layout) topBlocks() int {
+// topPart is one of the top tier's whitened block functions: the f64x2
+// accumulators [i0, i1) of block b (simdBlock components, as lower lays W
+// out).
+type topPart struct{ b, i0, i1 int }
+
+// topAccs is the most f64x2 accumulators one block function holds: all
+// of a block's 8 (module instructions per flow, bench/instructions.sh:
+// 12,864 on the NSL-KDD shape and 31,344 on CIC-IDS2017's; 13,038 and
+// 32,229 with 4, each u_j then loaded twice).
+const topAccs = 8
+
+// topParts lists the top tier's whitened block functions in order.
+func (l *layout) topParts() []topPart {
 	if !l.top || !l.white {
-		return 0
+		return nil
 	}
-	return (l.components + simdBlock - 1) / simdBlock
+	var parts []topPart
+	for b := 0; b*simdBlock < l.components; b++ {
+		nv := (min(simdBlock, l.components-b*simdBlock) + 1) / 2
+		for i0 := 0; i0 < nv; i0 += topAccs {
+			parts = append(parts, topPart{b, i0, min(i0+topAccs, nv)})
+		}
+	}
+	return parts
 }
 
 // fnTopBlock is the index of whitened block function b (after the tree
@@ -179,7 +197,7 @@ func emitDetectorTop(f *wb.Func, l *layout, x, sc uint32) {
 	}
 	sv := f.Local(wb.V128)
 	f.V128Zero().Set(sv)
-	for b := 0; b < l.topBlocks(); b++ {
+	for b := range l.topParts() {
 		f.Get(sv).Call(l.fnTopBlock(b)).Set(sv)
 	}
 	f.Get(sv).F64x2ExtractLane(0).Get(sv).F64x2ExtractLane(1).Op(wb.OpF64Add).Set(sc)
@@ -197,10 +215,11 @@ func emitDetectorTop(f *wb.Func, l *layout, x, sc uint32) {
 // sum (0 + p is p but for p = -0; adding u·0 = ±0 to a sum leaves it but
 // for a zero sum's sign, u being finite), and a sum equal up to the sign of
 // zero stays so under the same additions and has the same square.
-func emitTopBlockFunc(l *layout, b int) []byte {
+func emitTopBlockFunc(l *layout, part topPart) []byte {
 	f := wb.NewFunc(1)
 	const sv = 0
 	d, dp := l.dims, padRows(l.dims)
+	b := part.b
 	pp := l.projection
 	for c0 := 0; c0 < b*simdBlock; c0 += simdBlock {
 		pp += uint32(16 * ((min(simdBlock, l.components-c0) + 1) / 2) * dp)
@@ -208,20 +227,20 @@ func emitTopBlockFunc(l *layout, b int) []byte {
 	nv := (min(simdBlock, l.components-b*simdBlock) + 1) / 2
 	z := f.Local(wb.I32)
 	uv := f.Local(wb.V128)
-	acc := make([]uint32, nv)
+	acc := make([]uint32, part.i1-part.i0)
 	for i := range acc {
 		acc[i] = f.Local(wb.V128)
 	}
 	// the block's last W load first: one bounds check covers the rest
 	// (wazero keeps the checked bound of a base address through a block)
-	f.Get(z).V128Load(pp + uint32(16*((d-1)*nv+nv-1))).Op(wb.OpDrop)
+	f.Get(z).V128Load(pp + uint32(16*((d-1)*nv+part.i1-1))).Op(wb.OpDrop)
 	for j := 0; j < d; j++ {
 		f.Get(z).V128Load64Splat(l.std + uint32(8*j)).Set(uv)
 		for i := range acc {
 			if j > 0 {
 				f.Get(acc[i])
 			}
-			f.Get(uv).Get(z).V128Load(pp + uint32(16*(j*nv+i))).SIMD(wb.SIMDF64x2Mul)
+			f.Get(uv).Get(z).V128Load(pp + uint32(16*(j*nv+part.i0+i))).SIMD(wb.SIMDF64x2Mul)
 			if j > 0 {
 				f.SIMD(wb.SIMDF64x2Add)
 			}

@@ -38,10 +38,13 @@ const MaxCodeNodes = 4096
 // chunks of 256), and a call between chunks costs little.
 const codeChunkNodes = 256
 
-// topChunkNodes is codeChunkNodes for the top tier, whose compile time
-// matters less: fewer, larger functions load the row's features fewer
-// times.
-const topChunkNodes = 1024
+// topChunkNodes is codeChunkNodes for the top tier. Larger functions load
+// the row's features fewer times (module instructions per flow without
+// the detector, NSL-KDD shape: 8,167 at 512 nodes, 7,647 at 1,024, 7,260
+// at 4,096) but wazero's compile time grows faster than their size (at
+// 1,024 nodes the top tier took 1.1 s to load on the NSL-KDD shape, 0.25 s
+// on CIC-IDS2017's, against 0.06 s at 256).
+const topChunkNodes = 256
 
 // WithTreeForm chooses how the module evaluates its trees (TreeTables by
 // default: a cold start of a few milliseconds; TreeCode or TreeAuto trade
@@ -104,13 +107,16 @@ func emitTreeChunk(l *layout, first, end int) []byte {
 // treeChunkBody adds the leaves of trees [first, end) for the row at x to
 // its raw scores at rp (emitTreeChunk's loop body).
 //
-// In the top tier (l.top) three things differ, none in the sums: the
+// In the top tier (l.top) two things differ, neither in the sums: the
 // features the trees test are loaded into locals once, highest offset
 // first (one bounds check for them all, where each load in a branch pays
-// its own); a vector leaf adds its values as constants where the default
-// points at them in the data segment and adds after the tree; and in a
-// SIMD module whose trees all have vector leaves, the raw scores are f64x2
-// pairs (the same additions, lane by lane). With fromBase (the top tier's
+// its own), and in a SIMD module whose trees all have vector leaves, the
+// raw scores are f64x2 pairs, a leaf's values loaded two at a time and
+// promoted (the same additions, lane by lane), its last value first (one
+// bounds check for the leaf). Vector leaves as constants at each leaf
+// (two v128 constants and a select per pair) saved 8 % of the NSL-KDD
+// shape's instructions per flow, cost 13 % more on CIC-IDS2017's and
+// tripled wazero's compile time (61 to 198 ms on the NSL-KDD shape). With fromBase (the top tier's
 // first chunk) the raw scores start at the base scores, as constants,
 // instead of being loaded, and every output is stored.
 func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase bool) {
@@ -163,7 +169,6 @@ func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase
 			f.Set(acc[j])
 		}
 	}
-	topLeafPointers := l.outputs > topConstLeafOutputs
 	vp := f.Local(wb.I32)
 	xv := f.Local(wb.F32)
 	c := f.Local(wb.I32)
@@ -186,29 +191,6 @@ func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase
 			f.Get(x).Mem(wb.OpF32Load, uint32(4*fs[q])).Set(feat[fs[q]])
 		}
 	}
-	// leafAdd adds leaf n's values of tree t, or (sel) leaf n's or leaf
-	// m's as c says, as constants (the top tier's vector leaves)
-	leafAdd := func(t *model.Tree, n, m int32, sel bool) {
-		w := l.outputs
-		val := func(n int32, j int) float64 { return float64(t.Value[int(n)*w+j]) }
-		for j := 0; j < w; j++ {
-			if j < 2*npair {
-				if j%2 == 0 {
-					f.Get(accv[j/2]).F64x2(val(n, j), val(n, j+1))
-					if sel {
-						f.F64x2(val(m, j), val(m, j+1)).Get(c).Op(wb.OpSelect)
-					}
-					f.SIMD(wb.SIMDF64x2Add).Set(accv[j/2])
-				}
-				continue
-			}
-			f.Get(acc[j]).F64(val(n, j))
-			if sel {
-				f.F64(val(m, j)).Get(c).Op(wb.OpSelect)
-			}
-			f.Op(wb.OpF64Add).Set(acc[j])
-		}
-	}
 	for k := range trees {
 		i := first + k
 		t := &trees[k]
@@ -219,8 +201,6 @@ func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase
 				case t.Output >= 0:
 					o := acc[t.Output]
 					f.Get(o).F64(float64(t.Value[n])).Op(wb.OpF64Add).Set(o)
-				case l.top && !topLeafPointers:
-					leafAdd(t, n, 0, false)
 				default:
 					f.I32(int32(l.nodeAt[i] + l.offs[i][n])).Set(vp)
 				}
@@ -280,8 +260,6 @@ func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase
 				case t.Output >= 0:
 					o := acc[t.Output]
 					f.Get(o).F64(float64(t.Value[a])).F64(float64(t.Value[b])).Get(c).Op(wb.OpSelect).Op(wb.OpF64Add).Set(o)
-				case l.top && !topLeafPointers:
-					leafAdd(t, a, b, true)
 				default:
 					f.I32(int32(l.nodeAt[i] + l.offs[i][a])).I32(int32(l.nodeAt[i] + l.offs[i][b])).Get(c).Op(wb.OpSelect).Set(vp)
 				}
@@ -294,7 +272,7 @@ func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase
 			f.End()
 		}
 		walk(0)
-		if t.Output < 0 && (!l.top || topLeafPointers) {
+		if t.Output < 0 {
 			// the last value first: one bounds check for the leaf
 			for j := l.outputs - 1; j >= 0 && l.top; j-- {
 				if j >= 2*npair {
@@ -323,15 +301,6 @@ func treeChunkBody(f *wb.Func, l *layout, first, end int, x, rp uint32, fromBase
 		}
 	}
 }
-
-// topConstLeafOutputs is the most outputs whose vector leaves the top
-// tier adds as constants at each leaf; wider leaves are added as the
-// default's are, from a pointer to the leaf's values after the tree (one
-// bounds check and a load per pair, against two constants and a select).
-// Measured (bench/instructions.sh, module instructions per flow without
-// the detector): constants 7,260 and pointers 7,828 on the NSL-KDD shape
-// (5 outputs); 13,225 and 11,486 on the CIC-IDS2017 shape (16 outputs).
-const topConstLeafOutputs = 8
 
 // simdF64x2PromoteLowF32x4 is f64x2.promote_low_f32x4: the low two f32
 // lanes, each exactly widened to f64.
