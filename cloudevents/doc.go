@@ -19,7 +19,7 @@
 // schema order; ValidateFlowEvent checks an event with sdk-go's validation
 // plus the contract's own rules; Reply builds the classified event;
 // ClassificationEncoder writes classifications as encoding/json would, but
-// faster; FeedbackDecoder reads feedback data against a model's classes;
+// faster (AppendResult straight from a model.Result, allocating nothing); FeedbackDecoder reads feedback data against a model's classes;
 // FlowSchema, ClassificationSchema and FeedbackSchema are the JSON Schemas
 // of the three data shapes.
 //
