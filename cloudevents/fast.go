@@ -322,6 +322,12 @@ func (p *fastParser) scalar(i int) (float32, bool) {
 // model.ParseNumber would: integers of up to 15 digits exactly, anything
 // else through it.
 func (p *fastParser) number() (float32, bool) {
+	f, ok := p.number64()
+	return float32(f), ok
+}
+
+// number64 is number before the rounding to float32.
+func (p *fastParser) number64() (float64, bool) {
 	b, start := p.b, p.i
 	j := p.i
 	neg := j < len(b) && b[j] == '-'
@@ -378,7 +384,7 @@ func (p *fastParser) number() (float32, bool) {
 		if neg {
 			f = -f
 		}
-		return float32(f), true
+		return f, true
 	}
 	// model.ParseNumber of the same text, which the grammar above has
 	// checked: its special words cannot occur, and only a number out of
@@ -388,7 +394,7 @@ func (p *fastParser) number() (float32, bool) {
 	if err != nil && !errors.Is(err, strconv.ErrRange) {
 		return 0, false
 	}
-	return float32(f), true
+	return f, true
 }
 
 // text is enc.Value(i, string(s)) without copying s, or ok=false when

@@ -3,6 +3,8 @@ package cloudevents
 import (
 	"encoding/json"
 	"errors"
+	"math"
+	"strconv"
 	"testing"
 
 	"github.com/cloudevents/sdk-go/v2/event"
@@ -90,6 +92,9 @@ func FuzzFastDecode(f *testing.F) {
 		`{"Flow Bytes/s": " 1.5 ", "proto": " udp "}`, `{"Flow Bytes/s": "-inf", "proto": ""}`, `{"Flow Bytes/s": "abc"}`,
 		`{"Dst Port": 1.00000000000000000000000000000000001e5}`, `{"Dst Port": 1e400, "Flow Bytes/s": "1e-400"}`,
 		`[{"Dst Port": "?"}, {"Dst Port": "0x10"}]`, `{"Dst Port": 123456789012345678, "Flow Bytes/s": -0}`,
+		`{"Dst Port": 0.000123, "Flow Bytes/s": 1.7976931348623157e308}`, `{"Dst Port": 9007199254740993, "Flow Bytes/s": -0.0}`,
+		`{"Dst Port": 12345678901234567890123, "Flow Bytes/s": 4.9e-324}`, `{"Dst Port": 5.445161290322581, "Flow Bytes/s": 1e22}`,
+		`{"Dst Port": 0.30000000000000004e-22, "Flow Bytes/s": 123.456E+5}`, `{"Dst Port": 1E23, "Flow Bytes/s": 9007199254740992e-22}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -108,6 +113,39 @@ func FuzzFastDecode(f *testing.F) {
 		}
 		if got.N != want.N || got.Single != want.Single || !sameRows(got.Rows, want.Rows) {
 			t.Fatalf("Decode: %v %d %v; general: %v %d %v", got.Rows, got.N, got.Single, want.Rows, want.N, want.Single)
+		}
+	})
+}
+
+// FuzzNumber: a JSON number the fast parser reads to its end has the bits
+// strconv.ParseFloat gives it (its own fast path or not), and one it
+// refuses is no JSON number.
+func FuzzNumber(f *testing.F) {
+	for _, s := range []string{"0", "-0", "5.445161290322581", "156839", "0.000123", "1e22", "1e23", "9007199254740993",
+		"12345678901234567890", "1234567890123456789", "4.9e-324", "1.7976931348623157e308", "2e308", "0.1e-22",
+		"123.456E+5", "-1.5e-3", "00", "1.", ".5", "1e", "-", "1e99999999999999"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		p := fastParser{b: []byte(s)}
+		got, ok := p.number64()
+		last := len(s) - 1
+		valid := json.Valid([]byte(s)) && len(s) > 0 && (s[0] == '-' || s[0] >= '0' && s[0] <= '9') && s[last] >= '0' && s[last] <= '9'
+		if !ok || p.i != len(s) {
+			if valid {
+				t.Fatalf("%q refused (at %d), a JSON number", s, p.i)
+			}
+			return
+		}
+		if !valid {
+			t.Fatalf("%q read as %v, not a JSON number", s, got)
+		}
+		want, err := strconv.ParseFloat(s, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) {
+			t.Fatalf("%q: ParseFloat: %v", s, err)
+		}
+		if math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%q: %v (%x), ParseFloat %v (%x)", s, got, math.Float64bits(got), want, math.Float64bits(want))
 		}
 	})
 }
