@@ -179,3 +179,43 @@ func TestReadBodyInto(t *testing.T) {
 		}
 	}
 }
+
+// FuzzPredictJSONSameAnswer: for any body /predict answers 200, the answer
+// is what writeResults writes for ClassifyRows's classifications of the
+// decoded flows, but for the reply ids; for any other, the decoder refuses
+// the body too.
+func FuzzPredictJSONSameAnswer(f *testing.F) {
+	s := newTestServer(f, WithMaxFlows(50), WithMaxBodyBytes(1<<16))
+	f.Add(benchFlows(f, 1))
+	f.Add(benchFlows(f, 7))
+	f.Add([]byte(`[{"Dst Port": 80}, [1]]`))
+	f.Add([]byte(`{"Dst Port": "x"}`))
+	f.Fuzz(func(t *testing.T, body []byte) {
+		req := httptest.NewRequest(http.MethodPost, "/predict", bytes.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		fl, derr := s.dec.Decode(body, nil)
+		if rec.Code != http.StatusOK {
+			if derr == nil && int64(len(body)) <= s.cfg.maxBody {
+				t.Fatalf("status %d for a body the decoder takes: %s", rec.Code, rec.Body)
+			}
+			return
+		}
+		if derr != nil {
+			t.Fatalf("200 for a body the decoder refuses: %v", derr)
+		}
+		res, err := s.ClassifyRows(t.Context(), fl.Rows, fl.N)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := s.enc.Marshal(res, fl.Single)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, want := replyIDs.ReplaceAll(rec.Body.Bytes(), nil), replyIDs.ReplaceAll(append(want, '\n'), nil)
+		if !bytes.Equal(got, want) {
+			t.Fatalf("got\n%.400s\nwant\n%.400s", got, want)
+		}
+	})
+}
