@@ -128,9 +128,11 @@ func (e *ClassificationEncoder) AppendResult(b []byte, r *model.Result, id []byt
 	b = append(b, e.quoted[r.Class]...)
 	b = append(b, `,"probability":`...)
 	var err error
+	ps := len(b)
 	if b, err = appendFloat(b, r.Probabilities[r.Class]); err != nil {
 		return b[:start], err
 	}
+	pe := len(b)
 	b = append(b, `,"probabilities":{`...)
 	for k, i := range e.sorted {
 		if k > 0 {
@@ -138,6 +140,10 @@ func (e *ClassificationEncoder) AppendResult(b []byte, r *model.Result, id []byt
 		}
 		b = append(b, e.quoted[i]...)
 		b = append(b, ':')
+		if i == r.Class { // the same number as "probability": its text again
+			b = append(b, b[ps:pe]...)
+			continue
+		}
 		if b, err = appendFloat(b, r.Probabilities[i]); err != nil {
 			return b[:start], err
 		}

@@ -2,8 +2,10 @@ package cloudevents
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"math"
+	"math/bits"
 	"strconv"
 
 	"github.com/flowsense/flowsense/flowdata"
@@ -171,7 +173,14 @@ func (p *fastParser) str() ([]byte, bool) {
 		return nil, false
 	}
 	start := p.i + 1
-	for j := start; j < len(p.b); j++ {
+	j := start
+	for ; j+8 <= len(p.b); j += 8 { // 8 bytes at a time up to the first special one
+		if m := special8(binary.LittleEndian.Uint64(p.b[j:])); m != 0 {
+			j += bits.TrailingZeros64(m) / 8
+			break
+		}
+	}
+	for ; j < len(p.b); j++ {
 		switch c := p.b[j]; {
 		case c == '"':
 			p.i = j + 1
@@ -181,6 +190,17 @@ func (p *fastParser) str() ([]byte, bool) {
 		}
 	}
 	return nil, false
+}
+
+// special8 has the high bit of each byte of w (8 bytes, the first lowest)
+// that may be '"', '\\', a control byte or non-ASCII; the lowest bit set is
+// the first such byte (the usual SWAR tests can flag bytes above a true
+// match, never below one), and 0 means none of the 8 is.
+func special8(w uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	q := w ^ (ones * '"')
+	e := w ^ (ones * '\\')
+	return ((q-ones)&^q | (e-ones)&^e | (w-ones*0x20)&^w | w) & highs
 }
 
 // object reads a flow object into row.
@@ -319,14 +339,23 @@ func (p *fastParser) scalar(i int) (float32, bool) {
 }
 
 // number reads a JSON number strictly (the grammar of RFC 8259), as
-// model.ParseNumber would: integers of up to 15 digits exactly, anything
-// else through it.
+// model.ParseNumber would.
 func (p *fastParser) number() (float32, bool) {
 	f, ok := p.number64()
 	return float32(f), ok
 }
 
-// number64 is number before the rounding to float32.
+// pow10 holds the powers of ten float64 represents exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// number64 is number before the rounding to float32. It checks the grammar
+// and gathers the decimal mantissa (up to 19 significant digits) and its
+// power of ten in the same pass. When the mantissa is at most 2^53 and the
+// power within ±22, both are exact float64s and one multiplication or
+// division rounds correctly (Clinger's fast path): the bits of
+// strconv.ParseFloat. Anything else (more digits, larger powers) is
+// strconv.ParseFloat of the text.
 func (p *fastParser) number64() (float64, bool) {
 	b, start := p.b, p.i
 	j := p.i
@@ -334,53 +363,70 @@ func (p *fastParser) number64() (float64, bool) {
 	if neg {
 		j++
 	}
-	digits := j
-	var n int64
+	var m uint64 // the significant digits read, at most 19 of them
+	nd := 0      // how many digits m holds (leading zeros not counted)
+	exp := 0     // the power of ten of m's last digit
+	// Digits after the 19th are skipped: m is then at least 10^18, above
+	// 2^53, so the text goes to ParseFloat anyway.
 	switch {
 	case j < len(b) && b[j] == '0':
 		j++
 	case j < len(b) && b[j] >= '1' && b[j] <= '9':
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			n = n*10 + int64(b[j]-'0')
-			j++
-			if j-digits > 15 {
-				n = -1
-				break
+		for ; j < len(b) && b[j] >= '0' && b[j] <= '9'; j++ {
+			if nd < 19 {
+				m = m*10 + uint64(b[j]-'0')
+				nd++
 			}
-		}
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
 		}
 	default:
 		return 0, false
 	}
-	integer := true
 	if j < len(b) && b[j] == '.' {
-		integer = false
 		j++
 		if j >= len(b) || b[j] < '0' || b[j] > '9' {
 			return 0, false
 		}
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
+		for ; j < len(b) && b[j] >= '0' && b[j] <= '9'; j++ {
+			if nd < 19 {
+				m = m*10 + uint64(b[j]-'0')
+				if m != 0 { // leading zeros are not significant
+					nd++
+				}
+				exp--
+			}
 		}
 	}
 	if j < len(b) && (b[j] == 'e' || b[j] == 'E') {
-		integer = false
 		j++
+		eneg := false
 		if j < len(b) && (b[j] == '+' || b[j] == '-') {
+			eneg = b[j] == '-'
 			j++
 		}
 		if j >= len(b) || b[j] < '0' || b[j] > '9' {
 			return 0, false
 		}
-		for j < len(b) && b[j] >= '0' && b[j] <= '9' {
-			j++
+		e := 0
+		for ; j < len(b) && b[j] >= '0' && b[j] <= '9'; j++ {
+			if e < 10000 {
+				e = e*10 + int(b[j]-'0')
+			}
 		}
+		if eneg {
+			e = -e
+		}
+		exp += e
 	}
 	p.i = j
-	if integer && n >= 0 {
-		f := float64(n) // exact below 2^53, as ParseFloat is
+	if m <= 1<<53 && exp >= -22 && exp <= 22 || m == 0 {
+		f := float64(m) // exact
+		switch {
+		case m == 0: // 0 at any power
+		case exp > 0:
+			f *= pow10[exp]
+		case exp < 0:
+			f /= pow10[-exp]
+		}
 		if neg {
 			f = -f
 		}

@@ -219,13 +219,34 @@ func requestEncoding(r *http.Request) int {
 
 // observeFlows counts classified rows: their class and verdict, outlier
 // score, the batch size and the drift histograms.
+//
+// The class and verdict counts of a batch are tallied on the stack first
+// and each pair that occurs is added once (Counter.Add of an integer is one
+// atomic add, as Inc is): a request of 100 flows of a few classes takes a
+// few atomic adds, not 100. The outlier histogram is observed per flow:
+// Prometheus histograms have no batched observation, and its sum must stay
+// the sum of the scores.
 func (m *metrics) observeFlows(rows []float32, nf int, res []model.Result) {
+	const nv = 3 // verdicts per class (newMetrics)
+	var tally [128]uint32
+	batched := len(res) > 1 && len(m.predictions)*nv <= len(tally)
 	for i := range res {
 		r := &res[i]
 		if r.Class >= 0 && r.Class < len(m.predictions) && int(r.Verdict) < len(m.predictions[r.Class]) {
-			m.predictions[r.Class][r.Verdict].Inc()
+			if batched {
+				tally[r.Class*nv+int(r.Verdict)]++
+			} else {
+				m.predictions[r.Class][r.Verdict].Inc()
+			}
 		}
 		m.outlier.Observe(r.OutlierScore)
+	}
+	if batched {
+		for k, n := range tally[:len(m.predictions)*nv] {
+			if n != 0 {
+				m.predictions[k/nv][k%nv].Add(float64(n))
+			}
+		}
 	}
 	m.drift.observe(rows, nf)
 }
