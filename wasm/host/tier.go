@@ -50,11 +50,20 @@ var ErrTierMismatch = errors.New("the second tier does not answer as the first")
 // answers TierUpRows rows (the smoke rows, then random rows drawn from
 // the schema and the reference histograms' edges) with the same bits as
 // the first; calls running on the first tier finish there, and none is
-// lost. A second tier that fails to load or answers differently is
-// dropped (WithTierUpReport says why) and the first keeps serving.
+// lost. A top module that fails to load or answers differently is
+// dropped (WithTierUpReport says why) for the loaded module on the
+// compiler, and if that fails too the first tier keeps serving.
 // WithInterpreter overrides it (no tier-up). top is not retained.
 func WithTierUp(top []byte) Option {
 	return func(c *config) { c.tierUp, c.topBytes = true, top }
+}
+
+// WithTierUpFunc is WithTierUp with the second tier's module made by top
+// on the tier-up's goroutine (compiling compiler.TopTier's module from a
+// model file, say), so that making it does not delay Load either. An
+// error from top ends the tier-up; the first tier serves on.
+func WithTierUpFunc(top func() ([]byte, error)) Option {
+	return func(c *config) { c.tierUp, c.topBytes, c.topFunc = true, nil, top }
 }
 
 // WithTierUpReport calls fn once the tier-up has ended: swapped, failed,
@@ -66,7 +75,8 @@ type TierUp struct {
 	// From is the first tier, Tier the one serving now (From when Err is
 	// not nil).
 	From, Tier string
-	// Compile is the second tier's load (checks, compile, an instance),
+	// Compile is the second tier's load (made by WithTierUpFunc's
+	// function, checked, compiled, instantiated once),
 	// Verify its check against the first, Since the time from Load's
 	// return to the swap.
 	Compile, Verify, Since time.Duration
@@ -76,6 +86,10 @@ type TierUp struct {
 	// Err is why the second tier was dropped: a load error, an
 	// ErrTierMismatch, or the context's error when Close stopped it.
 	Err error
+	// TopErr is why the top tier (WithTierUp's module, WithTierUpFunc's)
+	// was dropped; the loaded module on the compiler was then tried, and
+	// Err is that one's outcome.
+	TopErr error
 }
 
 // Tier is the tier serving now: TierInterpreter, TierCompiler or TierTop.
@@ -101,11 +115,16 @@ func (m *Module) startTierUp(wasmBytes []byte, cfg *config) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.tierStop = cancel
 	b, tier := wasmBytes, TierCompiler
-	if cfg.topBytes != nil {
+	if cfg.topBytes != nil || cfg.topFunc != nil {
 		b, tier = cfg.topBytes, TierTop
 	}
 	// the bytes are not retained past Load: keep a copy for the goroutine
 	b = append([]byte(nil), b...)
+	top := cfg.topFunc
+	var own []byte // the loaded module, the compiler's tier if the top tier fails
+	if tier == TierTop {
+		own = append([]byte(nil), wasmBytes...)
+	}
 	m.firstCall = make(chan struct{})
 	loaded := time.Now()
 	c := *cfg
@@ -119,7 +138,11 @@ func (m *Module) startTierUp(wasmBytes []byte, cfg *config) {
 		case <-ctx.Done():
 		}
 		if r.Err = ctx.Err(); r.Err == nil {
-			r.Err = m.tierUp(ctx, b, tier, &c, &r)
+			r.Err = m.tierUp(ctx, b, top, tier, &c, &r)
+		}
+		if r.Err != nil && own != nil && ctx.Err() == nil {
+			// the top tier failed: the loaded module on the compiler
+			r.TopErr, r.Err = r.Err, m.tierUp(ctx, own, nil, TierCompiler, &c, &r)
 		}
 		r.FirstTierCalls = from.calls.Load()
 		r.Since = time.Since(loaded)
@@ -132,8 +155,14 @@ func (m *Module) startTierUp(wasmBytes []byte, cfg *config) {
 
 // tierUp loads the second tier, checks it against the first and swaps it
 // in.
-func (m *Module) tierUp(ctx context.Context, b []byte, tier string, cfg *config, r *TierUp) error {
+func (m *Module) tierUp(ctx context.Context, b []byte, top func() ([]byte, error), tier string, cfg *config, r *TierUp) error {
 	t0 := time.Now()
+	if top != nil {
+		var err error
+		if b, err = top(); err != nil {
+			return fmt.Errorf("making the second tier: %w", err)
+		}
+	}
 	if err := m.sameModel(b); err != nil {
 		return err
 	}
