@@ -15,6 +15,10 @@
 // median, p90, min and max of each, and each median against the first
 // target of the same kind.
 //
+// An instrumented build may write lines "TRACE NAME UNIXNANO" on stderr
+// (serve and knative targets): run prints each mark's median offset from
+// exec.
+
 // breakdown loads the module in this process and times the parts of a
 // host's start: the metadata decoded, wazero compiling the module (its
 // optimizing compiler and its interpreter), host.Load whole (checks,
@@ -35,6 +39,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -71,6 +76,39 @@ func main() {
 type target struct {
 	label, kind, bin string
 	took             []time.Duration
+	// marks are the "TRACE NAME UNIXNANO" lines of the target's stderr
+	// (an instrumented build's), as offsets from exec, by name
+	marks map[string][]time.Duration
+	order []string
+}
+
+// traceWriter collects TRACE lines.
+type traceWriter struct {
+	buf bytes.Buffer
+}
+
+func (w *traceWriter) Write(p []byte) (int, error) { return w.buf.Write(p) }
+
+func (t *target) collect(w *traceWriter, start time.Time) {
+	if t.marks == nil {
+		t.marks = map[string][]time.Duration{}
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(w.buf.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[0] != "TRACE" || seen[f[1]] {
+			continue
+		}
+		ns, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			continue
+		}
+		seen[f[1]] = true
+		if _, ok := t.marks[f[1]]; !ok {
+			t.order = append(t.order, f[1])
+		}
+		t.marks[f[1]] = append(t.marks[f[1]], time.Unix(0, ns).Sub(start))
+	}
 }
 
 func run(args []string) error {
@@ -127,6 +165,11 @@ func run(args []string) error {
 			first[t.kind] = med
 		}
 		fmt.Printf("%-24s %8s %8s %8s %8s  %s\n", t.label+" ("+t.kind+")", ms(med), ms(t.took[len(t.took)*9/10]), ms(t.took[0]), ms(t.took[len(t.took)-1]), ratio)
+		for _, name := range t.order {
+			d := t.marks[name]
+			slices.Sort(d)
+			fmt.Printf("    TRACE %-18s median %s after exec (%d runs)\n", name, ms(d[len(d)/2]), len(d))
+		}
 	}
 	return nil
 }
@@ -158,7 +201,8 @@ func coldHTTP(t *target, model string, payload []byte) (time.Duration, error) {
 		cmd = exec.Command(t.bin)
 		cmd.Env = []string{"LISTEN_ADDRESS=" + addr, "FLOWSENSE_MODEL=" + model}
 	}
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	tw := &traceWriter{}
+	cmd.Stdout, cmd.Stderr = io.Discard, tw
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -167,6 +211,7 @@ func coldHTTP(t *target, model string, payload []byte) (time.Duration, error) {
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
+		t.collect(tw, start)
 	}()
 	for {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/predict", bytes.NewReader(payload))
