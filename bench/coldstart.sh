@@ -2,7 +2,8 @@
 # bench/coldstart.sh [N] [BASE_REF]: exec to the first classified answer
 # (issue 14) for flowsense serve, the Knative binary (cmd/flowsense-fn)
 # and the Lambda bootstrap under aws-lambda-rie, built from this tree and
-# from BASE_REF (default: main), run in turn N times each (default 20) in
+# from BASE_REF (default: where this branch left main, git merge-base
+# HEAD main), run in turn N times each (default 20) in
 # one process (bench/coldstart), so a loaded machine weighs on both alike:
 # median, p90, min, max, and the median of this tree against BASE_REF's.
 # Then the in-process breakdown of a start (metadata, wazero's compile on
@@ -15,7 +16,7 @@
 # without it the Lambda rows are skipped. BASE_REF=none skips the base.
 set -euo pipefail
 n=${1:-20}
-base=${2:-main}
+base=${2:-$(git -C "$(dirname "$0")" merge-base HEAD main)}
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 model=${MODEL:-functions/knative/model.wasm}
@@ -42,16 +43,17 @@ build "$root" "$tmp/new"
 go build -o "$tmp/coldstart" ./bench/coldstart
 targets=()
 if [ "$base" != none ]; then
-  echo "building $base ($(git rev-parse --short "$base"))" >&2
+  echo "building $base" >&2
   git worktree add --detach "$tmp/base-src" "$base" >/dev/null 2>&1
   build "$tmp/base-src" "$tmp/base"
-  targets+=("serve@$base=serve:$tmp/base/flowsense")
+  b=$(git rev-parse --short "$base")
+  targets+=("serve@$b=serve:$tmp/base/flowsense")
 fi
 targets+=("serve=serve:$tmp/new/flowsense")
-[ "$base" != none ] && targets+=("knative@$base=knative:$tmp/base/flowsense-fn")
+[ "$base" != none ] && targets+=("knative@$b=knative:$tmp/base/flowsense-fn")
 targets+=("knative=knative:$tmp/new/flowsense-fn")
 if [ -x "$rie" ]; then
-  [ "$base" != none ] && targets+=("lambda@$base=lambda:$tmp/base/bootstrap")
+  [ "$base" != none ] && targets+=("lambda@$b=lambda:$tmp/base/bootstrap")
   targets+=("lambda=lambda:$tmp/new/bootstrap")
 else
   echo "no aws-lambda-rie at $rie (make test-lambda-rie installs it): no Lambda rows" >&2
@@ -69,6 +71,6 @@ for b in "flowsense version" "flowsense-fn" "bootstrap"; do
     GODEBUG=inittrace=1 FLOWSENSE_MODEL=/nonexistent LISTEN_ADDRESS=127.0.0.1:0 timeout 5 $tmp/new/$b 2>&1 >/dev/null | grep '^init ' || true
   done >"$tmp/init.txt"
   total=$(awk '{t+=$5} END{printf "%.2f", t/10}' "$tmp/init.txt")
-  top=$(awk '{c[$2]+=$5} END{for (p in c) printf "%.2f %s\n", c[p]/10, p}' "$tmp/init.txt" | sort -rn | head -5 | awk '{printf " %s %s;", $2, $1}')
+  top=$(awk '{c[$2]+=$5} END{for (p in c) printf "%.2f %s\n", c[p]/10, p}' "$tmp/init.txt" | sort -rn | awk 'NR <= 5 {printf " %s %s;", $2, $1}')
   echo "  ${b%% *}: $total ms of init clock; costliest:$top"
 done

@@ -47,6 +47,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/flowsense/flowsense/functions"
+	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm/abi"
 	"github.com/flowsense/flowsense/wasm/host"
 )
@@ -288,6 +289,27 @@ func coldLambda(t *target, model, rie string, payload []byte) (time.Duration, er
 	return took, nil
 }
 
+// firstCall times a freshly loaded module's first one-row call.
+func firstCall(ctx context.Context, b []byte, opts ...host.Option) func() error {
+	return func() error {
+		m, err := host.Load(ctx, b, opts...)
+		if err != nil {
+			return err
+		}
+		defer m.Close(ctx)
+		row := make([]float32, m.Features())
+		out := make([]model.Result, 1)
+		t0 := time.Now()
+		err = m.Classify(ctx, row, out)
+		firstCallTook = time.Since(t0)
+		return err
+	}
+}
+
+// firstCallTook is what a firstCall part reports instead of its whole
+// run.
+var firstCallTook time.Duration
+
 // breakdown times the parts of a start in this process.
 func breakdown(args []string) error {
 	f := flag.NewFlagSet("breakdown", flag.ContinueOnError)
@@ -328,23 +350,37 @@ func breakdown(args []string) error {
 		{"wazero compile, interpreter", compile(wazero.NewRuntimeConfigInterpreter())},
 		{"host.Load, compiler", load()},
 		{"host.Load, interpreter", load(host.WithInterpreter())},
-		{"functions.New (host.Load, compiler, + server)", func() error {
+		{"functions.New, tier-up (interpreter first; default)", func() error {
 			s, err := functions.New(ctx, b)
 			if err != nil {
 				return err
 			}
 			return s.Close(ctx)
 		}},
+		{"functions.New, WithoutTierUp (compiler)", func() error {
+			s, err := functions.New(ctx, b, functions.WithoutTierUp())
+			if err != nil {
+				return err
+			}
+			return s.Close(ctx)
+		}},
+		{"first call, interpreter (one row)", firstCall(ctx, b, host.WithInterpreter())},
+		{"first call, compiler (one row)", firstCall(ctx, b)},
 	}
 	fmt.Printf("in-process parts of a start, median of %d, model %s (%d bytes)\n", *n, *modelPath, len(b))
 	for _, p := range parts {
 		var d []time.Duration
 		for range *n {
+			firstCallTook = 0
 			t0 := time.Now()
 			if err := p.fn(); err != nil {
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
-			d = append(d, time.Since(t0))
+			took := time.Since(t0)
+			if firstCallTook > 0 {
+				took = firstCallTook
+			}
+			d = append(d, took)
 		}
 		slices.Sort(d)
 		fmt.Printf("  %-52s %8.2f ms (min %.2f)\n", p.name, float64(d[len(d)/2].Microseconds())/1000, float64(d[0].Microseconds())/1000)
