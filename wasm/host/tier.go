@@ -28,9 +28,14 @@ const (
 )
 
 // TierUpWait is how long the tier-up waits for the first call before it
-// compiles anyway: compiling while the first request is being answered
-// takes a core from it on a small machine.
-const TierUpWait = 50 * time.Millisecond
+// compiles anyway, and TierUpAfterFirst how long after the first call it
+// starts: compiling while the first request is being answered (its
+// answer written, a Lambda runtime's response posted) takes a core from
+// it on a small machine.
+const (
+	TierUpWait       = 50 * time.Millisecond
+	TierUpAfterFirst = 5 * time.Millisecond
+)
 
 // TierUpRows is how many rows the second tier must answer with the same
 // bits as the first before it is swapped in.
@@ -132,11 +137,18 @@ func (m *Module) startTierUp(wasmBytes []byte, cfg *config) {
 		defer close(m.tierDone)
 		from := m.cur.Load()
 		r := TierUp{From: from.tier, Tier: from.tier}
+		wait := time.NewTimer(TierUpWait)
 		select {
 		case <-m.firstCall:
-		case <-time.After(TierUpWait):
+			wait.Reset(TierUpAfterFirst)
+			select {
+			case <-wait.C:
+			case <-ctx.Done():
+			}
+		case <-wait.C:
 		case <-ctx.Done():
 		}
+		wait.Stop()
 		if r.Err = ctx.Err(); r.Err == nil {
 			r.Err = m.tierUp(ctx, b, top, tier, &c, &r)
 		}
