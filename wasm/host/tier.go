@@ -38,8 +38,16 @@ const (
 )
 
 // TierUpRows is how many rows the second tier must answer with the same
-// bits as the first before it is swapped in.
-const TierUpRows = 256
+// bits as the first before it is swapped in. They are classified
+// TierUpBatch at a time, each call bounded by TierUpCallTimeout (or the
+// load timeout if shorter): a module that loops on some row (it passed
+// the smoke test) fails its tier-up within that time instead of keeping
+// a core busy in the background, and the first tier serves on.
+const (
+	TierUpRows        = 256
+	TierUpBatch       = 4
+	TierUpCallTimeout = 250 * time.Millisecond
+)
 
 // ErrTierMismatch: the second tier of WithTierUp does not answer as the
 // first (another model, or a different answer on a checked row); the
@@ -188,7 +196,7 @@ func (m *Module) tierUp(ctx context.Context, b []byte, top func() ([]byte, error
 		return err
 	}
 	t1 := time.Now()
-	err = m.verifyTier(ctx, next)
+	err = m.verifyTier(ctx, next, min(TierUpCallTimeout, cfg.loadTimeout))
 	r.Verify = time.Since(t1)
 	if err != nil {
 		_ = next.close(context.Background())
@@ -223,7 +231,7 @@ func (m *Module) sameModel(b []byte) error {
 
 // verifyTier checks that next answers TierUpRows rows with the same bits
 // as the engine serving, and has the same explain export.
-func (m *Module) verifyTier(ctx context.Context, next *engine) error {
+func (m *Module) verifyTier(ctx context.Context, next *engine, callTimeout time.Duration) error {
 	cur := m.cur.Load() // only this goroutine swaps
 	_, a := cur.compiled.ExportedFunctions()[abi.ExportExplain]
 	_, b := next.compiled.ExportedFunctions()[abi.ExportExplain]
@@ -234,14 +242,23 @@ func (m *Module) verifyTier(ctx context.Context, next *engine) error {
 	n := len(rows) / m.features
 	want := make([]model.Result, n)
 	got := make([]model.Result, n)
-	cur.mu.RLock()
-	err := m.classifyOn(ctx, cur, rows, want)
-	cur.mu.RUnlock()
-	if err != nil {
-		return err
-	}
-	if err := m.classifyOn(ctx, next, rows, got); err != nil {
-		return err
+	nf := m.features
+	for start := 0; start < n; start += TierUpBatch {
+		end := min(n, start+TierUpBatch)
+		for _, e := range []*engine{cur, next} {
+			out := want
+			if e == next {
+				out = got
+			}
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			e.mu.RLock()
+			err := m.classifyOn(cctx, e, rows[start*nf:end*nf], out[start:end])
+			e.mu.RUnlock()
+			cancel()
+			if err != nil {
+				return fmt.Errorf("checking the %s tier on rows %d to %d: %w", e.tier, start, end-1, err)
+			}
+		}
 	}
 	for i := range want {
 		if !sameBits(want[i], got[i]) {

@@ -13,6 +13,7 @@ import (
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm/compiler"
 	"github.com/flowsense/flowsense/wasm/host"
+	"github.com/flowsense/flowsense/wasm/host/hostiletest"
 )
 
 // bitsEqual fails t unless got is want bit for bit on every row.
@@ -231,5 +232,30 @@ func TestTierUpClose(t *testing.T) {
 	}
 	if rep := <-reports; !errors.Is(rep.Err, context.Canceled) || rep.Tier != host.TierInterpreter {
 		t.Errorf("tier-up %+v, want stopped (context.Canceled)", rep)
+	}
+}
+
+// TestTierUpLoopingModule: a module that loops on a crafted row (it
+// passes the smoke test) fails its tier-up within TierUpCallTimeout of
+// the check reaching that row, instead of keeping a core busy, and the
+// first tier serves on.
+func TestTierUpLoopingModule(t *testing.T) {
+	reports := make(chan host.TierUp, 1)
+	mod := load(t, hostiletest.Module(hostiletest.Spec{Predict: hostiletest.LoopOnPositive}), host.WithTierUp(nil), host.WithTierUpReport(func(r host.TierUp) { reports <- r }))
+	var rep host.TierUp
+	select {
+	case rep = <-reports:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tier-up of a looping module has not ended in 10 s")
+	}
+	if !errors.Is(rep.Err, context.DeadlineExceeded) || mod.Tier() != host.TierInterpreter {
+		t.Fatalf("tier-up %+v, serving %q: want a deadline and the interpreter serving", rep, mod.Tier())
+	}
+	if rep.Verify > 5*host.TierUpCallTimeout {
+		t.Errorf("the check took %v", rep.Verify)
+	}
+	out := make([]model.Result, 1)
+	if err := mod.Classify(context.Background(), make([]float32, mod.Features()), out); err != nil {
+		t.Errorf("after the failed tier-up: %v", err)
 	}
 }
