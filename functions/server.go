@@ -12,8 +12,11 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/cloudevents"
@@ -59,6 +62,9 @@ type config struct {
 	// sample is served at /sample.csv (WithSample, sample.go).
 	sample    []byte
 	sampleTag string
+	// the module's tiers (WithoutTierUp, WithTopTier)
+	noTierUp bool
+	topTier  func() ([]byte, error)
 }
 
 // WithMaxBodyBytes bounds a request body (default DefaultMaxBodyBytes);
@@ -87,6 +93,21 @@ func WithWasmOptions(opts ...host.Option) Option {
 	return func(c *config) { c.wasmOpts = append(c.wasmOpts, opts...) }
 }
 
+// WithoutTierUp loads the module on wazero's compiler before New returns,
+// as hosts did before the tier-up: a slower cold start, the compiler's
+// speed from the first request. By default New loads it on the
+// interpreter, answers at once, and swaps in the compiler's tier in the
+// background (host.WithTierUp), which answers with the same bits; the
+// flowsense_wasm_tier metric and a log line say which tier serves. A
+// host.WithInterpreter among WithWasmOptions keeps the interpreter.
+func WithoutTierUp() Option { return func(c *config) { c.noTierUp = true } }
+
+// WithTopTier makes the second tier with top, on the tier-up's goroutine
+// (compiler.TopTier's module of the model, say: flowsense serve makes it
+// from a model.json beside the model.wasm) instead of compiling the
+// loaded module on wazero's compiler.
+func WithTopTier(top func() ([]byte, error)) Option { return func(c *config) { c.topTier = top } }
+
 // WithStartTime sets when the process (or the host's cold start) began,
 // for the flowsense_cold_start_seconds metric: the time from then until New
 // returns. By default it is the process's start as the kernel records it.
@@ -97,13 +118,16 @@ func withClock(now func() time.Time) Option { return func(c *config) { c.now = n
 
 // Server is the handler. It is safe for concurrent use.
 type Server struct {
-	cfg      config
-	mod      artifact.Predictor // the module under wazero
-	meta     *abi.Metadata
-	metaJSON []byte
-	wasm     []byte
-	etag     string
-	schema   []byte // JSON Schema of flow data for this model
+	cfg  config
+	mod  artifact.Predictor // the module under wazero
+	tier func() string      // the tier serving it (host.Module.Tier)
+	meta *abi.Metadata
+	wasm []byte
+	// made at their first request, not before the first answer
+	metaJSON func() ([]byte, error) // GET /model
+	etag     func() string
+	schema   func() ([]byte, error) // JSON Schema of flow data for this model
+	fschema  func() ([]byte, error) // JSON Schema of feedback data for this model
 	ref      cloudevents.ModelRef
 	dec      *cloudevents.FlowDecoder
 	enc      *cloudevents.ClassificationEncoder
@@ -113,7 +137,6 @@ type Server struct {
 	// mux routes "METHOD /path" patterns to handlers (route values).
 	mux     *http.ServeMux
 	fdec    *cloudevents.FeedbackDecoder
-	fschema []byte // JSON Schema of feedback data for this model
 	metrics *metrics
 	signer  *replyid.Signer
 	seen    *replyid.Seen
@@ -136,54 +159,82 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 	for _, o := range opts {
 		o(&cfg)
 	}
-	mod, err := host.Load(ctx, wasmBytes, cfg.wasmOpts...)
+	var s *Server
+	// the tier-up's report may come before New returns: it waits for s
+	// (ready), or is dropped when New fails (abandoned, closed before the
+	// module, whose Close waits for the tier-up)
+	ready, abandoned := make(chan struct{}), make(chan struct{})
+	wasmOpts := cfg.wasmOpts
+	if !cfg.noTierUp {
+		up := host.WithTierUp(nil)
+		if cfg.topTier != nil {
+			up = host.WithTierUpFunc(cfg.topTier)
+		}
+		// first, so that a host.WithInterpreter given overrides it
+		wasmOpts = append([]host.Option{up, host.WithTierUpReport(func(r host.TierUp) {
+			select {
+			case <-ready:
+				s.reportTier(r)
+			case <-abandoned:
+			}
+		})}, wasmOpts...)
+	}
+	mod, err := host.Load(ctx, wasmBytes, wasmOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("functions: load model: %w", err)
 	}
-	md := mod.Metadata()
-	if md == nil {
+	closeMod := func() {
+		close(abandoned)
 		_ = mod.Close(ctx)
-		return nil, fmt.Errorf("functions: load model: %w", abi.ErrCorrupt)
 	}
+	md := mod.SharedMetadata() // not modified here or after
 	if err := checkSample(&md.Schema, cfg.sample); err != nil {
-		_ = mod.Close(ctx)
+		closeMod()
 		return nil, fmt.Errorf("functions: %w", err)
-	}
-	mj, err := json.MarshalIndent(md, "", "  ")
-	if err != nil {
-		_ = mod.Close(ctx)
-		return nil, fmt.Errorf("functions: model metadata: %w", err)
-	}
-	flowSchema, err := cloudevents.FlowSchema(&md.Schema, "")
-	if err != nil {
-		_ = mod.Close(ctx)
-		return nil, fmt.Errorf("functions: flow schema: %w", err)
-	}
-	fbSchema, err := cloudevents.FeedbackSchema(md.Classes, "")
-	if err != nil {
-		_ = mod.Close(ctx)
-		return nil, fmt.Errorf("functions: feedback schema: %w", err)
 	}
 	signer, used, err := newSigner(&cfg, md.ModelSHA256)
 	if err != nil {
-		_ = mod.Close(ctx)
+		closeMod()
 		return nil, err
 	}
 	au, err := newAuth(&cfg)
 	if err != nil {
-		_ = mod.Close(ctx)
+		closeMod()
 		return nil, err
 	}
-	sum := sha256.Sum256(wasmBytes)
-	s := &Server{
+	s = &Server{
 		signer: signer, seen: used, auth: au,
-		cfg: cfg, mod: mod, meta: md, metaJSON: append(mj, '\n'), wasm: wasmBytes,
-		etag: `"` + hex.EncodeToString(sum[:]) + `"`, schema: append(flowSchema, '\n'),
+		cfg: cfg, mod: mod, tier: mod.Tier, meta: md, wasm: wasmBytes,
+		metaJSON: sync.OnceValues(func() ([]byte, error) {
+			mj, err := json.MarshalIndent(md, "", "  ")
+			if err != nil {
+				return nil, fmt.Errorf("%w: model metadata: %v", ErrModel, err)
+			}
+			return append(mj, '\n'), nil
+		}),
+		etag: sync.OnceValue(func() string {
+			sum := sha256.Sum256(wasmBytes)
+			return `"` + hex.EncodeToString(sum[:]) + `"`
+		}),
+		schema: sync.OnceValues(func() ([]byte, error) {
+			b, err := cloudevents.FlowSchema(&md.Schema, "")
+			if err != nil {
+				return nil, fmt.Errorf("%w: flow schema: %v", ErrModel, err)
+			}
+			return append(b, '\n'), nil
+		}),
+		fschema: sync.OnceValues(func() ([]byte, error) {
+			b, err := cloudevents.FeedbackSchema(md.Classes, "")
+			if err != nil {
+				return nil, fmt.Errorf("%w: feedback schema: %v", ErrModel, err)
+			}
+			return append(b, '\n'), nil
+		}),
 		ref:  cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256},
 		dec:  cloudevents.NewFlowDecoder(&md.Schema, cfg.maxFlows),
 		enc:  cloudevents.NewClassificationEncoder(md.Classes, cloudevents.ModelRef{Name: md.Name, SHA256: md.ModelSHA256}),
 		nf:   len(md.Schema.Features),
-		fdec: cloudevents.NewFeedbackDecoder(md.Classes, cfg.maxFlows), fschema: append(fbSchema, '\n'),
+		fdec: cloudevents.NewFeedbackDecoder(md.Classes, cfg.maxFlows),
 	}
 	// A GET pattern serves HEAD too; "/{$}" is the root alone.
 	patterns := map[string]route{
@@ -226,12 +277,53 @@ func New(ctx context.Context, wasmBytes []byte, opts ...Option) (*Server, error)
 		}
 	}
 	s.metrics = newMetrics(md, routes)
+	s.registerTier()
 	s.metrics.coldStart.Set(time.Since(cfg.start).Seconds()) // ready: New returns
+	close(ready)
 	return s, nil
+}
+
+// Tiers are the values of the flowsense_wasm_tier metric's tier label.
+var Tiers = []string{host.TierInterpreter, host.TierCompiler, host.TierTop}
+
+// registerTier adds flowsense_wasm_tier: 1 for the tier serving the
+// module, 0 for the others.
+func (s *Server) registerTier() {
+	for _, t := range Tiers {
+		s.metrics.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "flowsense_wasm_tier",
+			Help:        "The wazero tier serving the model's module (1): interpreter (the first requests), compiler or top (compiler.TopTier's module), swapped in by the tier-up once it answers with the same bits.",
+			ConstLabels: prometheus.Labels{"tier": t},
+		}, func() float64 {
+			if s.tier() == t {
+				return 1
+			}
+			return 0
+		}))
+	}
+}
+
+// reportTier logs the tier-up's outcome.
+func (s *Server) reportTier(r host.TierUp) {
+	if s.cfg.log == nil || errors.Is(r.Err, context.Canceled) {
+		return
+	}
+	attrs := []any{slog.String("tier", r.Tier), slog.String("from", r.From),
+		slog.Float64("compile_ms", float64(r.Compile.Microseconds())/1000), slog.Float64("verify_ms", float64(r.Verify.Microseconds())/1000),
+		slog.Float64("since_ready_ms", float64(r.Since.Microseconds())/1000), slog.Int64("first_tier_calls", r.FirstTierCalls)}
+	if r.Err != nil {
+		s.cfg.log.Warn("wasm tier-up failed: the first tier serves on", append(attrs, slog.String("error", r.Err.Error()))...)
+		return
+	}
+	s.cfg.log.Info("wasm tier-up", attrs...)
 }
 
 // Metadata returns a copy of the model's metadata.
 func (s *Server) Metadata() *abi.Metadata { return s.mod.Metadata() }
+
+// Tier is the wazero tier serving the model's module (host.TierInterpreter
+// until the tier-up, then host.TierCompiler or host.TierTop).
+func (s *Server) Tier() string { return s.tier() }
 
 // Ready reports whether the server answers classifications: it is loaded,
 // not closed, and its module, if a call failed since the last probe,
@@ -385,29 +477,41 @@ func (s *Server) servePage(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (s *Server) serveModel(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.metaJSON()
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/json")
-	w.Header().Set("ETag", s.etag)
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.metaJSON))
+	w.Header().Set("ETag", s.etag())
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 	return nil
 }
 
 func (s *Server) serveWasm(w http.ResponseWriter, r *http.Request) error {
 	w.Header().Set("Content-Type", "application/wasm")
-	w.Header().Set("ETag", s.etag)
+	w.Header().Set("ETag", s.etag())
 	w.Header().Set("Cache-Control", "no-cache") // keep it, but revalidate (ETag): a deploy changes it
 	http.ServeContent(w, r, "model.wasm", time.Time{}, bytes.NewReader(s.wasm))
 	return nil
 }
 
 func (s *Server) serveFlowSchema(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.schema()
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/schema+json")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.schema))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 	return nil
 }
 
 func (s *Server) serveFeedbackSchema(w http.ResponseWriter, r *http.Request) error {
+	b, err := s.fschema()
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/schema+json")
-	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(s.fschema))
+	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(b))
 	return nil
 }
 

@@ -15,6 +15,10 @@
 // median, p90, min and max of each, and each median against the first
 // target of the same kind.
 //
+// An instrumented build may write lines "TRACE NAME UNIXNANO" on stderr
+// (serve and knative targets): run prints each mark's median offset from
+// exec.
+
 // breakdown loads the module in this process and times the parts of a
 // host's start: the metadata decoded, wazero compiling the module (its
 // optimizing compiler and its interpreter), host.Load whole (checks,
@@ -35,6 +39,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -42,6 +47,7 @@ import (
 	"github.com/tetratelabs/wazero"
 
 	"github.com/flowsense/flowsense/functions"
+	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm/abi"
 	"github.com/flowsense/flowsense/wasm/host"
 )
@@ -71,6 +77,39 @@ func main() {
 type target struct {
 	label, kind, bin string
 	took             []time.Duration
+	// marks are the "TRACE NAME UNIXNANO" lines of the target's stderr
+	// (an instrumented build's), as offsets from exec, by name
+	marks map[string][]time.Duration
+	order []string
+}
+
+// traceWriter collects TRACE lines.
+type traceWriter struct {
+	buf bytes.Buffer
+}
+
+func (w *traceWriter) Write(p []byte) (int, error) { return w.buf.Write(p) }
+
+func (t *target) collect(w *traceWriter, start time.Time) {
+	if t.marks == nil {
+		t.marks = map[string][]time.Duration{}
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(w.buf.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) != 3 || f[0] != "TRACE" || seen[f[1]] {
+			continue
+		}
+		ns, err := strconv.ParseInt(f[2], 10, 64)
+		if err != nil {
+			continue
+		}
+		seen[f[1]] = true
+		if _, ok := t.marks[f[1]]; !ok {
+			t.order = append(t.order, f[1])
+		}
+		t.marks[f[1]] = append(t.marks[f[1]], time.Unix(0, ns).Sub(start))
+	}
 }
 
 func run(args []string) error {
@@ -127,6 +166,11 @@ func run(args []string) error {
 			first[t.kind] = med
 		}
 		fmt.Printf("%-24s %8s %8s %8s %8s  %s\n", t.label+" ("+t.kind+")", ms(med), ms(t.took[len(t.took)*9/10]), ms(t.took[0]), ms(t.took[len(t.took)-1]), ratio)
+		for _, name := range t.order {
+			d := t.marks[name]
+			slices.Sort(d)
+			fmt.Printf("    TRACE %-18s median %s after exec (%d runs)\n", name, ms(d[len(d)/2]), len(d))
+		}
 	}
 	return nil
 }
@@ -158,7 +202,8 @@ func coldHTTP(t *target, model string, payload []byte) (time.Duration, error) {
 		cmd = exec.Command(t.bin)
 		cmd.Env = []string{"LISTEN_ADDRESS=" + addr, "FLOWSENSE_MODEL=" + model}
 	}
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	tw := &traceWriter{}
+	cmd.Stdout, cmd.Stderr = io.Discard, tw
 	client := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
 	start := time.Now()
 	if err := cmd.Start(); err != nil {
@@ -167,6 +212,7 @@ func coldHTTP(t *target, model string, payload []byte) (time.Duration, error) {
 	defer func() {
 		_ = cmd.Process.Signal(syscall.SIGTERM)
 		_ = cmd.Wait()
+		t.collect(tw, start)
 	}()
 	for {
 		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/predict", bytes.NewReader(payload))
@@ -243,6 +289,27 @@ func coldLambda(t *target, model, rie string, payload []byte) (time.Duration, er
 	return took, nil
 }
 
+// firstCall times a freshly loaded module's first one-row call.
+func firstCall(ctx context.Context, b []byte, opts ...host.Option) func() error {
+	return func() error {
+		m, err := host.Load(ctx, b, opts...)
+		if err != nil {
+			return err
+		}
+		defer m.Close(ctx)
+		row := make([]float32, m.Features())
+		out := make([]model.Result, 1)
+		t0 := time.Now()
+		err = m.Classify(ctx, row, out)
+		firstCallTook = time.Since(t0)
+		return err
+	}
+}
+
+// firstCallTook is what a firstCall part reports instead of its whole
+// run.
+var firstCallTook time.Duration
+
 // breakdown times the parts of a start in this process.
 func breakdown(args []string) error {
 	f := flag.NewFlagSet("breakdown", flag.ContinueOnError)
@@ -283,23 +350,37 @@ func breakdown(args []string) error {
 		{"wazero compile, interpreter", compile(wazero.NewRuntimeConfigInterpreter())},
 		{"host.Load, compiler", load()},
 		{"host.Load, interpreter", load(host.WithInterpreter())},
-		{"functions.New (host.Load, compiler, + server)", func() error {
+		{"functions.New, tier-up (interpreter first; default)", func() error {
 			s, err := functions.New(ctx, b)
 			if err != nil {
 				return err
 			}
 			return s.Close(ctx)
 		}},
+		{"functions.New, WithoutTierUp (compiler)", func() error {
+			s, err := functions.New(ctx, b, functions.WithoutTierUp())
+			if err != nil {
+				return err
+			}
+			return s.Close(ctx)
+		}},
+		{"first call, interpreter (one row)", firstCall(ctx, b, host.WithInterpreter())},
+		{"first call, compiler (one row)", firstCall(ctx, b)},
 	}
 	fmt.Printf("in-process parts of a start, median of %d, model %s (%d bytes)\n", *n, *modelPath, len(b))
 	for _, p := range parts {
 		var d []time.Duration
 		for range *n {
+			firstCallTook = 0
 			t0 := time.Now()
 			if err := p.fn(); err != nil {
 				return fmt.Errorf("%s: %w", p.name, err)
 			}
-			d = append(d, time.Since(t0))
+			took := time.Since(t0)
+			if firstCallTook > 0 {
+				took = firstCallTook
+			}
+			d = append(d, took)
 		}
 		slices.Sort(d)
 		fmt.Printf("  %-52s %8.2f ms (min %.2f)\n", p.name, float64(d[len(d)/2].Microseconds())/1000, float64(d[0].Microseconds())/1000)

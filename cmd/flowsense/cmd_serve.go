@@ -80,6 +80,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		}
 		opts = append(opts, functions.WithSample(b))
 	}
+	// The port opens before the model loads: a client's first request
+	// waits in the listen backlog for the load instead of being refused
+	// and retried (a cold start's first answer comes sooner).
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
 	var srv *functions.Server
 	if *explain {
 		var b []byte
@@ -90,16 +97,13 @@ func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		srv, err = functions.LoadFile(ctx, *modelPath, opts...)
 	}
 	if err != nil {
+		ln.Close()
 		if *sample != "" && errors.Is(err, functions.ErrSample) {
 			return fmt.Errorf("--sample %s: %w", *sample, err)
 		}
 		return err
 	}
 	defer srv.Close(context.Background())
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	url := "http://" + ln.Addr().String()
 	metricsURL := ""
 	metricsDone := make(chan error, 1)

@@ -25,12 +25,13 @@ type config struct {
 	interpreter  bool
 	cacheDir     string
 	poolSize     int
-	memoryLimit  uint64        // bytes of linear memory a module may declare
-	maxInstances int           // live instances at once
-	loadTimeout  time.Duration // the smoke test's time
-	tierUp       bool          // WithTierUp
-	topBytes     []byte        // WithTierUp's module (nil: the loaded one)
-	tierReport   func(TierUp)  // WithTierUpReport
+	memoryLimit  uint64                 // bytes of linear memory a module may declare
+	maxInstances int                    // live instances at once
+	loadTimeout  time.Duration          // the smoke test's time
+	tierUp       bool                   // WithTierUp
+	topBytes     []byte                 // WithTierUp's module (nil: the loaded one)
+	topFunc      func() ([]byte, error) // WithTierUpFunc
+	tierReport   func(TierUp)           // WithTierUpReport
 }
 
 // WithInterpreter runs the module on wazero's interpreter instead of its
@@ -419,6 +420,10 @@ func (e *engine) close(ctx context.Context) error {
 	}
 	return e.rt.Close(ctx)
 }
+
+// SharedMetadata returns the module's metadata as Load decoded it, not a
+// copy: the caller must not modify it (Metadata returns a copy).
+func (m *Module) SharedMetadata() *abi.Metadata { return m.meta }
 
 // Metadata returns a copy of the module's metadata.
 func (m *Module) Metadata() *abi.Metadata {

@@ -28,13 +28,26 @@ const (
 )
 
 // TierUpWait is how long the tier-up waits for the first call before it
-// compiles anyway: compiling while the first request is being answered
-// takes a core from it on a small machine.
-const TierUpWait = 50 * time.Millisecond
+// compiles anyway, and TierUpAfterFirst how long after the first call it
+// starts: compiling while the first request is being answered (its
+// answer written, a Lambda runtime's response posted) takes a core from
+// it on a small machine.
+const (
+	TierUpWait       = 50 * time.Millisecond
+	TierUpAfterFirst = 5 * time.Millisecond
+)
 
 // TierUpRows is how many rows the second tier must answer with the same
-// bits as the first before it is swapped in.
-const TierUpRows = 256
+// bits as the first before it is swapped in. They are classified
+// TierUpBatch at a time, each call bounded by TierUpCallTimeout (or the
+// load timeout if shorter): a module that loops on some row (it passed
+// the smoke test) fails its tier-up within that time instead of keeping
+// a core busy in the background, and the first tier serves on.
+const (
+	TierUpRows        = 256
+	TierUpBatch       = 4
+	TierUpCallTimeout = 250 * time.Millisecond
+)
 
 // ErrTierMismatch: the second tier of WithTierUp does not answer as the
 // first (another model, or a different answer on a checked row); the
@@ -50,11 +63,20 @@ var ErrTierMismatch = errors.New("the second tier does not answer as the first")
 // answers TierUpRows rows (the smoke rows, then random rows drawn from
 // the schema and the reference histograms' edges) with the same bits as
 // the first; calls running on the first tier finish there, and none is
-// lost. A second tier that fails to load or answers differently is
-// dropped (WithTierUpReport says why) and the first keeps serving.
+// lost. A top module that fails to load or answers differently is
+// dropped (WithTierUpReport says why) for the loaded module on the
+// compiler, and if that fails too the first tier keeps serving.
 // WithInterpreter overrides it (no tier-up). top is not retained.
 func WithTierUp(top []byte) Option {
 	return func(c *config) { c.tierUp, c.topBytes = true, top }
+}
+
+// WithTierUpFunc is WithTierUp with the second tier's module made by top
+// on the tier-up's goroutine (compiling compiler.TopTier's module from a
+// model file, say), so that making it does not delay Load either. An
+// error from top ends the tier-up; the first tier serves on.
+func WithTierUpFunc(top func() ([]byte, error)) Option {
+	return func(c *config) { c.tierUp, c.topBytes, c.topFunc = true, nil, top }
 }
 
 // WithTierUpReport calls fn once the tier-up has ended: swapped, failed,
@@ -66,7 +88,8 @@ type TierUp struct {
 	// From is the first tier, Tier the one serving now (From when Err is
 	// not nil).
 	From, Tier string
-	// Compile is the second tier's load (checks, compile, an instance),
+	// Compile is the second tier's load (made by WithTierUpFunc's
+	// function, checked, compiled, instantiated once),
 	// Verify its check against the first, Since the time from Load's
 	// return to the swap.
 	Compile, Verify, Since time.Duration
@@ -76,6 +99,10 @@ type TierUp struct {
 	// Err is why the second tier was dropped: a load error, an
 	// ErrTierMismatch, or the context's error when Close stopped it.
 	Err error
+	// TopErr is why the top tier (WithTierUp's module, WithTierUpFunc's)
+	// was dropped; the loaded module on the compiler was then tried, and
+	// Err is that one's outcome.
+	TopErr error
 }
 
 // Tier is the tier serving now: TierInterpreter, TierCompiler or TierTop.
@@ -101,11 +128,16 @@ func (m *Module) startTierUp(wasmBytes []byte, cfg *config) {
 	ctx, cancel := context.WithCancel(context.Background())
 	m.tierStop = cancel
 	b, tier := wasmBytes, TierCompiler
-	if cfg.topBytes != nil {
+	if cfg.topBytes != nil || cfg.topFunc != nil {
 		b, tier = cfg.topBytes, TierTop
 	}
 	// the bytes are not retained past Load: keep a copy for the goroutine
 	b = append([]byte(nil), b...)
+	top := cfg.topFunc
+	var own []byte // the loaded module, the compiler's tier if the top tier fails
+	if tier == TierTop {
+		own = append([]byte(nil), wasmBytes...)
+	}
 	m.firstCall = make(chan struct{})
 	loaded := time.Now()
 	c := *cfg
@@ -113,13 +145,24 @@ func (m *Module) startTierUp(wasmBytes []byte, cfg *config) {
 		defer close(m.tierDone)
 		from := m.cur.Load()
 		r := TierUp{From: from.tier, Tier: from.tier}
+		wait := time.NewTimer(TierUpWait)
 		select {
 		case <-m.firstCall:
-		case <-time.After(TierUpWait):
+			wait.Reset(TierUpAfterFirst)
+			select {
+			case <-wait.C:
+			case <-ctx.Done():
+			}
+		case <-wait.C:
 		case <-ctx.Done():
 		}
+		wait.Stop()
 		if r.Err = ctx.Err(); r.Err == nil {
-			r.Err = m.tierUp(ctx, b, tier, &c, &r)
+			r.Err = m.tierUp(ctx, b, top, tier, &c, &r)
+		}
+		if r.Err != nil && own != nil && ctx.Err() == nil {
+			// the top tier failed: the loaded module on the compiler
+			r.TopErr, r.Err = r.Err, m.tierUp(ctx, own, nil, TierCompiler, &c, &r)
 		}
 		r.FirstTierCalls = from.calls.Load()
 		r.Since = time.Since(loaded)
@@ -132,8 +175,14 @@ func (m *Module) startTierUp(wasmBytes []byte, cfg *config) {
 
 // tierUp loads the second tier, checks it against the first and swaps it
 // in.
-func (m *Module) tierUp(ctx context.Context, b []byte, tier string, cfg *config, r *TierUp) error {
+func (m *Module) tierUp(ctx context.Context, b []byte, top func() ([]byte, error), tier string, cfg *config, r *TierUp) error {
 	t0 := time.Now()
+	if top != nil {
+		var err error
+		if b, err = top(); err != nil {
+			return fmt.Errorf("making the second tier: %w", err)
+		}
+	}
 	if err := m.sameModel(b); err != nil {
 		return err
 	}
@@ -147,7 +196,7 @@ func (m *Module) tierUp(ctx context.Context, b []byte, tier string, cfg *config,
 		return err
 	}
 	t1 := time.Now()
-	err = m.verifyTier(ctx, next)
+	err = m.verifyTier(ctx, next, min(TierUpCallTimeout, cfg.loadTimeout))
 	r.Verify = time.Since(t1)
 	if err != nil {
 		_ = next.close(context.Background())
@@ -182,7 +231,7 @@ func (m *Module) sameModel(b []byte) error {
 
 // verifyTier checks that next answers TierUpRows rows with the same bits
 // as the engine serving, and has the same explain export.
-func (m *Module) verifyTier(ctx context.Context, next *engine) error {
+func (m *Module) verifyTier(ctx context.Context, next *engine, callTimeout time.Duration) error {
 	cur := m.cur.Load() // only this goroutine swaps
 	_, a := cur.compiled.ExportedFunctions()[abi.ExportExplain]
 	_, b := next.compiled.ExportedFunctions()[abi.ExportExplain]
@@ -193,14 +242,23 @@ func (m *Module) verifyTier(ctx context.Context, next *engine) error {
 	n := len(rows) / m.features
 	want := make([]model.Result, n)
 	got := make([]model.Result, n)
-	cur.mu.RLock()
-	err := m.classifyOn(ctx, cur, rows, want)
-	cur.mu.RUnlock()
-	if err != nil {
-		return err
-	}
-	if err := m.classifyOn(ctx, next, rows, got); err != nil {
-		return err
+	nf := m.features
+	for start := 0; start < n; start += TierUpBatch {
+		end := min(n, start+TierUpBatch)
+		for _, e := range []*engine{cur, next} {
+			out := want
+			if e == next {
+				out = got
+			}
+			cctx, cancel := context.WithTimeout(ctx, callTimeout)
+			e.mu.RLock()
+			err := m.classifyOn(cctx, e, rows[start*nf:end*nf], out[start:end])
+			e.mu.RUnlock()
+			cancel()
+			if err != nil {
+				return fmt.Errorf("checking the %s tier on rows %d to %d: %w", e.tier, start, end-1, err)
+			}
+		}
 	}
 	for i := range want {
 		if !sameBits(want[i], got[i]) {

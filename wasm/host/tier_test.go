@@ -13,6 +13,7 @@ import (
 	"github.com/flowsense/flowsense/model"
 	"github.com/flowsense/flowsense/wasm/compiler"
 	"github.com/flowsense/flowsense/wasm/host"
+	"github.com/flowsense/flowsense/wasm/host/hostiletest"
 )
 
 // bitsEqual fails t unless got is want bit for bit on every row.
@@ -68,24 +69,23 @@ func tierUpModel(t testing.TB, seed uint64) *model.Model {
 // every call is answered, with the bits the compiler tier gives, on the
 // first tier and on the second.
 func TestTierUpUnderLoad(t *testing.T) {
-	for _, top := range []bool{false, true} {
-		name, wantTier := "same module", host.TierCompiler
-		if top {
-			name, wantTier = "top tier", host.TierTop
-		}
+	for _, name := range []string{"same module", "top tier", "top tier made on the tier-up's goroutine"} {
 		t.Run(name, func(t *testing.T) {
 			m := tierUpModel(t, 3)
 			b := compile(t, m)
-			var topBytes []byte
-			if top {
-				topBytes = compile(t, m, compiler.TopTier())
+			opt, wantTier := host.WithTierUp(nil), host.TierCompiler
+			switch name {
+			case "top tier":
+				opt, wantTier = host.WithTierUp(compile(t, m, compiler.TopTier())), host.TierTop
+			case "top tier made on the tier-up's goroutine":
+				opt, wantTier = host.WithTierUpFunc(func() ([]byte, error) { return compiler.Compile(m, compiler.TopTier()) }), host.TierTop
 			}
 			r := rand.New(rand.NewPCG(8, 8))
 			rows := randRows(r, m, 64)
 			nf := len(m.Schema.Features)
 			want := wasmAnswers(t, load(t, b), rows)
 			reports := make(chan host.TierUp, 1)
-			mod := load(t, b, host.WithTierUp(topBytes), host.WithTierUpReport(func(r host.TierUp) { reports <- r }))
+			mod := load(t, b, opt, host.WithTierUpReport(func(r host.TierUp) { reports <- r }))
 			if got := mod.Tier(); got != host.TierInterpreter {
 				t.Fatalf("first tier %q, want %q", got, host.TierInterpreter)
 			}
@@ -162,8 +162,9 @@ func isClosed(c <-chan struct{}) bool {
 	}
 }
 
-// TestTierUpMismatch: a second tier of another model, or of the same
-// model's hash with other trees, is refused and the first tier serves on.
+// TestTierUpMismatch: a top tier of another model, or of the same
+// model's hash with other trees, is refused for the loaded module on the
+// compiler.
 func TestTierUpMismatch(t *testing.T) {
 	m := tierUpModel(t, 3)
 	b := compile(t, m)
@@ -187,15 +188,32 @@ func TestTierUpMismatch(t *testing.T) {
 			want := nativeAnswers(t, m, rows)
 			compare(t, "first call", want, wasmAnswers(t, mod, rows), rows, len(m.Schema.Features))
 			rep := <-reports
-			if rep.Err == nil || rep.Tier != host.TierInterpreter || mod.Tier() != host.TierInterpreter || !errors.Is(mod.TierUpErr(), rep.Err) {
-				t.Fatalf("tier-up %+v, serving %q: want an error and the interpreter serving", rep, mod.Tier())
+			if rep.TopErr == nil || rep.Err != nil || rep.Tier != host.TierCompiler || mod.Tier() != host.TierCompiler || mod.TierUpErr() != nil {
+				t.Fatalf("tier-up %+v, serving %q: want the top tier refused and the compiler serving", rep, mod.Tier())
 			}
-			if name != "not a module of the model" && !errors.Is(rep.Err, host.ErrTierMismatch) {
-				t.Errorf("error %v, want ErrTierMismatch", rep.Err)
+			if name != "not a module of the model" && !errors.Is(rep.TopErr, host.ErrTierMismatch) {
+				t.Errorf("error %v, want ErrTierMismatch", rep.TopErr)
 			}
 			compare(t, "after the refusal", want, wasmAnswers(t, mod, rows), rows, len(m.Schema.Features))
 		})
 	}
+}
+
+// TestTierUpTopFails: when WithTierUpFunc cannot make the top tier, the
+// loaded module on the compiler is the second tier.
+func TestTierUpTopFails(t *testing.T) {
+	m := tierUpModel(t, 3)
+	b := compile(t, m)
+	reports := make(chan host.TierUp, 1)
+	failing := errors.New("no top tier today")
+	mod := load(t, b, host.WithTierUpFunc(func() ([]byte, error) { return nil, failing }), host.WithTierUpReport(func(r host.TierUp) { reports <- r }))
+	rows := randRows(rand.New(rand.NewPCG(1, 1)), m, 16)
+	compare(t, "first call", nativeAnswers(t, m, rows), wasmAnswers(t, mod, rows), rows, len(m.Schema.Features))
+	rep := <-reports
+	if !errors.Is(rep.TopErr, failing) || rep.Err != nil || rep.Tier != host.TierCompiler {
+		t.Fatalf("tier-up %+v: want the top tier's error and the compiler serving", rep)
+	}
+	compare(t, "after", nativeAnswers(t, m, rows), wasmAnswers(t, mod, rows), rows, len(m.Schema.Features))
 }
 
 // TestTierUpClose: Close during a tier-up stops it; the report says so.
@@ -214,5 +232,30 @@ func TestTierUpClose(t *testing.T) {
 	}
 	if rep := <-reports; !errors.Is(rep.Err, context.Canceled) || rep.Tier != host.TierInterpreter {
 		t.Errorf("tier-up %+v, want stopped (context.Canceled)", rep)
+	}
+}
+
+// TestTierUpLoopingModule: a module that loops on a crafted row (it
+// passes the smoke test) fails its tier-up within TierUpCallTimeout of
+// the check reaching that row, instead of keeping a core busy, and the
+// first tier serves on.
+func TestTierUpLoopingModule(t *testing.T) {
+	reports := make(chan host.TierUp, 1)
+	mod := load(t, hostiletest.Module(hostiletest.Spec{Predict: hostiletest.LoopOnPositive}), host.WithTierUp(nil), host.WithTierUpReport(func(r host.TierUp) { reports <- r }))
+	var rep host.TierUp
+	select {
+	case rep = <-reports:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the tier-up of a looping module has not ended in 10 s")
+	}
+	if !errors.Is(rep.Err, context.DeadlineExceeded) || mod.Tier() != host.TierInterpreter {
+		t.Fatalf("tier-up %+v, serving %q: want a deadline and the interpreter serving", rep, mod.Tier())
+	}
+	if rep.Verify > 5*host.TierUpCallTimeout {
+		t.Errorf("the check took %v", rep.Verify)
+	}
+	out := make([]model.Result, 1)
+	if err := mod.Classify(context.Background(), make([]float32, mod.Features()), out); err != nil {
+		t.Errorf("after the failed tier-up: %v", err)
 	}
 }
