@@ -15,7 +15,10 @@
 // Read loads whole files into a Dataset (parsing in parallel, deterministic
 // whatever the scheduling); RowReader streams one row at a time against a
 // model.Schema, which is how test files, predict and the HTTP functions read
-// uploads. Both share one record splitter and one cell parser.
+// uploads. Both share one record splitter and one cell parser. For data
+// larger than memory, Options.Sample keeps a seeded sample of the rows
+// (with every row's label and the whole schema), and Options.Chunks hands
+// the rows over in file order, against a schema, keeping none.
 //
 // Design note: Read cuts each file into chunks of whole records (about 1
 // MiB) in one goroutine, parses chunks on GOMAXPROCS workers into

@@ -3,6 +3,8 @@ package flowdata
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -118,4 +120,65 @@ func TestChunksAreTheRows(t *testing.T) {
 	if _, err := Read([]string{p}, Options{Chunks: func(int, [][]float32) error { return nil }}); !errors.Is(err, ErrOption) {
 		t.Fatalf("Chunks without Schema: err %v", err)
 	}
+}
+
+// FuzzReadSample reads arbitrary bytes whole, sampled and in chunks: the
+// sampled read fails where the whole one does (or with ErrUnsampled), and
+// otherwise holds the whole read's rows, labels and schema; the chunks
+// against the whole read's schema are its rows.
+func FuzzReadSample(f *testing.F) {
+	f.Add([]byte("a,cat,Label\n1,x,p\n2,y,q\n,z,p\n3.5,x,q\n"), uint8(2))
+	f.Add([]byte("a,Label\n1,x\ntext,y\n"), uint8(1))
+	f.Add([]byte(kddRow("0", "tcp", "http", "normal.", false)+kddRow("1", "udp", "x", "smurf.", false)), uint8(1))
+	f.Fuzz(func(t *testing.T, b []byte, size uint8) {
+		if len(b) > 1<<14 {
+			return
+		}
+		p := filepath.Join(t.TempDir(), "f")
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		full, ferr := Read([]string{p}, Options{SkipBad: true})
+		s, serr := Read([]string{p}, Options{SkipBad: true, Sample: int(size%8) + 1, SampleSeed: 5})
+		if ferr != nil {
+			if serr == nil {
+				t.Fatalf("the whole read fails (%v), the sampled one does not", ferr)
+			}
+			return
+		}
+		if errors.Is(serr, ErrUnsampled) {
+			return
+		}
+		if serr != nil {
+			t.Fatalf("the whole read succeeds, the sampled one fails: %v", serr)
+		}
+		if s.Rows != full.Rows || !slices.Equal(s.Y, full.Y) || len(s.SampleRows) != min(full.Rows, int(size%8)+1) {
+			t.Fatalf("rows %d/%d, %d sampled", s.Rows, full.Rows, len(s.SampleRows))
+		}
+		for j := range full.Columns {
+			if !slices.Equal(s.Schema.Features[j].Categories, full.Schema.Features[j].Categories) {
+				t.Fatalf("feature %d: categories differ", j)
+			}
+			for k, r := range s.SampleRows {
+				if !sameFloat(s.Columns[j][k], full.Columns[j][r]) {
+					t.Fatalf("feature %d, sampled row %d (row %d): %v, want %v", j, k, r, s.Columns[j][k], full.Columns[j][r])
+				}
+			}
+		}
+		got := make([][]float32, len(full.Columns))
+		_, err := Read([]string{p}, Options{SkipBad: true, Schema: &full.Schema, Chunks: func(first int, cols [][]float32) error {
+			for j, c := range cols {
+				got[j] = append(got[j], c...)
+			}
+			return nil
+		}})
+		if err != nil {
+			t.Fatalf("chunks against the data's own schema: %v", err)
+		}
+		for j := range full.Columns {
+			if !slices.EqualFunc(got[j], full.Columns[j], sameFloat) {
+				t.Fatalf("chunks: feature %d differs", j)
+			}
+		}
+	})
 }

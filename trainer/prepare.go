@@ -347,6 +347,10 @@ func countReference(ref []model.Histogram, schema *model.Schema, cols [][]float3
 	wg.Wait()
 }
 
+// predictBatch is how many test rows predictReread classifies at a time
+// (a variable for the tests).
+var predictBatch = 32768
+
 // predictReread classifies the test rows pr.te of the training files,
 // reading them a third time a chunk at a time, so that their float32
 // values never exist together; it keeps the values of the explainRows
@@ -364,48 +368,65 @@ func predictReread(ctx context.Context, cfg Config, pr *prepared, m *model.Model
 	}
 	explainPred := make([]int32, 0, len(explain))
 	native := artifact.NewNative(m)
-	chunk := make([][]float32, nf)
-	ei, xi := 0, 0
+	// Test rows are batched predictBatch at a time: a call per chunk of
+	// the file (about 1 MiB, a few hundred test rows) allocated the
+	// predictor's buffers per call, garbage that kept the collector busy.
+	batch := make([][]float32, nf)
+	for j := range batch {
+		batch[j] = make([]float32, 0, predictBatch)
+	}
+	ei, xi, done := 0, 0, 0 // test rows seen, explained, predicted
+	flush := func() error {
+		m := ei - done
+		if m == 0 {
+			return nil
+		}
+		p, err := artifact.PredictColumns(ctx, native, batch, m)
+		if err != nil {
+			return err
+		}
+		copy(out.Class[done:], p.Class)
+		copy(out.Probs[done*k:], p.Probs)
+		copy(out.Score[done:], p.Score)
+		copy(out.Verdict[done:], p.Verdict)
+		for ; xi < len(explain) && explain[xi] < ei; xi++ {
+			i := explain[xi] - done
+			for j, c := range batch {
+				explainCols[j] = append(explainCols[j], c[i])
+			}
+			explainPred = append(explainPred, p.Class[i])
+		}
+		for j := range batch {
+			batch[j] = batch[j][:0]
+		}
+		done = ei
+		return nil
+	}
 	ropt := cfg.Read
 	ropt.Schema = pr.schema
 	ropt.Features = nil
 	ropt.Log = cfg.Log
 	ropt.Chunks = func(first int, cols [][]float32) error {
-		start := ei
-		for j := range chunk {
-			chunk[j] = chunk[j][:0]
-		}
 		for i := range cols[0] {
 			if ei < n && int(pr.te[ei]) == first+i {
 				for j, c := range cols {
-					chunk[j] = append(chunk[j], c[i])
+					batch[j] = append(batch[j], c[i])
 				}
 				ei++
+				if ei-done == predictBatch {
+					if err := flush(); err != nil {
+						return err
+					}
+				}
 			}
-		}
-		m := ei - start
-		if m == 0 {
-			return nil
-		}
-		p, err := artifact.PredictColumns(ctx, native, chunk, m)
-		if err != nil {
-			return err
-		}
-		copy(out.Class[start:], p.Class)
-		copy(out.Probs[start*k:], p.Probs)
-		copy(out.Score[start:], p.Score)
-		copy(out.Verdict[start:], p.Verdict)
-		for ; xi < len(explain) && explain[xi] < ei; xi++ {
-			i := explain[xi] - start
-			for j, c := range chunk {
-				explainCols[j] = append(explainCols[j], c[i])
-			}
-			explainPred = append(explainPred, p.Class[i])
 		}
 		return nil
 	}
 	third, err := flowdata.Read(cfg.Data, ropt)
 	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := flush(); err != nil {
 		return nil, nil, nil, err
 	}
 	if third.Rows != pr.train.Rows || ei != n {

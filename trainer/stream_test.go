@@ -28,6 +28,8 @@ func modelJSON(t *testing.T, res *Result) []byte {
 // third time), with a hold-out split and with a test file; past
 // gbdt's bin sample too (the bins' own test covers the edges' draw).
 func TestStreamedSameModel(t *testing.T) {
+	defer func(b int) { predictBatch = b }(predictBatch)
+	predictBatch = 777 // several batches, cut mid-chunk
 	train, test := genFile(t, 5000, 3, 0.02), genFile(t, 1500, 4, 0.02)
 	big := genFile(t, 70000, 5, 0.01)
 	for name, c := range map[string]struct {

@@ -19,7 +19,9 @@
 //     same rule the predictor applies. Each feature's bins are stored as
 //     uint8, or uint16 for a feature of more than 256 bins. Binning happens
 //     once per Train (the refit reuses it), and with Data.Release the raw
-//     columns are dropped once binned.
+//     columns are dropped once binned; or ahead of Train, from a sample's
+//     edges, as the rows are read (NewBins, Bins.Add, Data.Bins), so that
+//     the float32 columns never exist.
 //   - Objective. Two classes: binary logistic loss, one raw score
 //     (model.Logistic). More: softmax cross-entropy (model.Softmax), grown
 //     either as one tree per round with vector leaves (Multiclass "vector",
@@ -28,8 +30,9 @@
 //     per class ("balanced" or explicit weights) and per row.
 //   - Quantised histograms. For each tree the gradients and hessians are
 //     scaled to integers of at most 127 in magnitude with seeded stochastic
-//     rounding (LightGBM 4's quantised training) and packed into one int64
-//     per row and output, so a histogram bin costs one integer add per row
+//     rounding (LightGBM 4's quantised training), stored in 16 bits per row
+//     and output and widened to one packed int64 where they are added (read
+//     by row id, no node-ordered copy), so a histogram bin costs one integer add per row
 //     and output, sums are exact and order-free, and the sibling histogram
 //     obtained by subtraction is exact. Split gains use the dequantised
 //     sums; leaf values use the float gradients. A bin holding at least

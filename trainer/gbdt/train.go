@@ -224,6 +224,13 @@ func refit(ctx context.Context, d *Data, p Params, res *Result, b *binned) (*Res
 	if i := strings.IndexByte(q.ClassWeight, '+'); i >= 0 {
 		q.ClassWeight = q.ClassWeight[:i]
 	}
+	if d.Release || d.Bins != nil {
+		// The first run's scores and gradients are garbage now: collect
+		// them before the refit allocates its own, or the heap grows by
+		// the collector's headroom on top (1.71 -> 1.93 GB at 10 million
+		// rows of 78 features).
+		debug.FreeOSMemory()
+	}
 	r2, _, err := trainOn(ctx, d, q, nil, b)
 	if err != nil {
 		return nil, err
