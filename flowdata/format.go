@@ -305,7 +305,7 @@ func defaultMode(f Format, name string) cellMode {
 		}
 		return modeNumber
 	case FormatCICFlowMeter:
-		if isCanonical[name] {
+		if isCanonical()[name] {
 			return modeNumber
 		}
 	}

@@ -1,6 +1,9 @@
 package flowdata
 
-import "strings"
+import (
+	"strings"
+	"sync"
+)
 
 // canonicalNames are the column names of the re-extracted CIC-IDS2017
 // (Engelen et al. 2021), the spelling every CICFlowMeter alias maps onto.
@@ -126,8 +129,9 @@ var labelLike = map[string]bool{
 }
 
 // canonKey maps key(name) of every canonical name and every alias onto the
-// canonical name.
-var canonKey = func() map[string]string {
+// canonical name. Built on first use (not at package init, which every
+// binary linking flowdata pays before main: issue 14).
+var canonKey = sync.OnceValue(func() map[string]string {
 	m := make(map[string]string, len(canonicalNames)+len(cicAliases))
 	for _, n := range canonicalNames {
 		m[key(n)] = n
@@ -136,17 +140,18 @@ var canonKey = func() map[string]string {
 		m[key(a)] = n
 	}
 	return m
-}()
+})
 
 // isCanonical holds the canonical names: columns a cicflowmeter file must
 // hold numbers in. Other columns of such a file are read like csv columns.
-var isCanonical = func() map[string]bool {
+// Built on first use, like canonKey.
+var isCanonical = sync.OnceValue(func() map[string]bool {
 	m := make(map[string]bool, len(canonicalNames))
 	for _, n := range canonicalNames {
 		m[n] = true
 	}
 	return m
-}()
+})
 
 // key normalises a column name for matching: lower case, without spaces,
 // underscores and hyphens.
@@ -167,7 +172,7 @@ func key(name string) string {
 // (the re-extracted CIC-IDS2017's), or the name with surrounding spaces
 // trimmed when it is not a known CICFlowMeter column.
 func Canonical(name string) string {
-	if c, ok := canonKey[key(name)]; ok {
+	if c, ok := canonKey()[key(name)]; ok {
 		return c
 	}
 	return strings.TrimSpace(name)

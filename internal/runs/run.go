@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/flowsense/flowsense/internal/atomicfile"
@@ -78,9 +79,12 @@ type File struct {
 	Bytes  int64  `json:"bytes"`
 }
 
+// The patterns are compiled on first use, not at package init: every
+// flowsense command links this package and most never look at a run id
+// (issue 14: init is paid before main on every start).
 var (
-	idPattern  = regexp.MustCompile(`^[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-[0-9a-f]{6}$`)
-	hexPattern = regexp.MustCompile(`^[0-9a-f]{64}$`)
+	idPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9]{8}T[0-9]{6}\.[0-9]{3}Z-[0-9a-f]{6}$`) })
+	hexPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[0-9a-f]{64}$`) })
 )
 
 // NewID returns a fresh id for a run started at t: its UTC time to the
@@ -92,7 +96,7 @@ func NewID(t time.Time) string {
 }
 
 // ValidID reports whether id has the form NewID gives.
-func ValidID(id string) bool { return idPattern.MatchString(id) }
+func ValidID(id string) bool { return idPattern().MatchString(id) }
 
 // HashFile returns path's sha256 and size.
 func HashFile(path string) (File, error) {
@@ -216,7 +220,7 @@ func check(r *Run) error {
 	}
 	for _, group := range [][]File{r.Data, r.Test, r.Model} {
 		for _, f := range group {
-			if !hexPattern.MatchString(f.SHA256) {
+			if !hexPattern().MatchString(f.SHA256) {
 				return bad("sha256 %q of %s is not 64 hex digits", f.SHA256, f.Path)
 			}
 		}
