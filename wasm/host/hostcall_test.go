@@ -93,7 +93,9 @@ func TestWithoutInterruptDoneContext(t *testing.T) {
 // watcher goroutine per call) and WithoutInterrupt, each with
 // context.Background and with a context carrying a deadline (made once,
 // outside the loop: the deadline's own cost is the caller's). Ratios
-// against "interrupt/background", the default.
+// against "interrupt/background", the default. The order of the four
+// changes every 64 calls (a mode run after the other module pays its
+// cache misses).
 func BenchmarkHostCall(b *testing.B) {
 	for _, sh := range benchShapes {
 		b.Run(sh.name, func(b *testing.B) {
@@ -108,10 +110,17 @@ func BenchmarkHostCall(b *testing.B) {
 			nf := len(m.Schema.Features)
 			out := make([]model.Result, 1)
 			var spent [4]time.Duration
+			// each block of 64 calls runs the modes in one of 64 random
+			// orders: no mode always follows a switch of module
+			pr := rand.New(rand.NewPCG(5, 6))
+			perms := make([][]int, 64)
+			for p := range perms {
+				perms[p] = pr.Perm(len(spent))
+			}
 			b.ReportAllocs()
 			b.ResetTimer()
 			for i := 0; i < b.N; i += 64 {
-				for k := range spent {
+				for _, k := range perms[(i/64)%len(perms)] {
 					mod, ctx := mods[k/2], ctxs[k%2]
 					start := time.Now()
 					for r := i; r < min(i+64, b.N); r++ {
