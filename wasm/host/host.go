@@ -23,17 +23,18 @@ import (
 type Option func(*config)
 
 type config struct {
-	interpreter  bool
-	cacheDir     string
-	poolSize     int
-	memoryLimit  uint64                 // bytes of linear memory a module may declare
-	maxInstances int                    // live instances at once
-	loadTimeout  time.Duration          // the smoke test's time
-	tierUp       bool                   // WithTierUp
-	topBytes     []byte                 // WithTierUp's module (nil: the loaded one)
-	topFunc      func() ([]byte, error) // WithTierUpFunc
-	tierReport   func(TierUp)           // WithTierUpReport
-	noInterrupt  bool                   // WithoutInterrupt
+	interpreter    bool
+	cacheDir       string
+	poolSize       int
+	memoryLimit    uint64                 // bytes of linear memory a module may declare
+	maxInstances   int                    // live instances at once
+	loadTimeout    time.Duration          // the smoke test's time
+	tierUp         bool                   // WithTierUp
+	topBytes       []byte                 // WithTierUp's module (nil: the loaded one)
+	topFunc        func() ([]byte, error) // WithTierUpFunc
+	tierReport     func(TierUp)           // WithTierUpReport
+	noInterrupt    bool                   // WithoutInterrupt
+	topNoInterrupt bool                   // WithTopWithoutInterrupt
 }
 
 // WithInterpreter runs the module on wazero's interpreter instead of its

@@ -141,3 +141,52 @@ func BenchmarkHostCall(b *testing.B) {
 		})
 	}
 }
+
+// TestTopWithoutInterruptAllocs: after a tier-up to the top tier loaded
+// WithTopWithoutInterrupt, a one-flow Classify makes no allocation; the
+// same tier-up without it keeps the interrupt (and its allocations).
+func TestTopWithoutInterruptAllocs(t *testing.T) {
+	if testing.Short() {
+		t.Skip("compiles modules")
+	}
+	m := randModel(t, rand.New(rand.NewPCG(1, 2)), shapeKDD)
+	rows := benchRows(m)
+	nf := len(m.Schema.Features)
+	bin, top := compile(t, m), compile(t, m, compiler.TopTier())
+	ctx := context.Background()
+	for _, c := range []struct {
+		name string
+		opts []host.Option
+		zero bool
+	}{
+		{"top-without-interrupt", []host.Option{host.WithTierUp(top), host.WithTopWithoutInterrupt()}, true},
+		{"top-interrupt", []host.Option{host.WithTierUp(top)}, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			mod := load(t, bin, c.opts...)
+			out := make([]model.Result, 1)
+			if err := mod.Classify(ctx, rows[:nf], out); err != nil {
+				t.Fatal(err)
+			}
+			select {
+			case <-mod.TierUpDone():
+			case <-time.After(60 * time.Second):
+				t.Fatal("no tier-up in 60 s")
+			}
+			if err := mod.TierUpErr(); err != nil || mod.Tier() != host.TierTop {
+				t.Fatalf("tier %q, err %v", mod.Tier(), err)
+			}
+			j := 0
+			allocs := testing.AllocsPerRun(200, func() {
+				j = (j + 1) % 1024
+				if err := mod.Classify(ctx, rows[j*nf:(j+1)*nf], out); err != nil {
+					t.Fatal(err)
+				}
+			})
+			t.Logf("%v allocations per one-flow Classify", allocs)
+			if (allocs == 0) != c.zero {
+				t.Errorf("%v allocations per one-flow Classify, want zero: %v", allocs, c.zero)
+			}
+		})
+	}
+}
