@@ -453,7 +453,15 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 	}
 	f.I32(0).Set(cb)
 	f.I32(int32(l.projection)).Set(pp) // blocks follow each other
-	if full := k / 4 * 4; full > 0 {
+	if full := k / 4 * 4; full > 0 && l.top {
+		// the top tier: the blocks one after the other, no loop (each
+		// iteration's termination check is a call out of the module);
+		// the same operations in the same order
+		for c := int32(0); c < full; c += 4 {
+			block(4, use)
+			f.Get(cb).I32(32).Op(wb.OpI32Add).Set(cb)
+		}
+	} else if full > 0 {
 		f.Loop(wb.Void)
 		block(4, use)
 		f.Get(cb).I32(32).Op(wb.OpI32Add).Tee(cb).I32(8 * full).Op(wb.OpI32Ne).BrIf(0)
@@ -469,6 +477,18 @@ func emitDetector(f *wb.Func, l *layout, x, sc uint32) {
 		return
 	}
 	// s = sum_a p_a * (sum_b inv_ab p_b)
+	if l.top {
+		// the top tier: both loops unrolled, constant addresses, the
+		// same operations in the same order
+		for a := int32(0); a < k; a++ {
+			f.F64(0).Set(v)
+			for b := int32(0); b < k; b++ {
+				f.Get(v).I32(0).Mem(wb.OpF64Load, l.invCov+uint32(a*kb+8*b)).I32(0).Mem(wb.OpF64Load, l.proj+uint32(8*b)).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(v)
+			}
+			f.Get(sc).I32(0).Mem(wb.OpF64Load, l.proj+uint32(8*a)).Get(v).Op(wb.OpF64Mul).Op(wb.OpF64Add).Set(sc)
+		}
+		return
+	}
 	f.I32(int32(l.invCov)).Set(ab)
 	f.I32(0).Set(q) // a, bytes
 	f.Loop(wb.Void)

@@ -94,10 +94,11 @@ func BenchmarkTopTier(b *testing.B) {
 // (the rows TestWriteBenchModels writes for the C reference); the
 // no-detector parts leave the detector out, so that the difference is
 // the detector's cost (bench/instructions.sh: instructions per
-// multiply-add).
+// multiply-add); top-nointerrupt is the top tier loaded WithoutInterrupt, top-mvp
+// the top tier WithoutSIMD.
 func BenchmarkTopTierFlow(b *testing.B) {
 	for _, sh := range benchShapes {
-		for _, part := range []string{"default", "top", "default-no-detector", "top-no-detector"} {
+		for _, part := range []string{"default", "top", "default-no-detector", "top-no-detector", "top-nointerrupt", "top-mvp"} {
 			b.Run(sh.name+"/"+part, func(b *testing.B) {
 				m := randModel(b, rand.New(rand.NewPCG(1, 2)), sh.s)
 				rows := benchRows(m)
@@ -108,7 +109,14 @@ func BenchmarkTopTierFlow(b *testing.B) {
 				if strings.HasPrefix(part, "top") {
 					opts = append(opts, compiler.TopTier())
 				}
-				mod := load(b, compile(b, m, opts...))
+				if strings.HasSuffix(part, "mvp") {
+					opts = append(opts, compiler.WithoutSIMD())
+				}
+				var hopts []host.Option
+				if strings.HasSuffix(part, "nointerrupt") {
+					hopts = append(hopts, host.WithoutInterrupt())
+				}
+				mod := load(b, compile(b, m, opts...), hopts...)
 				nf := len(m.Schema.Features)
 				out := make([]model.Result, 1)
 				ctx := context.Background()

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/flowsense/flowsense/wasm/abi"
 
@@ -22,16 +23,18 @@ import (
 type Option func(*config)
 
 type config struct {
-	interpreter  bool
-	cacheDir     string
-	poolSize     int
-	memoryLimit  uint64                 // bytes of linear memory a module may declare
-	maxInstances int                    // live instances at once
-	loadTimeout  time.Duration          // the smoke test's time
-	tierUp       bool                   // WithTierUp
-	topBytes     []byte                 // WithTierUp's module (nil: the loaded one)
-	topFunc      func() ([]byte, error) // WithTierUpFunc
-	tierReport   func(TierUp)           // WithTierUpReport
+	interpreter    bool
+	cacheDir       string
+	poolSize       int
+	memoryLimit    uint64                 // bytes of linear memory a module may declare
+	maxInstances   int                    // live instances at once
+	loadTimeout    time.Duration          // the smoke test's time
+	tierUp         bool                   // WithTierUp
+	topBytes       []byte                 // WithTierUp's module (nil: the loaded one)
+	topFunc        func() ([]byte, error) // WithTierUpFunc
+	tierReport     func(TierUp)           // WithTierUpReport
+	noInterrupt    bool                   // WithoutInterrupt
+	topNoInterrupt bool                   // WithTopWithoutInterrupt
 }
 
 // WithInterpreter runs the module on wazero's interpreter instead of its
@@ -47,6 +50,20 @@ func WithCompilationCache(dir string) Option { return func(c *config) { c.cacheD
 // 8). More concurrent callers than that still run; their extra instances
 // are closed when returned.
 func WithPoolSize(n int) Option { return func(c *config) { c.poolSize = max(1, n) } }
+
+// WithoutInterrupt compiles the module (and a tier-up's) without wazero's
+// close-on-context-done: a call already running is not stopped when its
+// context is done (the context is checked before each call into the
+// module instead), and the module's loops carry no termination checks.
+// In exchange a call makes no allocation and starts no goroutine (wazero
+// v1.12.0 starts one per call when the option is on, whatever the
+// context: 3 allocations and ~1-2 us, RATIONALE.md "Host call").
+//
+// Only for modules that cannot loop: ones this process compiled with
+// wasm/compiler from a validated model (their only loop is over the
+// batch's rows). Never for a module from a file or the network: the
+// sandbox (sandbox.go) relies on the interrupt to stop a hostile module.
+func WithoutInterrupt() Option { return func(c *config) { c.noInterrupt = true } }
 
 // Module is a loaded model module, safe for concurrent use: each call takes
 // an instance from a pool (an instance runs one call at a time). With
@@ -91,7 +108,10 @@ type engine struct {
 	// engine just before the swap goes to the new one).
 	mu      sync.RWMutex
 	retired bool
-	calls   atomic.Int64 // calls served, for the tests and the report
+	// interruptible: compiled with WithCloseOnContextDone (not
+	// WithoutInterrupt).
+	interruptible bool
+	calls         atomic.Int64 // calls served, for the tests and the report
 }
 
 // instance is one instantiated module with its views of the I/O buffers.
@@ -172,7 +192,7 @@ func (m *Module) newEngine(ctx context.Context, wasmBytes []byte, tier string, c
 	// checkSections first, with a clear error; wazero's own check is the
 	// net).
 	rc = rc.WithCoreFeatures(api.CoreFeaturesV1 | api.CoreFeatureSIMD).
-		WithCloseOnContextDone(true).
+		WithCloseOnContextDone(!cfg.noInterrupt).
 		WithMemoryLimitPages(uint32(cfg.memoryLimit / abi.PageBytes))
 	if m.cache != nil {
 		rc = rc.WithCompilationCache(m.cache)
@@ -186,7 +206,7 @@ func (m *Module) newEngine(ctx context.Context, wasmBytes []byte, tier string, c
 	if err := checkSections(wasmBytes, cfg.memoryLimit); err != nil {
 		return nil, err
 	}
-	e := &engine{tier: tier, rt: wazero.NewRuntimeWithConfig(ctx, rc), pool: make(chan *instance, cfg.poolSize), slots: make(chan struct{}, cfg.maxInstances)}
+	e := &engine{tier: tier, rt: wazero.NewRuntimeWithConfig(ctx, rc), pool: make(chan *instance, cfg.poolSize), slots: make(chan struct{}, cfg.maxInstances), interruptible: !cfg.noInterrupt}
 	fail := func(err error) (*engine, error) {
 		_ = e.rt.Close(ctx)
 		return nil, err
@@ -503,8 +523,18 @@ func (m *Module) classifyOn(ctx context.Context, e *engine, rows []float32, out 
 
 func (m *Module) run(ctx context.Context, inst *instance, rows []float32, out []model.Result) error {
 	in := inst.in[:len(rows)*4]
-	for i, v := range rows {
-		binary.LittleEndian.PutUint32(in[4*i:], math.Float32bits(v))
+	if nativeLittleEndian {
+		// the module's layout is the host's: one copy
+		copy(in, unsafe.Slice((*byte)(unsafe.Pointer(unsafe.SliceData(rows))), len(rows)*4))
+	} else {
+		for i, v := range rows {
+			binary.LittleEndian.PutUint32(in[4*i:], math.Float32bits(v))
+		}
+	}
+	if !inst.e.interruptible {
+		if err := ctx.Err(); err != nil {
+			return &abi.Error{Op: "classify", Offset: -1, Err: err, Detail: "the context was done before the module call"}
+		}
 	}
 	inst.stack[0] = uint64(len(out))
 	if err := inst.predict.CallWithStack(ctx, inst.stack); err != nil {
@@ -544,6 +574,13 @@ func (m *Module) run(ctx context.Context, inst *instance, rows []float32, out []
 	}
 	return nil
 }
+
+// nativeLittleEndian says float32s are laid out in memory as the
+// module's linear memory holds them (little-endian).
+var nativeLittleEndian = func() bool {
+	x := uint16(1)
+	return *(*byte)(unsafe.Pointer(&x)) == 1
+}()
 
 // ClassifyRecord classifies one flow given by named fields: a string is
 // read through the schema (a number for a numeric feature, a category name

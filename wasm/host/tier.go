@@ -79,6 +79,14 @@ func WithTierUpFunc(top func() ([]byte, error)) Option {
 	return func(c *config) { c.tierUp, c.topBytes, c.topFunc = true, nil, top }
 }
 
+// WithTopWithoutInterrupt loads WithTierUp's or WithTierUpFunc's top
+// module WithoutInterrupt (no allocation, no goroutine per call), the
+// first tier and the compiler fallback keeping the interrupt. Only for a
+// top module this process compiled (compiler.TopTier from a validated
+// model: it cannot loop); the tier-up's check of its answers then has no
+// per-call bound either.
+func WithTopWithoutInterrupt() Option { return func(c *config) { c.topNoInterrupt = true } }
+
 // WithTierUpReport calls fn once the tier-up has ended: swapped, failed,
 // or stopped by Close. It runs on the tier-up's goroutine.
 func WithTierUpReport(fn func(TierUp)) Option { return func(c *config) { c.tierReport = fn } }
@@ -186,7 +194,13 @@ func (m *Module) tierUp(ctx context.Context, b []byte, top func() ([]byte, error
 	if err := m.sameModel(b); err != nil {
 		return err
 	}
-	next, err := m.newEngine(ctx, b, tier, cfg)
+	ecfg := cfg
+	if tier == TierTop && cfg.topNoInterrupt {
+		c := *cfg
+		c.noInterrupt = true
+		ecfg = &c
+	}
+	next, err := m.newEngine(ctx, b, tier, ecfg)
 	r.Compile = time.Since(t0)
 	if err != nil {
 		return err
