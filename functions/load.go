@@ -7,6 +7,7 @@ import (
 	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/wasm/abi"
 	"github.com/flowsense/flowsense/wasm/compiler"
+	"github.com/flowsense/flowsense/wasm/host"
 )
 
 // LoadFile returns a Server for the model at path: a .wasm module, a
@@ -23,7 +24,12 @@ func LoadFile(ctx context.Context, path string, opts ...Option) (*Server, error)
 		return nil, fmt.Errorf("functions: model: %w", err)
 	}
 	if l, err := artifact.Locate(path); err == nil && l.Wasm != "" && l.Model != "" {
-		opts = append([]Option{WithTopTier(topTierOf(l.Model, b))}, opts...)
+		// the top module is this process's own compiler.TopTier output of a
+		// validated model (straight-line code, no loop but the batch's): it
+		// runs without wazero's per-call interrupt watcher (0 allocations a
+		// call); the interpreter's first tier and the compiler fallback
+		// keep the interrupt.
+		opts = append([]Option{WithTopTier(topTierOf(l.Model, b)), WithWasmOptions(host.WithTopWithoutInterrupt())}, opts...)
 	}
 	return New(ctx, b, opts...)
 }
