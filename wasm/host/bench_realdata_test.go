@@ -20,7 +20,16 @@ import (
 // (go test -tags realdata -bench RealData): one flow through the module vs
 // the native predictor, batches, cold start.
 
-func benchRealOneFlow(b *testing.B, name string, native bool) {
+// realModule is the default module of m, or with top compiler.TopTier's
+// loaded as functions.LoadFile's tier-up serves it (WithoutInterrupt).
+func realModule(b *testing.B, m *model.Model, top bool) *host.Module {
+	if top {
+		return load(b, compile(b, m, compiler.TopTier()), host.WithoutInterrupt())
+	}
+	return load(b, compile(b, m))
+}
+
+func benchRealOneFlow(b *testing.B, name string, native bool, top ...bool) {
 	m, rows := trainedModel(b, name)
 	nf := len(m.Schema.Features)
 	n := len(rows) / nf
@@ -37,7 +46,7 @@ func benchRealOneFlow(b *testing.B, name string, native bool) {
 		}
 		return
 	}
-	mod := load(b, compile(b, m))
+	mod := realModule(b, m, len(top) > 0 && top[0])
 	out := make([]model.Result, 1)
 	b.ReportAllocs()
 	b.ResetTimer()
@@ -53,10 +62,14 @@ func BenchmarkRealDataOneFlow_NSLKDD_wasm(b *testing.B)   { benchRealOneFlow(b, 
 func BenchmarkRealDataOneFlow_NSLKDD_native(b *testing.B) { benchRealOneFlow(b, "NSL-KDD kdd5", true) }
 func BenchmarkRealDataOneFlow_CIC_wasm(b *testing.B)      { benchRealOneFlow(b, "CIC-IDS2017", false) }
 func BenchmarkRealDataOneFlow_CIC_native(b *testing.B)    { benchRealOneFlow(b, "CIC-IDS2017", true) }
+func BenchmarkRealDataOneFlow_NSLKDD_top(b *testing.B) {
+	benchRealOneFlow(b, "NSL-KDD kdd5", false, true)
+}
+func BenchmarkRealDataOneFlow_CIC_top(b *testing.B) { benchRealOneFlow(b, "CIC-IDS2017", false, true) }
 
-func benchRealBatch(b *testing.B, name string) {
+func benchRealBatch(b *testing.B, name string, top bool) {
 	m, rows := trainedModel(b, name)
-	mod := load(b, compile(b, m))
+	mod := realModule(b, m, top)
 	nf := len(m.Schema.Features)
 	bs := mod.MaxBatch()
 	n := len(rows) / nf / bs * bs
@@ -73,8 +86,10 @@ func benchRealBatch(b *testing.B, name string) {
 	b.ReportMetric(float64(b.N*bs)/b.Elapsed().Seconds(), "flows/s")
 }
 
-func BenchmarkRealDataBatch_NSLKDD(b *testing.B) { benchRealBatch(b, "NSL-KDD kdd5") }
-func BenchmarkRealDataBatch_CIC(b *testing.B)    { benchRealBatch(b, "CIC-IDS2017") }
+func BenchmarkRealDataBatch_NSLKDD(b *testing.B)     { benchRealBatch(b, "NSL-KDD kdd5", false) }
+func BenchmarkRealDataBatch_CIC(b *testing.B)        { benchRealBatch(b, "CIC-IDS2017", false) }
+func BenchmarkRealDataBatch_NSLKDD_top(b *testing.B) { benchRealBatch(b, "NSL-KDD kdd5", true) }
+func BenchmarkRealDataBatch_CIC_top(b *testing.B)    { benchRealBatch(b, "CIC-IDS2017", true) }
 
 func benchRealColdStart(b *testing.B, name string) {
 	m, rows := trainedModel(b, name)
