@@ -1,16 +1,12 @@
 package functions
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"io/fs"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/flowsense/flowsense/artifact"
 	"github.com/flowsense/flowsense/functions/functionstest"
@@ -97,32 +93,11 @@ func TestLoadFileTopTierAllocs(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer s.Close(ctx)
-		body := benchFlows(t, 1)
-		post := func() *httptest.ResponseRecorder {
-			req := httptest.NewRequest(http.MethodPost, "/predict", bytes.NewReader(body))
-			req.Header.Set("Content-Type", "application/json")
-			rec := httptest.NewRecorder()
-			s.ServeHTTP(rec, req)
-			return rec
+		waitTierPast(t, s, host.TierInterpreter)
+		if s.Tier() != tier {
+			t.Fatalf("%s: tier %s after the tier-up, want %s", dir, s.Tier(), tier)
 		}
-		if rec := post(); rec.Code != http.StatusOK {
-			t.Fatalf("%s: status %d: %s", dir, rec.Code, rec.Body)
-		}
-		for deadline := time.Now().Add(20 * time.Second); s.Tier() != tier; time.Sleep(5 * time.Millisecond) {
-			if time.Now().After(deadline) {
-				t.Fatalf("%s: tier %s 20 s after the first request, want %s", dir, s.Tier(), tier)
-			}
-		}
-		req := httptest.NewRequest(http.MethodPost, "/predict", nil)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		r := bytes.NewReader(body)
-		return testing.AllocsPerRun(50, func() {
-			r.Reset(body)
-			req.Body, req.ContentLength = readCloser{r}, int64(len(body))
-			rec.Body.Reset()
-			s.ServeHTTP(rec, req)
-		})
+		return predictAllocs(s, benchFlows(t, 1))
 	}
 	top, compiled := allocs(both, host.TierTop), allocs(wasmOnly, host.TierCompiler)
 	t.Logf("allocations of a one-flow request: top tier %v, compiler tier %v", top, compiled)

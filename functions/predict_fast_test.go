@@ -99,33 +99,43 @@ func TestPredictJSONAllocs(t *testing.T) {
 	// The steady state: the first requests are the interpreter's (the
 	// tier-up's first tier, whose calls allocate per row); count once the
 	// compiled tier serves.
-	s.ServeHTTP(httptest.NewRecorder(), func() *http.Request {
-		r := httptest.NewRequest(http.MethodPost, "/predict", bytes.NewReader(benchFlows(t, 1)))
-		r.Header.Set("Content-Type", "application/json")
-		return r
-	}())
-	for deadline := time.Now().Add(20 * time.Second); s.Tier() == host.TierInterpreter; time.Sleep(5 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("still on the interpreter 20 s after the first request: the tier-up did not happen")
-		}
-	}
-	allocs := func(body []byte) float64 {
-		req := httptest.NewRequest(http.MethodPost, "/predict", nil)
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		r := bytes.NewReader(body)
-		return testing.AllocsPerRun(50, func() {
-			r.Reset(body)
-			req.Body, req.ContentLength = readCloser{r}, int64(len(body))
-			rec.Body.Reset()
-			s.ServeHTTP(rec, req)
-		})
-	}
-	one, hundred := allocs(benchFlows(t, 1)), allocs(benchFlows(t, 100))
+	waitTierPast(t, s, host.TierInterpreter)
+	one, hundred := predictAllocs(s, benchFlows(t, 1)), predictAllocs(s, benchFlows(t, 100))
 	t.Logf("allocations per request: 1 flow %v, 100 flows %v", one, hundred)
 	if hundred > one+4 {
 		t.Errorf("100 flows allocate %v times a request, 1 flow %v: allocations grow with the flows", hundred, one)
 	}
+}
+
+// waitTierPast answers one flow through s, then waits until s is served
+// by a tier other than from (the tier-up's swap), for at most 20 s.
+func waitTierPast(t *testing.T, s *Server, from string) {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodPost, "/predict", bytes.NewReader(benchFlows(t, 1)))
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	if s.ServeHTTP(rec, req); rec.Code != http.StatusOK {
+		t.Fatalf("the first request was answered %d: %s", rec.Code, rec.Body)
+	}
+	for deadline := time.Now().Add(20 * time.Second); s.Tier() == from; time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still on the %s tier 20 s after the first request: the tier-up did not happen", from)
+		}
+	}
+}
+
+// predictAllocs is the allocations of one JSON /predict request of body.
+func predictAllocs(s *Server, body []byte) float64 {
+	req := httptest.NewRequest(http.MethodPost, "/predict", nil)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	r := bytes.NewReader(body)
+	return testing.AllocsPerRun(50, func() {
+		r.Reset(body)
+		req.Body, req.ContentLength = readCloser{r}, int64(len(body))
+		rec.Body.Reset()
+		s.ServeHTTP(rec, req)
+	})
 }
 
 type readCloser struct{ *bytes.Reader }
