@@ -224,5 +224,17 @@ func BenchmarkXGBoostImported(b *testing.B) {
 	for i := range rows {
 		rows[i] = math.Float32frombits(binary.LittleEndian.Uint32(raw[4*i:]))
 	}
-	benchForms(b, m, rows, true)
+	// trees as code, node tables, and the top tier as functions.LoadFile's
+	// tier-up serves it (compiler.TopTier, WithoutInterrupt), interleaved
+	mods := []*host.Module{
+		load(b, compile(b, m, compiler.WithTreeForm(compiler.TreeCode))),
+		load(b, compile(b, m, compiler.WithTreeForm(compiler.TreeTables))),
+		load(b, compile(b, m, compiler.TopTier()), host.WithoutInterrupt()),
+	}
+	batch := mods[0].MaxBatch()
+	spent := interleave(b, mods, rows, batch)
+	flows := float64(b.N * batch)
+	for i, name := range []string{"code", "tables", "top"} {
+		b.ReportMetric(flows/spent[i].Seconds(), name+"-flows/s")
+	}
 }
