@@ -143,7 +143,7 @@ var benchModels = flag.String("bench-models", "", "TestWriteBenchModels: write t
 // (NAME.dims: d and k), for bench/c_reference.sh.
 func TestWriteBenchModels(t *testing.T) {
 	if *benchModels == "" {
-		t.Skip("no -bench-models directory")
+		t.Skip("a generator, not a check: bench/c_reference.sh runs it with -args -bench-models DIR (no directory given here)")
 	}
 	for _, sh := range benchShapes {
 		m := randModel(t, rand.New(rand.NewPCG(1, 2)), sh.s)

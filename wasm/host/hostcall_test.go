@@ -19,7 +19,7 @@ import (
 // count is logged, and must not be 0: else WithoutInterrupt is moot).
 func TestClassifyNoAllocs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("compiles modules")
+		t.Skip("-short: this test compiles top-tier modules with wazero (seconds); run without -short, as make test and .ci/run do")
 	}
 	m := randModel(t, rand.New(rand.NewPCG(1, 2)), shapeKDD)
 	rows := benchRows(m)
@@ -147,7 +147,7 @@ func BenchmarkHostCall(b *testing.B) {
 // same tier-up without it keeps the interrupt (and its allocations).
 func TestTopWithoutInterruptAllocs(t *testing.T) {
 	if testing.Short() {
-		t.Skip("compiles modules")
+		t.Skip("-short: this test compiles top-tier modules with wazero (seconds); run without -short, as make test and .ci/run do")
 	}
 	m := randModel(t, rand.New(rand.NewPCG(1, 2)), shapeKDD)
 	rows := benchRows(m)
